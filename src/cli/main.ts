@@ -1,0 +1,117 @@
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { InternalError } from '../diagnostics/diagnostic.ts';
+import { demoCommand } from './commands/demo.ts';
+import { initCommand } from './commands/init.ts';
+import { sampleDataCommand } from './commands/sample-data.ts';
+import { schemaCommand } from './commands/schema.ts';
+import { validateCommand } from './commands/validate.ts';
+import { ExitCode, ExitError, processIO, type CommandIO } from './io.ts';
+
+interface GlobalOptions {
+  C?: string;
+  json?: boolean;
+  color: boolean;
+  verbose?: boolean;
+}
+
+const EXIT_HELP = `
+Exit codes:
+  0  ok / no changes
+  1  error diagnostics or a failed step
+  2  plan --detailed-exitcode with pending changes
+  3  internal error (a bug in Rudder)`;
+
+export function buildProgram(io?: CommandIO): Command {
+  const program = new Command('rudder')
+    .description('GitOps for machine-learning models: policies in git compile into a reviewed plan; apply trains, promotes and commits lockfiles.')
+    .option('-C <dir>', 'run as if started in <dir>')
+    .option('--json', 'machine-readable output on stdout')
+    .option('--no-color', 'disable colours')
+    .option('--verbose', 'more detail on stderr')
+    .addHelpText('after', EXIT_HELP)
+    .showSuggestionAfterError(true)
+    .exitOverride();
+
+  const ctx = (cmd: Command) => {
+    const g = cmd.optsWithGlobals<GlobalOptions>();
+    const cwd = resolve(g.C ?? process.cwd());
+    if (!existsSync(cwd) || !statSync(cwd).isDirectory()) throw new ExitError(`-C ${g.C}: no such directory`);
+    const color = g.color && !process.env.NO_COLOR && Boolean(process.stdout.isTTY);
+    return { cwd, json: g.json ?? false, verbose: g.verbose ?? false, io: io ?? processIO(color) };
+  };
+
+  program
+    .command('validate')
+    .description('check the policies; diagnostics as text, JSON or GitHub annotations')
+    .option('--policies <dir>', 'policy folder (default: spec.policies in rudder.yaml, or policies)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
+    .action(async (o: { policies?: string; format: 'text' | 'json' | 'github' }, cmd: Command) => {
+      const c = ctx(cmd);
+      process.exitCode = await validateCommand({ cwd: c.cwd, policiesDir: o.policies, format: c.json ? 'json' : o.format }, c.io);
+    });
+
+  program
+    .command('schema [kind]')
+    .description('print JSON Schemas for editors (all kinds, or one)')
+    .action((kind: string | undefined, _o: unknown, cmd: Command) => {
+      process.exitCode = schemaCommand(kind, ctx(cmd).io);
+    });
+
+  program
+    .command('sample-data')
+    .description('generate the sample data the root policies read (deterministic)')
+    .option('--out <dir>', 'output folder, relative to the repository', 'data')
+    .option('--seed <n>', 'random seed', '7')
+    .option('--drift <spec>', 'plant a shift: <feature>@<date>[*factor], e.g. spend_30d@2026-05-01*1.8')
+    .option('--force', 'regenerate even when the files exist')
+    .action(async (o: { out: string; seed: string; drift?: string; force?: boolean }, cmd: Command) => {
+      const c = ctx(cmd);
+      process.exitCode = await sampleDataCommand({ cwd: c.cwd, out: o.out, seed: Number(o.seed), drift: o.drift, force: o.force ?? false }, c.io);
+    });
+
+  program
+    .command('init [dir]')
+    .description('scaffold a policy repository')
+    .action(async (dir: string | undefined, _o: unknown, cmd: Command) => {
+      const c = ctx(cmd);
+      process.exitCode = await initCommand({ dir: resolve(c.cwd, dir ?? '.') }, c.io);
+    });
+
+  program
+    .command('demo')
+    .description('the main job on the root policies and their sample data (what npm start runs)')
+    .action(async (_o: unknown, cmd: Command) => {
+      const c = ctx(cmd);
+      process.exitCode = await demoCommand({ cwd: c.cwd, json: c.json }, c.io);
+    });
+
+  return program;
+}
+
+/** The only place that sets the exit code from an error. */
+export async function main(argv: readonly string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv as string[]);
+  } catch (err) {
+    process.exitCode = reportError(err);
+  }
+}
+
+export function reportError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // Commander already printed help or the usage error.
+    return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? ExitCode.ok : ExitCode.error;
+  }
+  if (err instanceof ExitError) {
+    if (err.message) process.stderr.write(`rudder: ${err.message}\n`);
+    return err.code;
+  }
+  const e = err as Error;
+  process.stderr.write(
+    `rudder: internal error${err instanceof InternalError ? '' : ` (${e?.name ?? 'unknown'})`}: ${e?.message ?? String(err)}\n${e?.stack ?? ''}\nThis is a bug in Rudder; please report it with the command you ran.\n`,
+  );
+  return ExitCode.internal;
+}

@@ -1,0 +1,190 @@
+import { fail, hasErrors, ok, quote, sortDiagnostics, type Diagnostic, type Result } from '../diagnostics/diagnostic.ts';
+import type { PolicyKind } from '../schema/schemas.ts';
+import type {
+  DataPolicyDoc,
+  FeatureViewDoc,
+  ModelDoc,
+  ProjectDoc,
+  RetrainPolicyDoc,
+  RolloutPolicyDoc,
+} from '../schema/types.generated.ts';
+import { validateDoc } from '../schema/validate-doc.ts';
+import type { SourceDoc } from '../source/source-doc.ts';
+import { digestOf } from '../util/canonical.ts';
+import { makeReporter, originKey, type CompileContext, type Pending, type Rule } from './context.ts';
+import type { DataPolicy, DesiredState, FeatureView, Model, Origin, Project, Resource, RetrainPolicy, RolloutPolicy } from './desired-state.ts';
+import {
+  normalizeDataPolicy,
+  normalizeFeatureView,
+  normalizeModel,
+  normalizeProject,
+  normalizeRetrainPolicy,
+  normalizeRolloutPolicy,
+} from './normalize.ts';
+import { dataPolicyReferencesExist, sourcePathsStayInside } from './rules/data-policies.ts';
+import { resolveModelFeatures } from './rules/model-features.ts';
+import { modelMetricsFitTask } from './rules/model-metrics.ts';
+import { policyTargetsExist, retrainPolicyIsCoherent, rolloutPolicyIsCoherent } from './rules/policy-targets.ts';
+
+/** Run in order: later rules read what `resolveModelFeatures` filled in. */
+export const rules: Rule[] = [
+  resolveModelFeatures,
+  modelMetricsFitTask,
+  policyTargetsExist,
+  retrainPolicyIsCoherent,
+  rolloutPolicyIsCoherent,
+  dataPolicyReferencesExist,
+  sourcePathsStayInside,
+];
+
+export interface CompileInput {
+  /** Documents of rudder.yaml (at most one Project). */
+  projectDocs: readonly SourceDoc[];
+  /** Documents under the policy folder, in any order. */
+  docs: readonly SourceDoc[];
+}
+
+/**
+ * Validate and compile policy documents into a DesiredState, or report every problem at once.
+ * Pure, and independent of the order of documents and files.
+ */
+export function compilePolicies(input: CompileInput): Result<DesiredState> {
+  const diags: Diagnostic[] = [];
+  const sources = new Map<string, SourceDoc>();
+  const byOrigin = (a: SourceDoc, b: SourceDoc) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.index - b.index);
+  const valid: { kind: PolicyKind; src: SourceDoc }[] = [];
+  const broken = new Set<string>();
+  for (const src of [...input.projectDocs, ...input.docs].sort(byOrigin)) {
+    sources.set(originKey({ file: src.file, doc: src.index }), src);
+    const r = validateDoc(src.value, { file: src.file, doc: src.index, locate: src.locate });
+    diags.push(...r.diagnostics);
+    if (r.kind) valid.push({ kind: r.kind, src });
+    else {
+      const v = src.value as { kind?: unknown; metadata?: { name?: unknown } } | null;
+      if (v && typeof v === 'object' && typeof v.kind === 'string' && typeof v.metadata?.name === 'string') broken.add(`${v.kind}/${v.metadata.name}`);
+    }
+  }
+  const report = makeReporter(sources, diags);
+  const origin = (src: SourceDoc): Origin => ({ file: src.file, doc: src.index });
+  const projectFiles = new Set(input.projectDocs.map((d) => d.file));
+
+  // Project: only in rudder.yaml, only once.
+  let projectDoc: { doc: ProjectDoc; origin: Origin } | undefined;
+  for (const { kind, src } of valid) {
+    const inProjectFile = projectFiles.has(src.file);
+    if (kind === 'Project' && !inProjectFile) {
+      report({ code: 'project/misplaced', origin: origin(src), path: ['kind'], message: `a Project document belongs in rudder.yaml at the repository root, not in ${src.file}`, hint: 'Move it to rudder.yaml.' });
+    } else if (kind !== 'Project' && inProjectFile) {
+      report({ code: 'project/misplaced', origin: origin(src), path: ['kind'], message: `rudder.yaml holds only the Project; found a ${kind}`, hint: 'Move policies into the policy folder.' });
+    } else if (kind === 'Project') {
+      if (projectDoc) report({ code: 'project/duplicate', origin: origin(src), path: [], message: 'rudder.yaml holds more than one Project document', hint: 'Keep one.' });
+      else projectDoc = { doc: src.value as ProjectDoc, origin: origin(src) };
+    }
+  }
+  const project: Project = normalizeProject(projectDoc?.doc, projectDoc?.origin);
+
+  const views = new Map<string, Pending<FeatureView>>();
+  const models = new Map<string, Pending<Model>>();
+  const featureRefs = new Map<string, string[]>();
+  const triggerOrder = new Map<string, string[]>();
+  const retrain = new Map<string, Pending<RetrainPolicy>>();
+  const rollout = new Map<string, Pending<RolloutPolicy>>();
+  const data = new Map<string, Pending<DataPolicy>>();
+  const firstSeen = new Map<string, Origin>();
+
+  for (const { kind, src } of valid) {
+    if (kind === 'Project' || projectFiles.has(src.file)) continue;
+    const o = origin(src);
+    const name = (src.value as { metadata: { name: string } }).metadata.name;
+    const key = `${kind}/${name}`;
+    const first = firstSeen.get(key);
+    if (first) {
+      report({
+        code: 'resource/duplicate-name',
+        origin: o,
+        path: ['metadata', 'name'],
+        message: `${kind} ${quote(name)} is defined twice (first in ${first.file}, document ${first.doc + 1})`,
+        hint: `Rename one: names are unique within a kind.`,
+      });
+      continue;
+    }
+    firstSeen.set(key, o);
+    switch (kind) {
+      case 'FeatureView':
+        views.set(name, normalizeFeatureView(src.value as FeatureViewDoc, o));
+        break;
+      case 'Model': {
+        const doc = src.value as ModelDoc;
+        models.set(name, normalizeModel(doc, o, project.trainer.backend));
+        featureRefs.set(name, [...doc.spec.features]);
+        break;
+      }
+      case 'RetrainPolicy': {
+        const doc = src.value as RetrainPolicyDoc;
+        retrain.set(name, normalizeRetrainPolicy(doc, o));
+        triggerOrder.set(name, (doc.spec.triggers ?? []).map((t) => Object.keys(t)[0]!));
+        break;
+      }
+      case 'RolloutPolicy':
+        rollout.set(name, normalizeRolloutPolicy(src.value as RolloutPolicyDoc, o));
+        break;
+      case 'DataPolicy':
+        data.set(name, normalizeDataPolicy(src.value as DataPolicyDoc, o));
+        break;
+    }
+  }
+
+  const ctx: CompileContext = {
+    project,
+    views,
+    models,
+    featureRefs,
+    triggerOrder,
+    retrainPolicies: sortByName([...retrain.values()]),
+    rolloutPolicies: sortByName([...rollout.values()]),
+    dataPolicies: sortByName([...data.values()]),
+    report,
+    broken,
+  };
+  for (const rule of rules) rule(ctx);
+
+  const sorted = sortDiagnostics(diags);
+  if (hasErrors(sorted)) return fail(sorted);
+
+  const featureViews = sortByName([...views.values()]).map(withDigest);
+  const state: Omit<DesiredState, 'digest'> = {
+    project,
+    featureViews,
+    models: sortByName([...models.values()]).map(withDigest),
+    retrainPolicies: ctx.retrainPolicies.map(withDigest),
+    rolloutPolicies: ctx.rolloutPolicies.map(withDigest),
+    dataPolicies: ctx.dataPolicies.map(withDigest),
+  };
+  const { origin: _o, ...projectMeaning } = project;
+  const digest = digestOf({
+    project: projectMeaning,
+    resources: [...state.featureViews, ...state.models, ...state.retrainPolicies, ...state.rolloutPolicies, ...state.dataPolicies].map((r) => `${r.kind}/${r.name}@${r.digest}`),
+  });
+  return ok({ ...state, digest }, sorted);
+}
+
+function sortByName<T extends { name: string }>(xs: T[]): T[] {
+  return xs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * The digest covers what the resource means: not where it was written, who owns it, or its
+ * description. A model's features count by reference; their types belong to the view's digest.
+ */
+export function resourceMeaning(r: Pending<Resource>): unknown {
+  if (r.kind === 'Model') {
+    const { digest: _d, origin: _o, owner: _w, features, ...rest } = r as Pending<Model>;
+    return { ...rest, features: features.map((f) => f.ref) };
+  }
+  const { digest: _d, origin: _o, owner: _w, ...meaning } = r;
+  return meaning;
+}
+
+function withDigest<T extends Pending<Resource>>(r: T): T {
+  return { ...r, digest: digestOf(resourceMeaning(r)) };
+}

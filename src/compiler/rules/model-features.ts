@@ -1,0 +1,102 @@
+import { quote } from '../../diagnostics/diagnostic.ts';
+import { suggestion } from '../../util/did-you-mean.ts';
+import type { ModelFeature } from '../desired-state.ts';
+import type { CompileContext } from '../context.ts';
+
+/** Resolve `view:feature` and `view:*` against the views; fills `model.features` and `model.views`. */
+export function resolveModelFeatures(ctx: CompileContext): void {
+  const trainingAllowed = new Set<string>();
+  for (const dp of ctx.dataPolicies) for (const a of dp.allow) if (a.training) trainingAllowed.add(`${a.view}:${a.column}`);
+
+  for (const model of ctx.models.values()) {
+    const written = ctx.featureRefs.get(model.name) ?? [];
+    const checked = new Set<string>();
+    let rejected = false;
+    const seen = new Map<string, number>();
+    const out: ModelFeature[] = [];
+    written.forEach((ref, i) => {
+      const path = ['spec', 'features', i];
+      const [viewName, featName] = ref.split(':') as [string, string];
+      const view = ctx.views.get(viewName);
+      if (!view) {
+        rejected = true;
+        if (ctx.broken.has(`FeatureView/${viewName}`)) return;
+        ctx.report({ code: 'model/unknown-view', origin: model.origin, path, message: `feature ${quote(ref)} names an unknown feature view ${quote(viewName)}`, hint: suggestion(viewName, ctx.views.keys()) });
+        return;
+      }
+      let picked = view.features;
+      if (featName === '*') {
+        picked = view.features.filter((f) => !f.pii || trainingAllowed.has(`${view.name}:${f.name}`));
+      } else {
+        const f = view.features.find((x) => x.name === featName);
+        if (!f) {
+          rejected = true;
+          ctx.report({ code: 'model/unknown-feature', origin: model.origin, path, message: `feature view ${quote(viewName)} has no feature ${quote(featName)}`, hint: suggestion(featName, view.features.map((x) => x.name)) });
+          return;
+        }
+        if (f.pii && !trainingAllowed.has(`${view.name}:${f.name}`)) {
+          rejected = true;
+          ctx.report({
+            code: 'model/pii-feature',
+            origin: model.origin,
+            path,
+            message: `feature ${quote(ref)} is marked pii: true and no DataPolicy allows it in training`,
+            hint: `Remove it, or add an allow entry { view: ${view.name}, column: ${f.name}, training: true, reason: ... } to a DataPolicy.`,
+          });
+          return;
+        }
+        picked = [f];
+      }
+      for (const f of picked) {
+        const key = `${view.name}:${f.name}`;
+        const first = seen.get(key);
+        if (first != null) {
+          ctx.report({
+            code: 'model/duplicate-feature',
+            origin: model.origin,
+            path,
+            message: `feature ${quote(key)} is listed twice (first at spec.features[${first}])`,
+            hint: featName === '*' || written[first]?.endsWith(':*') ? `${view.name}:* already includes every non-PII feature of ${view.name}.` : 'Remove one of the two entries.',
+          });
+          continue;
+        }
+        seen.set(key, i);
+        out.push({ ...f, ref: key, view: view.name });
+      }
+      if (!checked.has(view.name)) {
+        checked.add(view.name);
+        checkEntities(ctx, model, view.name, view.entities, path);
+      }
+    });
+    for (const f of out) {
+      if (f.name === model.label.column || f.column === model.label.column) {
+        ctx.report({
+          code: 'model/label-is-feature',
+          origin: model.origin,
+          path: ['spec', 'features', seen.get(f.ref) ?? 0],
+          message: `feature ${quote(f.ref)} is the label column ${quote(model.label.column)}: the model would see the answer`,
+          hint: 'Remove the label from the features (target leakage).',
+        });
+      }
+    }
+    if (out.length === 0 && written.length > 0 && !rejected) {
+      ctx.report({ code: 'model/no-features', origin: model.origin, path: ['spec', 'features'], message: `model ${quote(model.name)} selects no feature`, hint: 'view:* leaves out pii: true features; list features explicitly.' });
+    }
+    // Sorted so that the order features are written in does not change the digest or the trainer input.
+    model.features = out.sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
+    model.views = [...new Set(out.map((f) => f.view))].sort();
+  }
+}
+
+function checkEntities(ctx: CompileContext, model: { origin: { file: string; doc: number }; label: { entities: string[] } }, view: string, entities: string[], path: (string | number)[]): void {
+  const missing = entities.filter((e) => !model.label.entities.includes(e));
+  if (missing.length > 0) {
+    ctx.report({
+      code: 'model/entity-mismatch',
+      origin: model.origin,
+      path,
+      message: `feature view ${quote(view)} is keyed by ${entities.join(', ')} but the label source has no ${missing.map((m) => quote(m)).join(', ')}`,
+      hint: `Add ${missing.join(', ')} to spec.label.entities, or use a view keyed by ${model.label.entities.join(', ')}.`,
+    });
+  }
+}

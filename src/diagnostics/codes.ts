@@ -1,0 +1,68 @@
+/**
+ * Every diagnostic code Rudder emits, with a one-line explanation. Codes are stable: tools and
+ * CI annotations match on them. `docs/diagnostics.md` is generated from this table.
+ */
+export const diagnosticCodes = {
+  // Reading files
+  'source/read-failed': 'A policy file could not be read.',
+  'source/no-policies': 'The policy folder is missing or holds no *.yaml / *.yml file.',
+  'source/file-too-large': 'A policy file is larger than the size limit (1 MiB by default).',
+  'source/binary-file': 'A policy file contains NUL bytes: it is not text.',
+  'source/not-utf8': 'A policy file is not valid UTF-8.',
+  'source/empty-file': 'A policy file contains no document.',
+  'source/path-escapes': 'A path (a symlink, a source path) points outside the repository.',
+  'source/forbidden-key': 'A mapping key such as `__proto__` or `constructor` that could pollute prototypes.',
+  'source/too-deep': 'A document nests deeper than the limit.',
+  'source/too-many-documents': 'A file or the policy folder holds more documents than the limit.',
+  // YAML syntax
+  'yaml/syntax': 'The file is not valid YAML.',
+  'yaml/tab-indentation': 'YAML indentation must use spaces; this line is indented with a tab.',
+  'yaml/duplicate-key': 'A mapping repeats a key; YAML forbids it and the later value would hide the earlier.',
+  'yaml/alias-bomb': 'Aliases expand to an excessive size (a "billion laughs" document).',
+  // Document envelope and schema
+  'schema/not-a-mapping': 'A document is not a mapping with apiVersion, kind, metadata and spec.',
+  'schema/unknown-api-version': 'apiVersion is not one Rudder understands.',
+  'schema/unknown-kind': 'kind is not one of the policy kinds.',
+  'schema/missing-field': 'A required field is absent.',
+  'schema/unknown-field': 'A field is not part of the schema (often a typo).',
+  'schema/wrong-type': 'A field has the wrong type.',
+  'schema/invalid-value': 'A field has a value outside the allowed set.',
+  'schema/invalid-name': 'A resource name or identifier does not match the allowed pattern.',
+  'schema/invalid-duration': 'A duration is not of the form 90s, 15m, 24h, 30d or 2w.',
+  'schema/invalid-percentage': 'A share is neither a number in [0, 1] nor a string like "25%".',
+  'schema/invalid-metric': 'A metric name is not one Rudder computes.',
+  'schema/out-of-range': 'A number is outside its allowed range.',
+  'schema/too-few-items': 'A list has fewer items than required.',
+  'schema/too-many-items': 'A list has more items than allowed.',
+  'schema/duplicate-item': 'A list repeats an item that must be unique.',
+  'schema/invalid': 'A value does not satisfy the schema.',
+  // Cross-document rules
+  'resource/duplicate-name': 'Two resources of the same kind share a name.',
+  'project/duplicate': 'More than one Project document.',
+  'project/misplaced': 'A Project document outside rudder.yaml at the repository root.',
+  'project/policies-missing': 'rudder.yaml names a policy folder that does not exist.',
+  'model/unknown-view': 'A model feature names a FeatureView that does not exist.',
+  'model/unknown-feature': 'A model feature names a feature its view does not declare.',
+  'model/duplicate-feature': 'A model lists the same feature twice (directly or through view:*).',
+  'model/label-is-feature': 'The label column is also one of the model features (target leakage).',
+  'model/entity-mismatch': "A feature view's entity keys are not all present in the label source.",
+  'model/metric-task-mismatch': "A metric does not apply to the model's task.",
+  'model/pii-feature': 'A model uses a feature marked pii: true that no DataPolicy allows for training.',
+  'model/no-features': 'A model selects no feature (for example view:* on a view whose features are all PII).',
+  'model/classes': 'Declared classes do not fit the task.',
+  'policy/unknown-model': 'A policy names a model that does not exist.',
+  'policy/duplicate-model': 'Two policies of the same kind target one model.',
+  'policy/duplicate-trigger': 'A retrain policy repeats a trigger type.',
+  'policy/untracked-metric': "A gate, trigger or analysis metric is not among the model's metrics.",
+  'policy/canary-steps': 'Canary weights must increase strictly and end at or below 100%.',
+  'policy/conflicting-gate': 'A gate sets no bound, or contradictory bounds.',
+  'policy/missing-bound': 'A performance trigger sets neither min nor dropBy.',
+  'policy/unknown-feature': 'A drift trigger or featureChange trigger names a feature or view the model does not read.',
+  'data/unknown-view': 'A DataPolicy names a FeatureView that does not exist.',
+  'data/unknown-column': 'A DataPolicy allow-list names a column its view does not declare.',
+  'data/duplicate-view': 'A DataPolicy lists a view twice, or two DataPolicies scan one view.',
+  'path/escapes-repository': 'A source path leaves the repository (absolute, or through "..").',
+  'path/not-found': 'A source path or glob matches no file.',
+} as const;
+
+export type DiagnosticCode = keyof typeof diagnosticCodes;

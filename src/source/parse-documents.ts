@@ -1,0 +1,174 @@
+import { parseAllDocuments, isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
+import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import { makeSourceDoc, type SourceDoc } from './source-doc.ts';
+
+export const limits = {
+  /** Largest policy file read, in bytes. */
+  maxFileBytes: 1024 * 1024,
+  /** Most documents in one file. */
+  maxDocsPerFile: 20_000,
+  /** Deepest nesting of maps and lists. */
+  maxDepth: 64,
+  /** Alias expansions allowed per document before it is treated as a billion-laughs attack. */
+  maxAliasCount: 100,
+} as const;
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+export interface ParsedFile {
+  docs: SourceDoc[];
+  diagnostics: Diagnostic[];
+  /** The decoded text (for code frames), when the bytes were text. */
+  text?: string;
+}
+
+/** Decode and parse one policy file. Pure: bytes in, documents and diagnostics out. */
+export function parseDocuments(file: string, bytes: Uint8Array): ParsedFile {
+  const diags: Diagnostic[] = [];
+  const err = (code: Diagnostic['code'], message: string, hint?: string, span?: Diagnostic['span']) =>
+    diags.push({ code, severity: 'error', message, hint, file, path: [], span });
+
+  if (bytes.byteLength > limits.maxFileBytes) {
+    err(
+      'source/file-too-large',
+      `${file} is ${bytes.byteLength} bytes; the limit is ${limits.maxFileBytes}`,
+      'Split the policies into several files.',
+    );
+    return { docs: [], diagnostics: diags };
+  }
+  const nul = bytes.indexOf(0);
+  if (nul !== -1) {
+    err('source/binary-file', `${file} contains a NUL byte at offset ${nul}: it is not a text file`, 'Remove binary files from the policy folder.');
+    return { docs: [], diagnostics: diags };
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    err('source/not-utf8', `${file} is not valid UTF-8 (first invalid byte at offset ${at})`, 'Save the file as UTF-8.', {
+      start: utf8Prefix(bytes, at),
+      end: utf8Prefix(bytes, at) + 1,
+    });
+    return { docs: [], diagnostics: diags, text: new TextDecoder('utf-8').decode(bytes) };
+  }
+  // TextDecoder drops the BOM, so offsets refer to `text` as decoded.
+  if (text.trim() === '') {
+    diags.push({ code: 'source/empty-file', severity: 'warning', message: `${file} contains no document`, hint: 'Delete it, or add a policy.', file, path: [] });
+    return { docs: [], diagnostics: diags, text };
+  }
+
+  let yamlDocs: Document[];
+  try {
+    yamlDocs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false, version: '1.2', strict: true }) as Document[];
+  } catch (e) {
+    if (e instanceof RangeError) {
+      err('source/too-deep', `${file} nests too deeply to parse`, `Keep nesting under ${limits.maxDepth} levels.`);
+      return { docs: [], diagnostics: diags, text };
+    }
+    throw e;
+  }
+  if (!Array.isArray(yamlDocs)) yamlDocs = [];
+  if (yamlDocs.length > limits.maxDocsPerFile) {
+    err('source/too-many-documents', `${file} holds ${yamlDocs.length} documents; the limit is ${limits.maxDocsPerFile}`, 'Split the file.');
+    return { docs: [], diagnostics: diags, text };
+  }
+
+  const docs: SourceDoc[] = [];
+  yamlDocs.forEach((doc, index) => {
+    const before = diags.length;
+    for (const e of doc.errors) {
+      const span = { start: e.pos[0], end: Math.max(e.pos[0] + 1, e.pos[1]) };
+      const msg = e.message.split('\n')[0] ?? e.message;
+      if (e.code === 'TAB_AS_INDENT' || (/\btab/i.test(msg) && e.code !== 'DUPLICATE_KEY')) {
+        err('yaml/tab-indentation', `${file}: tabs are not allowed as YAML indentation`, 'Indent with spaces (2 per level is usual).', span);
+      } else if (e.code === 'DUPLICATE_KEY') {
+        err('yaml/duplicate-key', `duplicate key: ${msg}`, 'Remove or rename one of the two entries.', span);
+      } else {
+        err('yaml/syntax', `YAML syntax error (${e.code}): ${msg}`, undefined, span);
+      }
+    }
+    if (diags.length > before) return;
+    if (doc.contents == null) return; // an empty document between `---` separators is harmless
+
+    const shape = checkShape(doc.contents as Node);
+    if (shape.tooDeep) {
+      err('source/too-deep', `document ${index + 1} of ${file} nests deeper than ${limits.maxDepth} levels`, 'Flatten the document.', spanOfNode(shape.tooDeep));
+      return;
+    }
+    for (const k of shape.forbidden) {
+      err(
+        'source/forbidden-key',
+        `key ${JSON.stringify(k.key)} is not allowed in policy documents`,
+        'Keys such as __proto__, constructor and prototype are rejected to rule out prototype pollution.',
+        spanOfNode(k.node),
+      );
+    }
+    if (shape.forbidden.length > 0) return;
+
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
+    } catch (e) {
+      if (e instanceof ReferenceError && /alias/i.test(e.message)) {
+        err('yaml/alias-bomb', `document ${index + 1} of ${file}: aliases expand excessively (more than ${limits.maxAliasCount})`, 'Write the values out instead of chaining anchors and aliases.', spanOfNode(doc.contents as Node));
+        return;
+      }
+      if (e instanceof RangeError) {
+        err('source/too-deep', `document ${index + 1} of ${file} is too deep to read`, undefined);
+        return;
+      }
+      err('yaml/syntax', `document ${index + 1} of ${file}: ${(e as Error).message}`);
+      return;
+    }
+    docs.push(makeSourceDoc(file, index, doc, value));
+  });
+  if (docs.length === 0 && diags.length === 0) {
+    diags.push({ code: 'source/empty-file', severity: 'warning', message: `${file} contains no document`, hint: 'Delete it, or add a policy.', file, path: [] });
+  }
+  return { docs, diagnostics: diags, text };
+}
+
+function spanOfNode(node: Node | undefined): { start: number; end: number } | undefined {
+  const r = node?.range;
+  return r ? { start: r[0], end: Math.max(r[0] + 1, r[1]) } : undefined;
+}
+
+/** Iterative walk (no recursion, so hostile nesting cannot blow the stack). */
+function checkShape(root: Node): { tooDeep?: Node; forbidden: { key: string; node: Node }[] } {
+  const forbidden: { key: string; node: Node }[] = [];
+  const stack: [Node, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (depth > limits.maxDepth) return { tooDeep: node, forbidden };
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const key = pair.key as Node | null;
+        if (isScalar(key) && FORBIDDEN_KEYS.has(String(key.value))) forbidden.push({ key: String(key.value), node: key });
+        if (key && !isScalar(key) && !isAlias(key)) stack.push([key, depth + 1]);
+        if (pair.value) stack.push([pair.value as Node, depth + 1]);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) if (item) stack.push([item as Node, depth + 1]);
+    }
+  }
+  return { forbidden };
+}
+
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    const n = b < 0x80 ? 1 : b >> 5 === 0x6 ? 2 : b >> 4 === 0xe ? 3 : b >> 3 === 0x1e ? 4 : 0;
+    if (n === 0) return i;
+    for (let k = 1; k < n; k++) if (i + k >= bytes.length || bytes[i + k]! >> 6 !== 0x2) return i;
+    i += n;
+  }
+  return i;
+}
+
+/** Length in UTF-16 code units of the valid prefix, so the span lines up with decoded text. */
+function utf8Prefix(bytes: Uint8Array, at: number): number {
+  return new TextDecoder('utf-8').decode(bytes.subarray(0, at)).length;
+}
