@@ -49,8 +49,8 @@ function clip(s: string): string {
 export function summary(diags: readonly Diagnostic[]): string {
   const e = diags.filter((d) => d.severity === 'error').length;
   const w = diags.filter((d) => d.severity === 'warning').length;
-  const files = new Set(diags.map((d) => d.file ?? '')).size;
+  const files = new Set(diags.filter((d) => d.file != null).map((d) => d.file)).size;
   if (e === 0 && w === 0) return 'No problems found.';
   const parts = [`${e} error${e === 1 ? '' : 's'}`, `${w} warning${w === 1 ? '' : 's'}`];
-  return `${parts.join(', ')} in ${files} file${files === 1 ? '' : 's'}.`;
+  return `${parts.join(', ')}${files > 0 ? ` in ${files} file${files === 1 ? '' : 's'}` : ''}.`;
 }

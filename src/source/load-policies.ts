@@ -51,6 +51,10 @@ export async function loadPolicies(root: string, policiesDir?: string): Promise<
     });
     return out;
   }
+  const atSetting = () =>
+    out.projectDocs[0] && out.projectDocs[0].locate(['spec', 'policies']) !== out.projectDocs[0].locate([])
+      ? { file: PROJECT_FILE, doc: 0, path: ['spec', 'policies'], span: out.projectDocs[0].locate(['spec', 'policies']) }
+      : { path: [] as string[] };
   let files: string[];
   try {
     files = await walk(rootReal, dirAbs, out.diagnostics, root);
@@ -58,9 +62,9 @@ export async function loadPolicies(root: string, policiesDir?: string): Promise<
     out.diagnostics.push({
       code: 'source/no-policies',
       severity: 'error',
-      message: `policy folder ${JSON.stringify(dirRel)} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      message: `policy folder ${JSON.stringify(dirRel)} cannot be read (${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : ((e as NodeJS.ErrnoException).code ?? (e as Error).message)})`,
       hint: `Create it (rudder init scaffolds one), or set spec.policies in ${PROJECT_FILE}.`,
-      path: [],
+      ...atSetting(),
     });
     return out;
   }
@@ -70,7 +74,7 @@ export async function loadPolicies(root: string, policiesDir?: string): Promise<
       severity: 'error',
       message: `no *.yaml or *.yml file under ${JSON.stringify(dirRel)}`,
       hint: 'Add policies, or point spec.policies in rudder.yaml at the right folder.',
-      path: [],
+      ...atSetting(),
     });
   }
   for (const abs of files) {

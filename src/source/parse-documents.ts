@@ -77,13 +77,17 @@ export function parseDocuments(file: string, bytes: Uint8Array): ParsedFile {
   const docs: SourceDoc[] = [];
   yamlDocs.forEach((doc, index) => {
     const before = diags.length;
-    for (const e of doc.errors) {
+    // Later syntax errors in a document are usually echoes of the first: report that one.
+    const e = doc.errors[0];
+    if (e) {
       const span = { start: e.pos[0], end: Math.max(e.pos[0] + 1, e.pos[1]) };
       const msg = e.message.split('\n')[0] ?? e.message;
-      if (e.code === 'TAB_AS_INDENT' || (/\btab/i.test(msg) && e.code !== 'DUPLICATE_KEY')) {
-        err('yaml/tab-indentation', `${file}: tabs are not allowed as YAML indentation`, 'Indent with spaces (2 per level is usual).', span);
+      const line = text.slice(e.pos[0], text.indexOf('\n', e.pos[0]) === -1 ? undefined : text.indexOf('\n', e.pos[0]));
+      if (e.code === 'TAB_AS_INDENT' || /^\t/.test(line) || (/\btab/i.test(msg) && e.code !== 'DUPLICATE_KEY') || tabIndented(text, e.pos[0])) {
+        err('yaml/tab-indentation', `${file}: tabs are not allowed as YAML indentation`, 'Indent with spaces (2 per level is usual).', lineSpan(text, e.pos[0]));
       } else if (e.code === 'DUPLICATE_KEY') {
-        err('yaml/duplicate-key', `duplicate key: ${msg}`, 'Remove or rename one of the two entries.', span);
+        const key = /^\s*([^:\n]+?)\s*:/.exec(line)?.[1] ?? line.trim();
+        err('yaml/duplicate-key', `duplicate key ${JSON.stringify(key)} in the same mapping`, 'Remove or rename one of the two entries.', { start: e.pos[0], end: e.pos[0] + key.length });
       } else {
         err('yaml/syntax', `YAML syntax error (${e.code}): ${msg}`, undefined, span);
       }
@@ -127,6 +131,18 @@ export function parseDocuments(file: string, bytes: Uint8Array): ParsedFile {
     diags.push({ code: 'source/empty-file', severity: 'warning', message: `${file} contains no document`, hint: 'Delete it, or add a policy.', file, path: [] });
   }
   return { docs, diagnostics: diags, text };
+}
+
+function lineSpan(text: string, offset: number): { start: number; end: number } {
+  const start = text.lastIndexOf('\n', offset - 1) + 1;
+  const nl = text.indexOf('\n', start);
+  return { start, end: nl === -1 ? text.length : nl };
+}
+
+/** A tab among the leading whitespace of the offending line. */
+function tabIndented(text: string, offset: number): boolean {
+  const { start } = lineSpan(text, offset);
+  return /^[ ]*\t/.test(text.slice(start, start + 64));
 }
 
 function spanOfNode(node: Node | undefined): { start: number; end: number } | undefined {
