@@ -85,6 +85,8 @@ export function parseDocuments(file: string, bytes: Uint8Array): ParsedFile {
       const line = text.slice(e.pos[0], text.indexOf('\n', e.pos[0]) === -1 ? undefined : text.indexOf('\n', e.pos[0]));
       if (e.code === 'TAB_AS_INDENT' || /^\t/.test(line) || (/\btab/i.test(msg) && e.code !== 'DUPLICATE_KEY') || tabIndented(text, e.pos[0])) {
         err('yaml/tab-indentation', `${file}: tabs are not allowed as YAML indentation`, 'Indent with spaces (2 per level is usual).', lineSpan(text, e.pos[0]));
+      } else if (e.code === 'RESOURCE_EXHAUSTION') {
+        err('source/too-deep', `document ${index + 1} of ${file} nests too deeply to parse`, `Keep nesting under ${limits.maxDepth} levels.`, span);
       } else if (e.code === 'DUPLICATE_KEY') {
         const key = /^\s*([^:\n]+?)\s*:/.exec(line)?.[1] ?? line.trim();
         err('yaml/duplicate-key', `duplicate key ${JSON.stringify(key)} in the same mapping`, 'Remove or rename one of the two entries.', { start: e.pos[0], end: e.pos[0] + key.length });
