@@ -63,6 +63,26 @@ export const diagnosticCodes = {
   'data/duplicate-view': 'A DataPolicy lists a view twice, or two DataPolicies scan one view.',
   'path/escapes-repository': 'A source path leaves the repository (absolute, or through "..").',
   'path/not-found': 'A source path or glob matches no file.',
+  // Lockfiles under state/ and the state transaction journal
+  'lock/read-failed': 'A lockfile or the state journal could not be read.',
+  'lock/yaml-syntax': 'A lockfile is not valid YAML.',
+  'lock/not-a-lockfile': 'A lockfile is not a single mapping with kind and lockVersion.',
+  'lock/unknown-kind': 'A lockfile has a kind Rudder does not know.',
+  'lock/wrong-kind': "A lockfile's kind does not match its folder (models/, features/, rollouts/, data/).",
+  'lock/name-mismatch': "A lockfile's resource name does not match its file name.",
+  'lock/invalid-version': 'lockVersion is not a positive integer.',
+  'lock/newer-version': 'A lockfile was written by a newer Rudder (its lockVersion is unknown here).',
+  'lock/migration-failed': 'An older lockfile could not be migrated to the current lockVersion.',
+  'lock/non-finite': 'A lockfile holds NaN or an infinite number.',
+  'lock/missing-field': 'A required lockfile field is absent.',
+  'lock/unknown-field': 'A lockfile field is not part of its schema.',
+  'lock/wrong-type': 'A lockfile field has the wrong type.',
+  'lock/invalid-value': 'A lockfile field has a value outside its allowed set or pattern.',
+  'lock/inconsistent': 'A lockfile breaks an invariant (duplicate versions, two champions, weights not summing to 1, ...).',
+  'lock/unexpected-file': 'A file under the state folder is not a lockfile Rudder knows.',
+  'lock/journal-corrupt': 'The state journal (.rudder/state-journal.json) is damaged.',
+  'lock/interrupted-write': 'An interrupted state write was found; readers see its completed result until the next write finishes it.',
+  'lock/busy': 'The state kept changing while it was read.',
 } as const;
 
 export type DiagnosticCode = keyof typeof diagnosticCodes;

@@ -1,8 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { Project } from '../compiler/desired-state.ts';
 import { canonicalJson } from '../util/canonical.ts';
+import { atomicWrite, syncDir, TMP_MARKER } from './atomic.ts';
 
 /** A content-addressed artifact: `sha256:<hex>` and where it lives. */
 export interface ArtifactRef {
@@ -44,8 +46,36 @@ export class LocalArtifactStore {
     return { digest: `sha256:${hex}`, uri: `artifact://sha256/${hex}`, size: bytes.byteLength };
   }
 
+  /** Store a file, hashing while copying (large training sets never sit in memory whole). */
   async putFile(path: string): Promise<ArtifactRef> {
-    return this.putBytes(await readFile(path));
+    await mkdir(join(this.root, 'sha256'), { recursive: true });
+    const tmp = join(this.root, 'sha256', `.incoming${TMP_MARKER}${process.pid}-${randomUUID().slice(0, 8)}`);
+    const h = createHash('sha256');
+    let size = 0;
+    const out = await open(tmp, 'w', 0o644);
+    try {
+      for await (const chunk of createReadStream(path)) {
+        const b = chunk as Buffer;
+        h.update(b);
+        size += b.byteLength;
+        await out.write(b);
+      }
+      await out.sync();
+    } catch (e) {
+      await out.close();
+      await rm(tmp, { force: true });
+      throw new ArtifactError(`cannot store ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+    }
+    await out.close();
+    const hex = h.digest('hex');
+    const target = this.pathOf(hex);
+    if (await exists(target)) await rm(tmp, { force: true });
+    else {
+      await mkdir(dirname(target), { recursive: true });
+      await rename(tmp, target);
+      await syncDir(dirname(target));
+    }
+    return { digest: `sha256:${hex}`, uri: `artifact://sha256/${hex}`, size };
   }
 
   /** Store every file under `dir` and a canonical manifest; the manifest's digest names the tree. */
@@ -91,8 +121,14 @@ export class LocalArtifactStore {
 
   /** Write a stored tree into `dest` (which must not exist yet), verifying every file. */
   async getDir(digest: string, dest: string): Promise<string[]> {
-    const manifest = JSON.parse(new TextDecoder().decode(await this.getBytes(digest))) as TreeManifest;
-    if (manifest.kind !== 'rudder.artifact-tree' || manifest.version !== 1) throw new ArtifactError(`artifact ${digest} is not a directory manifest`);
+    let manifest: TreeManifest;
+    try {
+      manifest = JSON.parse(new TextDecoder().decode(await this.getBytes(digest))) as TreeManifest;
+    } catch (e) {
+      if (e instanceof ArtifactError) throw e;
+      throw new ArtifactError(`artifact ${digest} is not a directory manifest`);
+    }
+    if (manifest == null || manifest.kind !== 'rudder.artifact-tree' || manifest.version !== 1) throw new ArtifactError(`artifact ${digest} is not a directory manifest`);
     const written: string[] = [];
     for (const f of manifest.files) {
       if (f.path.split('/').some((s) => s === '..' || s === '') || f.path.startsWith('/')) throw new ArtifactError(`artifact ${digest} lists an unsafe path ${JSON.stringify(f.path)}`);
@@ -107,40 +143,45 @@ export class LocalArtifactStore {
   async has(digest: string): Promise<boolean> {
     return exists(this.pathOf(parseDigest(digest)));
   }
+
+  /** Bytes of the artifact a lockfile's URI names (`artifact://sha256/<hex>`), verified. */
+  async getByUri(uri: string): Promise<Uint8Array> {
+    return this.getBytes(parseArtifactUri(uri).digest);
+  }
+
+  /**
+   * Path of a stored blob after verifying it, for programs that read files (external trainers,
+   * DuckDB). The file must not be modified.
+   */
+  async localPath(digest: string): Promise<string> {
+    if (!(await this.verify(digest))) {
+      if (!(await this.has(digest))) throw new ArtifactError(`artifact ${digest} is not in the store at ${this.root}`);
+      throw new ArtifactError(`artifact ${digest} is corrupt: its content does not hash to its name`);
+    }
+    return this.pathOf(parseDigest(digest));
+  }
+}
+
+/** `artifact://sha256/<hex>[?tree]` → its digest; ArtifactError for anything else. */
+export function parseArtifactUri(uri: string): { digest: string; tree: boolean } {
+  const m = /^artifact:\/\/sha256\/([0-9a-f]{64})(\?tree)?$/.exec(uri);
+  if (!m) throw new ArtifactError(`not an artifact URI: ${JSON.stringify(uri)} (expected artifact://sha256/<hex>)`);
+  return { digest: `sha256:${m[1]!}`, tree: m[2] != null };
+}
+
+/**
+ * The artifact store configured by rudder.yaml (spec.artifacts; the compiler's default is
+ * .rudder/artifacts), resolved against the repository root.
+ */
+export function openArtifactStore(root: string, artifacts: Project['artifacts'] = { type: 'local', path: '.rudder/artifacts' }): LocalArtifactStore {
+  if (isAbsolute(artifacts.path)) return new LocalArtifactStore(artifacts.path);
+  return new LocalArtifactStore(resolve(root, artifacts.path));
 }
 
 function parseDigest(digest: string): string {
   const m = /^sha256:([0-9a-f]{64})$/.exec(digest);
   if (!m) throw new ArtifactError(`not an artifact digest: ${JSON.stringify(digest)}`);
   return m[1]!;
-}
-
-/** temp file in the same directory → write → fsync → rename → fsync the directory. */
-export async function atomicWrite(target: string, data: Uint8Array | string): Promise<void> {
-  await mkdir(dirname(target), { recursive: true });
-  const tmp = `${target}.tmp-${process.pid}-${randomUUID().slice(0, 8)}`;
-  const fh = await open(tmp, 'w', 0o644);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } catch (e) {
-    await fh.close();
-    await rm(tmp, { force: true });
-    throw e;
-  }
-  await fh.close();
-  try {
-    await rename(tmp, target);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-  try {
-    const dh = await open(dirname(target), 'r');
-    await dh.sync().finally(() => dh.close());
-  } catch {
-    // Some file systems refuse fsync on directories; the rename is still atomic.
-  }
 }
 
 async function listFiles(dir: string): Promise<string[]> {
