@@ -10,7 +10,7 @@ import type {
 } from '../schema/types.generated.ts';
 import { validateDoc } from '../schema/validate-doc.ts';
 import type { SourceDoc } from '../source/source-doc.ts';
-import { digestOf } from '../util/canonical.ts';
+import { digestOf, sha256Hex, type HashHex } from '../util/canonical.ts';
 import { makeReporter, originKey, type CompileContext, type Pending, type Rule } from './context.ts';
 import type { DataPolicy, DesiredState, FeatureView, Model, Origin, Project, Resource, RetrainPolicy, RolloutPolicy } from './desired-state.ts';
 import {
@@ -48,7 +48,14 @@ export interface CompileInput {
  * Validate and compile policy documents into a DesiredState, or report every problem at once.
  * Pure, and independent of the order of documents and files.
  */
-export function compilePolicies(input: CompileInput): Result<DesiredState> {
+export interface CompileOptions {
+  /** SHA-256 as lowercase hex. Default: pure JS; callers with node:crypto pass a faster one. */
+  hash?: HashHex;
+}
+
+export function compilePolicies(input: CompileInput, opts: CompileOptions = {}): Result<DesiredState> {
+  const hash = opts.hash ?? sha256Hex;
+  const withDigest = <T extends Pending<Resource>>(r: T): T => ({ ...r, digest: digestOf(resourceMeaning(r), hash) });
   const diags: Diagnostic[] = [];
   const sources = new Map<string, SourceDoc>();
   const byOrigin = (a: SourceDoc, b: SourceDoc) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.index - b.index);
@@ -164,7 +171,7 @@ export function compilePolicies(input: CompileInput): Result<DesiredState> {
   const digest = digestOf({
     project: projectMeaning,
     resources: [...state.featureViews, ...state.models, ...state.retrainPolicies, ...state.rolloutPolicies, ...state.dataPolicies].map((r) => `${r.kind}/${r.name}@${r.digest}`),
-  });
+  }, hash);
   return ok({ ...state, digest }, sorted);
 }
 
@@ -183,8 +190,4 @@ export function resourceMeaning(r: Pending<Resource>): unknown {
   }
   const { digest: _d, origin: _o, owner: _w, ...meaning } = r;
   return meaning;
-}
-
-function withDigest<T extends Pending<Resource>>(r: T): T {
-  return { ...r, digest: digestOf(resourceMeaning(r)) };
 }

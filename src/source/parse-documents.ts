@@ -1,6 +1,7 @@
+import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { parseAllDocuments, isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
-import { makeSourceDoc, type SourceDoc } from './source-doc.ts';
+import { makeLazySourceDoc, makeSourceDoc, type SourceDoc } from './source-doc.ts';
 
 export const limits = {
   /** Largest policy file read, in bytes. */
@@ -58,9 +59,12 @@ export function parseDocuments(file: string, bytes: Uint8Array): ParsedFile {
     return { docs: [], diagnostics: diags, text };
   }
 
+  const fast = fastParse(file, text);
+  if (fast) return { docs: fast, diagnostics: diags, text };
+
   let yamlDocs: Document[];
   try {
-    yamlDocs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false, version: '1.2', strict: true }) as Document[];
+    yamlDocs = parseYaml(text);
   } catch (e) {
     if (e instanceof RangeError) {
       err('source/too-deep', `${file} nests too deeply to parse`, `Keep nesting under ${limits.maxDepth} levels.`);
@@ -127,12 +131,81 @@ export function parseDocuments(file: string, bytes: Uint8Array): ParsedFile {
       err('yaml/syntax', `document ${index + 1} of ${file}: ${(e as Error).message}`);
       return;
     }
+    const bad = checkValue(value);
+    if (bad) {
+      err('schema/out-of-range', `${bad.path.join('.') || '(document)'} is ${String(bad.value)}; numbers must be finite`, 'Write a finite number.', makeSourceDoc(file, index, doc, value).locate(bad.path));
+      return;
+    }
     docs.push(makeSourceDoc(file, index, doc, value));
   });
   if (docs.length === 0 && diags.length === 0) {
     diags.push({ code: 'source/empty-file', severity: 'warning', message: `${file} contains no document`, hint: 'Delete it, or add a policy.', file, path: [] });
   }
   return { docs, diagnostics: diags, text };
+}
+
+function parseYaml(text: string): Document[] {
+  return parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false, version: '1.2', strict: true }) as Document[];
+}
+
+// Anchors and aliases go through `yaml`, which bounds alias expansion; js-yaml would share
+// references and let later stages walk an exponential graph.
+const ANCHOR_OR_ALIAS = /(^|[\s[{,])[&*][^\s,\]}]/m;
+
+/**
+ * js-yaml (core schema) is an order of magnitude faster than `yaml`'s composer, which matters
+ * for repositories of thousands of files. It is used only for clean files: anything with
+ * anchors, a parse error, a forbidden key, excessive depth or a non-finite number falls back
+ * to the `yaml` path, which produces the exact diagnostics. Both read YAML 1.2 core the same
+ * way (tests compare them), and document indices agree, so lazy positions line up.
+ */
+function fastParse(file: string, text: string): SourceDoc[] | undefined {
+  if (ANCHOR_OR_ALIAS.test(text)) return undefined;
+  let values: unknown[];
+  try {
+    values = loadAll(text, undefined, { schema: CORE_SCHEMA, filename: file }) as unknown[];
+  } catch {
+    return undefined;
+  }
+  if (values.length > limits.maxDocsPerFile) return undefined;
+  let cached: Document[] | undefined;
+  const lazy = () => (cached ??= parseYaml(text));
+  const docs: SourceDoc[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v == null) continue;
+    if (checkValue(v) || hasForbiddenOrDeep(v)) return undefined;
+    docs.push(makeLazySourceDoc(file, i, v, lazy));
+  }
+  return docs.length > 0 ? docs : undefined;
+}
+
+/** The first non-finite number in a plain value (NaN, ±Infinity from .nan / .inf). */
+function checkValue(root: unknown): { path: (string | number)[]; value: number } | undefined {
+  const stack: [unknown, (string | number)[]][] = [[root, []]];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === 'number' && !Number.isFinite(v)) return { path, value: v };
+    if (Array.isArray(v)) v.forEach((x, i) => stack.push([x, [...path, i]]));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) stack.push([x, [...path, k]]);
+  }
+  return undefined;
+}
+
+function hasForbiddenOrDeep(root: unknown): boolean {
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (depth > limits.maxDepth) return true;
+    if (Array.isArray(v)) for (const x of v) stack.push([x, depth + 1]);
+    else if (v && typeof v === 'object') {
+      for (const k of Object.keys(v)) if (FORBIDDEN_KEYS.has(k)) return true;
+      // js-yaml defines __proto__ as an own property; Object.keys sees it, but be explicit.
+      if (Object.prototype.hasOwnProperty.call(v, '__proto__')) return true;
+      for (const x of Object.values(v)) stack.push([x, depth + 1]);
+    }
+  }
+  return false;
 }
 
 function lineSpan(text: string, offset: number): { start: number; end: number } {

@@ -8,8 +8,6 @@ export interface SourceDoc {
   /** 0-based index of the document inside the file. */
   readonly index: number;
   readonly value: unknown;
-  /** Span of the whole document. */
-  readonly span: Span;
   /** Span of the node at `path`, or of its nearest existing ancestor. `key` prefers the key of a map entry. */
   locate(path: JsonPath, opts?: { key?: boolean }): Span | undefined;
 }
@@ -20,13 +18,23 @@ export interface SourceFile {
 }
 
 export function makeSourceDoc(file: string, index: number, doc: Document, value: unknown): SourceDoc {
-  const range = doc.range ?? [0, 0];
+  return { file, index, value, locate: (path, opts) => locateIn(doc, path, opts?.key ?? false) };
+}
+
+/**
+ * A document whose value came from the fast parser: positions are recovered only when a
+ * diagnostic asks for one, by parsing the file again with `yaml` (once per file). Keeping
+ * every AST alive would cost ~50× the memory of the values on large repositories.
+ */
+export function makeLazySourceDoc(file: string, index: number, value: unknown, lazy: () => Document[]): SourceDoc {
   return {
     file,
     index,
     value,
-    span: { start: range[0], end: range[1] },
-    locate: (path, opts) => locateIn(doc, path, opts?.key ?? false),
+    locate: (path, opts) => {
+      const doc = lazy()[index];
+      return doc ? locateIn(doc, path, opts?.key ?? false) : undefined;
+    },
   };
 }
 

@@ -8,32 +8,57 @@ import { InternalError } from '../diagnostics/diagnostic.ts';
  * dropped; non-finite numbers are a bug upstream and throw.
  */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortValue(value, []));
+  const out = writeValue(value, '');
+  if (out === undefined) throw new InternalError('cannot serialize undefined at (root)');
+  return out;
 }
 
-export function sortValue(value: unknown, path: (string | number)[]): unknown {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new InternalError(`non-finite number at ${path.join('.') || '(root)'}`);
-    return Object.is(value, -0) ? 0 : value;
-  }
-  if (Array.isArray(value)) return value.map((v, i) => (v === undefined ? null : sortValue(v, [...path, i])));
-  if (typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[k];
-      if (v !== undefined) out[k] = sortValue(v, [...path, k]);
+// Serializes directly instead of building a sorted copy: digests of large policy sets are hot.
+function writeValue(value: unknown, key: string): string | undefined {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      if (!Number.isFinite(value)) throw new InternalError(`non-finite number at ${key || '(root)'}`);
+      return Object.is(value, -0) ? '0' : JSON.stringify(value);
+    case 'undefined':
+      return undefined;
+    case 'object': {
+      if (Array.isArray(value)) {
+        let s = '[';
+        for (let i = 0; i < value.length; i++) s += `${i ? ',' : ''}${writeValue(value[i], `${key}[${i}]`) ?? 'null'}`;
+        return `${s}]`;
+      }
+      const keys = Object.keys(value).sort();
+      let s = '{';
+      let first = true;
+      for (const k of keys) {
+        const v = writeValue((value as Record<string, unknown>)[k], k);
+        if (v === undefined) continue;
+        s += `${first ? '' : ','}${JSON.stringify(k)}:${v}`;
+        first = false;
+      }
+      return `${s}}`;
     }
-    return out;
+    default:
+      throw new InternalError(`cannot serialize ${typeof value} at ${key || '(root)'}`);
   }
-  throw new InternalError(`cannot serialize ${typeof value} at ${path.join('.') || '(root)'}`);
 }
 
-export function sha256Hex(text: string): string {
-  return bytesToHex(sha256(utf8ToBytes(text)));
+/** A deep copy with keys sorted at every level (for canonical YAML and stable JSON output). */
+export function sortValue(value: unknown): unknown {
+  return JSON.parse(canonicalJson(value)) as unknown;
 }
+
+export type HashHex = (text: string) => string;
+
+/** Pure-JS SHA-256; the I/O edge may pass node:crypto's instead (same output, faster). */
+export const sha256Hex: HashHex = (text) => bytesToHex(sha256(utf8ToBytes(text)));
 
 /** `sha256:<hex>` of the canonical JSON of a value. */
-export function digestOf(value: unknown): string {
-  return `sha256:${sha256Hex(canonicalJson(value))}`;
+export function digestOf(value: unknown, hash: HashHex = sha256Hex): string {
+  return `sha256:${hash(canonicalJson(value))}`;
 }
