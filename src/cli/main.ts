@@ -2,11 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { InternalError } from '../diagnostics/diagnostic.ts';
-import { demoCommand } from './commands/demo.ts';
-import { initCommand } from './commands/init.ts';
-import { sampleDataCommand } from './commands/sample-data.ts';
-import { schemaCommand } from './commands/schema.ts';
-import { validateCommand } from './commands/validate.ts';
+// Commands are imported when they run: DuckDB, tfjs and the MCP SDK are slow to load, and
+// `rudder validate` should not pay for them.
 import { ExitCode, ExitError, processIO, type CommandIO } from './io.ts';
 
 interface GlobalOptions {
@@ -49,13 +46,15 @@ export function buildProgram(io?: CommandIO): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
     .action(async (o: { policies?: string; format: 'text' | 'json' | 'github' }, cmd: Command) => {
       const c = ctx(cmd);
+      const { validateCommand } = await import('./commands/validate.ts');
       process.exitCode = await validateCommand({ cwd: c.cwd, policiesDir: o.policies, format: c.json ? 'json' : o.format }, c.io);
     });
 
   program
     .command('schema [kind]')
     .description('print JSON Schemas for editors (all kinds, or one)')
-    .action((kind: string | undefined, _o: unknown, cmd: Command) => {
+    .action(async (kind: string | undefined, _o: unknown, cmd: Command) => {
+      const { schemaCommand } = await import('./commands/schema.ts');
       process.exitCode = schemaCommand(kind, ctx(cmd).io);
     });
 
@@ -68,6 +67,7 @@ export function buildProgram(io?: CommandIO): Command {
     .option('--force', 'regenerate even when the files exist')
     .action(async (o: { out: string; seed: string; drift?: string; force?: boolean }, cmd: Command) => {
       const c = ctx(cmd);
+      const { sampleDataCommand } = await import('./commands/sample-data.ts');
       process.exitCode = await sampleDataCommand({ cwd: c.cwd, out: o.out, seed: Number(o.seed), drift: o.drift, force: o.force ?? false }, c.io);
     });
 
@@ -76,6 +76,7 @@ export function buildProgram(io?: CommandIO): Command {
     .description('scaffold a policy repository')
     .action(async (dir: string | undefined, _o: unknown, cmd: Command) => {
       const c = ctx(cmd);
+      const { initCommand } = await import('./commands/init.ts');
       process.exitCode = await initCommand({ dir: resolve(c.cwd, dir ?? '.') }, c.io);
     });
 
@@ -84,6 +85,7 @@ export function buildProgram(io?: CommandIO): Command {
     .description('the main job on the root policies and their sample data (what npm start runs)')
     .action(async (_o: unknown, cmd: Command) => {
       const c = ctx(cmd);
+      const { demoCommand } = await import('./commands/demo.ts');
       process.exitCode = await demoCommand({ cwd: c.cwd, json: c.json }, c.io);
     });
 

@@ -38,7 +38,7 @@ export async function checkSourcePaths(root: string, state: DesiredState, docs: 
       }
     }
     if (found === 0) {
-      diags.push({ ...base, code: 'path/not-found', severity: 'warning', message: `source path ${JSON.stringify(t.p)} matches no file yet`, hint: 'Generate or copy the data before planning (npm start generates the sample data).' });
+      diags.push({ ...base, code: 'path/not-found', severity: 'warning', message: `source path ${JSON.stringify(t.p)} matches no file yet`, hint: 'Generate or copy the data before planning (for the root policies, `rudder sample-data` or `npm start` generates it).' });
     }
   }
   return diags;
