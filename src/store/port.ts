@@ -1,6 +1,6 @@
 // The feature store port. The DuckDB adapter implements it today; a database server or a
 // warehouse can implement it later without the planner, executor or trainers changing.
-import type { DataPolicy, FeatureView, Model } from '../compiler/desired-state.ts';
+import type { DataPolicy, Detector, FeatureView, Model } from '../compiler/desired-state.ts';
 
 /**
  * Column layout of a training-set Parquet file (the contract between store and trainers,
@@ -10,16 +10,25 @@ import type { DataPolicy, FeatureView, Model } from '../compiler/desired-state.t
  * - `__label`: the label value;
  * - one column per model feature, in `model.features` order, named `<view>__<feature>`.
  * Rows are ordered by `__label_ts`, then the entity keys, so a time split is a prefix/suffix.
+ *
+ * Feature column types: int → BIGINT, float → DOUBLE, bool → BOOLEAN, category and string →
+ * VARCHAR, timestamp → TIMESTAMP WITH TIME ZONE. `__label` is DOUBLE for regression; for
+ * classification BIGINT when the classes (or, without declared classes, all values) are
+ * integers, BOOLEAN when they are booleans, VARCHAR otherwise. A feature with no value for the
+ * label's entity at or before `__label_ts` within the view's TTL is NULL.
  */
 export const LABEL_TS_COLUMN = '__label_ts';
 export const LABEL_COLUMN = '__label';
 export const featureColumnName = (ref: string): string => ref.replace(':', '__');
 
 export interface TrainingSet {
-  /** Absolute path of the Parquet file. */
+  /** Absolute path of the Parquet file (or CSV file when asked for one). */
   path: string;
   rows: number;
-  /** `sha256:…` of the content (stable across runs for the same inputs). */
+  /**
+   * `sha256:…` of the file's bytes: anyone can check a file against the lock with `sha256sum`.
+   * Stable across runs for the same inputs, output format and DuckDB version.
+   */
   digest: string;
   /** ISO timestamp: no feature value after it was read; the newest label timestamp included. */
   cutoff: string;
@@ -27,6 +36,39 @@ export interface TrainingSet {
   features: { ref: string; column: string; type: FeatureView['features'][number]['type'] }[];
   /** Label rows whose entity had no value in a view (per feature ref), after TTL. */
   nullCounts: Record<string, number>;
+  /** Output format; absent means parquet. */
+  format?: 'parquet' | 'csv';
+  /** Per view: how the label rows joined (additive to the original port). */
+  views?: TrainingSetViewStats[];
+  /** Label rows read, and those left out (quarantined, after `until`). */
+  labelRows?: { read: number; quarantined: number; afterUntil: number };
+  /** Data policies applied while building the set. */
+  policies?: AppliedPolicies;
+}
+
+export interface TrainingSetViewStats {
+  view: string;
+  viewDigest: string;
+  sourceDigest: string;
+  /** Rows the view's source holds, and those left out because a quarantine holds them. */
+  sourceRows: number;
+  quarantinedRows: number;
+  /** Label rows that got a value from this view. */
+  matched: number;
+  /** Label rows whose entity has no value at or before the label time. */
+  missing: number;
+  /** Label rows whose latest value was older than the view's TTL. */
+  expired: number;
+}
+
+/** What data policies did to a training set or an online table. */
+export interface AppliedPolicies {
+  /** Quarantines whose rows were left out (new or already recorded), ascending by id. */
+  quarantines: QuarantineRecord[];
+  /** `<view>:<column>` whose values were replaced by a salted hash. */
+  hashedColumns: string[];
+  /** `<view>:<column>` whose values were dropped (the column is all NULL). */
+  droppedColumns: string[];
 }
 
 export interface TrainingSetRequest {
@@ -34,8 +76,10 @@ export interface TrainingSetRequest {
   views: readonly FeatureView[];
   /** Only labels at or before this instant. Default: all labels. */
   until?: Date;
-  /** Where to write the Parquet file. */
+  /** Where to write the Parquet file (a `.csv` name writes CSV). */
   outPath: string;
+  /** Data policies to enforce. Default: the ones the store was opened with. */
+  policies?: readonly DataPolicy[];
 }
 
 export interface ViewFreshness {
@@ -45,6 +89,11 @@ export interface ViewFreshness {
   rows: number;
   /** Digest of the source files' content (names, sizes, mtimes are not enough for provenance). */
   sourceDigest: string;
+  /** Repository-relative files read, sorted. */
+  files?: string[];
+  /** With `now`: age of the newest event, and whether it exceeds `freshness.maxAge`. */
+  ageMs?: number | null;
+  stale?: boolean;
 }
 
 export interface MaterializeResult {
@@ -54,6 +103,12 @@ export interface MaterializeResult {
   /** Newest event time now materialized: the next incremental run starts after it. */
   watermark: string | null;
   viewDigest: string;
+  /** Rows in the online table after this run (one per entity). */
+  onlineRows?: number;
+  sourceDigest?: string;
+  /** True when the table was rebuilt (first run, `since` null, or a new view digest). */
+  full?: boolean;
+  policies?: AppliedPolicies;
 }
 
 export interface PiiFinding {
@@ -69,12 +124,97 @@ export interface PiiScanResult {
   policy: string;
   scannedRows: number;
   findings: PiiFinding[];
+  /** Per scanned source (a view, or `label:<model>`), for the data lock. */
+  scans?: PiiViewScan[];
+}
+
+export interface PiiViewScan {
+  view: string;
+  scannedRows: number;
+  sourceDigest: string;
+  findings: { column: string; detector: Detector; rows: number; allowed: boolean }[];
+}
+
+/**
+ * Rows a `quarantine` policy keeps out of training and the online table. One record per policy,
+ * view, source file, column and detector; the id (`q-<12 hex>`) is a digest of those and of the
+ * quarantined row keys, so a fresh checkout recomputes the same ids from the same data.
+ */
+export interface QuarantineRecord {
+  id: string;
+  policy: string;
+  view: string;
+  /** Repository-relative source file. */
+  file: string;
+  column: string;
+  detector: Detector;
+  rows: number;
+  /** `sha256:…` of the quarantined row keys (entity keys and event time), never of values. */
+  digest: string;
+  status: 'active' | 'released';
+}
+
+export interface ReleaseResult {
+  record: QuarantineRecord;
+  /** False when it was already released. */
+  changed: boolean;
+}
+
+/** A value read from the online table, for serving. */
+export interface OnlineRow {
+  /** Entity key values as given. */
+  entity: Record<string, string | number | bigint | boolean>;
+  /** ISO event time of the values, or null when the entity has none (or it expired). */
+  eventTime: string | null;
+  /** By feature name; null when missing or expired. */
+  values: Record<string, unknown>;
 }
 
 export interface FeatureStore {
-  freshness(view: FeatureView): Promise<ViewFreshness>;
+  freshness(view: FeatureView, opts?: { now?: Date }): Promise<ViewFreshness>;
   buildTrainingSet(req: TrainingSetRequest): Promise<TrainingSet>;
   materialize(view: FeatureView, since: string | null): Promise<MaterializeResult>;
+  /** Read-only: what the policy's detectors find. Persists nothing. */
   scanPii(policy: DataPolicy, views: readonly FeatureView[]): Promise<PiiScanResult>;
+  /** Scan and record quarantines (action `quarantine`); other actions are enforced when data is read. */
+  applyDataPolicy?(policy: DataPolicy, views: readonly FeatureView[]): Promise<PiiScanResult & { quarantines: QuarantineRecord[] }>;
+  releaseQuarantine?(id: string): Promise<ReleaseResult>;
+  listQuarantines?(): Promise<QuarantineRecord[]>;
+  readOnline?(view: FeatureView, entities: readonly Record<string, string | number | bigint | boolean>[], opts?: { now?: Date }): Promise<OnlineRow[]>;
   close(): Promise<void>;
+}
+
+/** Why a store operation refused bad input; the message names the file, column and row. */
+export type StoreErrorCode =
+  | 'store/no-files'
+  | 'store/read-failed'
+  | 'store/corrupt-file'
+  | 'store/missing-column'
+  | 'store/wrong-type'
+  | 'store/not-a-timestamp'
+  | 'store/mixed-time-zones'
+  | 'store/empty-key'
+  | 'store/duplicate-row'
+  | 'store/not-finite'
+  | 'store/bad-label'
+  | 'store/empty-source'
+  | 'store/no-matching-entities'
+  | 'store/no-labels'
+  | 'store/pii-refused'
+  | 'store/blocked'
+  | 'store/unknown-quarantine'
+  | 'store/bad-output'
+  | 'store/salt'
+  | 'store/locked';
+
+export class StoreError extends Error {
+  override name = 'StoreError';
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+    readonly where: { file?: string; column?: string; row?: number } = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }

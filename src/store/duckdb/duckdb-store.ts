@@ -1,0 +1,189 @@
+// The embedded feature store: one DuckDB database file (`.rudder/store.duckdb` by default)
+// holding the online tables and quarantine records; sources are read from the repository's
+// CSV/Parquet files on every operation, so the files stay the single source of truth.
+import { mkdir } from 'node:fs/promises';
+import { dirname, isAbsolute, join } from 'node:path';
+import type { DataPolicy, FeatureView, Model } from '../../compiler/desired-state.ts';
+import type {
+  FeatureStore,
+  MaterializeResult,
+  OnlineRow,
+  PiiFinding,
+  PiiScanResult,
+  PiiViewScan,
+  QuarantineRecord,
+  ReleaseResult,
+  TrainingSet,
+  TrainingSetRequest,
+  ViewFreshness,
+} from '../port.ts';
+import { StoreError } from '../port.ts';
+import { loadSalt } from '../salt.ts';
+import { digestFiles, resolveSource } from './files.ts';
+import { materializeView, readOnlineRows, viewFreshness, type OnlineContext } from './online.ts';
+import { enforcePolicies, labelPoliciesFor } from './policies.ts';
+import { ensureStoreTables, QuarantineBook } from './quarantine.ts';
+import { Db, duckMessage } from './sql.ts';
+import { type Staged, stageSource } from './stage.ts';
+import { buildTrainingSet, type TrainingContext } from './training-set.ts';
+
+export const DEFAULT_STORE_PATH = '.rudder/store.duckdb';
+
+export interface DuckDBStoreOptions {
+  /** Repository root: source paths are relative to it. */
+  root: string;
+  /** Database file, relative to `root` (or absolute, or `:memory:`). Default: `.rudder/store.duckdb`. */
+  path?: string;
+  /** Data policies to enforce on every read (training sets, materialization). */
+  policies?: readonly DataPolicy[];
+  /** Models, for policies that also scan label sources (`scope.labels`). */
+  models?: readonly Model[];
+  /** Quarantine ids released in the data lock (a fresh checkout has no local record of them). */
+  releasedQuarantines?: Iterable<string>;
+  clock?: () => Date;
+  /** Where the hash salt comes from (RUDDER_PII_SALT). Default: process.env */
+  env?: NodeJS.ProcessEnv;
+  /** DuckDB worker threads. Default: all cores. */
+  threads?: number;
+}
+
+export class DuckDBFeatureStore implements FeatureStore {
+  private queue: Promise<unknown> = Promise.resolve();
+  private salt?: Promise<string>;
+  private closed = false;
+
+  private constructor(
+    private readonly db: Db,
+    private readonly opts: DuckDBStoreOptions,
+    private readonly book: QuarantineBook,
+  ) {}
+
+  static async open(opts: DuckDBStoreOptions): Promise<DuckDBFeatureStore> {
+    const rel = opts.path ?? DEFAULT_STORE_PATH;
+    const path = rel === ':memory:' ? rel : isAbsolute(rel) ? rel : join(opts.root, rel);
+    if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
+    let db: Db;
+    try {
+      db = await Db.open(path, opts.threads);
+    } catch (e) {
+      const msg = duckMessage(e);
+      const locked = /lock/i.test(msg);
+      throw new StoreError(locked ? 'store/locked' : 'store/read-failed', `${rel}: ${locked ? 'the feature store is in use by another process' : 'cannot open the feature store'} (${msg})`, { file: rel }, { cause: e });
+    }
+    await ensureStoreTables(db);
+    const clock = opts.clock ?? (() => new Date());
+    return new DuckDBFeatureStore(db, opts, new QuarantineBook(db, new Set(opts.releasedQuarantines ?? []), clock));
+  }
+
+  /** One operation at a time: they share a connection and temporary table names. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreError('store/read-failed', 'the feature store is closed'));
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private ctx(policies?: readonly DataPolicy[]): TrainingContext & OnlineContext {
+    return {
+      db: this.db,
+      book: this.book,
+      root: this.opts.root,
+      policies: policies ?? this.opts.policies ?? [],
+      salt: () => (this.salt ??= loadSalt(this.opts.root, this.opts.env)),
+    };
+  }
+
+  freshness(view: FeatureView, opts?: { now?: Date }): Promise<ViewFreshness> {
+    return this.serial(() => viewFreshness(this.ctx(), view, opts?.now));
+  }
+
+  buildTrainingSet(req: TrainingSetRequest): Promise<TrainingSet> {
+    return this.serial(() => buildTrainingSet(this.ctx(req.policies), req));
+  }
+
+  materialize(view: FeatureView, since: string | null): Promise<MaterializeResult> {
+    return this.serial(() => materializeView(this.ctx(), view, since));
+  }
+
+  scanPii(policy: DataPolicy, views: readonly FeatureView[]): Promise<PiiScanResult> {
+    return this.serial(() => this.scan(policy, views, false));
+  }
+
+  applyDataPolicy(policy: DataPolicy, views: readonly FeatureView[]): Promise<PiiScanResult & { quarantines: QuarantineRecord[] }> {
+    return this.serial(() => this.scan(policy, views, true));
+  }
+
+  releaseQuarantine(id: string): Promise<ReleaseResult> {
+    return this.serial(() => this.book.release(id));
+  }
+
+  listQuarantines(): Promise<QuarantineRecord[]> {
+    return this.serial(() => this.book.list());
+  }
+
+  readOnline(view: FeatureView, entities: readonly Record<string, string | number | bigint | boolean>[], opts?: { now?: Date }): Promise<OnlineRow[]> {
+    return this.serial(() => readOnlineRows(this.ctx(), view, entities, opts?.now ?? (this.opts.clock ?? (() => new Date()))()));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.queue;
+    this.closed = true;
+    this.db.close();
+  }
+
+  private async scan(policy: DataPolicy, views: readonly FeatureView[], record: boolean): Promise<PiiScanResult & { quarantines: QuarantineRecord[] }> {
+    const ctx = this.ctx([policy]);
+    const scans: PiiViewScan[] = [];
+    const quarantines: QuarantineRecord[] = [];
+    const table = '__rudder_scan';
+    const targets: { name: string; stage: () => Promise<{ staged: Staged; files: Parameters<typeof digestFiles>[0] }> }[] = [];
+    for (const view of views.filter((v) => policy.views.includes(v.name)).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      targets.push({
+        name: view.name,
+        stage: async () => {
+          const what = `feature view "${view.name}"`;
+          const source = await resolveSource(this.opts.root, view.source, what);
+          const staged = await stageSource(this.db, { what, table, source, entities: view.entities, timestamp: view.source.timestamp, features: view.features, checkDuplicates: false });
+          return { staged, files: source.files };
+        },
+      });
+    }
+    if (policy.scanLabels) {
+      for (const model of this.opts.models ?? []) {
+        if (labelPoliciesFor([policy], model.views).length === 0) continue;
+        targets.push({
+          name: `label:${model.name}`,
+          stage: async () => {
+            const what = `the label source of model "${model.name}"`;
+            const source = await resolveSource(this.opts.root, model.label.source, what);
+            const staged = await stageSource(this.db, {
+              what,
+              table,
+              source,
+              entities: model.label.entities,
+              timestamp: model.label.source.timestamp,
+              features: [],
+              labelColumn: model.label.column,
+              checkDuplicates: false,
+            });
+            return { staged, files: source.files };
+          },
+        });
+      }
+    }
+    try {
+      for (const t of targets) {
+        const { staged, files } = await t.stage();
+        const enf = await enforcePolicies(ctx, staged, [policy], { view: t.name, readColumns: new Set(), purpose: 'scanning', record, mutate: false });
+        const s = enf.scans[0]!.scan;
+        scans.push({ ...s, sourceDigest: await digestFiles(files) });
+        quarantines.push(...enf.quarantines);
+      }
+    } finally {
+      await this.db.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+    }
+    const findings: PiiFinding[] = scans.flatMap((s) => s.findings.map((f) => ({ view: s.view, ...f })));
+    return { policy: policy.name, scannedRows: scans.reduce((n, s) => n + s.scannedRows, 0), findings, scans, quarantines };
+  }
+}

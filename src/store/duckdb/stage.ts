@@ -1,0 +1,361 @@
+// Staging: read a source's files with DuckDB into a temporary table of canonical types, and
+// refuse bad input with the file, column and first offending row. Every later step (training
+// sets, materialization, PII scans, freshness) reads the staged table, never the raw files.
+//
+// Stage table layout: `__file` (index into `files`), `__row` (1-based data row in that file,
+// header not counted), `k__<entity>`, `__ts` (TIMESTAMPTZ), `f__<feature>`, `__label` (raw).
+import type { FeatureType } from '../../compiler/desired-state.ts';
+import { StoreError } from '../port.ts';
+import type { ResolvedSource, SourceFile } from './files.ts';
+import { Db, duckMessage, ident, lit, num } from './sql.ts';
+
+export interface StageRequest {
+  /** For messages: `feature view "activity"`, `the label source of model "churn"`. */
+  what: string;
+  table: string;
+  source: ResolvedSource;
+  entities: readonly string[];
+  timestamp: string;
+  features: readonly { name: string; column: string; type: FeatureType }[];
+  /** Stage this column raw as `__label` (checked and cast by the training set). */
+  labelColumn?: string;
+  /** Refuse two rows with the same entity keys and timestamp. Default: true */
+  checkDuplicates?: boolean;
+}
+
+export interface StagedKey {
+  name: string;
+  stage: string;
+  type: 'BIGINT' | 'VARCHAR';
+}
+
+export interface StagedFeature {
+  name: string;
+  column: string;
+  stage: string;
+  type: FeatureType;
+}
+
+export interface Staged {
+  what: string;
+  table: string;
+  files: SourceFile[];
+  rows: number;
+  keys: StagedKey[];
+  features: StagedFeature[];
+  /** DuckDB type of `__label` in the stage (VARCHAR when read from text). */
+  labelType?: string;
+  /** Source column of the label. */
+  labelColumn?: string;
+  timestampColumn: string;
+}
+
+export const keyStage = (name: string): string => `k__${name}`;
+export const featureStage = (name: string): string => `f__${name}`;
+
+const INTEGER_TYPES = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT', 'UHUGEINT']);
+const FLOAT_TYPES = new Set(['FLOAT', 'DOUBLE', 'REAL']);
+const NAIVE_TS_TYPES = new Set(['TIMESTAMP', 'TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP_NS', 'DATE', 'DATETIME']);
+const ZONED_TS_TYPES = new Set(['TIMESTAMP WITH TIME ZONE', 'TIMESTAMPTZ']);
+
+const isInteger = (t: string): boolean => INTEGER_TYPES.has(t);
+const isNumeric = (t: string): boolean => isInteger(t) || FLOAT_TYPES.has(t) || t.startsWith('DECIMAL');
+const isText = (t: string): boolean => t === 'VARCHAR' || t.startsWith('ENUM');
+
+// A written time zone after a time of day: Z, UTC, +02:00, +0200, +02, or a zone name.
+const ZONE_RE = String.raw`(?i)\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:z|utc|gmt|[+-]\d{2}(?::?\d{2})?|[a-z_]+/[a-z_]+)$`;
+const INT_RE = String.raw`\s*[+-]?\d+\s*`;
+
+interface Check {
+  column: string;
+  problem: string;
+  code: ConstructorParameters<typeof StoreError>[0];
+}
+
+interface FileSchema {
+  file: SourceFile;
+  format: 'csv' | 'parquet';
+  columns: Map<string, string>;
+}
+
+/** Read the source into `req.table` and validate it; throws StoreError on bad input. */
+export async function stageSource(db: Db, req: StageRequest): Promise<Staged> {
+  const { source } = req;
+  const format = source.spec.format;
+  const schemas: FileSchema[] = [];
+  for (const file of source.files) schemas.push({ file, format, columns: await inspect(db, file, format, req.what) });
+
+  const needed = [...req.entities, req.timestamp, ...req.features.map((f) => f.column), ...(req.labelColumn ? [req.labelColumn] : [])];
+  for (const s of schemas) {
+    for (const col of needed) {
+      if (!s.columns.has(col)) {
+        const have = [...s.columns.keys()];
+        const near = have.find((h) => h.toLowerCase() === col.toLowerCase());
+        throw new StoreError(
+          'store/missing-column',
+          `${s.file.rel}: no column "${col}" (${req.what} reads it)${near ? `; did you mean "${near}"?` : ''} — columns: ${have.join(', ') || '(none)'}`,
+          { file: s.file.rel, column: col },
+        );
+      }
+    }
+  }
+
+  // Entity keys: BIGINT when every file stores integers, else compared as text.
+  const keys: StagedKey[] = req.entities.map((name) => {
+    let allInt = true;
+    for (const s of schemas) {
+      const t = s.columns.get(name)!;
+      if (FLOAT_TYPES.has(t) || t.startsWith('DECIMAL') || /[[\]]|STRUCT|MAP|UNION/.test(t))
+        throw new StoreError('store/wrong-type', `${s.file.rel}: entity key column "${name}" is ${t}; keys must be integers or text`, { file: s.file.rel, column: name });
+      if (!isInteger(t)) allInt = false;
+    }
+    return { name, stage: keyStage(name), type: allInt ? 'BIGINT' : 'VARCHAR' };
+  });
+
+  // Native timestamp columns must agree on carrying a time zone across files.
+  for (const col of [req.timestamp, ...req.features.filter((f) => f.type === 'timestamp').map((f) => f.column)]) {
+    let first: { zoned: boolean; file: string } | undefined;
+    for (const s of schemas) {
+      const t = s.columns.get(col)!;
+      if (isText(t)) continue;
+      const zoned = ZONED_TS_TYPES.has(t);
+      if (!zoned && !NAIVE_TS_TYPES.has(t))
+        throw new StoreError('store/not-a-timestamp', `${s.file.rel}: column "${col}" is ${t}, not a timestamp (${req.what} reads it as ${col === req.timestamp ? 'its event time' : 'a timestamp feature'})`, { file: s.file.rel, column: col });
+      if (first && first.zoned !== zoned)
+        throw new StoreError(
+          'store/mixed-time-zones',
+          `${s.file.rel}: column "${col}" is ${t} but ${first.file} stores it ${first.zoned ? 'with' : 'without'} a time zone; mixed time zones are ambiguous`,
+          { file: s.file.rel, column: col },
+        );
+      first ??= { zoned, file: s.file.rel };
+    }
+  }
+
+  let labelType: string | undefined;
+  if (req.labelColumn) {
+    const types = new Set(schemas.map((s) => s.columns.get(req.labelColumn!)!));
+    labelType = types.size === 1 ? [...types][0]! : 'VARCHAR';
+  }
+
+  const checks: Check[] = [];
+  const zoneCols: { column: string; flag: string }[] = [];
+  const tsCols = [req.timestamp, ...req.features.filter((f) => f.type === 'timestamp').map((f) => f.column)];
+  const flagOf = (col: string) => `__z${tsCols.indexOf(col)}`;
+  for (const col of tsCols) if (schemas.some((s) => isText(s.columns.get(col)!)) && !zoneCols.some((z) => z.column === col)) zoneCols.push({ column: col, flag: flagOf(col) });
+
+  const selects = schemas.map((s, fileIdx) => {
+    const exprs: string[] = [`${fileIdx}::INTEGER AS __file`];
+    const conds: string[] = [];
+    const add = (column: string, problem: string, code: Check['code'], cond: string) => {
+      let i = checks.findIndex((c) => c.column === column && c.problem === problem);
+      if (i < 0) i = checks.push({ column, problem, code }) - 1;
+      conds.push(`WHEN ${cond} THEN ${i}`);
+    };
+    for (const k of keys) {
+      const t = s.columns.get(k.name)!;
+      const c = ident(k.name);
+      exprs.push(`${k.type === 'BIGINT' || !isText(t) ? `CAST(${c} AS ${k.type})` : c} AS ${ident(k.stage)}`);
+      add(k.name, 'the entity key is empty', 'store/empty-key', `${c} IS NULL`);
+    }
+    {
+      const c = ident(req.timestamp);
+      const v = timestampExpr(c, s.columns.get(req.timestamp)!);
+      exprs.push(`${v} AS __ts`);
+      add(req.timestamp, 'the event time is empty', 'store/not-a-timestamp', `${c} IS NULL`);
+      add(req.timestamp, 'the value is not a timestamp', 'store/not-a-timestamp', `${v} IS NULL`);
+    }
+    for (const f of req.features) {
+      const t = s.columns.get(f.column)!;
+      const c = ident(f.column);
+      const { value, problems } = featureExpr(c, t, f.type, s.file, f.column, req.what);
+      exprs.push(`${value} AS ${ident(featureStage(f.name))}`);
+      for (const p of problems) add(f.column, p.problem, p.code, p.cond);
+    }
+    if (req.labelColumn) {
+      const c = ident(req.labelColumn);
+      exprs.push(`${labelType === s.columns.get(req.labelColumn) ? c : `CAST(${c} AS VARCHAR)`} AS __label`);
+    }
+    for (const z of zoneCols) {
+      const t = s.columns.get(z.column)!;
+      const c = ident(z.column);
+      exprs.push(`${isText(t) ? `CASE WHEN ${c} IS NULL THEN NULL ELSE regexp_matches(trim(${c}), ${lit(ZONE_RE)}) END` : ZONED_TS_TYPES.has(t) ? 'true' : 'false'} AS ${z.flag}`);
+    }
+    exprs.push(conds.length ? `CASE ${conds.join(' ')} END::INTEGER AS __err` : 'NULL::INTEGER AS __err');
+    const from =
+      s.format === 'parquet'
+        ? `(SELECT *, file_row_number + 1 AS __row FROM read_parquet(${lit(s.file.abs)}, file_row_number = true))`
+        : `(SELECT *, ordinality AS __row FROM read_csv(${lit(s.file.abs)}, header = true, all_varchar = true) WITH ORDINALITY)`;
+    return `SELECT ${exprs.join(', ')}, __row::BIGINT AS __row FROM ${from}`;
+  });
+
+  try {
+    await db.run(`CREATE OR REPLACE TEMP TABLE ${ident(req.table)} AS ${selects.join('\nUNION ALL\n')}`);
+  } catch (e) {
+    throw readError(e, source.files, req.what);
+  }
+
+  const bad = await db.all(`SELECT __err, __file, __row FROM ${ident(req.table)} WHERE __err IS NOT NULL ORDER BY __file, __row LIMIT 1`);
+  if (bad.length > 0) {
+    const check = checks[num(bad[0]!.__err)]!;
+    const file = source.files[num(bad[0]!.__file)]!.rel;
+    const row = num(bad[0]!.__row);
+    const declared = check.column === req.timestamp ? 'the event time' : req.entities.includes(check.column) ? 'an entity key' : `${req.features.find((f) => f.column === check.column)?.type ?? ''}`;
+    throw new StoreError(check.code, `${file}: row ${row}, column "${check.column}": ${check.problem} (${req.what} reads it as ${declared})`, { file, column: check.column, row });
+  }
+
+  for (const z of zoneCols) {
+    const rows = await db.all(
+      `WITH first AS (SELECT ${z.flag} AS z, __file, __row FROM ${ident(req.table)} WHERE ${z.flag} IS NOT NULL ORDER BY __file, __row LIMIT 1)
+       SELECT t.__file, t.__row, first.z AS first_z, first.__file AS ff, first.__row AS fr FROM ${ident(req.table)} t, first
+       WHERE t.${z.flag} IS NOT NULL AND t.${z.flag} <> first.z ORDER BY t.__file, t.__row LIMIT 1`,
+    );
+    if (rows.length > 0) {
+      const r = rows[0]!;
+      const file = source.files[num(r.__file)]!.rel;
+      const firstFile = source.files[num(r.ff)]!.rel;
+      throw new StoreError(
+        'store/mixed-time-zones',
+        `${file}: row ${num(r.__row)}, column "${z.column}": the timestamp ${r.first_z ? 'has no' : 'has a'} time zone, but ${firstFile} row ${num(r.fr)} ${r.first_z ? 'has one' : 'has none'}; mixed time zones are ambiguous (write every value with an offset such as Z or +02:00, or none)`,
+        { file, column: z.column, row: num(r.__row) },
+      );
+    }
+  }
+
+  const rows = num((await db.one(`SELECT count(*) AS n FROM ${ident(req.table)}`)).n);
+  if (req.checkDuplicates ?? true) await checkDuplicates(db, req, keys, source.files);
+
+  return {
+    what: req.what,
+    table: req.table,
+    files: source.files,
+    rows,
+    keys,
+    features: req.features.map((f) => ({ name: f.name, column: f.column, stage: featureStage(f.name), type: f.type })),
+    labelType,
+    labelColumn: req.labelColumn,
+    timestampColumn: req.timestamp,
+  };
+}
+
+async function inspect(db: Db, file: SourceFile, format: 'csv' | 'parquet', what: string): Promise<Map<string, string>> {
+  const read = format === 'parquet' ? `read_parquet(${lit(file.abs)})` : `read_csv(${lit(file.abs)}, header = true, all_varchar = true)`;
+  let rows;
+  try {
+    rows = await db.all(`DESCRIBE SELECT * FROM ${read}`);
+  } catch (e) {
+    const msg = duckMessage(e);
+    const corrupt = format === 'parquet' && /magic bytes|parquet|footer|metadata|corrupt|Thrift/i.test(msg);
+    throw new StoreError(
+      corrupt ? 'store/corrupt-file' : 'store/read-failed',
+      `${file.rel}: ${corrupt ? 'not a readable Parquet file' : `cannot be read as ${format.toUpperCase()}`} (${msg}) — source of ${what}`,
+      { file: file.rel },
+      { cause: e },
+    );
+  }
+  return new Map(rows.map((r) => [String(r.column_name), String(r.column_type).toUpperCase()]));
+}
+
+function timestampExpr(c: string, t: string): string {
+  if (isText(t)) return `TRY_CAST(trim(${c}) AS TIMESTAMPTZ)`;
+  return `CAST(${c} AS TIMESTAMPTZ)`;
+}
+
+function featureExpr(
+  c: string,
+  t: string,
+  type: FeatureType,
+  file: SourceFile,
+  column: string,
+  what: string,
+): { value: string; problems: { problem: string; code: Check['code']; cond: string }[] } {
+  const wrong = () =>
+    new StoreError('store/wrong-type', `${file.rel}: column "${column}" is ${t}, but ${what} declares it ${type}`, { file: file.rel, column });
+  const text = isText(t);
+  switch (type) {
+    case 'int': {
+      if (text) {
+        const v = `TRY_CAST(CASE WHEN regexp_full_match(${c}, ${lit(INT_RE)}) THEN trim(${c}) END AS BIGINT)`;
+        return { value: v, problems: [{ problem: 'the value is not an integer', code: 'store/wrong-type', cond: `${c} IS NOT NULL AND ${v} IS NULL` }] };
+      }
+      if (!isInteger(t)) throw wrong();
+      const v = `TRY_CAST(${c} AS BIGINT)`;
+      return { value: v, problems: [{ problem: 'the integer does not fit in 64 bits', code: 'store/wrong-type', cond: `${c} IS NOT NULL AND ${v} IS NULL` }] };
+    }
+    case 'float': {
+      let v: string;
+      const problems: { problem: string; code: Check['code']; cond: string }[] = [];
+      if (text) {
+        v = `TRY_CAST(trim(${c}) AS DOUBLE)`;
+        problems.push({ problem: 'the value is not a number', code: 'store/wrong-type', cond: `${c} IS NOT NULL AND ${v} IS NULL` });
+      } else if (isNumeric(t)) v = `CAST(${c} AS DOUBLE)`;
+      else throw wrong();
+      if (text || FLOAT_TYPES.has(t)) {
+        problems.push({ problem: 'the value is NaN', code: 'store/not-finite', cond: `isnan(${v})` });
+        problems.push({ problem: 'the value is infinite', code: 'store/not-finite', cond: `isinf(${v})` });
+      }
+      return { value: v, problems };
+    }
+    case 'bool': {
+      if (text) {
+        const v = `TRY_CAST(trim(${c}) AS BOOLEAN)`;
+        return { value: v, problems: [{ problem: 'the value is not a boolean (true/false, 1/0)', code: 'store/wrong-type', cond: `${c} IS NOT NULL AND ${v} IS NULL` }] };
+      }
+      if (t !== 'BOOLEAN') throw wrong();
+      return { value: c, problems: [] };
+    }
+    case 'category': {
+      if (!text && !isInteger(t) && t !== 'BOOLEAN') throw wrong();
+      return { value: text && t === 'VARCHAR' ? c : `CAST(${c} AS VARCHAR)`, problems: [] };
+    }
+    case 'string': {
+      if (!text) throw wrong();
+      return { value: t === 'VARCHAR' ? c : `CAST(${c} AS VARCHAR)`, problems: [] };
+    }
+    case 'timestamp': {
+      if (!text && !ZONED_TS_TYPES.has(t) && !NAIVE_TS_TYPES.has(t)) throw wrong();
+      const v = timestampExpr(c, t);
+      return { value: v, problems: text ? [{ problem: 'the value is not a timestamp', code: 'store/not-a-timestamp', cond: `${c} IS NOT NULL AND ${v} IS NULL` }] : [] };
+    }
+  }
+}
+
+async function checkDuplicates(db: Db, req: StageRequest, keys: StagedKey[], files: SourceFile[]): Promise<void> {
+  const t = ident(req.table);
+  const cols = [...keys.map((k) => ident(k.stage)), '__ts'];
+  const dup = await db.all(
+    `SELECT min(__file::BIGINT * 4294967296 + __row) AS pos FROM ${t} GROUP BY ${cols.join(', ')} HAVING count(*) > 1 ORDER BY pos LIMIT 1`,
+  );
+  if (dup.length === 0) return;
+  const pos = BigInt(dup[0]!.pos as bigint);
+  const fileIdx = Number(pos / 4294967296n);
+  const row = pos % 4294967296n;
+  const pair = await db.all(
+    `SELECT d.__file, d.__row FROM ${t} d JOIN (SELECT ${cols.join(', ')} FROM ${t} WHERE __file = ${fileIdx} AND __row = ${row}) x USING (${cols.join(', ')})
+     ORDER BY d.__file, d.__row LIMIT 2`,
+  );
+  const a = pair[0]!;
+  const b = pair[1]!;
+  const fa = files[num(a.__file)]!.rel;
+  const fb = files[num(b.__file)]!.rel;
+  const where = fa === fb ? `${fb}: rows ${num(a.__row)} and ${num(b.__row)}` : `${fa} row ${num(a.__row)} and ${fb} row ${num(b.__row)}`;
+  throw new StoreError(
+    'store/duplicate-row',
+    `${where} have the same ${[...req.entities, req.timestamp].map((c) => `"${c}"`).join(', ')}: two values for one entity at one instant (${req.what}); keep one`,
+    { file: fb, column: req.timestamp, row: num(b.__row) },
+  );
+}
+
+function readError(e: unknown, files: readonly SourceFile[], what: string): StoreError {
+  const raw = e instanceof Error ? e.message : String(e);
+  const msg = duckMessage(e);
+  const file = files.find((f) => raw.includes(f.abs)) ?? (files.length === 1 ? files[0] : undefined);
+  const line = /line:? (\d+)/i.exec(raw)?.[1];
+  const corrupt = /parquet|magic bytes|thrift|corrupt|footer/i.test(raw);
+  const rel = file?.rel ?? files.map((f) => f.rel).join(', ');
+  return new StoreError(
+    corrupt ? 'store/corrupt-file' : 'store/read-failed',
+    `${rel}: ${corrupt ? 'corrupt Parquet data' : 'cannot be read'}${line ? ` at line ${line}` : ''} (${msg.replaceAll(file?.abs ?? '\0', file?.rel ?? '')}) — source of ${what}`,
+    { file: file?.rel, row: line ? Number(line) : undefined },
+    { cause: e },
+  );
+}
