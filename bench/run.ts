@@ -12,7 +12,9 @@ const all = readdirSync(dir)
   .sort();
 const chosen = wanted.length ? all.filter((n) => wanted.includes(n)) : all;
 if (wanted.length && chosen.length !== wanted.length) {
-  console.error(`unknown benchmark(s): ${wanted.filter((w) => !all.includes(w)).join(', ')}; known: ${all.join(', ')}`);
+  console.error(
+    `unknown benchmark(s): ${wanted.filter((w) => !all.includes(w)).join(', ')}; known: ${all.join(', ')}`,
+  );
   process.exit(1);
 }
 let failed = 0;

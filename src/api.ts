@@ -31,7 +31,10 @@ export interface ValidateResult {
 export async function validate(opts: ValidateOptions): Promise<ValidateResult> {
   const root = resolve(opts.cwd);
   const loaded = await loadPolicies(root, opts.policiesDir);
-  const compiled = compilePolicies({ projectDocs: loaded.projectDocs, docs: loaded.docs }, { hash: nodeSha256 });
+  const compiled = compilePolicies(
+    { projectDocs: loaded.projectDocs, docs: loaded.docs },
+    { hash: nodeSha256 },
+  );
   const diags = [...loaded.diagnostics, ...compiled.diagnostics];
   let state = compiled.ok ? compiled.value : undefined;
   if (state && (opts.checkPaths ?? true)) diags.push(...(await checkSourcePaths(root, state, loaded.docs)));

@@ -1,4 +1,12 @@
-import { fail, hasErrors, ok, quote, sortDiagnostics, type Diagnostic, type Result } from '../diagnostics/diagnostic.ts';
+import {
+  fail,
+  hasErrors,
+  ok,
+  quote,
+  sortDiagnostics,
+  type Diagnostic,
+  type Result,
+} from '../diagnostics/diagnostic.ts';
 import type { PolicyKind } from '../schema/schemas.ts';
 import type {
   DataPolicyDoc,
@@ -12,7 +20,17 @@ import { validateDoc } from '../schema/validate-doc.ts';
 import type { SourceDoc } from '../source/source-doc.ts';
 import { digestOf, sha256Hex, type HashHex } from '../util/canonical.ts';
 import { makeReporter, originKey, type CompileContext, type Pending, type Rule } from './context.ts';
-import type { DataPolicy, DesiredState, FeatureView, Model, Origin, Project, Resource, RetrainPolicy, RolloutPolicy } from './desired-state.ts';
+import type {
+  DataPolicy,
+  DesiredState,
+  FeatureView,
+  Model,
+  Origin,
+  Project,
+  Resource,
+  RetrainPolicy,
+  RolloutPolicy,
+} from './desired-state.ts';
 import {
   normalizeDataPolicy,
   normalizeFeatureView,
@@ -24,7 +42,11 @@ import {
 import { dataPolicyReferencesExist, sourcePathsStayInside } from './rules/data-policies.ts';
 import { resolveModelFeatures } from './rules/model-features.ts';
 import { modelMetricsFitTask } from './rules/model-metrics.ts';
-import { policyTargetsExist, retrainPolicyIsCoherent, rolloutPolicyIsCoherent } from './rules/policy-targets.ts';
+import {
+  policyTargetsExist,
+  retrainPolicyIsCoherent,
+  rolloutPolicyIsCoherent,
+} from './rules/policy-targets.ts';
 
 /** Run in order: later rules read what `resolveModelFeatures` filled in. */
 export const rules: Rule[] = [
@@ -55,10 +77,14 @@ export interface CompileOptions {
 
 export function compilePolicies(input: CompileInput, opts: CompileOptions = {}): Result<DesiredState> {
   const hash = opts.hash ?? sha256Hex;
-  const withDigest = <T extends Pending<Resource>>(r: T): T => ({ ...r, digest: digestOf(resourceMeaning(r), hash) });
+  const withDigest = <T extends Pending<Resource>>(r: T): T => ({
+    ...r,
+    digest: digestOf(resourceMeaning(r), hash),
+  });
   const diags: Diagnostic[] = [];
   const sources = new Map<string, SourceDoc>();
-  const byOrigin = (a: SourceDoc, b: SourceDoc) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.index - b.index);
+  const byOrigin = (a: SourceDoc, b: SourceDoc) =>
+    a.file < b.file ? -1 : a.file > b.file ? 1 : a.index - b.index;
   const valid: { kind: PolicyKind; src: SourceDoc }[] = [];
   const broken = new Set<string>();
   for (const src of [...input.projectDocs, ...input.docs].sort(byOrigin)) {
@@ -68,7 +94,8 @@ export function compilePolicies(input: CompileInput, opts: CompileOptions = {}):
     if (r.kind) valid.push({ kind: r.kind, src });
     else {
       const v = src.value as { kind?: unknown; metadata?: { name?: unknown } } | null;
-      if (v && typeof v === 'object' && typeof v.kind === 'string' && typeof v.metadata?.name === 'string') broken.add(`${v.kind}/${v.metadata.name}`);
+      if (v && typeof v === 'object' && typeof v.kind === 'string' && typeof v.metadata?.name === 'string')
+        broken.add(`${v.kind}/${v.metadata.name}`);
     }
   }
   const report = makeReporter(sources, diags);
@@ -80,11 +107,30 @@ export function compilePolicies(input: CompileInput, opts: CompileOptions = {}):
   for (const { kind, src } of valid) {
     const inProjectFile = projectFiles.has(src.file);
     if (kind === 'Project' && !inProjectFile) {
-      report({ code: 'project/misplaced', origin: origin(src), path: ['kind'], message: `a Project document belongs in rudder.yaml at the repository root, not in ${src.file}`, hint: 'Move it to rudder.yaml.' });
+      report({
+        code: 'project/misplaced',
+        origin: origin(src),
+        path: ['kind'],
+        message: `a Project document belongs in rudder.yaml at the repository root, not in ${src.file}`,
+        hint: 'Move it to rudder.yaml.',
+      });
     } else if (kind !== 'Project' && inProjectFile) {
-      report({ code: 'project/misplaced', origin: origin(src), path: ['kind'], message: `rudder.yaml holds only the Project; found a ${kind}`, hint: 'Move policies into the policy folder.' });
+      report({
+        code: 'project/misplaced',
+        origin: origin(src),
+        path: ['kind'],
+        message: `rudder.yaml holds only the Project; found a ${kind}`,
+        hint: 'Move policies into the policy folder.',
+      });
     } else if (kind === 'Project') {
-      if (projectDoc) report({ code: 'project/duplicate', origin: origin(src), path: [], message: 'rudder.yaml holds more than one Project document', hint: 'Keep one.' });
+      if (projectDoc)
+        report({
+          code: 'project/duplicate',
+          origin: origin(src),
+          path: [],
+          message: 'rudder.yaml holds more than one Project document',
+          hint: 'Keep one.',
+        });
       else projectDoc = { doc: src.value as ProjectDoc, origin: origin(src) };
     }
   }
@@ -129,7 +175,10 @@ export function compilePolicies(input: CompileInput, opts: CompileOptions = {}):
       case 'RetrainPolicy': {
         const doc = src.value as RetrainPolicyDoc;
         retrain.set(name, normalizeRetrainPolicy(doc, o));
-        triggerOrder.set(name, (doc.spec.triggers ?? []).map((t) => Object.keys(t)[0]!));
+        triggerOrder.set(
+          name,
+          (doc.spec.triggers ?? []).map((t) => Object.keys(t)[0]!),
+        );
         break;
       }
       case 'RolloutPolicy':
@@ -168,10 +217,19 @@ export function compilePolicies(input: CompileInput, opts: CompileOptions = {}):
     dataPolicies: ctx.dataPolicies.map(withDigest),
   };
   const { origin: _o, ...projectMeaning } = project;
-  const digest = digestOf({
-    project: projectMeaning,
-    resources: [...state.featureViews, ...state.models, ...state.retrainPolicies, ...state.rolloutPolicies, ...state.dataPolicies].map((r) => `${r.kind}/${r.name}@${r.digest}`),
-  }, hash);
+  const digest = digestOf(
+    {
+      project: projectMeaning,
+      resources: [
+        ...state.featureViews,
+        ...state.models,
+        ...state.retrainPolicies,
+        ...state.rolloutPolicies,
+        ...state.dataPolicies,
+      ].map((r) => `${r.kind}/${r.name}@${r.digest}`),
+    },
+    hash,
+  );
   return ok({ ...state, digest }, sorted);
 }
 

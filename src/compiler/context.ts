@@ -1,7 +1,15 @@
 import type { Diagnostic, JsonPath } from '../diagnostics/diagnostic.ts';
 import type { DiagnosticCode } from '../diagnostics/codes.ts';
 import type { SourceDoc } from '../source/source-doc.ts';
-import type { DataPolicy, FeatureView, Model, Origin, Project, RetrainPolicy, RolloutPolicy } from './desired-state.ts';
+import type {
+  DataPolicy,
+  FeatureView,
+  Model,
+  Origin,
+  Project,
+  RetrainPolicy,
+  RolloutPolicy,
+} from './desired-state.ts';
 
 export type Pending<T> = Omit<T, 'digest'> & { digest: string };
 
@@ -36,7 +44,10 @@ export interface CompileContext {
   broken: ReadonlySet<string>;
 }
 
-export function makeReporter(sources: ReadonlyMap<string, SourceDoc>, sink: Diagnostic[]): (r: Report) => void {
+export function makeReporter(
+  sources: ReadonlyMap<string, SourceDoc>,
+  sink: Diagnostic[],
+): (r: Report) => void {
   return (r) => {
     const src = sources.get(originKey(r.origin));
     sink.push({

@@ -65,7 +65,13 @@ export interface ModelFeature extends Feature {
 
 export interface TfjsTrainerSpec {
   type: 'tfjs';
-  architecture: { type: 'linear' | 'mlp'; hidden: number[]; activation: string; dropout: number; batchNorm: boolean };
+  architecture: {
+    type: 'linear' | 'mlp';
+    hidden: number[];
+    activation: string;
+    dropout: number;
+    batchNorm: boolean;
+  };
   epochs: number;
   batchSize: number | 'auto';
   learningRate: number;
@@ -115,7 +121,14 @@ export type Trigger =
       minSamples: number;
       features: string[];
     }
-  | { type: 'performance'; metric: string; min?: number; dropBy?: number; windowMs: number; minLabels: number }
+  | {
+      type: 'performance';
+      metric: string;
+      min?: number;
+      dropBy?: number;
+      windowMs: number;
+      minLabels: number;
+    }
   | { type: 'schedule'; everyMs: number }
   | { type: 'featureChange'; views: string[] }
   | { type: 'dataVolume'; newRows?: number; growth?: number };

@@ -31,7 +31,8 @@ export const DEFAULT_SEED = 42;
 
 // Schema validation ran first, so these parses cannot fail; the fallbacks only satisfy types.
 const dur = (s: string | undefined, dflt: string): number => parseDuration(s ?? dflt) ?? parseDuration(dflt)!;
-const pct = (v: number | string | undefined, dflt: number): number => (v == null ? dflt : (parsePercentage(v) ?? dflt));
+const pct = (v: number | string | undefined, dflt: number): number =>
+  v == null ? dflt : (parsePercentage(v) ?? dflt);
 
 export function normalizeProject(doc: ProjectDoc | undefined, origin?: Origin): Project {
   const s = doc?.spec ?? {};
@@ -48,7 +49,11 @@ export function normalizeProject(doc: ProjectDoc | undefined, origin?: Origin): 
       remote: s.git?.remote ?? 'origin',
       branch: s.git?.branch,
       author: s.git?.author,
-      pullRequest: { enabled: s.git?.pullRequest?.enabled ?? false, base: s.git?.pullRequest?.base, repository: s.git?.pullRequest?.repository },
+      pullRequest: {
+        enabled: s.git?.pullRequest?.enabled ?? false,
+        base: s.git?.pullRequest?.base,
+        repository: s.git?.pullRequest?.repository,
+      },
     },
     trainer: {
       backend: s.trainer?.backend ?? 'auto',
@@ -78,7 +83,12 @@ export function normalizeFeatureView(doc: FeatureViewDoc, origin: Origin): Pendi
     entities: [...s.entities],
     ttlMs: dur(s.ttl, '30d'),
     freshness: { maxAgeMs: dur(s.freshness?.maxAge, '24h'), refresh: s.freshness?.refresh ?? 'auto' },
-    features: s.features.map((f) => ({ name: f.name, type: f.type, column: f.column ?? f.name, pii: f.pii ?? false })),
+    features: s.features.map((f) => ({
+      name: f.name,
+      type: f.type,
+      column: f.column ?? f.name,
+      pii: f.pii ?? false,
+    })),
   };
 }
 
@@ -140,7 +150,9 @@ function normalizeTrainer(t: TfjsTrainer | CommandTrainer, projectBackend: Backe
     learningRate: t.learningRate ?? 0.001,
     optimizer: t.optimizer ?? 'adam',
     schedule: t.schedule ? { ...t.schedule } : { type: 'constant' },
-    earlyStopping: t.earlyStopping ? { metric: t.earlyStopping.metric ?? 'logloss', patience: t.earlyStopping.patience ?? 3 } : undefined,
+    earlyStopping: t.earlyStopping
+      ? { metric: t.earlyStopping.metric ?? 'logloss', patience: t.earlyStopping.patience ?? 3 }
+      : undefined,
     accumulate: t.accumulate ?? 1,
     classWeights: t.classWeights as TrainerSpecClassWeights,
     categorical: t.categorical ?? 'onehot',
@@ -175,7 +187,11 @@ export function normalizeRetrainPolicy(doc: RetrainPolicyDoc, origin: Origin): P
     if (t.schedule) return { type: 'schedule', everyMs: dur(t.schedule.every, '30d') };
     if (t.featureChange) return { type: 'featureChange', views: [...(t.featureChange.views ?? [])].sort() };
     const v = t.dataVolume!;
-    return { type: 'dataVolume', newRows: v.newRows, growth: v.growth == null ? undefined : pct(v.growth, 0) };
+    return {
+      type: 'dataVolume',
+      newRows: v.newRows,
+      growth: v.growth == null ? undefined : pct(v.growth, 0),
+    };
   });
   return {
     kind: 'RetrainPolicy',
@@ -196,14 +212,21 @@ export function normalizeRolloutPolicy(doc: RolloutPolicyDoc, origin: Origin): P
   const s = doc.spec;
   const st = s.strategy;
   let strategy: RolloutPolicy['strategy'];
-  if (st.type === 'canary') strategy = { type: 'canary', steps: st.steps.map((x) => ({ weight: pct(x.weight, 0), holdMs: dur(x.hold, '1h') })) };
+  if (st.type === 'canary')
+    strategy = {
+      type: 'canary',
+      steps: st.steps.map((x) => ({ weight: pct(x.weight, 0), holdMs: dur(x.hold, '1h') })),
+    };
   else if (st.type === 'abTest')
     strategy = {
       type: 'abTest',
       split: pct(st.split, 0.5),
       metric: st.metric,
       minSamplesPerArm: st.minSamplesPerArm ?? 1000,
-      significance: { method: st.significance?.method ?? 'two-proportion-z', alpha: st.significance?.alpha ?? 0.05 },
+      significance: {
+        method: st.significance?.method ?? 'two-proportion-z',
+        alpha: st.significance?.alpha ?? 0.05,
+      },
       maxDurationMs: dur(st.maxDuration, '14d'),
     };
   else strategy = { type: 'direct' };
@@ -227,7 +250,11 @@ export function normalizeRolloutPolicy(doc: RolloutPolicyDoc, origin: Origin): P
 export function normalizeDataPolicy(doc: DataPolicyDoc, origin: Origin): Pending<DataPolicy> {
   const s = doc.spec;
   const sample: DataPolicy['sample'] =
-    s.sample?.rows != null ? { type: 'rows', rows: s.sample.rows } : s.sample?.fraction != null ? { type: 'fraction', fraction: pct(s.sample.fraction, 1) } : { type: 'all' };
+    s.sample?.rows != null
+      ? { type: 'rows', rows: s.sample.rows }
+      : s.sample?.fraction != null
+        ? { type: 'fraction', fraction: pct(s.sample.fraction, 1) }
+        : { type: 'all' };
   return {
     kind: 'DataPolicy',
     name: doc.metadata.name,
@@ -239,7 +266,13 @@ export function normalizeDataPolicy(doc: DataPolicyDoc, origin: Origin): Pending
     detectors: [...(s.detectors as Detector[])].sort(),
     sample,
     action: s.action,
-    allow: (s.allow ?? []).map((a) => ({ view: a.view, column: a.column, detector: a.detector as Detector | undefined, training: a.training ?? false, reason: a.reason })),
+    allow: (s.allow ?? []).map((a) => ({
+      view: a.view,
+      column: a.column,
+      detector: a.detector as Detector | undefined,
+      training: a.training ?? false,
+      reason: a.reason,
+    })),
   };
 }
 

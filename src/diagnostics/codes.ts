@@ -17,7 +17,8 @@ export const diagnosticCodes = {
   // YAML syntax
   'yaml/syntax': 'The file is not valid YAML.',
   'yaml/tab-indentation': 'YAML indentation must use spaces; this line is indented with a tab.',
-  'yaml/duplicate-key': 'A mapping repeats a key; YAML forbids it and the later value would hide the earlier.',
+  'yaml/duplicate-key':
+    'A mapping repeats a key; YAML forbids it and the later value would hide the earlier.',
   'yaml/alias-bomb': 'Aliases expand to an excessive size (a "billion laughs" document).',
   // Document envelope and schema
   'schema/not-a-mapping': 'A document is not a mapping with apiVersion, kind, metadata and spec.',
@@ -48,7 +49,8 @@ export const diagnosticCodes = {
   'model/entity-mismatch': "A feature view's entity keys are not all present in the label source.",
   'model/metric-task-mismatch': "A metric does not apply to the model's task.",
   'model/pii-feature': 'A model uses a feature marked pii: true that no DataPolicy allows for training.',
-  'model/no-features': 'A model selects no feature (for example view:* on a view whose features are all PII).',
+  'model/no-features':
+    'A model selects no feature (for example view:* on a view whose features are all PII).',
   'model/classes': 'Declared classes do not fit the task.',
   'policy/unknown-model': 'A policy names a model that does not exist.',
   'policy/duplicate-model': 'Two policies of the same kind target one model.',
@@ -57,7 +59,8 @@ export const diagnosticCodes = {
   'policy/canary-steps': 'Canary weights must increase strictly and end at or below 100%.',
   'policy/conflicting-gate': 'A gate sets no bound, or contradictory bounds.',
   'policy/missing-bound': 'A performance trigger sets neither min nor dropBy.',
-  'policy/unknown-feature': 'A drift trigger or featureChange trigger names a feature or view the model does not read.',
+  'policy/unknown-feature':
+    'A drift trigger or featureChange trigger names a feature or view the model does not read.',
   'data/unknown-view': 'A DataPolicy names a FeatureView that does not exist.',
   'data/unknown-column': 'A DataPolicy allow-list names a column its view does not declare.',
   'data/duplicate-view': 'A DataPolicy lists a view twice, or two DataPolicies scan one view.',
@@ -78,10 +81,12 @@ export const diagnosticCodes = {
   'lock/unknown-field': 'A lockfile field is not part of its schema.',
   'lock/wrong-type': 'A lockfile field has the wrong type.',
   'lock/invalid-value': 'A lockfile field has a value outside its allowed set or pattern.',
-  'lock/inconsistent': 'A lockfile breaks an invariant (duplicate versions, two champions, weights not summing to 1, ...).',
+  'lock/inconsistent':
+    'A lockfile breaks an invariant (duplicate versions, two champions, weights not summing to 1, ...).',
   'lock/unexpected-file': 'A file under the state folder is not a lockfile Rudder knows.',
   'lock/journal-corrupt': 'The state journal (.rudder/state-journal.json) is damaged.',
-  'lock/interrupted-write': 'An interrupted state write was found; readers see its completed result until the next write finishes it.',
+  'lock/interrupted-write':
+    'An interrupted state write was found; readers see its completed result until the next write finishes it.',
   'lock/busy': 'The state kept changing while it was read.',
 } as const;
 

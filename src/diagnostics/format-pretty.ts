@@ -10,7 +10,11 @@ export interface PrettyOptions {
 const paint = (on: boolean, code: string) => (s: string) => (on ? `\u001b[${code}m${s}\u001b[0m` : s);
 
 /** `policies/a.yaml:12:5 error model/unknown-feature …`, a code frame and a hint per diagnostic, then a summary. */
-export function formatPretty(diags: readonly Diagnostic[], sources: Sources, opts: PrettyOptions = {}): string {
+export function formatPretty(
+  diags: readonly Diagnostic[],
+  sources: Sources,
+  opts: PrettyOptions = {},
+): string {
   const color = opts.color ?? false;
   const red = paint(color, '31');
   const yellow = paint(color, '33');
@@ -23,7 +27,8 @@ export function formatPretty(diags: readonly Diagnostic[], sources: Sources, opt
     const li = idx(d.file);
     const pos = li && d.span ? li.position(d.span.start) : undefined;
     const where = d.file ? `${d.file}${pos ? `:${pos.line}:${pos.column}` : ''}` : '(project)';
-    const sev = d.severity === 'error' ? red('error') : d.severity === 'warning' ? yellow('warning') : blue('info');
+    const sev =
+      d.severity === 'error' ? red('error') : d.severity === 'warning' ? yellow('warning') : blue('info');
     out.push(`${bold(where)} ${sev} ${dim(d.code)} ${d.message}`);
     if ((opts.codeFrame ?? true) && li && d.span && pos) {
       const end = li.position(Math.max(d.span.start, d.span.end - 1));
@@ -32,8 +37,13 @@ export function formatPretty(diags: readonly Diagnostic[], sources: Sources, opt
       if (pos.line > 1) out.push(`  ${gutter(pos.line - 1)}${clip(li.lineText(pos.line - 1))}`);
       const text = li.lineText(pos.line);
       out.push(`${red('>')} ${gutter(pos.line)}${clip(text)}`);
-      const len = end.line === pos.line ? Math.max(1, end.column - pos.column + 1) : Math.max(1, text.length - pos.column + 1);
-      out.push(`  ${gutter('')}${' '.repeat(Math.min(pos.column - 1, 160))}${red('^'.repeat(Math.min(len, 80)))}`);
+      const len =
+        end.line === pos.line
+          ? Math.max(1, end.column - pos.column + 1)
+          : Math.max(1, text.length - pos.column + 1);
+      out.push(
+        `  ${gutter('')}${' '.repeat(Math.min(pos.column - 1, 160))}${red('^'.repeat(Math.min(len, 80)))}`,
+      );
     }
     if (d.hint) out.push(`  ${dim('hint:')} ${d.hint}`);
   }

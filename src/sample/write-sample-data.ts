@@ -8,22 +8,32 @@ export interface SampleDataResult {
   skipped: boolean;
 }
 
-export const SAMPLE_FILES = ['customer_activity.parquet', 'customer_profile.csv', 'churn_labels.csv'] as const;
+export const SAMPLE_FILES = [
+  'customer_activity.parquet',
+  'customer_profile.csv',
+  'churn_labels.csv',
+] as const;
 
 /**
  * Write the churn sample data under `dir`: activity as Parquet (through DuckDB), profile and
  * labels as CSV. Each file is written to a temporary name and renamed, so an interrupted run
  * never leaves a truncated file that a later run would mistake for complete.
  */
-export async function writeSampleData(dir: string, opts: ChurnDataOptions, force = false): Promise<SampleDataResult> {
-  if (!force && (await allExist(dir))) return { files: SAMPLE_FILES.map((f) => ({ path: join(dir, f), rows: -1 })), skipped: true };
+export async function writeSampleData(
+  dir: string,
+  opts: ChurnDataOptions,
+  force = false,
+): Promise<SampleDataResult> {
+  if (!force && (await allExist(dir)))
+    return { files: SAMPLE_FILES.map((f) => ({ path: join(dir, f), rows: -1 })), skipped: true };
   await mkdir(dir, { recursive: true });
   const data = generateChurnData(opts);
   const tmp = await mkdtemp(join(dir, '.tmp-'));
   try {
     const csv = (rows: Record<string, string | number>[]) => {
       const cols = Object.keys(rows[0]!);
-      const esc = (v: string | number) => (typeof v === 'number' ? String(v) : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+      const esc = (v: string | number) =>
+        typeof v === 'number' ? String(v) : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
       return `${cols.join(',')}\n${rows.map((r) => cols.map((c) => esc(r[c]!)).join(',')).join('\n')}\n`;
     };
     await writeFile(join(tmp, 'customer_profile.csv'), csv(data.profile));

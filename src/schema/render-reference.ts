@@ -15,7 +15,14 @@ export function renderPolicyReference(): string {
   for (const kind of policyKinds) {
     const schema = bundleSchema(kind);
     const defs = schema.$defs as Record<string, S>;
-    out.push(`## ${kind}`, '', String(schema.description ?? ''), '', '| field | type | description |', '| --- | --- | --- |');
+    out.push(
+      `## ${kind}`,
+      '',
+      String(schema.description ?? ''),
+      '',
+      '| field | type | description |',
+      '| --- | --- | --- |',
+    );
     const spec = (schema.properties as Record<string, S>).spec!;
     walk(spec, 'spec', defs, out, 0);
     out.push('');
@@ -51,7 +58,8 @@ function walk(s: S, path: string, defs: Record<string, S>, out: string[], depth:
   if (r.oneOf) {
     for (const v of r.oneOf as S[]) {
       const branch = resolve(v, defs);
-      const tag = ((branch.properties as Record<string, S> | undefined)?.type?.const as string | undefined) ?? '?';
+      const tag =
+        ((branch.properties as Record<string, S> | undefined)?.type?.const as string | undefined) ?? '?';
       walk(branch, `${path} (type: ${tag})`, defs, out, depth + 1);
     }
     return;
@@ -62,7 +70,9 @@ function walk(s: S, path: string, defs: Record<string, S>, out: string[], depth:
     for (const [k, v] of Object.entries(props)) {
       const rv = resolve(v, defs);
       const p = `${path}.${k}`;
-      out.push(`| \`${p}\`${required.has(k) ? ' (required)' : ''} | ${typeOf(v, defs)} | ${String(rv.description ?? '').replace(/\|/g, '\\|')} |`);
+      out.push(
+        `| \`${p}\`${required.has(k) ? ' (required)' : ''} | ${typeOf(v, defs)} | ${String(rv.description ?? '').replace(/\|/g, '\\|')} |`,
+      );
       if (rv.properties || rv.oneOf) walk(rv, p, defs, out, depth + 1);
       const items = rv.items ? resolve(rv.items as S, defs) : undefined;
       if (items && (items.properties || items.oneOf)) walk(items, `${p}[]`, defs, out, depth + 1);

@@ -8,7 +8,14 @@ import rolloutPolicy from './rollout-policy.schema.json' with { type: 'json' };
 
 export const API_VERSION = 'rudder.dev/v1alpha1';
 
-export const policyKinds = ['Project', 'FeatureView', 'Model', 'RetrainPolicy', 'RolloutPolicy', 'DataPolicy'] as const;
+export const policyKinds = [
+  'Project',
+  'FeatureView',
+  'Model',
+  'RetrainPolicy',
+  'RolloutPolicy',
+  'DataPolicy',
+] as const;
 export type PolicyKind = (typeof policyKinds)[number];
 
 export const commonSchema: Record<string, unknown> = common;
@@ -62,7 +69,10 @@ export function bundleAll(): Record<string, unknown> {
     Object.assign(defs, b.$defs as Record<string, unknown>);
     const { $defs: _d, $id: _i, $schema: _s, ...body } = b;
     defs[kind] = body;
-    branches.push({ if: { properties: { kind: { const: kind } }, required: ['kind'] }, then: { $ref: `#/$defs/${kind}` } });
+    branches.push({
+      if: { properties: { kind: { const: kind } }, required: ['kind'] },
+      then: { $ref: `#/$defs/${kind}` },
+    });
   }
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',

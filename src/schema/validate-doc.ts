@@ -4,20 +4,52 @@ import type { Diagnostic, JsonPath } from '../diagnostics/diagnostic.ts';
 import { quote } from '../diagnostics/diagnostic.ts';
 import type { DiagnosticCode } from '../diagnostics/codes.ts';
 import { didYouMean, suggestion } from '../util/did-you-mean.ts';
-import { API_VERSION, commonSchema, isPolicyKind, kindSchemas, policyKinds, type PolicyKind } from './schemas.ts';
-import { analysisMetricNames, CUSTOM_METRIC, modelMetrics, parseDuration, parsePercentage } from './vocabulary.ts';
+import {
+  API_VERSION,
+  commonSchema,
+  isPolicyKind,
+  kindSchemas,
+  policyKinds,
+  type PolicyKind,
+} from './schemas.ts';
+import {
+  analysisMetricNames,
+  CUSTOM_METRIC,
+  modelMetrics,
+  parseDuration,
+  parsePercentage,
+} from './vocabulary.ts';
 
-const addFormats = ((ajvFormats as unknown as { default?: unknown }).default ?? ajvFormats) as (a: Ajv2020, formats: string[]) => Ajv2020;
+const addFormats = ((ajvFormats as unknown as { default?: unknown }).default ?? ajvFormats) as (
+  a: Ajv2020,
+  formats: string[],
+) => Ajv2020;
 
 let validators: Map<PolicyKind, ValidateFunction> | undefined;
 
 function getValidators(): Map<PolicyKind, ValidateFunction> {
   if (validators) return validators;
-  const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, discriminator: true, verbose: true });
+  const ajv = new Ajv2020({
+    allErrors: true,
+    strict: true,
+    strictRequired: false,
+    allowUnionTypes: true,
+    discriminator: true,
+    verbose: true,
+  });
   addFormats(ajv, ['email']);
-  ajv.addFormat('rudder-duration', { type: 'string', validate: (s: string) => parseDuration(s) !== undefined });
-  ajv.addFormat('rudder-percentage', { type: 'string', validate: (s: string) => parsePercentage(s) !== undefined });
-  ajv.addFormat('rudder-metric', { type: 'string', validate: (s: string) => (modelMetrics as readonly string[]).includes(s) });
+  ajv.addFormat('rudder-duration', {
+    type: 'string',
+    validate: (s: string) => parseDuration(s) !== undefined,
+  });
+  ajv.addFormat('rudder-percentage', {
+    type: 'string',
+    validate: (s: string) => parsePercentage(s) !== undefined,
+  });
+  ajv.addFormat('rudder-metric', {
+    type: 'string',
+    validate: (s: string) => (modelMetrics as readonly string[]).includes(s),
+  });
   ajv.addFormat('rudder-analysis-metric', {
     type: 'string',
     validate: (s: string) => (analysisMetricNames as readonly string[]).includes(s) || CUSTOM_METRIC.test(s),
@@ -37,8 +69,17 @@ export interface DocLocation {
  * Check one document's envelope and its kind's schema. Returns the kind when the document
  * is valid, and diagnostics (every error in the document at once) otherwise.
  */
-export function validateDoc(value: unknown, loc: DocLocation): { kind?: PolicyKind; diagnostics: Diagnostic[] } {
-  const d = (code: DiagnosticCode, path: JsonPath, message: string, hint?: string, key = false): Diagnostic => ({
+export function validateDoc(
+  value: unknown,
+  loc: DocLocation,
+): { kind?: PolicyKind; diagnostics: Diagnostic[] } {
+  const d = (
+    code: DiagnosticCode,
+    path: JsonPath,
+    message: string,
+    hint?: string,
+    key = false,
+  ): Diagnostic => ({
     code,
     severity: 'error',
     message,
@@ -51,17 +92,43 @@ export function validateDoc(value: unknown, loc: DocLocation): { kind?: PolicyKi
   if (value == null || typeof value !== 'object' || Array.isArray(value)) {
     return {
       diagnostics: [
-        d('schema/not-a-mapping', [], `document ${loc.doc + 1} is ${describe(value)}, not a mapping`, 'A policy document is a mapping with apiVersion, kind, metadata and spec.'),
+        d(
+          'schema/not-a-mapping',
+          [],
+          `document ${loc.doc + 1} is ${describe(value)}, not a mapping`,
+          'A policy document is a mapping with apiVersion, kind, metadata and spec.',
+        ),
       ],
     };
   }
   const obj = value as Record<string, unknown>;
   const diags: Diagnostic[] = [];
-  if (!('apiVersion' in obj)) diags.push(d('schema/missing-field', [], 'missing required field "apiVersion"', `Add apiVersion: ${API_VERSION}`));
+  if (!('apiVersion' in obj))
+    diags.push(
+      d('schema/missing-field', [], 'missing required field "apiVersion"', `Add apiVersion: ${API_VERSION}`),
+    );
   else if (obj.apiVersion !== API_VERSION)
-    diags.push(d('schema/unknown-api-version', ['apiVersion'], `unknown apiVersion ${quote(obj.apiVersion)}`, `This version of Rudder understands ${API_VERSION}.`));
-  if (!('kind' in obj)) diags.push(d('schema/missing-field', [], 'missing required field "kind"', `Add one of: ${policyKinds.join(', ')}`));
-  else if (!isPolicyKind(obj.kind)) diags.push(d('schema/unknown-kind', ['kind'], `unknown kind ${quote(obj.kind)}`, suggestion(String(obj.kind), policyKinds)));
+    diags.push(
+      d(
+        'schema/unknown-api-version',
+        ['apiVersion'],
+        `unknown apiVersion ${quote(obj.apiVersion)}`,
+        `This version of Rudder understands ${API_VERSION}.`,
+      ),
+    );
+  if (!('kind' in obj))
+    diags.push(
+      d('schema/missing-field', [], 'missing required field "kind"', `Add one of: ${policyKinds.join(', ')}`),
+    );
+  else if (!isPolicyKind(obj.kind))
+    diags.push(
+      d(
+        'schema/unknown-kind',
+        ['kind'],
+        `unknown kind ${quote(obj.kind)}`,
+        suggestion(String(obj.kind), policyKinds),
+      ),
+    );
   if (diags.length > 0 || !isPolicyKind(obj.kind)) return { diagnostics: diags };
 
   const kind = obj.kind;
@@ -70,7 +137,13 @@ export function validateDoc(value: unknown, loc: DocLocation): { kind?: PolicyKi
   return { diagnostics: mapErrors(validate.errors ?? [], value, d) };
 }
 
-type MakeDiag = (code: DiagnosticCode, path: JsonPath, message: string, hint?: string, key?: boolean) => Diagnostic;
+type MakeDiag = (
+  code: DiagnosticCode,
+  path: JsonPath,
+  message: string,
+  hint?: string,
+  key?: boolean,
+) => Diagnostic;
 
 function mapErrors(errors: ErrorObject[], root: unknown, d: MakeDiag): Diagnostic[] {
   const out = new Map<string, Diagnostic>();
@@ -84,7 +157,9 @@ function mapErrors(errors: ErrorObject[], root: unknown, d: MakeDiag): Diagnosti
     if (!out.has(key)) out.set(key, diag);
   }
   // A wrong type makes any other complaint about the same value redundant.
-  const typed = new Set([...out.values()].filter((x) => x.code === 'schema/wrong-type').map((x) => x.path.join('/')));
+  const typed = new Set(
+    [...out.values()].filter((x) => x.code === 'schema/wrong-type').map((x) => x.path.join('/')),
+  );
   return [...out.values()].filter((x) => x.code === 'schema/wrong-type' || !typed.has(x.path.join('/')));
 }
 
@@ -96,7 +171,13 @@ function mapOne(e: ErrorObject, path: (string | number)[], d: MakeDiag): Diagnos
   switch (e.keyword) {
     case 'required': {
       const field = String(p.missingProperty);
-      return d('schema/missing-field', [...path, field], `missing required field "${dotted([...path, field])}"`, describeField(parent, field), false);
+      return d(
+        'schema/missing-field',
+        [...path, field],
+        `missing required field "${dotted([...path, field])}"`,
+        describeField(parent, field),
+        false,
+      );
     }
     case 'additionalProperties': {
       const field = String(p.additionalProperty);
@@ -106,37 +187,93 @@ function mapOne(e: ErrorObject, path: (string | number)[], d: MakeDiag): Diagnos
         'schema/unknown-field',
         [...path, field],
         `unknown field "${dotted([...path, field])}"`,
-        near ? `Did you mean "${near}"? Allowed here: ${known.join(', ')}` : `Allowed here: ${known.join(', ')}`,
+        near
+          ? `Did you mean "${near}"? Allowed here: ${known.join(', ')}`
+          : `Allowed here: ${known.join(', ')}`,
         true,
       );
     }
     case 'type':
-      return d('schema/wrong-type', path, `${where} must be ${article(String(p.type))}, got ${describe(value)} ${quote(value)}`);
+      return d(
+        'schema/wrong-type',
+        path,
+        `${where} must be ${article(String(p.type))}, got ${describe(value)} ${quote(value)}`,
+      );
     case 'enum': {
       const allowed = (p.allowedValues as unknown[]).map(String);
-      return d('schema/invalid-value', path, `${where} is ${quote(value)}; expected one of: ${allowed.join(', ')}`, suggestion(String(value), allowed));
+      return d(
+        'schema/invalid-value',
+        path,
+        `${where} is ${quote(value)}; expected one of: ${allowed.join(', ')}`,
+        suggestion(String(value), allowed),
+      );
     }
     case 'const':
-      return d('schema/invalid-value', path, `${where} is ${quote(value)}; expected ${quote(p.allowedValue)}`);
+      return d(
+        'schema/invalid-value',
+        path,
+        `${where} is ${quote(value)}; expected ${quote(p.allowedValue)}`,
+      );
     case 'discriminator': {
       const tag = String(p.tag);
       const branches = (parent.oneOf as { $ref?: string }[] | undefined) ?? [];
-      const allowed = branches.map((b) => String(b.$ref ?? '').split('/').pop() ?? '').filter(Boolean);
+      const allowed = branches
+        .map(
+          (b) =>
+            String(b.$ref ?? '')
+              .split('/')
+              .pop() ?? '',
+        )
+        .filter(Boolean);
       if (p.error === 'mapping')
-        return d('schema/invalid-value', [...path, tag], `${dotted([...path, tag])} is ${quote(p.tagValue)}; expected one of: ${allowed.join(', ')}`, suggestion(String(p.tagValue), allowed));
-      return d('schema/missing-field', [...path, tag], `missing required field "${dotted([...path, tag])}"`, `One of: ${allowed.join(', ')}`);
+        return d(
+          'schema/invalid-value',
+          [...path, tag],
+          `${dotted([...path, tag])} is ${quote(p.tagValue)}; expected one of: ${allowed.join(', ')}`,
+          suggestion(String(p.tagValue), allowed),
+        );
+      return d(
+        'schema/missing-field',
+        [...path, tag],
+        `missing required field "${dotted([...path, tag])}"`,
+        `One of: ${allowed.join(', ')}`,
+      );
     }
     case 'format':
       return mapFormat(String(p.format), path, value, d);
     case 'pattern': {
       const pattern = String(p.pattern);
-      if (pattern === '^auto$') return d('schema/invalid-value', path, `${where} is ${quote(value)}; expected a positive integer or "auto"`);
-      if (pattern === '^balanced$') return d('schema/invalid-value', path, `${where} is ${quote(value)}; expected "balanced" or a weight per class`);
-      if (pattern.includes(':')) return d('schema/invalid-value', path, `${where} is ${quote(value)}; expected view:feature or view:*`, 'For example customer_activity:spend_30d');
+      if (pattern === '^auto$')
+        return d(
+          'schema/invalid-value',
+          path,
+          `${where} is ${quote(value)}; expected a positive integer or "auto"`,
+        );
+      if (pattern === '^balanced$')
+        return d(
+          'schema/invalid-value',
+          path,
+          `${where} is ${quote(value)}; expected "balanced" or a weight per class`,
+        );
+      if (pattern.includes(':'))
+        return d(
+          'schema/invalid-value',
+          path,
+          `${where} is ${quote(value)}; expected view:feature or view:*`,
+          'For example customer_activity:spend_30d',
+        );
       if (pattern.startsWith('^[a-z][a-z0-9_-]'))
-        return d('schema/invalid-name', path, `${where} is ${quote(value)}: names use lowercase letters, digits, "-" and "_", start with a letter, at most 63 characters`);
+        return d(
+          'schema/invalid-name',
+          path,
+          `${where} is ${quote(value)}: names use lowercase letters, digits, "-" and "_", start with a letter, at most 63 characters`,
+        );
       if (pattern.startsWith('^[A-Za-z_]'))
-        return d('schema/invalid-name', path, `${where} is ${quote(value)}: identifiers use letters, digits and "_", and do not start with a digit`);
+        return d(
+          'schema/invalid-name',
+          path,
+          `${where} is ${quote(value)}: identifiers use letters, digits and "_", and do not start with a digit`,
+        );
       return d('schema/invalid', path, `${where} is ${quote(value)}; it must match ${pattern}`);
     }
     case 'propertyNames':
@@ -145,22 +282,50 @@ function mapOne(e: ErrorObject, path: (string | number)[], d: MakeDiag): Diagnos
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum':
-      return d('schema/out-of-range', path, `${where} is ${quote(value)}; it must be ${String(p.comparison)} ${String(p.limit)}`);
+      return d(
+        'schema/out-of-range',
+        path,
+        `${where} is ${quote(value)}; it must be ${String(p.comparison)} ${String(p.limit)}`,
+      );
     case 'minItems':
-      return d('schema/too-few-items', path, `${where} has ${(value as unknown[]).length} item(s); at least ${String(p.limit)} required`);
+      return d(
+        'schema/too-few-items',
+        path,
+        `${where} has ${(value as unknown[]).length} item(s); at least ${String(p.limit)} required`,
+      );
     case 'maxItems':
-      return d('schema/too-many-items', path, `${where} has ${(value as unknown[]).length} items; at most ${String(p.limit)} allowed`);
+      return d(
+        'schema/too-many-items',
+        path,
+        `${where} has ${(value as unknown[]).length} items; at most ${String(p.limit)} allowed`,
+      );
     case 'uniqueItems':
-      return d('schema/duplicate-item', [...path, Number(p.i)], `${where} repeats ${quote((value as unknown[])[Number(p.i)])} (items ${Number(p.j) + 1} and ${Number(p.i) + 1})`, 'Remove the repeated item.');
+      return d(
+        'schema/duplicate-item',
+        [...path, Number(p.i)],
+        `${where} repeats ${quote((value as unknown[])[Number(p.i)])} (items ${Number(p.j) + 1} and ${Number(p.i) + 1})`,
+        'Remove the repeated item.',
+      );
     case 'minProperties':
     case 'maxProperties': {
       const options = Object.keys((parent.properties ?? {}) as object);
       const count = value && typeof value === 'object' ? Object.keys(value).length : 0;
-      return d('schema/invalid', path, `${where} has ${count} field(s); it must have ${e.keyword === 'minProperties' ? 'at least' : 'at most'} ${String(p.limit)}`, options.length ? `${e.keyword === 'maxProperties' && Number(p.limit) === 1 ? 'Exactly one of' : 'Fields'}: ${options.join(', ')}` : undefined);
+      return d(
+        'schema/invalid',
+        path,
+        `${where} has ${count} field(s); it must have ${e.keyword === 'minProperties' ? 'at least' : 'at most'} ${String(p.limit)}`,
+        options.length
+          ? `${e.keyword === 'maxProperties' && Number(p.limit) === 1 ? 'Exactly one of' : 'Fields'}: ${options.join(', ')}`
+          : undefined,
+      );
     }
     case 'minLength':
     case 'maxLength':
-      return d('schema/invalid', path, `${where} is ${e.keyword === 'minLength' ? 'shorter' : 'longer'} than ${String(p.limit)} characters`);
+      return d(
+        'schema/invalid',
+        path,
+        `${where} is ${e.keyword === 'minLength' ? 'shorter' : 'longer'} than ${String(p.limit)} characters`,
+      );
     default:
       return d('schema/invalid', path, `${where} ${e.message ?? 'is invalid'}`);
   }
@@ -170,13 +335,33 @@ function mapFormat(format: string, path: JsonPath, value: unknown, d: MakeDiag):
   const where = dotted(path);
   switch (format) {
     case 'rudder-duration':
-      return d('schema/invalid-duration', path, `${where} is ${quote(value)}, not a duration`, 'Write an integer and a unit: 500ms, 90s, 15m, 24h, 30d, 2w.');
+      return d(
+        'schema/invalid-duration',
+        path,
+        `${where} is ${quote(value)}, not a duration`,
+        'Write an integer and a unit: 500ms, 90s, 15m, 24h, 30d, 2w.',
+      );
     case 'rudder-percentage':
-      return d('schema/invalid-percentage', path, `${where} is ${quote(value)}, not a share`, 'Write a number in [0, 1] (0.25) or a percentage up to 100% ("25%").');
+      return d(
+        'schema/invalid-percentage',
+        path,
+        `${where} is ${quote(value)}, not a share`,
+        'Write a number in [0, 1] (0.25) or a percentage up to 100% ("25%").',
+      );
     case 'rudder-metric':
-      return d('schema/invalid-metric', path, `${where}: unknown metric ${quote(value)}`, suggestion(String(value), modelMetrics));
+      return d(
+        'schema/invalid-metric',
+        path,
+        `${where}: unknown metric ${quote(value)}`,
+        suggestion(String(value), modelMetrics),
+      );
     case 'rudder-analysis-metric':
-      return d('schema/invalid-metric', path, `${where}: unknown metric ${quote(value)}`, `${suggestion(String(value), analysisMetricNames)}, or custom:<name> for a business metric.`);
+      return d(
+        'schema/invalid-metric',
+        path,
+        `${where}: unknown metric ${quote(value)}`,
+        `${suggestion(String(value), analysisMetricNames)}, or custom:<name> for a business metric.`,
+      );
     default:
       return d('schema/invalid', path, `${where} is ${quote(value)}, not a valid ${format}`);
   }
@@ -221,6 +406,8 @@ function describe(v: unknown): string {
 function article(types: string): string {
   return types
     .split(',')
-    .map((t) => (t === 'object' ? 'a mapping' : t === 'array' ? 'a list' : t === 'integer' ? 'an integer' : `a ${t}`))
+    .map((t) =>
+      t === 'object' ? 'a mapping' : t === 'array' ? 'a list' : t === 'integer' ? 'an integer' : `a ${t}`,
+    )
     .join(' or ');
 }

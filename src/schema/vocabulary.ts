@@ -1,5 +1,14 @@
 /** Metric names Rudder computes, by task. The first of each list is the default primary metric. */
-export const classificationMetrics = ['auc', 'pr_auc', 'accuracy', 'f1', 'precision', 'recall', 'logloss', 'brier'] as const;
+export const classificationMetrics = [
+  'auc',
+  'pr_auc',
+  'accuracy',
+  'f1',
+  'precision',
+  'recall',
+  'logloss',
+  'brier',
+] as const;
 export const regressionMetrics = ['rmse', 'mae', 'r2', 'mape'] as const;
 export const modelMetrics = [...classificationMetrics, ...regressionMetrics] as const;
 export type ModelMetric = (typeof modelMetrics)[number];
@@ -20,13 +29,21 @@ export const lowerIsBetter: ReadonlySet<string> = new Set([
   'latency_p99',
 ]);
 
-export const multiclassMetrics: ReadonlySet<string> = new Set(['accuracy', 'f1', 'precision', 'recall', 'logloss', 'brier']);
+export const multiclassMetrics: ReadonlySet<string> = new Set([
+  'accuracy',
+  'f1',
+  'precision',
+  'recall',
+  'logloss',
+  'brier',
+]);
 
 export type Task = 'binary-classification' | 'multiclass-classification' | 'regression';
 
 export function metricsForTask(task: Task): readonly string[] {
   if (task === 'regression') return regressionMetrics;
-  if (task === 'multiclass-classification') return classificationMetrics.filter((m) => multiclassMetrics.has(m));
+  if (task === 'multiclass-classification')
+    return classificationMetrics.filter((m) => multiclassMetrics.has(m));
   return classificationMetrics;
 }
 
@@ -39,7 +56,14 @@ export const defaultMetrics: Record<Task, string[]> = {
 export const CUSTOM_METRIC = /^custom:[a-z][a-z0-9_]{0,62}$/;
 
 const DURATION = /^(0|[1-9][0-9]{0,11})(ms|s|m|h|d|w)$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
 
 /** `90s` → 90000. Undefined when the text is not a duration. */
 export function parseDuration(text: string): number | undefined {

@@ -24,7 +24,13 @@ const MAX_TOTAL_DOCS = 200_000;
  * input: unreadable, oversized, binary or escaping files become diagnostics.
  */
 export async function loadPolicies(root: string, policiesDir?: string): Promise<LoadedSources> {
-  const out: LoadedSources = { projectDocs: [], docs: [], texts: new Map(), diagnostics: [], policiesDir: policiesDir ?? 'policies' };
+  const out: LoadedSources = {
+    projectDocs: [],
+    docs: [],
+    texts: new Map(),
+    diagnostics: [],
+    policiesDir: policiesDir ?? 'policies',
+  };
   const rootReal = await realpath(root);
 
   const projectPath = join(root, PROJECT_FILE);
@@ -53,7 +59,12 @@ export async function loadPolicies(root: string, policiesDir?: string): Promise<
   }
   const atSetting = () =>
     out.projectDocs[0] && out.projectDocs[0].locate(['spec', 'policies']) !== out.projectDocs[0].locate([])
-      ? { file: PROJECT_FILE, doc: 0, path: ['spec', 'policies'], span: out.projectDocs[0].locate(['spec', 'policies']) }
+      ? {
+          file: PROJECT_FILE,
+          doc: 0,
+          path: ['spec', 'policies'],
+          span: out.projectDocs[0].locate(['spec', 'policies']),
+        }
       : { path: [] as string[] };
   let files: string[];
   try {
@@ -82,7 +93,9 @@ export async function loadPolicies(root: string, policiesDir?: string): Promise<
   const BATCH = 64;
   for (let i = 0; i < files.length; i += BATCH) {
     const batch = files.slice(i, i + BATCH);
-    const results = await Promise.all(batch.map((abs) => readOne(rootReal, abs, toPosix(relative(root, abs)), out, false)));
+    const results = await Promise.all(
+      batch.map((abs) => readOne(rootReal, abs, toPosix(relative(root, abs)), out, false)),
+    );
     for (const r of results) out.docs.push(...r);
     if (out.docs.length > MAX_TOTAL_DOCS) {
       out.diagnostics.push({
@@ -98,7 +111,13 @@ export async function loadPolicies(root: string, policiesDir?: string): Promise<
 }
 
 /** `resolveLinks`: walked files were already checked for escaping symlinks by `walk`. */
-async function readOne(rootReal: string, abs: string, rel: string, out: LoadedSources, resolveLinks = true): Promise<SourceDoc[]> {
+async function readOne(
+  rootReal: string,
+  abs: string,
+  rel: string,
+  out: LoadedSources,
+  resolveLinks = true,
+): Promise<SourceDoc[]> {
   let bytes: Buffer;
   try {
     const st = await stat(abs);
@@ -170,11 +189,18 @@ async function walk(rootReal: string, dir: string, diags: Diagnostic[], root: st
         try {
           real = await realpath(abs);
         } catch {
-          diags.push({ code: 'source/read-failed', severity: 'error', message: `${toPosix(relative(root, abs))} is a broken symbolic link`, file: toPosix(relative(root, abs)), path: [] });
+          diags.push({
+            code: 'source/read-failed',
+            severity: 'error',
+            message: `${toPosix(relative(root, abs))} is a broken symbolic link`,
+            file: toPosix(relative(root, abs)),
+            path: [],
+          });
           continue;
         }
         if (escapes(rootReal, real)) {
-          if (isDir || isYaml(e.name) || (await lstat(real)).isDirectory()) diags.push(escapeDiag(toPosix(relative(root, abs))));
+          if (isDir || isYaml(e.name) || (await lstat(real)).isDirectory())
+            diags.push(escapeDiag(toPosix(relative(root, abs))));
           continue;
         }
         const st = await stat(real);

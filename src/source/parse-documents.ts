@@ -39,7 +39,11 @@ export function parseDocuments(file: string, bytes: Uint8Array): ParsedFile {
   }
   const nul = bytes.indexOf(0);
   if (nul !== -1) {
-    err('source/binary-file', `${file} contains a NUL byte at offset ${nul}: it is not a text file`, 'Remove binary files from the policy folder.');
+    err(
+      'source/binary-file',
+      `${file} contains a NUL byte at offset ${nul}: it is not a text file`,
+      'Remove binary files from the policy folder.',
+    );
     return { docs: [], diagnostics: diags };
   }
   let text: string;
@@ -47,15 +51,27 @@ export function parseDocuments(file: string, bytes: Uint8Array): ParsedFile {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     const at = firstInvalidUtf8(bytes);
-    err('source/not-utf8', `${file} is not valid UTF-8 (first invalid byte at offset ${at})`, 'Save the file as UTF-8.', {
-      start: utf8Prefix(bytes, at),
-      end: utf8Prefix(bytes, at) + 1,
-    });
+    err(
+      'source/not-utf8',
+      `${file} is not valid UTF-8 (first invalid byte at offset ${at})`,
+      'Save the file as UTF-8.',
+      {
+        start: utf8Prefix(bytes, at),
+        end: utf8Prefix(bytes, at) + 1,
+      },
+    );
     return { docs: [], diagnostics: diags, text: new TextDecoder('utf-8').decode(bytes) };
   }
   // TextDecoder drops the BOM, so offsets refer to `text` as decoded.
   if (text.trim() === '') {
-    diags.push({ code: 'source/empty-file', severity: 'warning', message: `${file} contains no document`, hint: 'Delete it, or add a policy.', file, path: [] });
+    diags.push({
+      code: 'source/empty-file',
+      severity: 'warning',
+      message: `${file} contains no document`,
+      hint: 'Delete it, or add a policy.',
+      file,
+      path: [],
+    });
     return { docs: [], diagnostics: diags, text };
   }
 
@@ -67,14 +83,22 @@ export function parseDocuments(file: string, bytes: Uint8Array): ParsedFile {
     yamlDocs = parseYaml(text);
   } catch (e) {
     if (e instanceof RangeError) {
-      err('source/too-deep', `${file} nests too deeply to parse`, `Keep nesting under ${limits.maxDepth} levels.`);
+      err(
+        'source/too-deep',
+        `${file} nests too deeply to parse`,
+        `Keep nesting under ${limits.maxDepth} levels.`,
+      );
       return { docs: [], diagnostics: diags, text };
     }
     throw e;
   }
   if (!Array.isArray(yamlDocs)) yamlDocs = [];
   if (yamlDocs.length > limits.maxDocsPerFile) {
-    err('source/too-many-documents', `${file} holds ${yamlDocs.length} documents; the limit is ${limits.maxDocsPerFile}`, 'Split the file.');
+    err(
+      'source/too-many-documents',
+      `${file} holds ${yamlDocs.length} documents; the limit is ${limits.maxDocsPerFile}`,
+      'Split the file.',
+    );
     return { docs: [], diagnostics: diags, text };
   }
 
@@ -86,14 +110,37 @@ export function parseDocuments(file: string, bytes: Uint8Array): ParsedFile {
     if (e) {
       const span = { start: e.pos[0], end: Math.max(e.pos[0] + 1, e.pos[1]) };
       const msg = e.message.split('\n')[0] ?? e.message;
-      const line = text.slice(e.pos[0], text.indexOf('\n', e.pos[0]) === -1 ? undefined : text.indexOf('\n', e.pos[0]));
-      if (e.code === 'TAB_AS_INDENT' || /^\t/.test(line) || (/\btab/i.test(msg) && e.code !== 'DUPLICATE_KEY') || tabIndented(text, e.pos[0])) {
-        err('yaml/tab-indentation', `${file}: tabs are not allowed as YAML indentation`, 'Indent with spaces (2 per level is usual).', lineSpan(text, e.pos[0]));
+      const line = text.slice(
+        e.pos[0],
+        text.indexOf('\n', e.pos[0]) === -1 ? undefined : text.indexOf('\n', e.pos[0]),
+      );
+      if (
+        e.code === 'TAB_AS_INDENT' ||
+        /^\t/.test(line) ||
+        (/\btab/i.test(msg) && e.code !== 'DUPLICATE_KEY') ||
+        tabIndented(text, e.pos[0])
+      ) {
+        err(
+          'yaml/tab-indentation',
+          `${file}: tabs are not allowed as YAML indentation`,
+          'Indent with spaces (2 per level is usual).',
+          lineSpan(text, e.pos[0]),
+        );
       } else if (e.code === 'RESOURCE_EXHAUSTION') {
-        err('source/too-deep', `document ${index + 1} of ${file} nests too deeply to parse`, `Keep nesting under ${limits.maxDepth} levels.`, span);
+        err(
+          'source/too-deep',
+          `document ${index + 1} of ${file} nests too deeply to parse`,
+          `Keep nesting under ${limits.maxDepth} levels.`,
+          span,
+        );
       } else if (e.code === 'DUPLICATE_KEY') {
         const key = /^\s*([^:\n]+?)\s*:/.exec(line)?.[1] ?? line.trim();
-        err('yaml/duplicate-key', `duplicate key ${JSON.stringify(key)} in the same mapping`, 'Remove or rename one of the two entries.', { start: e.pos[0], end: e.pos[0] + key.length });
+        err(
+          'yaml/duplicate-key',
+          `duplicate key ${JSON.stringify(key)} in the same mapping`,
+          'Remove or rename one of the two entries.',
+          { start: e.pos[0], end: e.pos[0] + key.length },
+        );
       } else {
         err('yaml/syntax', `YAML syntax error (${e.code}): ${msg}`, undefined, span);
       }
@@ -103,7 +150,12 @@ export function parseDocuments(file: string, bytes: Uint8Array): ParsedFile {
 
     const shape = checkShape(doc.contents as Node);
     if (shape.tooDeep) {
-      err('source/too-deep', `document ${index + 1} of ${file} nests deeper than ${limits.maxDepth} levels`, 'Flatten the document.', spanOfNode(shape.tooDeep));
+      err(
+        'source/too-deep',
+        `document ${index + 1} of ${file} nests deeper than ${limits.maxDepth} levels`,
+        'Flatten the document.',
+        spanOfNode(shape.tooDeep),
+      );
       return;
     }
     for (const k of shape.forbidden) {
@@ -121,7 +173,12 @@ export function parseDocuments(file: string, bytes: Uint8Array): ParsedFile {
       value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
     } catch (e) {
       if (e instanceof ReferenceError && /alias/i.test(e.message)) {
-        err('yaml/alias-bomb', `document ${index + 1} of ${file}: aliases expand excessively (more than ${limits.maxAliasCount})`, 'Write the values out instead of chaining anchors and aliases.', spanOfNode(doc.contents as Node));
+        err(
+          'yaml/alias-bomb',
+          `document ${index + 1} of ${file}: aliases expand excessively (more than ${limits.maxAliasCount})`,
+          'Write the values out instead of chaining anchors and aliases.',
+          spanOfNode(doc.contents as Node),
+        );
         return;
       }
       if (e instanceof RangeError) {
@@ -133,19 +190,36 @@ export function parseDocuments(file: string, bytes: Uint8Array): ParsedFile {
     }
     const bad = checkValue(value);
     if (bad) {
-      err('schema/out-of-range', `${bad.path.join('.') || '(document)'} is ${String(bad.value)}; numbers must be finite`, 'Write a finite number.', makeSourceDoc(file, index, doc, value).locate(bad.path));
+      err(
+        'schema/out-of-range',
+        `${bad.path.join('.') || '(document)'} is ${String(bad.value)}; numbers must be finite`,
+        'Write a finite number.',
+        makeSourceDoc(file, index, doc, value).locate(bad.path),
+      );
       return;
     }
     docs.push(makeSourceDoc(file, index, doc, value));
   });
   if (docs.length === 0 && diags.length === 0) {
-    diags.push({ code: 'source/empty-file', severity: 'warning', message: `${file} contains no document`, hint: 'Delete it, or add a policy.', file, path: [] });
+    diags.push({
+      code: 'source/empty-file',
+      severity: 'warning',
+      message: `${file} contains no document`,
+      hint: 'Delete it, or add a policy.',
+      file,
+      path: [],
+    });
   }
   return { docs, diagnostics: diags, text };
 }
 
 function parseYaml(text: string): Document[] {
-  return parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false, version: '1.2', strict: true }) as Document[];
+  return parseAllDocuments(text, {
+    uniqueKeys: true,
+    prettyErrors: false,
+    version: '1.2',
+    strict: true,
+  }) as Document[];
 }
 
 // Anchors and aliases go through `yaml`, which bounds alias expansion; js-yaml would share
@@ -187,7 +261,8 @@ function checkValue(root: unknown): { path: (string | number)[]; value: number }
     const [v, path] = stack.pop()!;
     if (typeof v === 'number' && !Number.isFinite(v)) return { path, value: v };
     if (Array.isArray(v)) v.forEach((x, i) => stack.push([x, [...path, i]]));
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) stack.push([x, [...path, k]]);
+    else if (v && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) stack.push([x, [...path, k]]);
   }
   return undefined;
 }
@@ -236,7 +311,8 @@ function checkShape(root: Node): { tooDeep?: Node; forbidden: { key: string; nod
       for (const pair of node.items) {
         if (!isPair(pair)) continue;
         const key = pair.key as Node | null;
-        if (isScalar(key) && FORBIDDEN_KEYS.has(String(key.value))) forbidden.push({ key: String(key.value), node: key });
+        if (isScalar(key) && FORBIDDEN_KEYS.has(String(key.value)))
+          forbidden.push({ key: String(key.value), node: key });
         if (key && !isScalar(key) && !isAlias(key)) stack.push([key, depth + 1]);
         if (pair.value) stack.push([pair.value as Node, depth + 1]);
       }

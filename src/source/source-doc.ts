@@ -26,7 +26,12 @@ export function makeSourceDoc(file: string, index: number, doc: Document, value:
  * diagnostic asks for one, by parsing the file again with `yaml` (once per file). Keeping
  * every AST alive would cost ~50× the memory of the values on large repositories.
  */
-export function makeLazySourceDoc(file: string, index: number, value: unknown, lazy: () => Document[]): SourceDoc {
+export function makeLazySourceDoc(
+  file: string,
+  index: number,
+  value: unknown,
+  lazy: () => Document[],
+): SourceDoc {
   return {
     file,
     index,
@@ -51,7 +56,9 @@ function locateIn(doc: Document, path: JsonPath, preferKey: boolean): Span | und
     let next: Node | null | undefined;
     let keyNode: Node | null | undefined;
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      const pair = node.items.find(
+        (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg),
+      );
       if (pair) {
         keyNode = pair.key as Node;
         next = pair.value as Node | null;

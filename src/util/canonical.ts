@@ -29,7 +29,8 @@ function writeValue(value: unknown, key: string): string | undefined {
     case 'object': {
       if (Array.isArray(value)) {
         let s = '[';
-        for (let i = 0; i < value.length; i++) s += `${i ? ',' : ''}${writeValue(value[i], `${key}[${i}]`) ?? 'null'}`;
+        for (let i = 0; i < value.length; i++)
+          s += `${i ? ',' : ''}${writeValue(value[i], `${key}[${i}]`) ?? 'null'}`;
         return `${s}]`;
       }
       const keys = Object.keys(value).sort();

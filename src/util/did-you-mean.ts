@@ -20,6 +20,7 @@ export function didYouMean(input: string, candidates: Iterable<string>): string 
 export function suggestion(input: string, candidates: Iterable<string>): string {
   const list = [...candidates];
   const near = didYouMean(input, list);
-  const known = list.length <= 12 ? list.join(', ') : `${list.slice(0, 12).join(', ')}, … (${list.length} in all)`;
+  const known =
+    list.length <= 12 ? list.join(', ') : `${list.slice(0, 12).join(', ')}, … (${list.length} in all)`;
   return near ? `Did you mean "${near}"? Known: ${known}` : `Known: ${known || '(none)'}`;
 }

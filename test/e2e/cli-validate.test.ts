@@ -9,7 +9,11 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'rudder.js');
 
 function rudder(args: string[], cwd = ROOT) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -32,22 +36,41 @@ describe('rudder validate (CLI)', () => {
   test('an error exits 1 with file:line:col, code, code frame and hint', () => {
     const bad = mkdtempSync(join(tmpdir(), 'rudder-cli-bad-'));
     cpSync(repo, bad, { recursive: true });
-    writeFileSync(join(bad, 'policies', 'models', 'churn.yaml'), readFileText(join(repo, 'policies', 'models', 'churn.yaml')).replace('customer_activity:spend_30d', 'customer_activity:spend_3d'));
+    writeFileSync(
+      join(bad, 'policies', 'models', 'churn.yaml'),
+      readFileText(join(repo, 'policies', 'models', 'churn.yaml')).replace(
+        'customer_activity:spend_30d',
+        'customer_activity:spend_3d',
+      ),
+    );
     const r = rudder(['-C', bad, 'validate']);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^policies\/models\/churn\.yaml:18:7 error model\/unknown-feature feature view "customer_activity" has no feature "spend_3d"/m);
+    expect(r.stdout).toMatch(
+      /^policies\/models\/churn\.yaml:18:7 error model\/unknown-feature feature view "customer_activity" has no feature "spend_3d"/m,
+    );
     expect(r.stdout).toContain('> 18 |     - customer_activity:spend_3d');
     expect(r.stdout).toContain('hint: Did you mean "spend_30d"?');
 
     const json = rudder(['-C', bad, 'validate', '--json']);
     expect(json.code).toBe(1);
-    const parsed = JSON.parse(json.stdout) as { formatVersion: number; errors: number; diagnostics: { code: string; line: number; column: number; file: string }[] };
+    const parsed = JSON.parse(json.stdout) as {
+      formatVersion: number;
+      errors: number;
+      diagnostics: { code: string; line: number; column: number; file: string }[];
+    };
     expect(parsed.formatVersion).toBe(1);
-    expect(parsed.diagnostics[0]).toMatchObject({ code: 'model/unknown-feature', file: 'policies/models/churn.yaml', line: 18, column: 7 });
+    expect(parsed.diagnostics[0]).toMatchObject({
+      code: 'model/unknown-feature',
+      file: 'policies/models/churn.yaml',
+      line: 18,
+      column: 7,
+    });
 
     const gh = rudder(['-C', bad, 'validate', '--format', 'github']);
     expect(gh.code).toBe(1);
-    expect(gh.stdout).toMatch(/^::error file=policies\/models\/churn\.yaml,line=18,col=7,title=model\/unknown-feature::/m);
+    expect(gh.stdout).toMatch(
+      /^::error file=policies\/models\/churn\.yaml,line=18,col=7,title=model\/unknown-feature::/m,
+    );
     rmSync(bad, { recursive: true, force: true });
   });
 
@@ -65,7 +88,10 @@ describe('rudder validate (CLI)', () => {
     const all = rudder(['schema']);
     expect(all.code).toBe(0);
     expect(JSON.parse(all.stdout)).toMatchObject({ $schema: 'https://json-schema.org/draft/2020-12/schema' });
-    const model = JSON.parse(rudder(['schema', 'model']).stdout) as { title: string; $defs: Record<string, unknown> };
+    const model = JSON.parse(rudder(['schema', 'model']).stdout) as {
+      title: string;
+      $defs: Record<string, unknown>;
+    };
     expect(model.title).toBe('Model');
     expect(model.$defs).toHaveProperty('duration');
     const bad = rudder(['schema', 'Modle']);

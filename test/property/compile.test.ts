@@ -9,7 +9,9 @@ import { arbPolicySet } from '../helpers/arb-policies.ts';
 const enc = new TextEncoder();
 
 function filesToDocs(files: string[][]): SourceDoc[] {
-  return files.flatMap((docs, i) => parseDocuments(`policies/f${i}.yaml`, enc.encode(docs.join('---\n'))).docs);
+  return files.flatMap(
+    (docs, i) => parseDocuments(`policies/f${i}.yaml`, enc.encode(docs.join('---\n'))).docs,
+  );
 }
 
 /** Split a list into `k` consecutive chunks at the given cut points. */
@@ -30,23 +32,29 @@ describe('compiler properties', () => {
     for (const d of r.docs) compilePolicies({ projectDocs: [], docs: [d] });
   });
 
-  test.prop([fc.array(fc.jsonValue({ maxDepth: 4 }), { maxLength: 4 })])('arbitrary YAML documents validate or produce diagnostics', (values) => {
-    const text = values.map((v) => stringify(v)).join('---\n');
-    const parsed = parseDocuments('p.yaml', enc.encode(text));
-    const r = compilePolicies({ projectDocs: [], docs: parsed.docs });
-    if (!r.ok) expect(r.diagnostics.some((d) => d.severity === 'error')).toBe(true);
-  });
+  test.prop([fc.array(fc.jsonValue({ maxDepth: 4 }), { maxLength: 4 })])(
+    'arbitrary YAML documents validate or produce diagnostics',
+    (values) => {
+      const text = values.map((v) => stringify(v)).join('---\n');
+      const parsed = parseDocuments('p.yaml', enc.encode(text));
+      const r = compilePolicies({ projectDocs: [], docs: parsed.docs });
+      if (!r.ok) expect(r.diagnostics.some((d) => d.severity === 'error')).toBe(true);
+    },
+  );
 
-  test.prop([arbPolicySet, fc.nat(), fc.jsonValue({ maxDepth: 2 })])('mutated valid documents never crash the compiler', (docs, at, junk) => {
-    // Replace one field somewhere with junk: the compiler must answer with diagnostics, not throw.
-    const d = structuredClone(docs);
-    const target = d[at % d.length]!;
-    const spec = target.spec as Record<string, unknown>;
-    const keys = Object.keys(spec);
-    spec[keys[at % keys.length]!] = junk;
-    const r = compilePolicies({ projectDocs: [], docs: filesToDocs([d.map((x) => stringify(x))]) });
-    expect(r.ok || r.diagnostics.length > 0).toBe(true);
-  });
+  test.prop([arbPolicySet, fc.nat(), fc.jsonValue({ maxDepth: 2 })])(
+    'mutated valid documents never crash the compiler',
+    (docs, at, junk) => {
+      // Replace one field somewhere with junk: the compiler must answer with diagnostics, not throw.
+      const d = structuredClone(docs);
+      const target = d[at % d.length]!;
+      const spec = target.spec as Record<string, unknown>;
+      const keys = Object.keys(spec);
+      spec[keys[at % keys.length]!] = junk;
+      const r = compilePolicies({ projectDocs: [], docs: filesToDocs([d.map((x) => stringify(x))]) });
+      expect(r.ok || r.diagnostics.length > 0).toBe(true);
+    },
+  );
 
   test.prop([arbPolicySet, fc.array(fc.nat(), { maxLength: 4 }), fc.array(fc.nat(), { maxLength: 4 })])(
     'document and file order do not change the compiled state or digests',
@@ -58,7 +66,8 @@ describe('compiler properties', () => {
       expect(a.ok).toBe(true);
       expect(b.ok).toBe(true);
       if (!a.ok || !b.ok) return;
-      const strip = (s: typeof a.value) => JSON.stringify(s, (k, v: unknown) => (k === 'origin' ? undefined : v));
+      const strip = (s: typeof a.value) =>
+        JSON.stringify(s, (k, v: unknown) => (k === 'origin' ? undefined : v));
       expect(strip(b.value)).toBe(strip(a.value));
       expect(b.value.digest).toBe(a.value.digest);
     },

@@ -10,13 +10,19 @@ export async function initCommand(opts: { dir: string }, io: CommandIO): Promise
   await mkdir(opts.dir, { recursive: true });
   const targets = ['rudder.yaml', 'policies'];
   for (const t of targets) {
-    if (await exists(join(opts.dir, t))) throw new ExitError(`${join(relative(process.cwd(), opts.dir) || '.', t)} already exists; init never overwrites`);
+    if (await exists(join(opts.dir, t)))
+      throw new ExitError(
+        `${join(relative(process.cwd(), opts.dir) || '.', t)} already exists; init never overwrites`,
+      );
   }
   await cp(join(PACKAGE_ROOT, 'rudder.yaml'), join(opts.dir, 'rudder.yaml'));
   await cp(join(PACKAGE_ROOT, 'policies'), join(opts.dir, 'policies'), { recursive: true });
-  if (!(await exists(join(opts.dir, '.gitignore')))) await writeFile(join(opts.dir, '.gitignore'), '.rudder/\ndata/\n');
+  if (!(await exists(join(opts.dir, '.gitignore'))))
+    await writeFile(join(opts.dir, '.gitignore'), '.rudder/\ndata/\n');
   const files = await readdir(join(opts.dir, 'policies'), { recursive: true });
-  io.stderr(`Scaffolded ${opts.dir}: rudder.yaml and ${files.filter((f) => String(f).endsWith('.yaml')).length} policy files.\nNext: rudder -C ${relative(process.cwd(), opts.dir) || '.'} sample-data && rudder -C ${relative(process.cwd(), opts.dir) || '.'} validate\n`);
+  io.stderr(
+    `Scaffolded ${opts.dir}: rudder.yaml and ${files.filter((f) => String(f).endsWith('.yaml')).length} policy files.\nNext: rudder -C ${relative(process.cwd(), opts.dir) || '.'} sample-data && rudder -C ${relative(process.cwd(), opts.dir) || '.'} validate\n`,
+  );
   return ExitCode.ok;
 }
 

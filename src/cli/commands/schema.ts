@@ -9,7 +9,8 @@ export function schemaCommand(kind: string | undefined, io: CommandIO): number {
     return ExitCode.ok;
   }
   const match = policyKinds.find((k) => k.toLowerCase() === kind.toLowerCase());
-  if (!match || !isPolicyKind(match)) throw new ExitError(`unknown kind ${JSON.stringify(kind)}. ${suggestion(kind, policyKinds)}`);
+  if (!match || !isPolicyKind(match))
+    throw new ExitError(`unknown kind ${JSON.stringify(kind)}. ${suggestion(kind, policyKinds)}`);
   io.stdout(`${JSON.stringify(bundleSchema(match), null, 2)}\n`);
   return ExitCode.ok;
 }

@@ -6,7 +6,8 @@ import type { CompileContext } from '../context.ts';
 /** Resolve `view:feature` and `view:*` against the views; fills `model.features` and `model.views`. */
 export function resolveModelFeatures(ctx: CompileContext): void {
   const trainingAllowed = new Set<string>();
-  for (const dp of ctx.dataPolicies) for (const a of dp.allow) if (a.training) trainingAllowed.add(`${a.view}:${a.column}`);
+  for (const dp of ctx.dataPolicies)
+    for (const a of dp.allow) if (a.training) trainingAllowed.add(`${a.view}:${a.column}`);
 
   for (const model of ctx.models.values()) {
     const written = ctx.featureRefs.get(model.name) ?? [];
@@ -21,7 +22,13 @@ export function resolveModelFeatures(ctx: CompileContext): void {
       if (!view) {
         rejected = true;
         if (ctx.broken.has(`FeatureView/${viewName}`)) return;
-        ctx.report({ code: 'model/unknown-view', origin: model.origin, path, message: `feature ${quote(ref)} names an unknown feature view ${quote(viewName)}`, hint: suggestion(viewName, ctx.views.keys()) });
+        ctx.report({
+          code: 'model/unknown-view',
+          origin: model.origin,
+          path,
+          message: `feature ${quote(ref)} names an unknown feature view ${quote(viewName)}`,
+          hint: suggestion(viewName, ctx.views.keys()),
+        });
         return;
       }
       let picked = view.features;
@@ -31,7 +38,16 @@ export function resolveModelFeatures(ctx: CompileContext): void {
         const f = view.features.find((x) => x.name === featName);
         if (!f) {
           rejected = true;
-          ctx.report({ code: 'model/unknown-feature', origin: model.origin, path, message: `feature view ${quote(viewName)} has no feature ${quote(featName)}`, hint: suggestion(featName, view.features.map((x) => x.name)) });
+          ctx.report({
+            code: 'model/unknown-feature',
+            origin: model.origin,
+            path,
+            message: `feature view ${quote(viewName)} has no feature ${quote(featName)}`,
+            hint: suggestion(
+              featName,
+              view.features.map((x) => x.name),
+            ),
+          });
           return;
         }
         if (f.pii && !trainingAllowed.has(`${view.name}:${f.name}`)) {
@@ -56,7 +72,10 @@ export function resolveModelFeatures(ctx: CompileContext): void {
             origin: model.origin,
             path,
             message: `feature ${quote(key)} is listed twice (first at spec.features[${first}])`,
-            hint: featName === '*' || written[first]?.endsWith(':*') ? `${view.name}:* already includes every non-PII feature of ${view.name}.` : 'Remove one of the two entries.',
+            hint:
+              featName === '*' || written[first]?.endsWith(':*')
+                ? `${view.name}:* already includes every non-PII feature of ${view.name}.`
+                : 'Remove one of the two entries.',
           });
           continue;
         }
@@ -80,7 +99,13 @@ export function resolveModelFeatures(ctx: CompileContext): void {
       }
     }
     if (out.length === 0 && written.length > 0 && !rejected) {
-      ctx.report({ code: 'model/no-features', origin: model.origin, path: ['spec', 'features'], message: `model ${quote(model.name)} selects no feature`, hint: 'view:* leaves out pii: true features; list features explicitly.' });
+      ctx.report({
+        code: 'model/no-features',
+        origin: model.origin,
+        path: ['spec', 'features'],
+        message: `model ${quote(model.name)} selects no feature`,
+        hint: 'view:* leaves out pii: true features; list features explicitly.',
+      });
     }
     // Sorted so that the order features are written in does not change the digest or the trainer input.
     model.features = out.sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
@@ -88,7 +113,13 @@ export function resolveModelFeatures(ctx: CompileContext): void {
   }
 }
 
-function checkEntities(ctx: CompileContext, model: { origin: { file: string; doc: number }; label: { entities: string[] } }, view: string, entities: string[], path: (string | number)[]): void {
+function checkEntities(
+  ctx: CompileContext,
+  model: { origin: { file: string; doc: number }; label: { entities: string[] } },
+  view: string,
+  entities: string[],
+  path: (string | number)[],
+): void {
   const missing = entities.filter((e) => !model.label.entities.includes(e));
   if (missing.length > 0) {
     ctx.report({

@@ -11,7 +11,13 @@ export function policyTargetsExist(ctx: CompileContext): void {
     for (const p of list) {
       if (!ctx.models.has(p.model)) {
         if (ctx.broken.has(`Model/${p.model}`)) continue;
-        ctx.report({ code: 'policy/unknown-model', origin: p.origin, path: ['spec', 'model'], message: `${p.kind} ${quote(p.name)} targets unknown model ${quote(p.model)}`, hint: suggestion(p.model, ctx.models.keys()) });
+        ctx.report({
+          code: 'policy/unknown-model',
+          origin: p.origin,
+          path: ['spec', 'model'],
+          message: `${p.kind} ${quote(p.name)} targets unknown model ${quote(p.model)}`,
+          hint: suggestion(p.model, ctx.models.keys()),
+        });
         continue;
       }
       const first = byModel.get(p.model);
@@ -36,27 +42,52 @@ export function retrainPolicyIsCoherent(ctx: CompileContext): void {
     const seen = new Set<string>();
     written.forEach((type, i) => {
       if (seen.has(type))
-        ctx.report({ code: 'policy/duplicate-trigger', origin: p.origin, path: ['spec', 'triggers', i], message: `trigger ${quote(type)} appears twice in ${quote(p.name)}`, hint: 'Merge the two into one trigger.' });
+        ctx.report({
+          code: 'policy/duplicate-trigger',
+          origin: p.origin,
+          path: ['spec', 'triggers', i],
+          message: `trigger ${quote(type)} appears twice in ${quote(p.name)}`,
+          hint: 'Merge the two into one trigger.',
+        });
       seen.add(type);
     });
     for (const t of p.triggers) {
       const i = written.indexOf(t.type);
       if (t.type === 'performance') {
-        if (model) checkMetric(ctx, p.origin, ['spec', 'triggers', i, 'performance', 'metric'], t.metric, model);
+        if (model)
+          checkMetric(ctx, p.origin, ['spec', 'triggers', i, 'performance', 'metric'], t.metric, model);
         if (t.min == null && t.dropBy == null)
-          ctx.report({ code: 'policy/missing-bound', origin: p.origin, path: ['spec', 'triggers', i, 'performance'], message: `performance trigger on ${quote(t.metric)} sets neither min nor dropBy`, hint: 'Add min: <floor> (ceiling for error metrics) or dropBy: <amount>.' });
+          ctx.report({
+            code: 'policy/missing-bound',
+            origin: p.origin,
+            path: ['spec', 'triggers', i, 'performance'],
+            message: `performance trigger on ${quote(t.metric)} sets neither min nor dropBy`,
+            hint: 'Add min: <floor> (ceiling for error metrics) or dropBy: <amount>.',
+          });
       }
       if (t.type === 'drift' && model) {
         const refs = new Set(model.features.map((f) => f.ref));
         t.features.forEach((f) => {
           if (!refs.has(f))
-            ctx.report({ code: 'policy/unknown-feature', origin: p.origin, path: ['spec', 'triggers', i, 'drift', 'features'], message: `drift trigger names ${quote(f)}, which model ${quote(model.name)} does not use`, hint: suggestion(f, refs) });
+            ctx.report({
+              code: 'policy/unknown-feature',
+              origin: p.origin,
+              path: ['spec', 'triggers', i, 'drift', 'features'],
+              message: `drift trigger names ${quote(f)}, which model ${quote(model.name)} does not use`,
+              hint: suggestion(f, refs),
+            });
         });
       }
       if (t.type === 'featureChange' && model) {
         t.views.forEach((v) => {
           if (!model.views.includes(v))
-            ctx.report({ code: 'policy/unknown-feature', origin: p.origin, path: ['spec', 'triggers', i, 'featureChange', 'views'], message: `featureChange trigger names view ${quote(v)}, which model ${quote(model.name)} does not read`, hint: suggestion(v, model.views) });
+            ctx.report({
+              code: 'policy/unknown-feature',
+              origin: p.origin,
+              path: ['spec', 'triggers', i, 'featureChange', 'views'],
+              message: `featureChange trigger names view ${quote(v)}, which model ${quote(model.name)} does not read`,
+              hint: suggestion(v, model.views),
+            });
         });
       }
     }
@@ -64,11 +95,29 @@ export function retrainPolicyIsCoherent(ctx: CompileContext): void {
       const path = ['spec', 'gates', i];
       if (model) checkMetric(ctx, p.origin, [...path, 'metric'], g.metric, model);
       if (g.min == null && g.max == null && g.beatChampionBy == null && g.maxRegression == null)
-        ctx.report({ code: 'policy/conflicting-gate', origin: p.origin, path, message: `gate on ${quote(g.metric)} sets no bound`, hint: 'Add min, max, beatChampionBy or maxRegression.' });
+        ctx.report({
+          code: 'policy/conflicting-gate',
+          origin: p.origin,
+          path,
+          message: `gate on ${quote(g.metric)} sets no bound`,
+          hint: 'Add min, max, beatChampionBy or maxRegression.',
+        });
       else if (g.min != null && g.max != null && g.min > g.max)
-        ctx.report({ code: 'policy/conflicting-gate', origin: p.origin, path, message: `gate on ${quote(g.metric)} has min ${g.min} above max ${g.max}: no model can pass`, hint: 'Swap or fix the bounds.' });
+        ctx.report({
+          code: 'policy/conflicting-gate',
+          origin: p.origin,
+          path,
+          message: `gate on ${quote(g.metric)} has min ${g.min} above max ${g.max}: no model can pass`,
+          hint: 'Swap or fix the bounds.',
+        });
       else if (g.beatChampionBy != null && g.maxRegression != null)
-        ctx.report({ code: 'policy/conflicting-gate', origin: p.origin, path, message: `gate on ${quote(g.metric)} sets both beatChampionBy and maxRegression`, hint: 'Use one per gate: beat the champion, or stay within a tolerance of it.' });
+        ctx.report({
+          code: 'policy/conflicting-gate',
+          origin: p.origin,
+          path,
+          message: `gate on ${quote(g.metric)} sets both beatChampionBy and maxRegression`,
+          hint: 'Use one per gate: beat the champion, or stay within a tolerance of it.',
+        });
     });
   }
 }
@@ -92,14 +141,27 @@ export function rolloutPolicyIsCoherent(ctx: CompileContext): void {
         prev = Math.max(prev, step.weight);
       });
     }
-    if (s.type === 'abTest' && model && isModelMetric(s.metric)) checkMetric(ctx, p.origin, ['spec', 'strategy', 'metric'], s.metric, model);
+    if (s.type === 'abTest' && model && isModelMetric(s.metric))
+      checkMetric(ctx, p.origin, ['spec', 'strategy', 'metric'], s.metric, model);
     p.analysis.metrics.forEach((m, i) => {
       const path = ['spec', 'analysis', 'metrics', i];
       if (model && isModelMetric(m.metric)) checkMetric(ctx, p.origin, [...path, 'metric'], m.metric, model);
       if (m.min == null && m.max == null && m.maxDegradation == null)
-        ctx.report({ code: 'policy/conflicting-gate', origin: p.origin, path, message: `analysis metric ${quote(m.metric)} sets no threshold`, hint: `Add ${lowerIsBetter.has(m.metric) ? 'max' : 'min'} or maxDegradation.` });
+        ctx.report({
+          code: 'policy/conflicting-gate',
+          origin: p.origin,
+          path,
+          message: `analysis metric ${quote(m.metric)} sets no threshold`,
+          hint: `Add ${lowerIsBetter.has(m.metric) ? 'max' : 'min'} or maxDegradation.`,
+        });
       else if (m.min != null && m.max != null && m.min > m.max)
-        ctx.report({ code: 'policy/conflicting-gate', origin: p.origin, path, message: `analysis metric ${quote(m.metric)} has min ${m.min} above max ${m.max}`, hint: 'Fix the bounds.' });
+        ctx.report({
+          code: 'policy/conflicting-gate',
+          origin: p.origin,
+          path,
+          message: `analysis metric ${quote(m.metric)} has min ${m.min} above max ${m.max}`,
+          hint: 'Fix the bounds.',
+        });
     });
   }
 }
@@ -108,11 +170,29 @@ function isModelMetric(m: string): boolean {
   return (modelMetrics as readonly string[]).includes(m);
 }
 
-function checkMetric(ctx: CompileContext, origin: Origin, path: (string | number)[], metric: string, model: Pending<Model>): void {
+function checkMetric(
+  ctx: CompileContext,
+  origin: Origin,
+  path: (string | number)[],
+  metric: string,
+  model: Pending<Model>,
+): void {
   if (!metricsForTask(model.task).includes(metric)) {
-    ctx.report({ code: 'model/metric-task-mismatch', origin, path, message: `metric ${quote(metric)} does not apply to ${model.task} model ${quote(model.name)}`, hint: `Use one of: ${metricsForTask(model.task).join(', ')}` });
+    ctx.report({
+      code: 'model/metric-task-mismatch',
+      origin,
+      path,
+      message: `metric ${quote(metric)} does not apply to ${model.task} model ${quote(model.name)}`,
+      hint: `Use one of: ${metricsForTask(model.task).join(', ')}`,
+    });
   } else if (!model.metrics.includes(metric)) {
-    ctx.report({ code: 'policy/untracked-metric', origin, path, message: `metric ${quote(metric)} is not among model ${quote(model.name)}'s metrics (${model.metrics.join(', ')})`, hint: `Add ${metric} to the model's spec.metrics.` });
+    ctx.report({
+      code: 'policy/untracked-metric',
+      origin,
+      path,
+      message: `metric ${quote(metric)} is not among model ${quote(model.name)}'s metrics (${model.metrics.join(', ')})`,
+      hint: `Add ${metric} to the model's spec.metrics.`,
+    });
   }
 }
 

@@ -70,7 +70,10 @@ describe('loadPolicies on hostile input', () => {
   });
 
   test('a policy folder outside the repository is refused', async () => {
-    writeFileSync(join(root, 'rudder.yaml'), `apiVersion: rudder.dev/v1alpha1\nkind: Project\nmetadata: { name: p }\nspec: { policies: ../elsewhere }\n`);
+    writeFileSync(
+      join(root, 'rudder.yaml'),
+      `apiVersion: rudder.dev/v1alpha1\nkind: Project\nmetadata: { name: p }\nspec: { policies: ../elsewhere }\n`,
+    );
     const r = await validate({ cwd: root });
     expect(r.diagnostics.map((d) => d.code)).toEqual(['path/escapes-repository']);
   });
@@ -81,7 +84,10 @@ describe('parseDocuments', () => {
 
   test('an alias bomb is rejected quickly', () => {
     let text = 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n';
-    for (let i = 1; i < 30; i++) text += `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]\n`;
+    for (let i = 1; i < 30; i++)
+      text += `a${i}: &a${i} [${Array(10)
+        .fill(`*a${i - 1}`)
+        .join(', ')}]\n`;
     const t0 = performance.now();
     const r = parse(text);
     expect(performance.now() - t0).toBeLessThan(2000); // generous: would be 10^30 nodes if expanded

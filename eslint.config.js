@@ -1,0 +1,57 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const pureFolders = ['src/compiler/**', 'src/planner/**', 'src/schema/**', 'src/observe/stats/**'];
+
+export default tseslint.config(
+  {
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      '.rudder/**',
+      'bench/.out/**',
+      'coverage/**',
+      'src/schema/types.generated.ts',
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      'no-console': ['error', { allow: ['error', 'warn'] }],
+    },
+  },
+  {
+    // The pure core: no I/O, no native or heavy runtime dependencies (STYLE.md section 1).
+    files: pureFolders,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', 'fs', 'path', 'child_process', '@tensorflow/*', '@duckdb/*', 'simple-git'],
+              message: 'Pure modules do no I/O.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['bench/**', 'scripts/**', 'test/**'],
+    rules: { 'no-console': 'off' },
+  },
+  {
+    // The MCP stdio server owns stdout: one console.log corrupts the protocol.
+    files: ['src/mcp/**'],
+    rules: { 'no-console': ['error', { allow: ['error'] }] },
+  },
+);
