@@ -81,6 +81,36 @@ export function buildProgram(io?: CommandIO): Command {
     });
 
   program
+    .command('dataset <model>')
+    .description("build a model's point-in-time training set (Parquet or CSV); rows, nulls, digest and cut-off on stderr")
+    .requiredOption('--out <file>', 'output file: .parquet or .csv')
+    .option('--until <time>', 'only labels at or before this ISO date or timestamp')
+    .option('--policies <dir>', 'policy folder (default: spec.policies in rudder.yaml, or policies)')
+    .action(async (model: string, o: { out: string; until?: string; policies?: string }, cmd: Command) => {
+      const c = ctx(cmd);
+      const { datasetCommand } = await import('./commands/dataset.ts');
+      process.exitCode = await datasetCommand({ cwd: c.cwd, model, out: o.out, until: o.until, policiesDir: o.policies, json: c.json }, c.io);
+    });
+
+  const data = program.command('data').description('PII scans and quarantines of the feature store');
+  data
+    .command('scan [policy]')
+    .description('run the DataPolicies (or one) over their sources; findings as counts, never values')
+    .action(async (policy: string | undefined, _o: unknown, cmd: Command) => {
+      const c = ctx(cmd);
+      const { dataScanCommand } = await import('./commands/data.ts');
+      process.exitCode = await dataScanCommand({ cwd: c.cwd, json: c.json, policy }, c.io);
+    });
+  data
+    .command('release <id>')
+    .description('release a quarantine: its rows are read again by training and the online table')
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const c = ctx(cmd);
+      const { dataReleaseCommand } = await import('./commands/data.ts');
+      process.exitCode = await dataReleaseCommand({ cwd: c.cwd, json: c.json, id }, c.io);
+    });
+
+  program
     .command('demo')
     .description('the main job on the root policies and their sample data (what npm start runs)')
     .action(async (_o: unknown, cmd: Command) => {

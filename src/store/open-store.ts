@@ -14,7 +14,11 @@ export interface OpenStoreOptions {
  * The feature store a compiled policy set describes, with its data policies enforced on every
  * read. What the CLI, the executor and the MCP server should call; close it when done.
  */
-export function openFeatureStore(root: string, state: DesiredState, opts: OpenStoreOptions = {}): Promise<DuckDBFeatureStore> {
+export function openFeatureStore(
+  root: string,
+  state: DesiredState,
+  opts: OpenStoreOptions = {},
+): Promise<DuckDBFeatureStore> {
   return DuckDBFeatureStore.open({
     root,
     path: opts.path ?? state.project.store.path,

@@ -177,10 +177,17 @@ export interface FeatureStore {
   /** Read-only: what the policy's detectors find. Persists nothing. */
   scanPii(policy: DataPolicy, views: readonly FeatureView[]): Promise<PiiScanResult>;
   /** Scan and record quarantines (action `quarantine`); other actions are enforced when data is read. */
-  applyDataPolicy?(policy: DataPolicy, views: readonly FeatureView[]): Promise<PiiScanResult & { quarantines: QuarantineRecord[] }>;
+  applyDataPolicy?(
+    policy: DataPolicy,
+    views: readonly FeatureView[],
+  ): Promise<PiiScanResult & { quarantines: QuarantineRecord[] }>;
   releaseQuarantine?(id: string): Promise<ReleaseResult>;
   listQuarantines?(): Promise<QuarantineRecord[]>;
-  readOnline?(view: FeatureView, entities: readonly Record<string, string | number | bigint | boolean>[], opts?: { now?: Date }): Promise<OnlineRow[]>;
+  readOnline?(
+    view: FeatureView,
+    entities: readonly Record<string, string | number | bigint | boolean>[],
+    opts?: { now?: Date },
+  ): Promise<OnlineRow[]>;
   close(): Promise<void>;
 }
 

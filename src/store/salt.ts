@@ -12,17 +12,31 @@ const MIN_LENGTH = 16;
 export async function loadSalt(root: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const fromEnv = env[SALT_ENV];
   if (fromEnv != null && fromEnv !== '') {
-    if (fromEnv.length < MIN_LENGTH) throw new StoreError('store/salt', `${SALT_ENV} is shorter than ${MIN_LENGTH} characters; use a long random value`);
+    if (fromEnv.length < MIN_LENGTH)
+      throw new StoreError(
+        'store/salt',
+        `${SALT_ENV} is shorter than ${MIN_LENGTH} characters; use a long random value`,
+      );
     return fromEnv;
   }
   const path = join(root, SALT_FILE);
   try {
     const text = (await readFile(path, 'utf8')).trim();
-    if (text.length < MIN_LENGTH) throw new StoreError('store/salt', `${SALT_FILE} holds fewer than ${MIN_LENGTH} characters; delete it to have a new salt generated`);
+    if (text.length < MIN_LENGTH)
+      throw new StoreError(
+        'store/salt',
+        `${SALT_FILE} holds fewer than ${MIN_LENGTH} characters; delete it to have a new salt generated`,
+      );
     return text;
   } catch (e) {
     if (e instanceof StoreError) throw e;
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new StoreError('store/salt', `${SALT_FILE}: cannot be read (${(e as Error).message})`, {}, { cause: e });
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new StoreError(
+        'store/salt',
+        `${SALT_FILE}: cannot be read (${(e as Error).message})`,
+        {},
+        { cause: e },
+      );
   }
   const salt = randomBytes(32).toString('hex');
   await mkdir(dirname(path), { recursive: true });
@@ -32,6 +46,11 @@ export async function loadSalt(root: string, env: NodeJS.ProcessEnv = process.en
     return salt;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return (await readFile(path, 'utf8')).trim();
-    throw new StoreError('store/salt', `${SALT_FILE}: cannot be created (${(e as Error).message})`, {}, { cause: e });
+    throw new StoreError(
+      'store/salt',
+      `${SALT_FILE}: cannot be created (${(e as Error).message})`,
+      {},
+      { cause: e },
+    );
   }
 }

@@ -68,16 +68,26 @@ export class DuckDBFeatureStore implements FeatureStore {
     } catch (e) {
       const msg = duckMessage(e);
       const locked = /lock/i.test(msg);
-      throw new StoreError(locked ? 'store/locked' : 'store/read-failed', `${rel}: ${locked ? 'the feature store is in use by another process' : 'cannot open the feature store'} (${msg})`, { file: rel }, { cause: e });
+      throw new StoreError(
+        locked ? 'store/locked' : 'store/read-failed',
+        `${rel}: ${locked ? 'the feature store is in use by another process' : 'cannot open the feature store'} (${msg})`,
+        { file: rel },
+        { cause: e },
+      );
     }
     await ensureStoreTables(db);
     const clock = opts.clock ?? (() => new Date());
-    return new DuckDBFeatureStore(db, opts, new QuarantineBook(db, new Set(opts.releasedQuarantines ?? []), clock));
+    return new DuckDBFeatureStore(
+      db,
+      opts,
+      new QuarantineBook(db, new Set(opts.releasedQuarantines ?? []), clock),
+    );
   }
 
   /** One operation at a time: they share a connection and temporary table names. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new StoreError('store/read-failed', 'the feature store is closed'));
+    if (this.closed)
+      return Promise.reject(new StoreError('store/read-failed', 'the feature store is closed'));
     const next = this.queue.then(fn, fn);
     this.queue = next.catch(() => undefined);
     return next;
@@ -109,7 +119,10 @@ export class DuckDBFeatureStore implements FeatureStore {
     return this.serial(() => this.scan(policy, views, false));
   }
 
-  applyDataPolicy(policy: DataPolicy, views: readonly FeatureView[]): Promise<PiiScanResult & { quarantines: QuarantineRecord[] }> {
+  applyDataPolicy(
+    policy: DataPolicy,
+    views: readonly FeatureView[],
+  ): Promise<PiiScanResult & { quarantines: QuarantineRecord[] }> {
     return this.serial(() => this.scan(policy, views, true));
   }
 
@@ -121,8 +134,14 @@ export class DuckDBFeatureStore implements FeatureStore {
     return this.serial(() => this.book.list());
   }
 
-  readOnline(view: FeatureView, entities: readonly Record<string, string | number | bigint | boolean>[], opts?: { now?: Date }): Promise<OnlineRow[]> {
-    return this.serial(() => readOnlineRows(this.ctx(), view, entities, opts?.now ?? (this.opts.clock ?? (() => new Date()))()));
+  readOnline(
+    view: FeatureView,
+    entities: readonly Record<string, string | number | bigint | boolean>[],
+    opts?: { now?: Date },
+  ): Promise<OnlineRow[]> {
+    return this.serial(() =>
+      readOnlineRows(this.ctx(), view, entities, opts?.now ?? (this.opts.clock ?? (() => new Date()))()),
+    );
   }
 
   async close(): Promise<void> {
@@ -132,19 +151,36 @@ export class DuckDBFeatureStore implements FeatureStore {
     this.db.close();
   }
 
-  private async scan(policy: DataPolicy, views: readonly FeatureView[], record: boolean): Promise<PiiScanResult & { quarantines: QuarantineRecord[] }> {
+  private async scan(
+    policy: DataPolicy,
+    views: readonly FeatureView[],
+    record: boolean,
+  ): Promise<PiiScanResult & { quarantines: QuarantineRecord[] }> {
     const ctx = this.ctx([policy]);
     const scans: PiiViewScan[] = [];
     const quarantines: QuarantineRecord[] = [];
     const table = '__rudder_scan';
-    const targets: { name: string; stage: () => Promise<{ staged: Staged; files: Parameters<typeof digestFiles>[0] }> }[] = [];
-    for (const view of views.filter((v) => policy.views.includes(v.name)).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const targets: {
+      name: string;
+      stage: () => Promise<{ staged: Staged; files: Parameters<typeof digestFiles>[0] }>;
+    }[] = [];
+    for (const view of views
+      .filter((v) => policy.views.includes(v.name))
+      .sort((a, b) => (a.name < b.name ? -1 : 1))) {
       targets.push({
         name: view.name,
         stage: async () => {
           const what = `feature view "${view.name}"`;
           const source = await resolveSource(this.opts.root, view.source, what);
-          const staged = await stageSource(this.db, { what, table, source, entities: view.entities, timestamp: view.source.timestamp, features: view.features, checkDuplicates: false });
+          const staged = await stageSource(this.db, {
+            what,
+            table,
+            source,
+            entities: view.entities,
+            timestamp: view.source.timestamp,
+            features: view.features,
+            checkDuplicates: false,
+          });
           return { staged, files: source.files };
         },
       });
@@ -175,7 +211,13 @@ export class DuckDBFeatureStore implements FeatureStore {
     try {
       for (const t of targets) {
         const { staged, files } = await t.stage();
-        const enf = await enforcePolicies(ctx, staged, [policy], { view: t.name, readColumns: new Set(), purpose: 'scanning', record, mutate: false });
+        const enf = await enforcePolicies(ctx, staged, [policy], {
+          view: t.name,
+          readColumns: new Set(),
+          purpose: 'scanning',
+          record,
+          mutate: false,
+        });
         const s = enf.scans[0]!.scan;
         scans.push({ ...s, sourceDigest: await digestFiles(files) });
         quarantines.push(...enf.quarantines);
@@ -184,6 +226,12 @@ export class DuckDBFeatureStore implements FeatureStore {
       await this.db.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
     }
     const findings: PiiFinding[] = scans.flatMap((s) => s.findings.map((f) => ({ view: s.view, ...f })));
-    return { policy: policy.name, scannedRows: scans.reduce((n, s) => n + s.scannedRows, 0), findings, scans, quarantines };
+    return {
+      policy: policy.name,
+      scannedRows: scans.reduce((n, s) => n + s.scannedRows, 0),
+      findings,
+      scans,
+      quarantines,
+    };
   }
 }

@@ -25,14 +25,25 @@ export async function resolveSource(root: string, spec: SourceSpec, what: string
   const rootReal = await realpath(root);
   let abs: string[];
   if (isGlob(spec.path)) {
-    abs = await glob(spec.path, { cwd: root, absolute: true, onlyFiles: true, followSymbolicLinks: false, expandDirectories: false });
-    if (abs.length === 0) throw new StoreError('store/no-files', `${spec.path}: the glob matches no file (source of ${what})`, { file: spec.path });
+    abs = await glob(spec.path, {
+      cwd: root,
+      absolute: true,
+      onlyFiles: true,
+      followSymbolicLinks: false,
+      expandDirectories: false,
+    });
+    if (abs.length === 0)
+      throw new StoreError('store/no-files', `${spec.path}: the glob matches no file (source of ${what})`, {
+        file: spec.path,
+      });
   } else {
     const p = join(root, spec.path);
     try {
       if (!(await stat(p)).isFile()) throw new Error('not a file');
     } catch {
-      throw new StoreError('store/no-files', `${spec.path}: no such file (source of ${what})`, { file: spec.path });
+      throw new StoreError('store/no-files', `${spec.path}: no such file (source of ${what})`, {
+        file: spec.path,
+      });
     }
     abs = [p];
   }
@@ -41,7 +52,11 @@ export async function resolveSource(root: string, spec: SourceSpec, what: string
     const real = await realpath(a);
     const rel = relative(rootReal, real);
     if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel))
-      throw new StoreError('store/read-failed', `${relative(root, a)}: resolves outside the repository (source of ${what})`, { file: relative(root, a) });
+      throw new StoreError(
+        'store/read-failed',
+        `${relative(root, a)}: resolves outside the repository (source of ${what})`,
+        { file: relative(root, a) },
+      );
     files.push({ abs: real, rel: relative(root, a).split(sep).join('/') });
   }
   files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));

@@ -16,8 +16,19 @@ export const onlineTable = (view: string): string => `online__${view}`;
 const STAGE = '__rudder_materialize';
 
 /** Features that may be served: pii: true ones only with a training allow entry (serving feeds models). */
-export function servableFeatures(view: FeatureView, policies: readonly DataPolicy[]): FeatureView['features'] {
-  return view.features.filter((f) => !f.pii || policies.some((p) => p.allow.some((a) => a.training && a.view === view.name && (a.column === f.name || a.column === f.column))));
+export function servableFeatures(
+  view: FeatureView,
+  policies: readonly DataPolicy[],
+): FeatureView['features'] {
+  return view.features.filter(
+    (f) =>
+      !f.pii ||
+      policies.some((p) =>
+        p.allow.some(
+          (a) => a.training && a.view === view.name && (a.column === f.name || a.column === f.column),
+        ),
+      ),
+  );
 }
 
 /**
@@ -25,13 +36,24 @@ export function servableFeatures(view: FeatureView, policies: readonly DataPolic
  * feature lock). A first run, `since` null, or a changed view digest rebuilds the table. Rows
  * that arrive late (event time at or before the watermark) are picked up by a full rebuild only.
  */
-export async function materializeView(ctx: OnlineContext, view: FeatureView, since: string | null): Promise<MaterializeResult> {
+export async function materializeView(
+  ctx: OnlineContext,
+  view: FeatureView,
+  since: string | null,
+): Promise<MaterializeResult> {
   const what = `feature view "${view.name}"`;
   const source = await resolveSource(ctx.root, view.source, what);
   const policies = policiesFor(ctx.policies, view.name);
   const features = servableFeatures(view, ctx.policies);
   try {
-    const staged = await stageSource(ctx.db, { what, table: STAGE, source, entities: view.entities, timestamp: view.source.timestamp, features });
+    const staged = await stageSource(ctx.db, {
+      what,
+      table: STAGE,
+      source,
+      entities: view.entities,
+      timestamp: view.source.timestamp,
+      features,
+    });
     const enf = await enforcePolicies(ctx, staged, policies, {
       view: view.name,
       readColumns: new Set([...view.entities, ...features.map((f) => f.column)]),
@@ -40,7 +62,12 @@ export async function materializeView(ctx: OnlineContext, view: FeatureView, sin
     const sourceDigest = await digestFiles(source.files);
     const table = ident(onlineTable(view.name));
     const meta = await ctx.db.all(`SELECT view_digest FROM rudder_online_meta WHERE view = $1`, [view.name]);
-    const exists = (await ctx.db.all(`SELECT 1 FROM duckdb_tables() WHERE table_name = $1 AND NOT temporary`, [onlineTable(view.name)])).length > 0;
+    const exists =
+      (
+        await ctx.db.all(`SELECT 1 FROM duckdb_tables() WHERE table_name = $1 AND NOT temporary`, [
+          onlineTable(view.name),
+        ])
+      ).length > 0;
     const full = since == null || !exists || meta[0]?.view_digest !== view.digest;
 
     const keys = staged.keys.map((k) => ident(k.name));
@@ -49,7 +76,15 @@ export async function materializeView(ctx: OnlineContext, view: FeatureView, sin
       FROM ${STAGE} ${full ? '' : `WHERE __ts > $1::TIMESTAMPTZ`}
       QUALIFY row_number() OVER (PARTITION BY ${staged.keys.map((k) => ident(k.stage)).join(', ')} ORDER BY __ts DESC) = 1`;
     const params = full ? [] : [since];
-    const colType = (t: string) => ({ int: 'BIGINT', float: 'DOUBLE', bool: 'BOOLEAN', category: 'VARCHAR', string: 'VARCHAR', timestamp: 'TIMESTAMPTZ' })[t] ?? 'VARCHAR';
+    const colType = (t: string) =>
+      ({
+        int: 'BIGINT',
+        float: 'DOUBLE',
+        bool: 'BOOLEAN',
+        category: 'VARCHAR',
+        string: 'VARCHAR',
+        timestamp: 'TIMESTAMPTZ',
+      })[t] ?? 'VARCHAR';
 
     await ctx.db.run('BEGIN TRANSACTION');
     try {
@@ -72,7 +107,10 @@ export async function materializeView(ctx: OnlineContext, view: FeatureView, sin
         );
         await ctx.db.run(
           `INSERT INTO ${table} (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM __rudder_latest
-           ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${cols.filter((c) => !keys.includes(c)).map((c) => `${c} = excluded.${c}`).join(', ')}
+           ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${cols
+             .filter((c) => !keys.includes(c))
+             .map((c) => `${c} = excluded.${c}`)
+             .join(', ')}
            WHERE excluded.__event_ts > ${table}.__event_ts`,
         );
         await ctx.db.run(`DROP TABLE __rudder_latest`);
@@ -92,7 +130,11 @@ export async function materializeView(ctx: OnlineContext, view: FeatureView, sin
         onlineRows: num(after.n),
         sourceDigest,
         full,
-        policies: { quarantines: enf.quarantines, hashedColumns: enf.hashed.map((c) => `${view.name}:${c}`), droppedColumns: enf.dropped.map((c) => `${view.name}:${c}`) },
+        policies: {
+          quarantines: enf.quarantines,
+          hashedColumns: enf.hashed.map((c) => `${view.name}:${c}`),
+          droppedColumns: enf.dropped.map((c) => `${view.name}:${c}`),
+        },
       };
     } catch (e) {
       await ctx.db.run('ROLLBACK').catch(() => undefined);
@@ -104,15 +146,33 @@ export async function materializeView(ctx: OnlineContext, view: FeatureView, sin
 }
 
 /** Newest event time and row count of a view's source (checked like any read). */
-export async function viewFreshness(ctx: OnlineContext, view: FeatureView, now?: Date): Promise<ViewFreshness> {
+export async function viewFreshness(
+  ctx: OnlineContext,
+  view: FeatureView,
+  now?: Date,
+): Promise<ViewFreshness> {
   const what = `feature view "${view.name}"`;
   const source = await resolveSource(ctx.root, view.source, what);
   const table = '__rudder_freshness';
   try {
-    await stageSource(ctx.db, { what, table, source, entities: view.entities, timestamp: view.source.timestamp, features: [], checkDuplicates: false });
+    await stageSource(ctx.db, {
+      what,
+      table,
+      source,
+      entities: view.entities,
+      timestamp: view.source.timestamp,
+      features: [],
+      checkDuplicates: false,
+    });
     const r = await ctx.db.one(`SELECT count(*) AS n, max(__ts) AS newest FROM ${table}`);
     const newestEvent = isoOf(r.newest);
-    const out: ViewFreshness = { view: view.name, newestEvent, rows: num(r.n), sourceDigest: await digestFiles(source.files), files: source.files.map((f) => f.rel) };
+    const out: ViewFreshness = {
+      view: view.name,
+      newestEvent,
+      rows: num(r.n),
+      sourceDigest: await digestFiles(source.files),
+      files: source.files.map((f) => f.rel),
+    };
     if (now) {
       out.ageMs = newestEvent == null ? null : now.getTime() - Date.parse(newestEvent);
       out.stale = out.ageMs == null || out.ageMs > view.freshness.maxAgeMs;
@@ -131,15 +191,26 @@ export async function readOnlineRows(
   now: Date,
 ): Promise<OnlineRow[]> {
   const name = onlineTable(view.name);
-  const exists = (await ctx.db.all(`SELECT 1 FROM duckdb_tables() WHERE table_name = $1 AND NOT temporary`, [name])).length > 0;
-  if (!exists) throw new StoreError('store/empty-source', `feature view "${view.name}" has not been materialized yet (apply a plan with feature.materialize first)`);
+  const exists =
+    (await ctx.db.all(`SELECT 1 FROM duckdb_tables() WHERE table_name = $1 AND NOT temporary`, [name]))
+      .length > 0;
+  if (!exists)
+    throw new StoreError(
+      'store/empty-source',
+      `feature view "${view.name}" has not been materialized yet (apply a plan with feature.materialize first)`,
+    );
   if (entities.length === 0) return [];
   const features = servableFeatures(view, ctx.policies);
   const params: unknown[] = [];
   const tuples = entities.map((e, i) => {
     const vals = view.entities.map((k) => {
       const v = e[k];
-      if (v == null) throw new StoreError('store/empty-key', `entity ${i} has no value for key "${k}" of feature view "${view.name}"`, { column: k });
+      if (v == null)
+        throw new StoreError(
+          'store/empty-key',
+          `entity ${i} has no value for key "${k}" of feature view "${view.name}"`,
+          { column: k },
+        );
       params.push(String(v));
       return `$${params.length}`;
     });
@@ -157,7 +228,10 @@ export async function readOnlineRows(
     const values: Record<string, unknown> = {};
     for (const f of features) {
       const v = fresh ? (r[f.name] ?? null) : null;
-      values[f.name] = typeof v === 'bigint' && v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v;
+      values[f.name] =
+        typeof v === 'bigint' && v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER)
+          ? Number(v)
+          : v;
     }
     return { entity: { ...entities[i]! }, eventTime: fresh ? isoOf(at) : null, values };
   });

@@ -39,11 +39,17 @@ export interface EnforceContext {
   salt: () => Promise<string>;
 }
 
-export async function enforcePolicies(ctx: EnforceContext, staged: Staged, policies: readonly DataPolicy[], opts: EnforceOptions): Promise<Enforced> {
+export async function enforcePolicies(
+  ctx: EnforceContext,
+  staged: Staged,
+  policies: readonly DataPolicy[],
+  opts: EnforceOptions,
+): Promise<Enforced> {
   const out: Enforced = { scans: [], quarantines: [], quarantinedRows: 0, hashed: [], dropped: [] };
   if (policies.length === 0) return out;
   const cols = textColumns(staged);
-  const isKeyOrLabel = (column: string) => staged.keys.some((k) => k.name === column) || column === staged.labelColumn;
+  const isKeyOrLabel = (column: string) =>
+    staged.keys.some((k) => k.name === column) || column === staged.labelColumn;
   const exclude = new Set<bigint>();
   const hashed = new Set<string>();
   const dropped = new Set<string>();
@@ -53,7 +59,16 @@ export async function enforcePolicies(ctx: EnforceContext, staged: Staged, polic
     const scan = await scanStaged(ctx.db, staged, opts.view, p);
     out.scans.push({
       policy: p.name,
-      scan: { view: opts.view, scannedRows: scan.scannedRows, findings: scan.results.map((r) => ({ column: r.column, detector: r.detector, rows: r.hits.length, allowed: r.allowed })) },
+      scan: {
+        view: opts.view,
+        scannedRows: scan.scannedRows,
+        findings: scan.results.map((r) => ({
+          column: r.column,
+          detector: r.detector,
+          rows: r.hits.length,
+          allowed: r.allowed,
+        })),
+      },
     });
     for (const r of scan.results) {
       if (r.allowed) continue;
@@ -62,46 +77,68 @@ export async function enforcePolicies(ctx: EnforceContext, staged: Staged, polic
         case 'quarantine':
           for (const [file, hits] of groupByFile(r.hits)) {
             const id = quarantineOf(p.name, opts.view, staged.files[file]!.rel, r.column, r.detector, hits);
-            const q = (opts.record ?? true) ? await ctx.book.record(id, hits) : { ...id, status: (await ctx.book.isReleased(id.id)) ? ('released' as const) : ('active' as const) };
+            const q =
+              (opts.record ?? true)
+                ? await ctx.book.record(id, hits)
+                : {
+                    ...id,
+                    status: (await ctx.book.isReleased(id.id)) ? ('released' as const) : ('active' as const),
+                  };
             out.quarantines.push(q);
-            if (q.status === 'active') for (const h of hits) exclude.add(BigInt(h.file) * 4294967296n + BigInt(h.row));
+            if (q.status === 'active')
+              for (const h of hits) exclude.add(BigInt(h.file) * 4294967296n + BigInt(h.row));
           }
           break;
         case 'hash':
         case 'drop-column':
           if (isKeyOrLabel(r.column)) {
-            if (opts.readColumns.has(r.column)) blocked.push(`DataPolicy "${p.name}" (${p.action}) cannot ${p.action === 'hash' ? 'hash' : 'drop'} ${r.column === staged.labelColumn ? 'the label' : 'entity key'} "${r.column}" of ${opts.view}: ${what}`);
+            if (opts.readColumns.has(r.column))
+              blocked.push(
+                `DataPolicy "${p.name}" (${p.action}) cannot ${p.action === 'hash' ? 'hash' : 'drop'} ${r.column === staged.labelColumn ? 'the label' : 'entity key'} "${r.column}" of ${opts.view}: ${what}`,
+              );
           } else (p.action === 'hash' ? hashed : dropped).add(r.column);
           break;
         case 'block':
-          if (opts.readColumns.has(r.column)) blocked.push(`DataPolicy "${p.name}" blocks ${opts.view}: ${what}`);
+          if (opts.readColumns.has(r.column))
+            blocked.push(`DataPolicy "${p.name}" blocks ${opts.view}: ${what}`);
           break;
       }
     }
   }
   if (blocked.length > 0) {
-    throw new StoreError('store/blocked', `${opts.purpose} refused: ${blocked.join('; ')} (values are not shown). Remove the data, or add an allow entry with a reason.`);
+    throw new StoreError(
+      'store/blocked',
+      `${opts.purpose} refused: ${blocked.join('; ')} (values are not shown). Remove the data, or add an allow entry with a reason.`,
+    );
   }
   out.quarantinedRows = exclude.size;
   for (const d of dropped) hashed.delete(d);
   out.hashed = [...hashed].sort();
   out.dropped = [...dropped].sort();
-  if (opts.mutate === false) return { ...out, quarantines: out.quarantines.sort((a, b) => (a.id < b.id ? -1 : 1)) };
+  if (opts.mutate === false)
+    return { ...out, quarantines: out.quarantines.sort((a, b) => (a.id < b.id ? -1 : 1)) };
 
   const t = ident(staged.table);
   if (exclude.size > 0) {
-    await ctx.db.run(`DELETE FROM ${t} WHERE __file::BIGINT * 4294967296 + __row IN (SELECT unnest($1))`, [listValue([...exclude])], [LIST(BIGINT)]);
+    await ctx.db.run(
+      `DELETE FROM ${t} WHERE __file::BIGINT * 4294967296 + __row IN (SELECT unnest($1))`,
+      [listValue([...exclude])],
+      [LIST(BIGINT)],
+    );
   }
   if (hashed.size > 0) {
     const salt = await ctx.salt();
     await ctx.db.run(`SET VARIABLE rudder_pii_salt = $1`, [salt]);
     for (const column of hashed) {
       const c = ident(cols.find((x) => x.column === column)!.stage);
-      await ctx.db.run(`UPDATE ${t} SET ${c} = sha256(getvariable('rudder_pii_salt') || ${c}) WHERE ${c} IS NOT NULL`);
+      await ctx.db.run(
+        `UPDATE ${t} SET ${c} = sha256(getvariable('rudder_pii_salt') || ${c}) WHERE ${c} IS NOT NULL`,
+      );
     }
     await ctx.db.run(`RESET VARIABLE rudder_pii_salt`);
   }
-  for (const column of dropped) await ctx.db.run(`UPDATE ${t} SET ${ident(cols.find((x) => x.column === column)!.stage)} = NULL`);
+  for (const column of dropped)
+    await ctx.db.run(`UPDATE ${t} SET ${ident(cols.find((x) => x.column === column)!.stage)} = NULL`);
   out.quarantines.sort((a, b) => (a.id < b.id ? -1 : 1));
   return out;
 }
@@ -121,6 +158,9 @@ export function policiesFor(policies: readonly DataPolicy[], view: string): Data
   return policies.filter((p) => p.views.includes(view));
 }
 
-export function labelPoliciesFor(policies: readonly DataPolicy[], modelViews: readonly string[]): DataPolicy[] {
+export function labelPoliciesFor(
+  policies: readonly DataPolicy[],
+  modelViews: readonly string[],
+): DataPolicy[] {
   return policies.filter((p) => p.scanLabels && p.views.some((v) => modelViews.includes(v)));
 }

@@ -53,7 +53,10 @@ export class Db {
 /** The first line of a DuckDB error, without the SQL excerpt it appends. */
 export function duckMessage(err: unknown): string {
   const m = err instanceof Error ? err.message : String(err);
-  return m.split('\n')[0]!.replace(/^(Invalid Input|IO|Conversion|Binder|Parser) Error: /, '').trim();
+  return m
+    .split('\n')[0]!
+    .replace(/^(Invalid Input|IO|Conversion|Binder|Parser) Error: /, '')
+    .trim();
 }
 
 export function num(v: unknown): number {

@@ -53,9 +53,27 @@ export interface Staged {
 export const keyStage = (name: string): string => `k__${name}`;
 export const featureStage = (name: string): string => `f__${name}`;
 
-const INTEGER_TYPES = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT', 'UHUGEINT']);
+const INTEGER_TYPES = new Set([
+  'TINYINT',
+  'SMALLINT',
+  'INTEGER',
+  'BIGINT',
+  'HUGEINT',
+  'UTINYINT',
+  'USMALLINT',
+  'UINTEGER',
+  'UBIGINT',
+  'UHUGEINT',
+]);
 const FLOAT_TYPES = new Set(['FLOAT', 'DOUBLE', 'REAL']);
-const NAIVE_TS_TYPES = new Set(['TIMESTAMP', 'TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP_NS', 'DATE', 'DATETIME']);
+const NAIVE_TS_TYPES = new Set([
+  'TIMESTAMP',
+  'TIMESTAMP_S',
+  'TIMESTAMP_MS',
+  'TIMESTAMP_NS',
+  'DATE',
+  'DATETIME',
+]);
 const ZONED_TS_TYPES = new Set(['TIMESTAMP WITH TIME ZONE', 'TIMESTAMPTZ']);
 
 const isInteger = (t: string): boolean => INTEGER_TYPES.has(t);
@@ -83,9 +101,15 @@ export async function stageSource(db: Db, req: StageRequest): Promise<Staged> {
   const { source } = req;
   const format = source.spec.format;
   const schemas: FileSchema[] = [];
-  for (const file of source.files) schemas.push({ file, format, columns: await inspect(db, file, format, req.what) });
+  for (const file of source.files)
+    schemas.push({ file, format, columns: await inspect(db, file, format, req.what) });
 
-  const needed = [...req.entities, req.timestamp, ...req.features.map((f) => f.column), ...(req.labelColumn ? [req.labelColumn] : [])];
+  const needed = [
+    ...req.entities,
+    req.timestamp,
+    ...req.features.map((f) => f.column),
+    ...(req.labelColumn ? [req.labelColumn] : []),
+  ];
   for (const s of schemas) {
     for (const col of needed) {
       if (!s.columns.has(col)) {
@@ -106,21 +130,32 @@ export async function stageSource(db: Db, req: StageRequest): Promise<Staged> {
     for (const s of schemas) {
       const t = s.columns.get(name)!;
       if (FLOAT_TYPES.has(t) || t.startsWith('DECIMAL') || /[[\]]|STRUCT|MAP|UNION/.test(t))
-        throw new StoreError('store/wrong-type', `${s.file.rel}: entity key column "${name}" is ${t}; keys must be integers or text`, { file: s.file.rel, column: name });
+        throw new StoreError(
+          'store/wrong-type',
+          `${s.file.rel}: entity key column "${name}" is ${t}; keys must be integers or text`,
+          { file: s.file.rel, column: name },
+        );
       if (!isInteger(t)) allInt = false;
     }
     return { name, stage: keyStage(name), type: allInt ? 'BIGINT' : 'VARCHAR' };
   });
 
   // Native timestamp columns must agree on carrying a time zone across files.
-  for (const col of [req.timestamp, ...req.features.filter((f) => f.type === 'timestamp').map((f) => f.column)]) {
+  for (const col of [
+    req.timestamp,
+    ...req.features.filter((f) => f.type === 'timestamp').map((f) => f.column),
+  ]) {
     let first: { zoned: boolean; file: string } | undefined;
     for (const s of schemas) {
       const t = s.columns.get(col)!;
       if (isText(t)) continue;
       const zoned = ZONED_TS_TYPES.has(t);
       if (!zoned && !NAIVE_TS_TYPES.has(t))
-        throw new StoreError('store/not-a-timestamp', `${s.file.rel}: column "${col}" is ${t}, not a timestamp (${req.what} reads it as ${col === req.timestamp ? 'its event time' : 'a timestamp feature'})`, { file: s.file.rel, column: col });
+        throw new StoreError(
+          'store/not-a-timestamp',
+          `${s.file.rel}: column "${col}" is ${t}, not a timestamp (${req.what} reads it as ${col === req.timestamp ? 'its event time' : 'a timestamp feature'})`,
+          { file: s.file.rel, column: col },
+        );
       if (first && first.zoned !== zoned)
         throw new StoreError(
           'store/mixed-time-zones',
@@ -141,7 +176,9 @@ export async function stageSource(db: Db, req: StageRequest): Promise<Staged> {
   const zoneCols: { column: string; flag: string }[] = [];
   const tsCols = [req.timestamp, ...req.features.filter((f) => f.type === 'timestamp').map((f) => f.column)];
   const flagOf = (col: string) => `__z${tsCols.indexOf(col)}`;
-  for (const col of tsCols) if (schemas.some((s) => isText(s.columns.get(col)!)) && !zoneCols.some((z) => z.column === col)) zoneCols.push({ column: col, flag: flagOf(col) });
+  for (const col of tsCols)
+    if (schemas.some((s) => isText(s.columns.get(col)!)) && !zoneCols.some((z) => z.column === col))
+      zoneCols.push({ column: col, flag: flagOf(col) });
 
   const selects = schemas.map((s, fileIdx) => {
     const exprs: string[] = [`${fileIdx}::INTEGER AS __file`];
@@ -178,7 +215,9 @@ export async function stageSource(db: Db, req: StageRequest): Promise<Staged> {
     for (const z of zoneCols) {
       const t = s.columns.get(z.column)!;
       const c = ident(z.column);
-      exprs.push(`${isText(t) ? `CASE WHEN ${c} IS NULL THEN NULL ELSE regexp_matches(trim(${c}), ${lit(ZONE_RE)}) END` : ZONED_TS_TYPES.has(t) ? 'true' : 'false'} AS ${z.flag}`);
+      exprs.push(
+        `${isText(t) ? `CASE WHEN ${c} IS NULL THEN NULL ELSE regexp_matches(trim(${c}), ${lit(ZONE_RE)}) END` : ZONED_TS_TYPES.has(t) ? 'true' : 'false'} AS ${z.flag}`,
+      );
     }
     exprs.push(conds.length ? `CASE ${conds.join(' ')} END::INTEGER AS __err` : 'NULL::INTEGER AS __err');
     const from =
@@ -194,13 +233,24 @@ export async function stageSource(db: Db, req: StageRequest): Promise<Staged> {
     throw readError(e, source.files, req.what);
   }
 
-  const bad = await db.all(`SELECT __err, __file, __row FROM ${ident(req.table)} WHERE __err IS NOT NULL ORDER BY __file, __row LIMIT 1`);
+  const bad = await db.all(
+    `SELECT __err, __file, __row FROM ${ident(req.table)} WHERE __err IS NOT NULL ORDER BY __file, __row LIMIT 1`,
+  );
   if (bad.length > 0) {
     const check = checks[num(bad[0]!.__err)]!;
     const file = source.files[num(bad[0]!.__file)]!.rel;
     const row = num(bad[0]!.__row);
-    const declared = check.column === req.timestamp ? 'the event time' : req.entities.includes(check.column) ? 'an entity key' : `${req.features.find((f) => f.column === check.column)?.type ?? ''}`;
-    throw new StoreError(check.code, `${file}: row ${row}, column "${check.column}": ${check.problem} (${req.what} reads it as ${declared})`, { file, column: check.column, row });
+    const declared =
+      check.column === req.timestamp
+        ? 'the event time'
+        : req.entities.includes(check.column)
+          ? 'an entity key'
+          : `${req.features.find((f) => f.column === check.column)?.type ?? ''}`;
+    throw new StoreError(
+      check.code,
+      `${file}: row ${row}, column "${check.column}": ${check.problem} (${req.what} reads it as ${declared})`,
+      { file, column: check.column, row },
+    );
   }
 
   for (const z of zoneCols) {
@@ -230,15 +280,28 @@ export async function stageSource(db: Db, req: StageRequest): Promise<Staged> {
     files: source.files,
     rows,
     keys,
-    features: req.features.map((f) => ({ name: f.name, column: f.column, stage: featureStage(f.name), type: f.type })),
+    features: req.features.map((f) => ({
+      name: f.name,
+      column: f.column,
+      stage: featureStage(f.name),
+      type: f.type,
+    })),
     labelType,
     labelColumn: req.labelColumn,
     timestampColumn: req.timestamp,
   };
 }
 
-async function inspect(db: Db, file: SourceFile, format: 'csv' | 'parquet', what: string): Promise<Map<string, string>> {
-  const read = format === 'parquet' ? `read_parquet(${lit(file.abs)})` : `read_csv(${lit(file.abs)}, header = true, all_varchar = true)`;
+async function inspect(
+  db: Db,
+  file: SourceFile,
+  format: 'csv' | 'parquet',
+  what: string,
+): Promise<Map<string, string>> {
+  const read =
+    format === 'parquet'
+      ? `read_parquet(${lit(file.abs)})`
+      : `read_csv(${lit(file.abs)}, header = true, all_varchar = true)`;
   let rows;
   try {
     rows = await db.all(`DESCRIBE SELECT * FROM ${read}`);
@@ -269,24 +332,50 @@ function featureExpr(
   what: string,
 ): { value: string; problems: { problem: string; code: Check['code']; cond: string }[] } {
   const wrong = () =>
-    new StoreError('store/wrong-type', `${file.rel}: column "${column}" is ${t}, but ${what} declares it ${type}`, { file: file.rel, column });
+    new StoreError(
+      'store/wrong-type',
+      `${file.rel}: column "${column}" is ${t}, but ${what} declares it ${type}`,
+      { file: file.rel, column },
+    );
   const text = isText(t);
   switch (type) {
     case 'int': {
       if (text) {
         const v = `TRY_CAST(CASE WHEN regexp_full_match(${c}, ${lit(INT_RE)}) THEN trim(${c}) END AS BIGINT)`;
-        return { value: v, problems: [{ problem: 'the value is not an integer', code: 'store/wrong-type', cond: `${c} IS NOT NULL AND ${v} IS NULL` }] };
+        return {
+          value: v,
+          problems: [
+            {
+              problem: 'the value is not an integer',
+              code: 'store/wrong-type',
+              cond: `${c} IS NOT NULL AND ${v} IS NULL`,
+            },
+          ],
+        };
       }
       if (!isInteger(t)) throw wrong();
       const v = `TRY_CAST(${c} AS BIGINT)`;
-      return { value: v, problems: [{ problem: 'the integer does not fit in 64 bits', code: 'store/wrong-type', cond: `${c} IS NOT NULL AND ${v} IS NULL` }] };
+      return {
+        value: v,
+        problems: [
+          {
+            problem: 'the integer does not fit in 64 bits',
+            code: 'store/wrong-type',
+            cond: `${c} IS NOT NULL AND ${v} IS NULL`,
+          },
+        ],
+      };
     }
     case 'float': {
       let v: string;
       const problems: { problem: string; code: Check['code']; cond: string }[] = [];
       if (text) {
         v = `TRY_CAST(trim(${c}) AS DOUBLE)`;
-        problems.push({ problem: 'the value is not a number', code: 'store/wrong-type', cond: `${c} IS NOT NULL AND ${v} IS NULL` });
+        problems.push({
+          problem: 'the value is not a number',
+          code: 'store/wrong-type',
+          cond: `${c} IS NOT NULL AND ${v} IS NULL`,
+        });
       } else if (isNumeric(t)) v = `CAST(${c} AS DOUBLE)`;
       else throw wrong();
       if (text || FLOAT_TYPES.has(t)) {
@@ -298,7 +387,16 @@ function featureExpr(
     case 'bool': {
       if (text) {
         const v = `TRY_CAST(trim(${c}) AS BOOLEAN)`;
-        return { value: v, problems: [{ problem: 'the value is not a boolean (true/false, 1/0)', code: 'store/wrong-type', cond: `${c} IS NOT NULL AND ${v} IS NULL` }] };
+        return {
+          value: v,
+          problems: [
+            {
+              problem: 'the value is not a boolean (true/false, 1/0)',
+              code: 'store/wrong-type',
+              cond: `${c} IS NOT NULL AND ${v} IS NULL`,
+            },
+          ],
+        };
       }
       if (t !== 'BOOLEAN') throw wrong();
       return { value: c, problems: [] };
@@ -314,12 +412,28 @@ function featureExpr(
     case 'timestamp': {
       if (!text && !ZONED_TS_TYPES.has(t) && !NAIVE_TS_TYPES.has(t)) throw wrong();
       const v = timestampExpr(c, t);
-      return { value: v, problems: text ? [{ problem: 'the value is not a timestamp', code: 'store/not-a-timestamp', cond: `${c} IS NOT NULL AND ${v} IS NULL` }] : [] };
+      return {
+        value: v,
+        problems: text
+          ? [
+              {
+                problem: 'the value is not a timestamp',
+                code: 'store/not-a-timestamp',
+                cond: `${c} IS NOT NULL AND ${v} IS NULL`,
+              },
+            ]
+          : [],
+      };
     }
   }
 }
 
-async function checkDuplicates(db: Db, req: StageRequest, keys: StagedKey[], files: SourceFile[]): Promise<void> {
+async function checkDuplicates(
+  db: Db,
+  req: StageRequest,
+  keys: StagedKey[],
+  files: SourceFile[],
+): Promise<void> {
   const t = ident(req.table);
   const cols = [...keys.map((k) => ident(k.stage)), '__ts'];
   const dup = await db.all(
@@ -337,7 +451,10 @@ async function checkDuplicates(db: Db, req: StageRequest, keys: StagedKey[], fil
   const b = pair[1]!;
   const fa = files[num(a.__file)]!.rel;
   const fb = files[num(b.__file)]!.rel;
-  const where = fa === fb ? `${fb}: rows ${num(a.__row)} and ${num(b.__row)}` : `${fa} row ${num(a.__row)} and ${fb} row ${num(b.__row)}`;
+  const where =
+    fa === fb
+      ? `${fb}: rows ${num(a.__row)} and ${num(b.__row)}`
+      : `${fa} row ${num(a.__row)} and ${fb} row ${num(b.__row)}`;
   throw new StoreError(
     'store/duplicate-row',
     `${where} have the same ${[...req.entities, req.timestamp].map((c) => `"${c}"`).join(', ')}: two values for one entity at one instant (${req.what}); keep one`,

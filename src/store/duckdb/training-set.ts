@@ -46,7 +46,10 @@ export async function buildTrainingSet(ctx: TrainingContext, req: TrainingSetReq
 
   const outPath = resolve(req.outPath);
   const format = extname(outPath).toLowerCase() === '.csv' ? 'csv' : 'parquet';
-  const tmp = join(dirname(outPath), `.${basename(outPath)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const tmp = join(
+    dirname(outPath),
+    `.${basename(outPath)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
   const tables: string[] = [];
   try {
     // Labels.
@@ -62,12 +65,19 @@ export async function buildTrainingSet(ctx: TrainingContext, req: TrainingSetReq
       features: [],
       labelColumn: model.label.column,
     });
-    if (labels.rows === 0) throw new StoreError('store/no-labels', `${labelSource.files.map((f) => f.rel).join(', ')}: ${labelWhat} has no rows`, { file: labelSource.files[0]?.rel });
+    if (labels.rows === 0)
+      throw new StoreError(
+        'store/no-labels',
+        `${labelSource.files.map((f) => f.rel).join(', ')}: ${labelWhat} has no rows`,
+        { file: labelSource.files[0]?.rel },
+      );
     const label = await labelExpression(ctx, labels, model);
     let afterUntil = 0;
     if (req.until) {
       const until = req.until.toISOString();
-      afterUntil = num((await ctx.db.one(`SELECT count(*) AS n FROM ${LABELS} WHERE __ts > $1::TIMESTAMPTZ`, [until])).n);
+      afterUntil = num(
+        (await ctx.db.one(`SELECT count(*) AS n FROM ${LABELS} WHERE __ts > $1::TIMESTAMPTZ`, [until])).n,
+      );
       await ctx.db.run(`DELETE FROM ${LABELS} WHERE __ts > $1::TIMESTAMPTZ`, [until]);
     }
     const labelReadCols = new Set([...model.label.entities, model.label.column]);
@@ -78,23 +88,52 @@ export async function buildTrainingSet(ctx: TrainingContext, req: TrainingSetReq
     });
     const labelRows = labels.rows - afterUntil - labelEnf.quarantinedRows;
     if (labelRows <= 0)
-      throw new StoreError('store/no-labels', `${labelWhat} has no rows left${req.until ? ` at or before ${isoOf(req.until)}` : ''}${labelEnf.quarantinedRows ? ` (${labelEnf.quarantinedRows} quarantined)` : ''}`, {
-        file: labels.files[0]?.rel,
-      });
+      throw new StoreError(
+        'store/no-labels',
+        `${labelWhat} has no rows left${req.until ? ` at or before ${isoOf(req.until)}` : ''}${labelEnf.quarantinedRows ? ` (${labelEnf.quarantinedRows} quarantined)` : ''}`,
+        {
+          file: labels.files[0]?.rel,
+        },
+      );
 
     // Views.
-    const applied: AppliedPolicies = { quarantines: [...labelEnf.quarantines], hashedColumns: [], droppedColumns: [] };
-    const stagedViews: { view: FeatureView; staged: Staged; sourceDigest: string; sourceRows: number; quarantined: number }[] = [];
+    const applied: AppliedPolicies = {
+      quarantines: [...labelEnf.quarantines],
+      hashedColumns: [],
+      droppedColumns: [],
+    };
+    const stagedViews: {
+      view: FeatureView;
+      staged: Staged;
+      sourceDigest: string;
+      sourceRows: number;
+      quarantined: number;
+    }[] = [];
     for (const [i, view] of views.entries()) {
       const what = `feature view "${view.name}"`;
       const source = await resolveSource(ctx.root, view.source, what);
       const viewPolicies = policiesFor(policies, view.name);
       const used = model.features.filter((f) => f.view === view.name);
       // With a policy to enforce, every declared column is staged so that all are scanned.
-      const features = viewPolicies.length > 0 ? view.features.filter((f) => !f.pii || used.some((u) => u.name === f.name)) : view.features.filter((f) => used.some((u) => u.name === f.name));
+      const features =
+        viewPolicies.length > 0
+          ? view.features.filter((f) => !f.pii || used.some((u) => u.name === f.name))
+          : view.features.filter((f) => used.some((u) => u.name === f.name));
       tables.push(viewTable(i));
-      const staged = await stageSource(ctx.db, { what, table: viewTable(i), source, entities: view.entities, timestamp: view.source.timestamp, features });
-      if (staged.rows === 0) throw new StoreError('store/empty-source', `${source.files.map((f) => f.rel).join(', ')}: ${what} has no rows`, { file: source.files[0]?.rel });
+      const staged = await stageSource(ctx.db, {
+        what,
+        table: viewTable(i),
+        source,
+        entities: view.entities,
+        timestamp: view.source.timestamp,
+        features,
+      });
+      if (staged.rows === 0)
+        throw new StoreError(
+          'store/empty-source',
+          `${source.files.map((f) => f.rel).join(', ')}: ${what} has no rows`,
+          { file: source.files[0]?.rel },
+        );
       const enf = await enforcePolicies(ctx, staged, viewPolicies, {
         view: view.name,
         readColumns: new Set([...view.entities, ...used.map((u) => u.column)]),
@@ -103,12 +142,22 @@ export async function buildTrainingSet(ctx: TrainingContext, req: TrainingSetReq
       applied.quarantines.push(...enf.quarantines);
       applied.hashedColumns.push(...enf.hashed.map((c) => `${view.name}:${c}`));
       applied.droppedColumns.push(...enf.dropped.map((c) => `${view.name}:${c}`));
-      stagedViews.push({ view, staged, sourceDigest: await digestFiles(source.files), sourceRows: staged.rows, quarantined: enf.quarantinedRows });
+      stagedViews.push({
+        view,
+        staged,
+        sourceDigest: await digestFiles(source.files),
+        sourceRows: staged.rows,
+        quarantined: enf.quarantinedRows,
+      });
     }
 
     // The point-in-time join.
     const keyCols = labels.keys;
-    const select: string[] = [...keyCols.map((k) => `l.${ident(k.stage)} AS ${ident(k.name)}`), `l.__ts AS ${LABEL_TS_COLUMN}`, `${label.expr} AS ${LABEL_COLUMN}`];
+    const select: string[] = [
+      ...keyCols.map((k) => `l.${ident(k.stage)} AS ${ident(k.name)}`),
+      `l.__ts AS ${LABEL_TS_COLUMN}`,
+      `${label.expr} AS ${LABEL_COLUMN}`,
+    ];
     const joins: string[] = [];
     const labelExtra: string[] = [];
     stagedViews.forEach(({ view, staged }, i) => {
@@ -130,14 +179,20 @@ export async function buildTrainingSet(ctx: TrainingContext, req: TrainingSetReq
       }
       for (const f of model.features.filter((x) => x.view === view.name)) {
         proj.push(ident(featureStage(f.name)));
-        select.push(`CASE WHEN ${fresh} THEN ${alias}.${ident(featureStage(f.name))} END AS ${ident(featureColumnName(f.ref))}`);
+        select.push(
+          `CASE WHEN ${fresh} THEN ${alias}.${ident(featureStage(f.name))} END AS ${ident(featureColumnName(f.ref))}`,
+        );
       }
       select.push(`${alias}.__ts AS __vts${i}`, `(${fresh}) AS __fresh${i}`);
-      joins.push(`ASOF LEFT JOIN (SELECT ${proj.join(', ')} FROM ${ident(staged.table)}) ${alias} ON ${on.join(' AND ')} AND l.__ts >= ${alias}.__ts`);
+      joins.push(
+        `ASOF LEFT JOIN (SELECT ${proj.join(', ')} FROM ${ident(staged.table)}) ${alias} ON ${on.join(' AND ')} AND l.__ts >= ${alias}.__ts`,
+      );
     });
     const from = labelExtra.length ? `(SELECT *, ${labelExtra.join(', ')} FROM ${LABELS})` : LABELS;
     tables.push(RESULT);
-    await ctx.db.run(`CREATE OR REPLACE TEMP TABLE ${RESULT} AS SELECT ${select.join(', ')} FROM ${from} l ${joins.join(' ')}`);
+    await ctx.db.run(
+      `CREATE OR REPLACE TEMP TABLE ${RESULT} AS SELECT ${select.join(', ')} FROM ${from} l ${joins.join(' ')}`,
+    );
 
     // Statistics, and the refusal of a label source that shares no entity with a view.
     const featureCols = model.features.map((f) => featureColumnName(f.ref));
@@ -170,13 +225,25 @@ export async function buildTrainingSet(ctx: TrainingContext, req: TrainingSetReq
 
     // Write to a temporary name, hash, then rename: a failed run leaves no partial file.
     await mkdir(dirname(outPath), { recursive: true });
-    const layout = [...keyCols.map((k) => ident(k.name)), LABEL_TS_COLUMN, LABEL_COLUMN, ...featureCols.map((c) => ident(c))];
+    const layout = [
+      ...keyCols.map((k) => ident(k.name)),
+      LABEL_TS_COLUMN,
+      LABEL_COLUMN,
+      ...featureCols.map((c) => ident(c)),
+    ];
     const order = [LABEL_TS_COLUMN, ...keyCols.map((k) => ident(k.name))].join(', ');
     const options = format === 'csv' ? `FORMAT csv, HEADER true` : `FORMAT parquet`;
     try {
-      await ctx.db.run(`COPY (SELECT ${layout.join(', ')} FROM ${RESULT} ORDER BY ${order}) TO ${lit(tmp)} (${options})`);
+      await ctx.db.run(
+        `COPY (SELECT ${layout.join(', ')} FROM ${RESULT} ORDER BY ${order}) TO ${lit(tmp)} (${options})`,
+      );
     } catch (e) {
-      throw new StoreError('store/bad-output', `${req.outPath}: cannot be written (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`, { file: req.outPath }, { cause: e });
+      throw new StoreError(
+        'store/bad-output',
+        `${req.outPath}: cannot be written (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`,
+        { file: req.outPath },
+        { cause: e },
+      );
     }
     const digest = `sha256:${await sha256File(tmp)}`;
     await rename(tmp, outPath);
@@ -209,7 +276,9 @@ export async function buildTrainingSet(ctx: TrainingContext, req: TrainingSetReq
 export function refusePiiFeatures(model: Model, policies: readonly DataPolicy[]): void {
   for (const f of model.features) {
     if (!f.pii) continue;
-    const allowed = policies.some((p) => p.allow.some((a) => a.training && a.view === f.view && (a.column === f.name || a.column === f.column)));
+    const allowed = policies.some((p) =>
+      p.allow.some((a) => a.training && a.view === f.view && (a.column === f.name || a.column === f.column)),
+    );
     if (!allowed)
       throw new StoreError(
         'store/pii-refused',
@@ -232,18 +301,32 @@ async function labelExpression(ctx: TrainingContext, labels: Staged, model: Mode
   const text = raw === 'VARCHAR';
   const v = text ? 'trim(l.__label)' : 'l.__label';
   const first = async (cond: string) => {
-    const r = await ctx.db.all(`SELECT __file, __row FROM ${t} l WHERE ${cond} ORDER BY __file, __row LIMIT 1`);
+    const r = await ctx.db.all(
+      `SELECT __file, __row FROM ${t} l WHERE ${cond} ORDER BY __file, __row LIMIT 1`,
+    );
     return r[0] ? { file: labels.files[num(r[0].__file)]!.rel, row: num(r[0].__row) } : undefined;
   };
-  const fail = (at: { file: string; row: number }, problem: string, code: 'store/bad-label' | 'store/not-finite' = 'store/bad-label') => {
-    throw new StoreError(code, `${at.file}: row ${at.row}, column "${col}": ${problem} (the label of model "${model.name}")`, { file: at.file, column: col, row: at.row });
+  const fail = (
+    at: { file: string; row: number },
+    problem: string,
+    code: 'store/bad-label' | 'store/not-finite' = 'store/bad-label',
+  ) => {
+    throw new StoreError(
+      code,
+      `${at.file}: row ${at.row}, column "${col}": ${problem} (the label of model "${model.name}")`,
+      { file: at.file, column: col, row: at.row },
+    );
   };
   const empty = await first('l.__label IS NULL');
   if (empty) fail(empty, 'the label is empty');
 
   if (model.task === 'regression') {
     if (!text && !/INT|FLOAT|DOUBLE|REAL|DECIMAL/.test(raw))
-      throw new StoreError('store/bad-label', `${labels.files[0]!.rel}: column "${col}" is ${raw}; a regression label must be numeric`, { file: labels.files[0]!.rel, column: col });
+      throw new StoreError(
+        'store/bad-label',
+        `${labels.files[0]!.rel}: column "${col}" is ${raw}; a regression label must be numeric`,
+        { file: labels.files[0]!.rel, column: col },
+      );
     const e = `TRY_CAST(${v} AS DOUBLE)`;
     const bad = await first(`${e} IS NULL`);
     if (bad) fail(bad, 'the label is not a number');
@@ -255,11 +338,19 @@ async function labelExpression(ctx: TrainingContext, labels: Staged, model: Mode
   const classes = model.label.classes;
   let type: string;
   if (classes && classes.length > 0) {
-    type = classes.every((c) => typeof c === 'number' && Number.isInteger(c)) ? 'BIGINT' : classes.every((c) => typeof c === 'boolean') ? 'BOOLEAN' : 'VARCHAR';
+    type = classes.every((c) => typeof c === 'number' && Number.isInteger(c))
+      ? 'BIGINT'
+      : classes.every((c) => typeof c === 'boolean')
+        ? 'BOOLEAN'
+        : 'VARCHAR';
     const e = `TRY_CAST(${v} AS ${type})`;
     const list = classes.map((c) => (type === 'VARCHAR' ? lit(String(c)) : String(c))).join(', ');
     const bad = await first(`${e} IS NULL OR ${e} NOT IN (${list})`);
-    if (bad) fail(bad, `the label is not one of the declared classes [${classes.map((c) => JSON.stringify(c)).join(', ')}]`);
+    if (bad)
+      fail(
+        bad,
+        `the label is not one of the declared classes [${classes.map((c) => JSON.stringify(c)).join(', ')}]`,
+      );
     return { expr: e, type };
   }
   if (text) {
@@ -277,19 +368,30 @@ async function labelExpression(ctx: TrainingContext, labels: Staged, model: Mode
   );
 }
 
-async function refuseDisjointEntities(ctx: TrainingContext, labels: Staged, view: Staged, fv: FeatureView): Promise<void> {
+async function refuseDisjointEntities(
+  ctx: TrainingContext,
+  labels: Staged,
+  view: Staged,
+  fv: FeatureView,
+): Promise<void> {
   const on = view.keys
     .map((k) => {
       const lk = labels.keys.find((x) => x.name === k.name)!;
-      return lk.type === k.type ? `l.${ident(lk.stage)} = v.${ident(k.stage)}` : `CAST(l.${ident(lk.stage)} AS VARCHAR) = CAST(v.${ident(k.stage)} AS VARCHAR)`;
+      return lk.type === k.type
+        ? `l.${ident(lk.stage)} = v.${ident(k.stage)}`
+        : `CAST(l.${ident(lk.stage)} AS VARCHAR) = CAST(v.${ident(k.stage)} AS VARCHAR)`;
     })
     .join(' AND ');
-  const n = num((await ctx.db.one(`SELECT count(*) AS n FROM ${LABELS} l SEMI JOIN ${ident(view.table)} v ON ${on}`)).n);
+  const n = num(
+    (await ctx.db.one(`SELECT count(*) AS n FROM ${LABELS} l SEMI JOIN ${ident(view.table)} v ON ${on}`)).n,
+  );
   if (n > 0) return;
   const firstRow = await ctx.db.one(`SELECT __file, __row FROM ${LABELS} ORDER BY __file, __row LIMIT 1`);
   const file = labels.files[num(firstRow.__file)]!.rel;
   const cols = view.keys.map((k) => `"${k.name}"`).join(', ');
-  const types = view.keys.map((k) => `${labels.keys.find((x) => x.name === k.name)!.type} vs ${k.type}`).join(', ');
+  const types = view.keys
+    .map((k) => `${labels.keys.find((x) => x.name === k.name)!.type} vs ${k.type}`)
+    .join(', ');
   throw new StoreError(
     'store/no-matching-entities',
     `${file}: no label row's ${cols} appears in feature view "${fv.name}" (${view.files.map((f) => f.rel).join(', ')}), starting at row ${num(firstRow.__row)}; check the key format and type (label vs view: ${types})`,

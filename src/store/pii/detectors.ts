@@ -56,7 +56,8 @@ export function detect(text: string, names: readonly Detector[]): Detector[] {
 
 // --- email -------------------------------------------------------------------------------
 
-const EMAIL = /(?<![\w.%+-])([A-Za-z0-9][A-Za-z0-9._%+-]{0,63})@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24})(?![\w-]|\.[A-Za-z0-9])/g;
+const EMAIL =
+  /(?<![\w.%+-])([A-Za-z0-9][A-Za-z0-9._%+-]{0,63})@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24})(?![\w-]|\.[A-Za-z0-9])/g;
 
 function findEmails(text: string): string[] {
   const out: string[] = [];
@@ -73,7 +74,8 @@ function findEmails(text: string): string[] {
 // International (E.164 with separators): '+', a country code, 8 to 15 digits in all.
 const PHONE_INTL = /(?<![\w+])\+\d{1,3}(?:[-. ]?\(\d{1,4}\))?(?:[-. ]?\d{1,6}){1,7}(?![\w]|[-.]\d)/g;
 // North American national format: (212) 555-0199, 212-555-0199, 1-212-555-0199.
-const PHONE_NANP = /(?<![\w+-]|\d[-. ])(?:1[-. ])?(?:\(([2-9]\d{2})\) ?|([2-9]\d{2})[-. ])\d{3}[-. ]\d{4}(?![\w]|[-.]\d)/g;
+const PHONE_NANP =
+  /(?<![\w+-]|\d[-. ])(?:1[-. ])?(?:\(([2-9]\d{2})\) ?|([2-9]\d{2})[-. ])\d{3}[-. ]\d{4}(?![\w]|[-.]\d)/g;
 
 function findPhones(text: string): string[] {
   const out: string[] = [];
@@ -187,7 +189,8 @@ function octet(s: string): boolean {
 
 function findIPv4(text: string): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(IPV4)) if (octet(m[1]!) && octet(m[2]!) && octet(m[3]!) && octet(m[4]!)) out.push(m[0]);
+  for (const m of text.matchAll(IPV4))
+    if (octet(m[1]!) && octet(m[2]!) && octet(m[3]!) && octet(m[4]!)) out.push(m[0]);
   return out;
 }
 
@@ -232,6 +235,7 @@ export function isIPv6(s: string): boolean {
 // --- IBAN --------------------------------------------------------------------------------
 
 /** IBAN length per country (SWIFT IBAN registry). */
+// prettier-ignore
 export const IBAN_LENGTHS: Readonly<Record<string, number>> = {
   AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BI: 27, BR: 29, BY: 28, CH: 21, CR: 22,
   CY: 28, CZ: 24, DE: 22, DJ: 27, DK: 18, DO: 28, EE: 20, EG: 29, ES: 24, FI: 18, FK: 18, FO: 18, FR: 27, GB: 22,
@@ -257,7 +261,8 @@ function findIbans(text: string): string[] {
       if (/[A-Z0-9]/.test(ch)) {
         compact += ch;
         i++;
-      } else if (ch === ' ' && compact.length >= 4 && i + 1 < text.length && /[A-Za-z0-9]/.test(text[i + 1]!)) i++;
+      } else if (ch === ' ' && compact.length >= 4 && i + 1 < text.length && /[A-Za-z0-9]/.test(text[i + 1]!))
+        i++;
       else break;
     }
     if (compact.length !== len) continue;

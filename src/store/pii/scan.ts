@@ -32,14 +32,25 @@ export interface StagedScan {
 /** Columns of the stage that hold text, with their source names. */
 export function textColumns(staged: Staged): { stage: string; column: string; names: string[] }[] {
   const out: { stage: string; column: string; names: string[] }[] = [];
-  for (const k of staged.keys) if (k.type === 'VARCHAR') out.push({ stage: k.stage, column: k.name, names: [k.name] });
-  for (const f of staged.features) if (f.type === 'string' || f.type === 'category') out.push({ stage: f.stage, column: f.column, names: [f.column, f.name] });
-  if (staged.labelType === 'VARCHAR' && staged.labelColumn) out.push({ stage: '__label', column: staged.labelColumn, names: [staged.labelColumn] });
+  for (const k of staged.keys)
+    if (k.type === 'VARCHAR') out.push({ stage: k.stage, column: k.name, names: [k.name] });
+  for (const f of staged.features)
+    if (f.type === 'string' || f.type === 'category')
+      out.push({ stage: f.stage, column: f.column, names: [f.column, f.name] });
+  if (staged.labelType === 'VARCHAR' && staged.labelColumn)
+    out.push({ stage: '__label', column: staged.labelColumn, names: [staged.labelColumn] });
   return out;
 }
 
-export function isAllowed(policy: DataPolicy, view: string, names: readonly string[], detector: Detector): boolean {
-  return policy.allow.some((a) => a.view === view && names.includes(a.column) && (a.detector == null || a.detector === detector));
+export function isAllowed(
+  policy: DataPolicy,
+  view: string,
+  names: readonly string[],
+  detector: Detector,
+): boolean {
+  return policy.allow.some(
+    (a) => a.view === view && names.includes(a.column) && (a.detector == null || a.detector === detector),
+  );
 }
 
 /**
@@ -48,12 +59,19 @@ export function isAllowed(policy: DataPolicy, view: string, names: readonly stri
  */
 function sampleFrom(staged: Staged, sample: DataPolicy['sample']): string {
   const t = ident(staged.table);
-  if (sample.type === 'fraction') return `(SELECT * FROM ${t} WHERE hash(__file, __row) % 1000000 < ${Math.round(sample.fraction * 1_000_000)})`;
-  if (sample.type === 'rows') return `(SELECT * FROM ${t} ORDER BY hash(__file, __row), __file, __row LIMIT ${Math.floor(sample.rows)})`;
+  if (sample.type === 'fraction')
+    return `(SELECT * FROM ${t} WHERE hash(__file, __row) % 1000000 < ${Math.round(sample.fraction * 1_000_000)})`;
+  if (sample.type === 'rows')
+    return `(SELECT * FROM ${t} ORDER BY hash(__file, __row), __file, __row LIMIT ${Math.floor(sample.rows)})`;
   return t;
 }
 
-export async function scanStaged(db: Db, staged: Staged, view: string, policy: DataPolicy): Promise<StagedScan> {
+export async function scanStaged(
+  db: Db,
+  staged: Staged,
+  view: string,
+  policy: DataPolicy,
+): Promise<StagedScan> {
   const from = sampleFrom(staged, policy.sample);
   const scannedRows = num((await db.one(`SELECT count(*) AS n FROM ${from}`)).n);
   const found: { column: string; names: string[]; detector: Detector; positions: bigint[] }[] = [];
@@ -73,8 +91,15 @@ export async function scanStaged(db: Db, staged: Staged, view: string, policy: D
     detectors.forEach((d, i) => {
       const flag = cols[2 + i] as boolean[];
       const hits: bigint[] = [];
-      for (let r = 0; r < values.length; r++) if (flag[r] && DETECTORS[d].find(values[r]!).length > 0) hits.push(pos[r]!);
-      if (hits.length > 0) found.push({ column: col.column, names: col.names, detector: d, positions: hits.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)) });
+      for (let r = 0; r < values.length; r++)
+        if (flag[r] && DETECTORS[d].find(values[r]!).length > 0) hits.push(pos[r]!);
+      if (hits.length > 0)
+        found.push({
+          column: col.column,
+          names: col.names,
+          detector: d,
+          positions: hits.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+        });
     });
   }
   const results: ColumnHits[] = [];
@@ -84,7 +109,17 @@ export async function scanStaged(db: Db, staged: Staged, view: string, policy: D
     const hits = allowed ? f.positions.map(fromPosition) : await identify(db, staged, f.positions);
     results.push({ column: f.column, detector: f.detector, allowed, hits });
   }
-  results.sort((a, b) => (a.column < b.column ? -1 : a.column > b.column ? 1 : a.detector < b.detector ? -1 : a.detector > b.detector ? 1 : 0));
+  results.sort((a, b) =>
+    a.column < b.column
+      ? -1
+      : a.column > b.column
+        ? 1
+        : a.detector < b.detector
+          ? -1
+          : a.detector > b.detector
+            ? 1
+            : 0,
+  );
   return { scannedRows, results };
 }
 
@@ -102,7 +137,12 @@ async function identify(db: Db, staged: Staged, positions: readonly bigint[]): P
   );
   if (reader.currentRowCount === 0) return [];
   const [files, rows, keys, us] = reader.getColumnsJS() as [number[], bigint[], string[], bigint[]];
-  return files.map((f, i) => ({ file: Number(f), row: Number(rows[i]!), key: keys[i]!, ts: isoMicros(us[i]!) }));
+  return files.map((f, i) => ({
+    file: Number(f),
+    row: Number(rows[i]!),
+    key: keys[i]!,
+    ts: isoMicros(us[i]!),
+  }));
 }
 
 /** ISO-8601 with microseconds, exact (a Date would round to milliseconds). */

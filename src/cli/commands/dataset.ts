@@ -1,0 +1,84 @@
+import { extname, relative, resolve } from 'node:path';
+import { validate } from '../../api.ts';
+import { formatPretty } from '../../diagnostics/format-pretty.ts';
+import { StoreError, type TrainingSet } from '../../store/port.ts';
+import { suggestion } from '../../util/did-you-mean.ts';
+import { ExitCode, ExitError, type CommandIO } from '../io.ts';
+
+export interface DatasetCommandOptions {
+  cwd: string;
+  model: string;
+  out: string;
+  /** ISO date or timestamp: only labels at or before it. */
+  until?: string;
+  policiesDir?: string;
+  json: boolean;
+}
+
+/** `rudder dataset <model> --out f`: build the model's point-in-time training set. */
+export async function datasetCommand(opts: DatasetCommandOptions, io: CommandIO): Promise<number> {
+  const ext = extname(opts.out).toLowerCase();
+  if (ext !== '.parquet' && ext !== '.csv')
+    throw new ExitError(`--out ${opts.out}: the file name must end in .parquet or .csv`);
+  let until: Date | undefined;
+  if (opts.until != null) {
+    until = new Date(/^\d{4}-\d{2}-\d{2}$/.test(opts.until) ? `${opts.until}T23:59:59.999Z` : opts.until);
+    if (Number.isNaN(until.getTime()))
+      throw new ExitError(
+        `--until ${opts.until}: expected an ISO date (2026-05-01) or timestamp (2026-05-01T12:00:00Z)`,
+      );
+  }
+
+  const r = await validate({ cwd: opts.cwd, policiesDir: opts.policiesDir });
+  if (!r.ok || !r.state) {
+    io.stderr(formatPretty(r.diagnostics, r.sources, { color: io.color }));
+    return ExitCode.error;
+  }
+  const state = r.state;
+  const model = state.models.find((m) => m.name === opts.model);
+  if (!model)
+    throw new ExitError(
+      `no model ${JSON.stringify(opts.model)}. ${suggestion(
+        opts.model,
+        state.models.map((m) => m.name),
+      )}`.trim(),
+    );
+
+  const { openFeatureStore } = await import('../../store/open-store.ts');
+  let ts: TrainingSet;
+  const store = await openFeatureStore(opts.cwd, state).catch(rethrowStoreError);
+  try {
+    ts = await store
+      .buildTrainingSet({ model, views: state.featureViews, outPath: resolve(opts.cwd, opts.out), until })
+      .catch(rethrowStoreError);
+  } finally {
+    await store.close();
+  }
+
+  const rel = relative(opts.cwd, ts.path) || ts.path;
+  io.stderr(`wrote ${rel}: ${ts.rows} rows, ${ts.features.length} features, cut-off ${ts.cutoff}\n`);
+  io.stderr(`  digest ${ts.digest}\n`);
+  const nulls = Object.entries(ts.nullCounts).filter(([, n]) => n > 0);
+  io.stderr(nulls.length ? `  nulls: ${nulls.map(([f, n]) => `${f} ${n}`).join(', ')}\n` : '  nulls: none\n');
+  for (const v of ts.views ?? [])
+    io.stderr(
+      `  ${v.view}: ${v.matched} matched, ${v.missing} without a value, ${v.expired} older than the TTL${v.quarantinedRows ? `; ${v.quarantinedRows} source rows quarantined` : ''}\n`,
+    );
+  const p = ts.policies;
+  if (p) {
+    for (const q of p.quarantines)
+      io.stderr(
+        `  quarantine ${q.id} (${q.status}): ${q.rows} rows of ${q.view}.${q.column} match ${q.detector} [${q.policy}]\n`,
+      );
+    if (p.hashedColumns.length) io.stderr(`  hashed: ${p.hashedColumns.join(', ')}\n`);
+    if (p.droppedColumns.length) io.stderr(`  dropped: ${p.droppedColumns.join(', ')}\n`);
+  }
+  if (opts.json) io.stdout(`${JSON.stringify({ ...ts, path: rel }, null, 2)}\n`);
+  return ExitCode.ok;
+}
+
+/** Bad data is the user's to fix: its message names file, column and row; no stack trace. */
+export function rethrowStoreError(e: unknown): never {
+  if (e instanceof StoreError) throw new ExitError(e.message);
+  throw e;
+}
