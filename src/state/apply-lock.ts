@@ -58,7 +58,7 @@ export class LockHeldError extends Error {
   ) {
     super(
       `another ${holder.operation} holds the apply lock: id ${holder.id}, ${holder.owner}, pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}` +
-        `${waitedMs > 0 ? ` (waited ${Math.round(waitedMs / 1000)}s)` : ''}. ` +
+        `${waitedMs > 0 ? ` (waited ${waitedMs >= 10_000 ? Math.round(waitedMs / 1000) : (waitedMs / 1000).toFixed(1)}s)` : ''}. ` +
         `Wait with --lock-timeout <duration>, or if that process is gone, run: rudder unlock ${holder.id}`,
     );
   }
@@ -99,7 +99,7 @@ export async function acquireApplyLock(opts: ApplyLockOptions): Promise<ApplyLoc
       continue;
     }
     const waited = Date.now() - start;
-    if (waited >= timeoutMs) throw new LockHeldError(holder, waited);
+    if (waited >= timeoutMs) throw new LockHeldError(holder, timeoutMs > 0 ? waited : 0);
     if (!waiting) opts.onWait?.(holder);
     waiting = true;
     await new Promise((r) => setTimeout(r, Math.min(pollMs, Math.max(1, timeoutMs - waited))));

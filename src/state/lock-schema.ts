@@ -16,7 +16,9 @@ const actionId = { type: 'string', minLength: 1, maxLength: 300, pattern: '^[^\\
 const lockVersion = { type: 'integer', const: LOCK_VERSION };
 const provenance = { plan: digest, action: actionId };
 const pointer = { type: 'object', additionalProperties: false, required: ['digest', 'uri'], properties: { digest, uri } };
-const metricMap = { type: 'object', propertyNames: metricName, additionalProperties: { type: 'number' } };
+// Keys that would shadow Object.prototype members when a map is used as a record.
+const notReserved = { not: { enum: ['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', 'valueOf'] } };
+const metricMap = { type: 'object', propertyNames: { ...metricName, ...notReserved }, additionalProperties: { type: 'number' } };
 
 const statusChange = {
   type: 'object',
@@ -34,7 +36,7 @@ const modelVersion = {
     status: { enum: versionStatuses },
     statusHistory: { type: 'array', minItems: 1, items: statusChange },
     specDigest: digest,
-    featureViewDigests: { type: 'object', propertyNames: name, additionalProperties: digest },
+    featureViewDigests: { type: 'object', propertyNames: { ...name, ...notReserved }, additionalProperties: digest },
     trainingSet: {
       type: 'object',
       additionalProperties: false,
@@ -100,6 +102,7 @@ export const lockSchemas: Record<LockKind, Record<string, unknown>> = {
       kind: { const: 'RolloutLock' },
       lockVersion,
       model: name,
+      policyDigest: digest,
       strategy: { enum: ['direct', 'canary', 'abTest'] },
       status: { enum: rolloutStatuses },
       step: count,
@@ -141,11 +144,12 @@ export const lockSchemas: Record<LockKind, Record<string, unknown>> = {
     $id: 'https://rudder.dev/schemas/lock/v1/DataLock.json',
     type: 'object',
     additionalProperties: false,
-    required: ['kind', 'lockVersion', 'policy', 'scans', 'quarantines'],
+    required: ['kind', 'lockVersion', 'policy', 'policyDigest', 'scans', 'quarantines'],
     properties: {
       kind: { const: 'DataLock' },
       lockVersion,
       policy: name,
+      policyDigest: digest,
       scans: {
         type: 'array',
         items: {

@@ -2,7 +2,7 @@
 // files change; the planner digests the current one.
 import { sha256Hex } from '../util/canonical.ts';
 import { lockNameOf, lockPath, lockPathOf, renderLockfile } from './lockfile.ts';
-import type { AnyLock, LockChange, LockKind, LockState } from './types.ts';
+import { record, type AnyLock, type LockChange, type LockKind, type LockState } from './types.ts';
 
 const slot = { ModelLock: 'models', FeatureLock: 'features', RolloutLock: 'rollouts', DataLock: 'data' } as const satisfies Record<LockKind, keyof LockState>;
 
@@ -19,13 +19,13 @@ export function allLocks(state: LockState): AnyLock[] {
 /** A copy of `state` with `lock` put in (replacing the lock of the same kind and name). */
 export function withLock(state: LockState, lock: AnyLock): LockState {
   const key = slot[lock.kind];
-  return { ...state, [key]: { ...state[key], [lockNameOf(lock)]: lock } };
+  return { ...state, [key]: record<AnyLock>({ ...state[key], [lockNameOf(lock)]: lock }) };
 }
 
 /** A copy of `state` without the lock of that kind and name. */
 export function withoutLock(state: LockState, kind: LockKind, name: string): LockState {
   const key = slot[kind];
-  const group = { ...state[key] } as Record<string, AnyLock>;
+  const group = record<AnyLock>({ ...state[key] });
   delete group[name];
   return { ...state, [key]: group };
 }
@@ -48,6 +48,13 @@ export function diffLockStates(before: LockState, after: LockState, stateDir: st
   for (const [path, content] of b) if (a.get(path) !== content) out.push({ path, content });
   for (const path of a.keys()) if (!b.has(path)) out.push({ path, content: null });
   return out.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+}
+
+/** path → `sha256:` of each lockfile's canonical text (what a plan records as its lockfile inputs). */
+export function lockFileDigests(state: LockState, stateDir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [path, text] of renderLockState(state, stateDir)) out[path] = `sha256:${sha256Hex(text)}`;
+  return out;
 }
 
 /** `sha256:` over every lockfile's path and canonical text: what a plan binds to. */

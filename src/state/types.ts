@@ -121,6 +121,8 @@ export interface RolloutLock extends Provenance {
   kind: 'RolloutLock';
   lockVersion: number;
   model: string;
+  /** Digest of the RolloutPolicy the rollout follows, when one applies. */
+  policyDigest?: Digest;
   strategy: 'direct' | 'canary' | 'abTest';
   status: RolloutStatus;
   /** 0-based index into the canary steps (0 for direct and A/B). */
@@ -168,6 +170,8 @@ export interface DataLock {
   kind: 'DataLock';
   lockVersion: number;
   policy: string;
+  /** Digest of the DataPolicy as last applied. */
+  policyDigest: Digest;
   /** The latest scan per view, ascending by view. */
   scans: DataScan[];
   /** Every quarantine ever made (released ones keep their record), ascending by id. */
@@ -185,7 +189,12 @@ export interface LockState {
   data: Record<string, DataLock>;
 }
 
-export const emptyLockState = (): LockState => ({ models: {}, features: {}, rollouts: {}, data: {} });
+/** Records without a prototype: `state.models['constructor']` is undefined, as it should be. */
+export const emptyLockState = (): LockState => ({ models: record(), features: record(), rollouts: record(), data: record() });
+
+export function record<T>(entries: Record<string, T> = {}): Record<string, T> {
+  return Object.assign(Object.create(null) as Record<string, T>, entries);
+}
 
 /** One file change of a state transaction; `content: null` deletes the file. */
 export interface LockChange {

@@ -43,6 +43,7 @@ export function rolloutLock(model = 'churn'): RolloutLock {
     kind: 'RolloutLock',
     lockVersion: 1,
     model,
+    policyDigest: dg(`rollout-${model}`),
     strategy: 'canary',
     status: 'progressing',
     step: 1,
@@ -62,6 +63,7 @@ export function dataLock(policy = 'pii'): DataLock {
     kind: 'DataLock',
     lockVersion: 1,
     policy,
+    policyDigest: dg(`policy-${policy}`),
     scans: [{ view: 'customer_profile', at: at(2), scannedRows: 5000, sourceDigest: dg('src-profile'), findings: [{ column: 'email', detector: 'email', rows: 12, allowed: false }] }],
     quarantines: [{ id: 'q-0123456789ab', view: 'customer_profile', column: 'email', detector: 'email', rows: 12, digest: dg('rows'), at: at(2), reason: 'emails in a non-PII column' }],
   };
