@@ -66,6 +66,12 @@ export const diagnosticCodes = {
   'data/duplicate-view': 'A DataPolicy lists a view twice, or two DataPolicies scan one view.',
   'path/escapes-repository': 'A source path leaves the repository (absolute, or through "..").',
   'path/not-found': 'A source path or glob matches no file.',
+  // Plan files
+  'plan/malformed': 'A plan file is not valid JSON or not a Rudder plan (truncated, or not a plan at all).',
+  'plan/unsupported-version': 'A plan file was written by a newer Rudder (or an unknown format version).',
+  'plan/tampered': 'A plan file does not match its own digest: it was edited after rudder plan wrote it.',
+  'plan/other-repository': 'A plan file was made for another repository or project.',
+  'plan/stale': 'An input of the plan (a policy, a lockfile, an observation) changed since it was made.',
   // Lockfiles under state/ and the state transaction journal
   'lock/read-failed': 'A lockfile or the state journal could not be read.',
   'lock/yaml-syntax': 'A lockfile is not valid YAML.',

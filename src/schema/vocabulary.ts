@@ -75,7 +75,7 @@ export function parseDuration(text: string): number | undefined {
 
 /** Render milliseconds back in the largest exact unit (`86400000` → `1d`). */
 export function formatDuration(ms: number): string {
-  for (const unit of ['w', 'd', 'h', 'm', 's'] as const) {
+  for (const unit of ['d', 'h', 'm', 's'] as const) {
     const u = UNIT_MS[unit]!;
     if (ms !== 0 && ms % u === 0) return `${ms / u}${unit}`;
   }
