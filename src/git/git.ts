@@ -223,8 +223,11 @@ async function tryPush(git: SimpleGit, remote: string, branch: string): Promise<
     return { ok: true };
   } catch (e) {
     const output = (e as Error).message;
+    // A push racing another push to the same ref loses on the server ("cannot lock ref … but
+    // expected …"): the same situation as a non-fast-forward, so it is retried the same way.
+    const lostRace = /cannot lock ref|failed to update ref|incorrect old value/.test(output);
     const remoteRejected = /\[remote rejected\]/.test(output);
-    const nonFastForward = !remoteRejected && /\[rejected\]|non-fast-forward|fetch first/.test(output);
+    const nonFastForward = lostRace || (!remoteRejected && /\[rejected\]|non-fast-forward|fetch first/.test(output));
     return { ok: false, nonFastForward, output };
   }
 }
