@@ -35,12 +35,24 @@ export interface TrainResult {
   holdout: { rows: number; from: string; digest: string };
   trainRows: number;
   durationMs: number;
+  /**
+   * Trainer-specific facts worth recording with the version (epochs run, best epoch, batch size,
+   * weights digest, samples/s, ...). Deterministic ones only belong in a lockfile; `durationMs`
+   * and `samplesPerSecond` are not.
+   */
+  details?: Record<string, string | number | boolean>;
+}
+
+export interface EvaluateOptions {
+  /** Seed of the split; defaults to the model's `trainer.seed` (what `train` is given by default). */
+  seed?: number;
+  signal?: AbortSignal;
 }
 
 export interface Trainer {
   train(input: TrainInput): Promise<TrainResult>;
   /** Score a stored artifact on the holdout of a training set (for champion comparison). */
-  evaluate(model: Model, artifact: ArtifactRef, trainingSet: TrainingSet, workDir: string): Promise<Record<string, number>>;
+  evaluate(model: Model, artifact: ArtifactRef, trainingSet: TrainingSet, workDir: string, options?: EvaluateOptions): Promise<Record<string, number>>;
 }
 
 export class TrainerError extends Error {
