@@ -5,6 +5,7 @@ import type { DesiredState } from './compiler/desired-state.ts';
 import { hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics/diagnostic.ts';
 import { checkSourcePaths } from './source/check-source-paths.ts';
 import { loadPolicies } from './source/load-policies.ts';
+import { readResourceHistory, readStatus, type HistoryOptions, type HistoryReport, type StatusReport } from './state/read-status.ts';
 
 export interface ValidateOptions {
   /** Repository root. */
@@ -53,6 +54,22 @@ export async function validate(opts: ValidateOptions): Promise<ValidateResult> {
 
 /** node:crypto's SHA-256: the compiler stays pure and gets the fast native hash from here. */
 export const nodeSha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+// ── State: status and history (lockfiles in state/, their history in git) ──
+
+/** Every resource's current state from the lockfiles (plus declared-but-unapplied ones when the policies compile). Read-only. */
+export async function status(opts: { cwd: string }): Promise<StatusReport> {
+  const root = resolve(opts.cwd);
+  const v = await validate({ cwd: root, checkPaths: false });
+  return readStatus(root, v.state);
+}
+
+/** A resource's state changes from git (when, plan, actions, actor, reason; diffs on request), newest first. Read-only. */
+export async function history(opts: { cwd: string } & HistoryOptions): Promise<HistoryReport> {
+  return readResourceHistory(resolve(opts.cwd), opts);
+}
+
+export type { HistoryReport, StatusReport } from './state/read-status.ts';
 
 export type { DesiredState } from './compiler/desired-state.ts';
 export type { Diagnostic, Result } from './diagnostics/diagnostic.ts';

@@ -17,7 +17,9 @@ export class GitError extends Error {
 
 export const FALLBACK_AUTHOR = { name: 'Rudder', email: 'rudder@localhost' } as const;
 
-export type GitAvailability = { ok: true; git: SimpleGit; topLevel: string; prefix: string } | { ok: false; reason: 'git-missing' | 'not-a-repo'; message: string };
+export type GitAvailability =
+  | { ok: true; git: SimpleGit; topLevel: string; prefix: string }
+  | { ok: false; reason: 'git-missing' | 'not-a-repo'; message: string };
 
 /** Whether `root` is inside a git work tree and git can be run. Never throws. */
 export async function detectGit(root: string): Promise<GitAvailability> {
@@ -25,9 +27,18 @@ export async function detectGit(root: string): Promise<GitAvailability> {
   try {
     git = simpleGit({ baseDir: root, timeout: { block: 120_000 } });
     const v = await git.version();
-    if (!v.installed) return { ok: false, reason: 'git-missing', message: 'git is not installed: Rudder works on the files but nothing is committed' };
+    if (!v.installed)
+      return {
+        ok: false,
+        reason: 'git-missing',
+        message: 'git is not installed: Rudder works on the files but nothing is committed',
+      };
   } catch (e) {
-    return { ok: false, reason: 'git-missing', message: `git cannot be run (${(e as Error).message.split('\n')[0]}): Rudder works on the files but nothing is committed` };
+    return {
+      ok: false,
+      reason: 'git-missing',
+      message: `git cannot be run (${(e as Error).message.split('\n')[0]}): Rudder works on the files but nothing is committed`,
+    };
   }
   try {
     const inside = (await git.raw(['rev-parse', '--is-inside-work-tree'])).trim();
@@ -36,7 +47,11 @@ export async function detectGit(root: string): Promise<GitAvailability> {
     const prefix = (await git.raw(['rev-parse', '--show-prefix'])).trim();
     return { ok: true, git, topLevel, prefix };
   } catch {
-    return { ok: false, reason: 'not-a-repo', message: `${root} is not in a git repository: Rudder works on the files but nothing is committed` };
+    return {
+      ok: false,
+      reason: 'not-a-repo',
+      message: `${root} is not in a git repository: Rudder works on the files but nothing is committed`,
+    };
   }
 }
 
@@ -80,26 +95,61 @@ export async function commitState(opts: CommitStateOptions): Promise<CommitState
   }
   const message = renderCommitMessage({ subject: opts.subject, body: opts.body, trailers: opts.trailers });
   const files = [...new Set(opts.files)].sort();
-  for (const f of files) if (f.startsWith('/') || f.split('/').includes('..') || f.startsWith('-')) throw new GitError(`refusing to commit ${JSON.stringify(f)}: not a path inside the repository`);
+  for (const f of files)
+    if (f.startsWith('/') || f.split('/').includes('..') || f.startsWith('-'))
+      throw new GitError(`refusing to commit ${JSON.stringify(f)}: not a path inside the repository`);
   if (files.length === 0) return { committed: false, reason: 'no-changes', message: 'no state file changed' };
   const { git } = avail;
   const changed = await run('git status', () => statusOf(git, files));
-  if (changed.length === 0) return { committed: false, reason: 'no-changes', message: 'the state files are unchanged since the last commit' };
+  if (changed.length === 0)
+    return {
+      committed: false,
+      reason: 'no-changes',
+      message: 'the state files are unchanged since the last commit',
+    };
 
   const identity = await identityFor(git, opts.author);
-  const g = identity.config.length > 0 ? simpleGit({ baseDir: opts.root, config: identity.config, timeout: { block: 120_000 } }) : git;
+  const g =
+    identity.config.length > 0
+      ? simpleGit({ baseDir: opts.root, config: identity.config, timeout: { block: 120_000 } })
+      : git;
   const untracked = changed.filter((c) => c.untracked).map((c) => c.path);
   // New files must be known to git for `commit --only`; adding them touches only their own index entries.
   if (untracked.length > 0) await run('git add', () => g.raw(['add', '--', ...untracked]));
   const paths = changed.map((c) => c.path);
-  await run('git commit', () => g.raw(['commit', '--only', '--cleanup=verbatim', '--no-edit', ...identity.args, '-m', message, '--', ...paths]));
+  await run('git commit', () =>
+    g.raw([
+      'commit',
+      '--only',
+      '--cleanup=verbatim',
+      '--no-edit',
+      ...identity.args,
+      '-m',
+      message,
+      '--',
+      ...paths,
+    ]),
+  );
   const sha = (await run('git rev-parse', () => g.raw(['rev-parse', 'HEAD']))).trim();
   return { committed: true, sha, files: paths, message };
 }
 
 /** Paths among `files` whose working tree differs from HEAD (porcelain, relative to root). */
-async function statusOf(git: SimpleGit, files: readonly string[]): Promise<{ path: string; untracked: boolean }[]> {
-  const out = await git.raw(['-c', 'core.quotePath=false', 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignored=no', '--', ...files]);
+async function statusOf(
+  git: SimpleGit,
+  files: readonly string[],
+): Promise<{ path: string; untracked: boolean }[]> {
+  const out = await git.raw([
+    '-c',
+    'core.quotePath=false',
+    'status',
+    '--porcelain=v1',
+    '-z',
+    '--untracked-files=all',
+    '--ignored=no',
+    '--',
+    ...files,
+  ]);
   const prefix = (await git.raw(['rev-parse', '--show-prefix'])).trim();
   const entries: { path: string; untracked: boolean }[] = [];
   const parts = out.split('\0');
@@ -115,7 +165,10 @@ async function statusOf(git: SimpleGit, files: readonly string[]): Promise<{ pat
   return entries.filter((e) => files.includes(e.path)).sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
-async function identityFor(git: SimpleGit, author?: { name: string; email: string }): Promise<{ config: string[]; args: string[] }> {
+async function identityFor(
+  git: SimpleGit,
+  author?: { name: string; email: string },
+): Promise<{ config: string[]; args: string[] }> {
   const get = async (key: string) => (await git.raw(['config', '--get', key]).catch(() => '')).trim();
   const [name, email] = await Promise.all([get('user.name'), get('user.email')]);
   const config: string[] = [];
@@ -143,7 +196,10 @@ export interface PushOptions {
   onEvent?: (e: PushEvent) => void;
 }
 
-export type PushEvent = { type: 'rejected'; attempt: number } | { type: 'rebased'; attempt: number; onto: string } | { type: 'pushed'; attempt: number; sha: string };
+export type PushEvent =
+  | { type: 'rejected'; attempt: number }
+  | { type: 'rebased'; attempt: number; onto: string }
+  | { type: 'pushed'; attempt: number; sha: string };
 
 export interface PushResult {
   sha: string;
@@ -167,7 +223,11 @@ export async function pushWithRetry(opts: PushOptions): Promise<PushResult> {
   let branch = opts.branch;
   if (!branch) {
     branch = (await run('git rev-parse', () => git.raw(['rev-parse', '--abbrev-ref', 'HEAD']))).trim();
-    if (branch === 'HEAD') throw new GitError('HEAD is detached: set git.branch in rudder.yaml to say which branch state commits go to', 'detached');
+    if (branch === 'HEAD')
+      throw new GitError(
+        'HEAD is detached: set git.branch in rudder.yaml to say which branch state commits go to',
+        'detached',
+      );
   }
   let rebased = false;
   for (let attempt = 1; ; attempt++) {
@@ -177,7 +237,8 @@ export async function pushWithRetry(opts: PushOptions): Promise<PushResult> {
       opts.onEvent?.({ type: 'pushed', attempt, sha });
       return { sha, attempts: attempt, rebased, branch };
     }
-    if (!pushed.nonFastForward) throw new GitError(`git push to ${remote} ${branch} failed: ${firstLines(pushed.output)}`, 'failed');
+    if (!pushed.nonFastForward)
+      throw new GitError(`git push to ${remote} ${branch} failed: ${firstLines(pushed.output)}`, 'failed');
     opts.onEvent?.({ type: 'rejected', attempt });
     const head = (await git.raw(['rev-parse', 'HEAD'])).trim();
     if (attempt >= maxAttempts)
@@ -194,9 +255,20 @@ export async function pushWithRetry(opts: PushOptions): Promise<PushResult> {
         'dirty',
       );
     try {
-      await git.raw(['-c', 'rebase.autoStash=false', '-c', 'rebase.updateRefs=false', 'rebase', '--quiet', onto]);
+      await git.raw([
+        '-c',
+        'rebase.autoStash=false',
+        '-c',
+        'rebase.updateRefs=false',
+        'rebase',
+        '--quiet',
+        onto,
+      ]);
     } catch (e) {
-      const conflicted = (await git.raw(['diff', '--name-only', '--diff-filter=U']).catch(() => '')).trim().split('\n').filter(Boolean);
+      const conflicted = (await git.raw(['diff', '--name-only', '--diff-filter=U']).catch(() => ''))
+        .trim()
+        .split('\n')
+        .filter(Boolean);
       await git.raw(['rebase', '--abort']).catch(() => undefined);
       throw new GitError(
         `git push was rejected and rebasing the state commit onto ${remote}/${branch} conflicts${conflicted.length ? ` in ${conflicted.join(', ')}` : ''}: someone else changed the same state. The state commit ${head.slice(0, 12)} is kept locally; re-plan after git pull.`,
@@ -210,14 +282,24 @@ export async function pushWithRetry(opts: PushOptions): Promise<PushResult> {
       const r = await opts.recheck();
       if (!r.ok) {
         await git.raw(['reset', '--quiet', '--keep', head]).catch(() => undefined);
-        const why = r.message ?? r.diagnostics?.map((d) => `${d.file ? `${d.file}: ` : ''}${d.message}`).join('; ') ?? 'inconsistent';
-        throw new GitError(`after rebasing onto ${remote}/${branch} the state is no longer consistent (${why}); the state commit ${head.slice(0, 12)} is kept locally and was not pushed`, 'recheck-failed');
+        const why =
+          r.message ??
+          r.diagnostics?.map((d) => `${d.file ? `${d.file}: ` : ''}${d.message}`).join('; ') ??
+          'inconsistent';
+        throw new GitError(
+          `after rebasing onto ${remote}/${branch} the state is no longer consistent (${why}); the state commit ${head.slice(0, 12)} is kept locally and was not pushed`,
+          'recheck-failed',
+        );
       }
     }
   }
 }
 
-async function tryPush(git: SimpleGit, remote: string, branch: string): Promise<{ ok: true } | { ok: false; nonFastForward: boolean; output: string }> {
+async function tryPush(
+  git: SimpleGit,
+  remote: string,
+  branch: string,
+): Promise<{ ok: true } | { ok: false; nonFastForward: boolean; output: string }> {
   try {
     await git.raw(['push', '--porcelain', remote, `HEAD:refs/heads/${branch}`]);
     return { ok: true };
@@ -227,7 +309,8 @@ async function tryPush(git: SimpleGit, remote: string, branch: string): Promise<
     // expected …"): the same situation as a non-fast-forward, so it is retried the same way.
     const lostRace = /cannot lock ref|failed to update ref|incorrect old value/.test(output);
     const remoteRejected = /\[remote rejected\]/.test(output);
-    const nonFastForward = lostRace || (!remoteRejected && /\[rejected\]|non-fast-forward|fetch first/.test(output));
+    const nonFastForward =
+      lostRace || (!remoteRejected && /\[rejected\]|non-fast-forward|fetch first/.test(output));
     return { ok: false, nonFastForward, output };
   }
 }
@@ -252,7 +335,11 @@ export interface HistoryEntry {
  * Commits that touched any of `files` (relative to root), newest first, with their Rudder
  * trailers. Empty when git is missing or this is not a repository (see `available`).
  */
-export async function readHistory(root: string, files: readonly string[], opts: { diff?: boolean; limit?: number } = {}): Promise<{ available: boolean; message?: string; entries: HistoryEntry[] }> {
+export async function readHistory(
+  root: string,
+  files: readonly string[],
+  opts: { diff?: boolean; limit?: number } = {},
+): Promise<{ available: boolean; message?: string; entries: HistoryEntry[] }> {
   const avail = await detectGit(root);
   if (!avail.ok) return { available: false, message: avail.message, entries: [] };
   const { git, prefix } = avail;
@@ -265,12 +352,28 @@ export async function readHistory(root: string, files: readonly string[], opts: 
   const US = '\u001f';
   const limit = opts.limit != null ? [`--max-count=${opts.limit}`] : [];
   const out = await run('git log', () =>
-    git.raw(['-c', 'core.quotePath=false', 'log', ...limit, `--format=${RS}%H${US}%aI${US}%an${US}%ae${US}%B${US}`, '--name-only', '--', ...files]),
+    git.raw([
+      '-c',
+      'core.quotePath=false',
+      'log',
+      ...limit,
+      `--format=${RS}%H${US}%aI${US}%an${US}%ae${US}%B${US}`,
+      '--name-only',
+      '--',
+      ...files,
+    ]),
   );
   const wanted = new Set(files);
   const entries: HistoryEntry[] = [];
   for (const rec of out.split(RS).slice(1)) {
-    const [sha, date, name, email, message, names] = rec.split(US) as [string, string, string, string, string, string | undefined];
+    const [sha, date, name, email, message, names] = rec.split(US) as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string | undefined,
+    ];
     const parsed = parseCommitMessage(message);
     const touched = (names ?? '')
       .split('\n')
@@ -278,19 +381,44 @@ export async function readHistory(root: string, files: readonly string[], opts: 
       .filter(Boolean)
       .map((p) => (prefix && p.startsWith(prefix) ? p.slice(prefix.length) : p))
       .filter((p) => wanted.has(p));
-    entries.push({ sha, date, author: { name, email }, subject: parsed.subject, body: parsed.body, plan: parsed.plan, actions: parsed.actions, actor: parsed.actor, files: touched });
+    entries.push({
+      sha,
+      date,
+      author: { name, email },
+      subject: parsed.subject,
+      body: parsed.body,
+      plan: parsed.plan,
+      actions: parsed.actions,
+      actor: parsed.actor,
+      files: touched,
+    });
   }
   if (opts.diff) {
-    for (const e of entries) e.diff = await run('git show', () => git.raw(['show', '--format=', '--no-color', '--no-ext-diff', '--patch', e.sha, '--', ...files]));
+    for (const e of entries)
+      e.diff = await run('git show', () =>
+        git.raw(['show', '--format=', '--no-color', '--no-ext-diff', '--patch', e.sha, '--', ...files]),
+      );
   }
   return { available: true, entries };
 }
 
 /** Files under `paths` (relative to root) that differ from HEAD or are untracked: uncommitted state. */
-export async function uncommittedFiles(root: string, paths: readonly string[]): Promise<string[] | undefined> {
+export async function uncommittedFiles(
+  root: string,
+  paths: readonly string[],
+): Promise<string[] | undefined> {
   const avail = await detectGit(root);
   if (!avail.ok) return undefined;
-  const out = await avail.git.raw(['-c', 'core.quotePath=false', 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...paths]);
+  const out = await avail.git.raw([
+    '-c',
+    'core.quotePath=false',
+    'status',
+    '--porcelain=v1',
+    '-z',
+    '--untracked-files=all',
+    '--',
+    ...paths,
+  ]);
   return out
     .split('\0')
     .filter((r) => r.length > 3 && /^[ MADRCU?!]{2} /.test(r))

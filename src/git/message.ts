@@ -41,9 +41,17 @@ export function isActor(s: string): s is Actor {
 
 /** Validates trailers (a malformed one is a bug upstream) and renders the message git stores. */
 export function renderCommitMessage(m: CommitMessage): string {
-  if (!isActor(m.trailers.actor)) throw new InternalError(`invalid Rudder-Actor ${JSON.stringify(m.trailers.actor)}: expected cli, ci, reconcile or mcp:<client>`);
-  if (m.trailers.plan != null && !PLAN.test(m.trailers.plan)) throw new InternalError(`invalid Rudder-Plan ${JSON.stringify(m.trailers.plan)}: expected sha256:<64 hex>`);
-  for (const a of m.trailers.actions) if (!ACTION.test(a)) throw new InternalError(`invalid Rudder-Action ${JSON.stringify(a)}: one token, no spaces`);
+  if (!isActor(m.trailers.actor))
+    throw new InternalError(
+      `invalid Rudder-Actor ${JSON.stringify(m.trailers.actor)}: expected cli, ci, reconcile or mcp:<client>`,
+    );
+  if (m.trailers.plan != null && !PLAN.test(m.trailers.plan))
+    throw new InternalError(
+      `invalid Rudder-Plan ${JSON.stringify(m.trailers.plan)}: expected sha256:<64 hex>`,
+    );
+  for (const a of m.trailers.actions)
+    if (!ACTION.test(a))
+      throw new InternalError(`invalid Rudder-Action ${JSON.stringify(a)}: one token, no spaces`);
   let subject = m.subject.replace(/\s+/g, ' ').trim();
   if (!subject.startsWith('rudder:')) subject = `rudder: ${subject}`;
   if (subject.length > MAX_SUBJECT) subject = `${subject.slice(0, MAX_SUBJECT - 1)}…`;
@@ -69,7 +77,14 @@ export function parseCommitMessage(text: string): ParsedCommitMessage {
   const isBlock = start < end && start > 1 && (lines[start - 1] ?? '') === '';
   const trailerLines = isBlock ? lines.slice(start, end) : [];
   if (!isBlock) start = end;
-  const out: ParsedCommitMessage = { subject, body: lines.slice(1, isBlock ? start : end).join('\n').trim(), actions: [] };
+  const out: ParsedCommitMessage = {
+    subject,
+    body: lines
+      .slice(1, isBlock ? start : end)
+      .join('\n')
+      .trim(),
+    actions: [],
+  };
   for (const l of trailerLines) {
     const i = l.indexOf(': ');
     const key = l.slice(0, i);

@@ -107,7 +107,10 @@ export async function acquireApplyLock(opts: ApplyLockOptions): Promise<ApplyLoc
 }
 
 /** Run `fn` holding the apply lock; the lock is released however `fn` ends. */
-export async function withApplyLock<T>(opts: ApplyLockOptions, fn: (lock: ApplyLock) => Promise<T>): Promise<T> {
+export async function withApplyLock<T>(
+  opts: ApplyLockOptions,
+  fn: (lock: ApplyLock) => Promise<T>,
+): Promise<T> {
   const lock = await acquireApplyLock(opts);
   try {
     return await fn(lock);
@@ -123,16 +126,35 @@ export async function readApplyLock(root: string): Promise<ApplyLockInfo | null>
     text = await readFile(lockFile(root), 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new ApplyLockError(`cannot read ${APPLY_LOCK_FILE}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+    throw new ApplyLockError(
+      `cannot read ${APPLY_LOCK_FILE}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      { cause: e },
+    );
   }
   try {
     const v = JSON.parse(text) as Partial<ApplyLockInfo>;
-    if (typeof v.id === 'string' && typeof v.pid === 'number' && typeof v.host === 'string' && typeof v.owner === 'string' && typeof v.startedAt === 'string' && typeof v.operation === 'string')
-      return { id: v.id, owner: v.owner, pid: v.pid, host: v.host, startedAt: v.startedAt, operation: v.operation };
+    if (
+      typeof v.id === 'string' &&
+      typeof v.pid === 'number' &&
+      typeof v.host === 'string' &&
+      typeof v.owner === 'string' &&
+      typeof v.startedAt === 'string' &&
+      typeof v.operation === 'string'
+    )
+      return {
+        id: v.id,
+        owner: v.owner,
+        pid: v.pid,
+        host: v.host,
+        startedAt: v.startedAt,
+        operation: v.operation,
+      };
   } catch {
     // fall through
   }
-  throw new ApplyLockError(`${APPLY_LOCK_FILE} is not a Rudder apply lock; remove it by hand if no apply is running`);
+  throw new ApplyLockError(
+    `${APPLY_LOCK_FILE} is not a Rudder apply lock; remove it by hand if no apply is running`,
+  );
 }
 
 /** A lock is stale when its holder ran on this host and that process no longer exists. */
@@ -140,17 +162,24 @@ export function isStale(holder: ApplyLockInfo): boolean {
   return holder.host === hostname() && !isProcessAlive(holder.pid);
 }
 
-export type UnlockResult = { released: true; holder: ApplyLockInfo } | { released: false; reason: 'free' | 'other-id' | 'alive'; holder?: ApplyLockInfo };
+export type UnlockResult =
+  | { released: true; holder: ApplyLockInfo }
+  | { released: false; reason: 'free' | 'other-id' | 'alive'; holder?: ApplyLockInfo };
 
 /**
  * `rudder unlock <id>`: remove the lock by hand when it has that id. A holder that is still
  * running on this host is left alone unless `force`.
  */
-export async function unlockApplyLock(root: string, id: string, opts: { force?: boolean } = {}): Promise<UnlockResult> {
+export async function unlockApplyLock(
+  root: string,
+  id: string,
+  opts: { force?: boolean } = {},
+): Promise<UnlockResult> {
   const holder = await readApplyLock(root);
   if (holder == null) return { released: false, reason: 'free' };
   if (holder.id !== id) return { released: false, reason: 'other-id', holder };
-  if (!opts.force && holder.host === hostname() && isProcessAlive(holder.pid)) return { released: false, reason: 'alive', holder };
+  if (!opts.force && holder.host === hostname() && isProcessAlive(holder.pid))
+    return { released: false, reason: 'alive', holder };
   await removeIfId(root, id);
   return { released: true, holder };
 }
@@ -176,7 +205,10 @@ async function tryCreate(root: string, info: ApplyLockInfo): Promise<boolean> {
     return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new ApplyLockError(`cannot create ${APPLY_LOCK_FILE}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+    throw new ApplyLockError(
+      `cannot create ${APPLY_LOCK_FILE}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      { cause: e },
+    );
   } finally {
     await rm(tmp, { force: true });
   }
@@ -192,7 +224,10 @@ async function removeIfId(root: string, id: string): Promise<void> {
     await rename(lockFile(root), aside);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new ApplyLockError(`cannot remove ${APPLY_LOCK_FILE}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+    throw new ApplyLockError(
+      `cannot remove ${APPLY_LOCK_FILE}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      { cause: e },
+    );
   }
   let movedId: string | undefined;
   try {

@@ -64,7 +64,10 @@ export class LocalArtifactStore {
     } catch (e) {
       await out.close();
       await rm(tmp, { force: true });
-      throw new ArtifactError(`cannot store ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+      throw new ArtifactError(
+        `cannot store ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        { cause: e },
+      );
     }
     await out.close();
     const hex = h.digest('hex');
@@ -103,7 +106,8 @@ export class LocalArtifactStore {
       throw new ArtifactError(`artifact ${digest} is not in the store at ${this.root}`, { cause: e });
     }
     const actual = createHash('sha256').update(bytes).digest('hex');
-    if (actual !== hex) throw new ArtifactError(`artifact ${digest} is corrupt: its content hashes to sha256:${actual}`);
+    if (actual !== hex)
+      throw new ArtifactError(`artifact ${digest} is corrupt: its content hashes to sha256:${actual}`);
     return bytes;
   }
 
@@ -128,10 +132,12 @@ export class LocalArtifactStore {
       if (e instanceof ArtifactError) throw e;
       throw new ArtifactError(`artifact ${digest} is not a directory manifest`);
     }
-    if (manifest == null || manifest.kind !== 'rudder.artifact-tree' || manifest.version !== 1) throw new ArtifactError(`artifact ${digest} is not a directory manifest`);
+    if (manifest == null || manifest.kind !== 'rudder.artifact-tree' || manifest.version !== 1)
+      throw new ArtifactError(`artifact ${digest} is not a directory manifest`);
     const written: string[] = [];
     for (const f of manifest.files) {
-      if (f.path.split('/').some((s) => s === '..' || s === '') || f.path.startsWith('/')) throw new ArtifactError(`artifact ${digest} lists an unsafe path ${JSON.stringify(f.path)}`);
+      if (f.path.split('/').some((s) => s === '..' || s === '') || f.path.startsWith('/'))
+        throw new ArtifactError(`artifact ${digest} lists an unsafe path ${JSON.stringify(f.path)}`);
       const target = join(dest, ...f.path.split('/'));
       await mkdir(dirname(target), { recursive: true });
       await writeFile(target, await this.getBytes(f.digest));
@@ -155,7 +161,8 @@ export class LocalArtifactStore {
    */
   async localPath(digest: string): Promise<string> {
     if (!(await this.verify(digest))) {
-      if (!(await this.has(digest))) throw new ArtifactError(`artifact ${digest} is not in the store at ${this.root}`);
+      if (!(await this.has(digest)))
+        throw new ArtifactError(`artifact ${digest} is not in the store at ${this.root}`);
       throw new ArtifactError(`artifact ${digest} is corrupt: its content does not hash to its name`);
     }
     return this.pathOf(parseDigest(digest));
@@ -165,7 +172,8 @@ export class LocalArtifactStore {
 /** `artifact://sha256/<hex>[?tree]` → its digest; ArtifactError for anything else. */
 export function parseArtifactUri(uri: string): { digest: string; tree: boolean } {
   const m = /^artifact:\/\/sha256\/([0-9a-f]{64})(\?tree)?$/.exec(uri);
-  if (!m) throw new ArtifactError(`not an artifact URI: ${JSON.stringify(uri)} (expected artifact://sha256/<hex>)`);
+  if (!m)
+    throw new ArtifactError(`not an artifact URI: ${JSON.stringify(uri)} (expected artifact://sha256/<hex>)`);
   return { digest: `sha256:${m[1]!}`, tree: m[2] != null };
 }
 
@@ -173,7 +181,10 @@ export function parseArtifactUri(uri: string): { digest: string; tree: boolean }
  * The artifact store configured by rudder.yaml (spec.artifacts; the compiler's default is
  * .rudder/artifacts), resolved against the repository root.
  */
-export function openArtifactStore(root: string, artifacts: Project['artifacts'] = { type: 'local', path: '.rudder/artifacts' }): LocalArtifactStore {
+export function openArtifactStore(
+  root: string,
+  artifacts: Project['artifacts'] = { type: 'local', path: '.rudder/artifacts' },
+): LocalArtifactStore {
   if (isAbsolute(artifacts.path)) return new LocalArtifactStore(artifacts.path);
   return new LocalArtifactStore(resolve(root, artifacts.path));
 }
@@ -190,7 +201,8 @@ async function listFiles(dir: string): Promise<string[]> {
     const p = join(dir, e.name);
     if (e.isDirectory()) out.push(...(await listFiles(p)));
     else if (e.isFile()) out.push(p);
-    else if (e.isSymbolicLink()) throw new ArtifactError(`${p} is a symbolic link; artifacts hold plain files only`);
+    else if (e.isSymbolicLink())
+      throw new ArtifactError(`${p} is a symbolic link; artifacts hold plain files only`);
   }
   return out;
 }

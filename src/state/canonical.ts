@@ -39,7 +39,8 @@ export function renderCanonicalYaml(value: unknown): string {
 function order(value: unknown, path: (string | number)[]): unknown {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new InternalError(`non-finite number at ${path.join('.') || '(root)'}`);
+    if (!Number.isFinite(value))
+      throw new InternalError(`non-finite number at ${path.join('.') || '(root)'}`);
     return Object.is(value, -0) ? 0 : value;
   }
   if (Array.isArray(value)) return value.map((v, i) => (v === undefined ? null : order(v, [...path, i])));

@@ -44,7 +44,13 @@ export async function readJournal(root: string): Promise<JournalRead> {
     text = await readFile(journalPath(root), 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, journal: null };
-    return { ok: false, diagnostic: corrupt(`cannot read ${JOURNAL_FILE}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'lock/read-failed') };
+    return {
+      ok: false,
+      diagnostic: corrupt(
+        `cannot read ${JOURNAL_FILE}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        'lock/read-failed',
+      ),
+    };
   }
   let j: Omit<Partial<PendingJournal>, 'status'> & { status?: string };
   try {
@@ -52,14 +58,34 @@ export async function readJournal(root: string): Promise<JournalRead> {
   } catch {
     return { ok: false, diagnostic: corrupt(`${JOURNAL_FILE} is not valid JSON`) };
   }
-  if (j == null || typeof j !== 'object' || j.kind !== 'rudder.state-journal' || j.version !== 1 || typeof j.id !== 'string')
-    return { ok: false, diagnostic: corrupt(`${JOURNAL_FILE} is not a state journal this Rudder understands`) };
-  if (j.status === 'done') return { ok: true, journal: { kind: j.kind, version: 1, id: j.id, status: 'done' } };
+  if (
+    j == null ||
+    typeof j !== 'object' ||
+    j.kind !== 'rudder.state-journal' ||
+    j.version !== 1 ||
+    typeof j.id !== 'string'
+  )
+    return {
+      ok: false,
+      diagnostic: corrupt(`${JOURNAL_FILE} is not a state journal this Rudder understands`),
+    };
+  if (j.status === 'done')
+    return { ok: true, journal: { kind: j.kind, version: 1, id: j.id, status: 'done' } };
   if (j.status !== 'pending' || !Array.isArray(j.changes) || j.digest !== journalDigest(j.id, j.changes))
-    return { ok: false, diagnostic: corrupt(`${JOURNAL_FILE} is damaged (its digest does not match its content)`) };
+    return {
+      ok: false,
+      diagnostic: corrupt(`${JOURNAL_FILE} is damaged (its digest does not match its content)`),
+    };
   for (const c of j.changes) {
-    if (typeof c?.path !== 'string' || !(typeof c.content === 'string' || c.content === null) || !isSafeRelPath(c.path))
-      return { ok: false, diagnostic: corrupt(`${JOURNAL_FILE} lists an invalid change ${JSON.stringify(c?.path)}`) };
+    if (
+      typeof c?.path !== 'string' ||
+      !(typeof c.content === 'string' || c.content === null) ||
+      !isSafeRelPath(c.path)
+    )
+      return {
+        ok: false,
+        diagnostic: corrupt(`${JOURNAL_FILE} lists an invalid change ${JSON.stringify(c?.path)}`),
+      };
   }
   return { ok: true, journal: j as unknown as PendingJournal };
 }
@@ -68,8 +94,21 @@ export function journalDigest(id: string, changes: readonly LockChange[]): strin
   return digestOf({ id, changes });
 }
 
-export async function writePendingJournal(root: string, id: string, changes: readonly LockChange[]): Promise<void> {
-  const j: PendingJournal = { kind: 'rudder.state-journal', version: 1, id, status: 'pending', pid: process.pid, host: hostname(), changes: [...changes], digest: journalDigest(id, changes) };
+export async function writePendingJournal(
+  root: string,
+  id: string,
+  changes: readonly LockChange[],
+): Promise<void> {
+  const j: PendingJournal = {
+    kind: 'rudder.state-journal',
+    version: 1,
+    id,
+    status: 'pending',
+    pid: process.pid,
+    host: hostname(),
+    changes: [...changes],
+    digest: journalDigest(id, changes),
+  };
   await atomicWrite(journalPath(root), `${canonicalJson(j)}\n`);
 }
 
@@ -80,7 +119,14 @@ export async function writeDoneJournal(root: string, id: string): Promise<void> 
 
 /** Repository-relative, POSIX, no `..`, no absolute path. */
 export function isSafeRelPath(p: string): boolean {
-  return p !== '' && !p.startsWith('/') && !/^[A-Za-z]:/.test(p) && !p.includes('\\') && !p.includes('\0') && p.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
+  return (
+    p !== '' &&
+    !p.startsWith('/') &&
+    !/^[A-Za-z]:/.test(p) &&
+    !p.includes('\\') &&
+    !p.includes('\0') &&
+    p.split('/').every((s) => s !== '' && s !== '.' && s !== '..')
+  );
 }
 
 function corrupt(message: string, code: Diagnostic['code'] = 'lock/journal-corrupt'): Diagnostic {

@@ -4,7 +4,10 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import { LOCK_VERSION, rolloutStatuses, versionStatuses, type LockKind } from './types.ts';
 
 const digest = { type: 'string', pattern: '^sha256:[0-9a-f]{64}$' };
-const isoTime = { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?Z$' };
+const isoTime = {
+  type: 'string',
+  pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?Z$',
+};
 const name = { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,62}$' };
 const column = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' };
 const metricName = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_:.-]{0,127}$' };
@@ -15,10 +18,21 @@ const text = { type: 'string', maxLength: 4000 };
 const actionId = { type: 'string', minLength: 1, maxLength: 300, pattern: '^[^\\s]+$' };
 const lockVersion = { type: 'integer', const: LOCK_VERSION };
 const provenance = { plan: digest, action: actionId };
-const pointer = { type: 'object', additionalProperties: false, required: ['digest', 'uri'], properties: { digest, uri } };
+const pointer = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['digest', 'uri'],
+  properties: { digest, uri },
+};
 // Keys that would shadow Object.prototype members when a map is used as a record.
-const notReserved = { not: { enum: ['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', 'valueOf'] } };
-const metricMap = { type: 'object', propertyNames: { ...metricName, ...notReserved }, additionalProperties: { type: 'number' } };
+const notReserved = {
+  not: { enum: ['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', 'valueOf'] },
+};
+const metricMap = {
+  type: 'object',
+  propertyNames: { ...metricName, ...notReserved },
+  additionalProperties: { type: 'number' },
+};
 
 const statusChange = {
   type: 'object',
@@ -30,26 +44,50 @@ const statusChange = {
 const modelVersion = {
   type: 'object',
   additionalProperties: false,
-  required: ['version', 'status', 'statusHistory', 'specDigest', 'featureViewDigests', 'trainingSet', 'seed', 'trainer', 'metrics', 'artifact', 'trainedAt'],
+  required: [
+    'version',
+    'status',
+    'statusHistory',
+    'specDigest',
+    'featureViewDigests',
+    'trainingSet',
+    'seed',
+    'trainer',
+    'metrics',
+    'artifact',
+    'trainedAt',
+  ],
   properties: {
     version: { type: 'integer', minimum: 1 },
     status: { enum: versionStatuses },
     statusHistory: { type: 'array', minItems: 1, items: statusChange },
     specDigest: digest,
-    featureViewDigests: { type: 'object', propertyNames: { ...name, ...notReserved }, additionalProperties: digest },
+    featureViewDigests: {
+      type: 'object',
+      propertyNames: { ...name, ...notReserved },
+      additionalProperties: digest,
+    },
     trainingSet: {
       type: 'object',
       additionalProperties: false,
       required: ['digest', 'cutoff', 'rows'],
       properties: { digest, cutoff: isoTime, rows: count, uri },
     },
-    holdout: { type: 'object', additionalProperties: false, required: ['digest', 'rows', 'from'], properties: { digest, rows: count, from: isoTime } },
+    holdout: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['digest', 'rows', 'from'],
+      properties: { digest, rows: count, from: isoTime },
+    },
     seed: { type: 'integer' },
     trainer: {
       type: 'object',
       additionalProperties: false,
       required: ['type', 'backend'],
-      properties: { type: { enum: ['tfjs', 'command'] }, backend: { type: 'string', pattern: '^[a-z][a-z0-9/_.-]{0,63}$' } },
+      properties: {
+        type: { enum: ['tfjs', 'command'] },
+        backend: { type: 'string', pattern: '^[a-z][a-z0-9/_.-]{0,63}$' },
+      },
     },
     metrics: metricMap,
     gates: {
@@ -58,7 +96,13 @@ const modelVersion = {
         type: 'object',
         additionalProperties: false,
         required: ['metric', 'rule', 'value', 'threshold', 'passed'],
-        properties: { metric: metricName, rule: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_-]{0,63}$' }, value: { type: 'number' }, threshold: { type: 'number' }, passed: { type: 'boolean' } },
+        properties: {
+          metric: metricName,
+          rule: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_-]{0,63}$' },
+          value: { type: 'number' },
+          threshold: { type: 'number' },
+          passed: { type: 'boolean' },
+        },
       },
     },
     artifact: pointer,
@@ -74,13 +118,28 @@ export const lockSchemas: Record<LockKind, Record<string, unknown>> = {
     type: 'object',
     additionalProperties: false,
     required: ['kind', 'lockVersion', 'name', 'specDigest', 'versions'],
-    properties: { kind: { const: 'ModelLock' }, lockVersion, name, specDigest: digest, versions: { type: 'array', items: modelVersion } },
+    properties: {
+      kind: { const: 'ModelLock' },
+      lockVersion,
+      name,
+      specDigest: digest,
+      versions: { type: 'array', items: modelVersion },
+    },
   },
   FeatureLock: {
     $id: 'https://rudder.dev/schemas/lock/v1/FeatureLock.json',
     type: 'object',
     additionalProperties: false,
-    required: ['kind', 'lockVersion', 'view', 'viewDigest', 'watermark', 'rows', 'materializedAt', 'sourceDigest'],
+    required: [
+      'kind',
+      'lockVersion',
+      'view',
+      'viewDigest',
+      'watermark',
+      'rows',
+      'materializedAt',
+      'sourceDigest',
+    ],
     properties: {
       kind: { const: 'FeatureLock' },
       lockVersion,
@@ -97,7 +156,17 @@ export const lockSchemas: Record<LockKind, Record<string, unknown>> = {
     $id: 'https://rudder.dev/schemas/lock/v1/RolloutLock.json',
     type: 'object',
     additionalProperties: false,
-    required: ['kind', 'lockVersion', 'model', 'strategy', 'status', 'step', 'versions', 'analysis', 'updatedAt'],
+    required: [
+      'kind',
+      'lockVersion',
+      'model',
+      'strategy',
+      'status',
+      'step',
+      'versions',
+      'analysis',
+      'updatedAt',
+    ],
     properties: {
       kind: { const: 'RolloutLock' },
       lockVersion,
@@ -112,7 +181,10 @@ export const lockSchemas: Record<LockKind, Record<string, unknown>> = {
           type: 'object',
           additionalProperties: false,
           required: ['version', 'weight'],
-          properties: { version: { type: 'integer', minimum: 1 }, weight: { type: 'number', minimum: 0, maximum: 1 } },
+          properties: {
+            version: { type: 'integer', minimum: 1 },
+            weight: { type: 'number', minimum: 0, maximum: 1 },
+          },
         },
       },
       analysis: {
@@ -207,7 +279,13 @@ let validators: Map<LockKind, ValidateFunction> | undefined;
 /** Validate a document of a known kind against its schema; every error at once. */
 export function checkLockSchema(kind: LockKind, value: unknown): ErrorObject[] {
   validators ??= (() => {
-    const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, verbose: true });
+    const ajv = new Ajv2020({
+      allErrors: true,
+      strict: true,
+      strictRequired: false,
+      allowUnionTypes: true,
+      verbose: true,
+    });
     return new Map((Object.keys(lockSchemas) as LockKind[]).map((k) => [k, ajv.compile(lockSchemas[k])]));
   })();
   const validate = validators.get(kind)!;

@@ -4,7 +4,12 @@ import { sha256Hex } from '../util/canonical.ts';
 import { lockNameOf, lockPath, lockPathOf, renderLockfile } from './lockfile.ts';
 import { record, type AnyLock, type LockChange, type LockKind, type LockState } from './types.ts';
 
-const slot = { ModelLock: 'models', FeatureLock: 'features', RolloutLock: 'rollouts', DataLock: 'data' } as const satisfies Record<LockKind, keyof LockState>;
+const slot = {
+  ModelLock: 'models',
+  FeatureLock: 'features',
+  RolloutLock: 'rollouts',
+  DataLock: 'data',
+} as const satisfies Record<LockKind, keyof LockState>;
 
 /** Every lock in the state, in a stable order (kind folder, then name). */
 export function allLocks(state: LockState): AnyLock[] {

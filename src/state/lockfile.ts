@@ -10,15 +10,28 @@ import { renderCanonicalYaml } from './canonical.ts';
 import { LockfileError } from './errors.ts';
 import { checkLockSchema } from './lock-schema.ts';
 import { migrateLock } from './migrations.ts';
-import { LOCK_VERSION, type AnyLock, type DataLock, type LockKind, type ModelLock, type RolloutLock } from './types.ts';
+import {
+  LOCK_VERSION,
+  type AnyLock,
+  type DataLock,
+  type LockKind,
+  type ModelLock,
+  type RolloutLock,
+} from './types.ts';
 
 export const LOCK_SUFFIX = '.lock.yaml';
 
 /** Folder under the state directory for each kind. */
-export const lockDirs: Readonly<Record<LockKind, string>> = { ModelLock: 'models', FeatureLock: 'features', RolloutLock: 'rollouts', DataLock: 'data' };
+export const lockDirs: Readonly<Record<LockKind, string>> = {
+  ModelLock: 'models',
+  FeatureLock: 'features',
+  RolloutLock: 'rollouts',
+  DataLock: 'data',
+};
 export const lockKinds = Object.keys(lockDirs) as LockKind[];
 
-export const HEADER = '# Rudder state: written by rudder apply, checked against its schema on every read. History: rudder history.\n';
+export const HEADER =
+  '# Rudder state: written by rudder apply, checked against its schema on every read. History: rudder history.\n';
 
 /** The resource a lock describes: model, view, model (rollouts) or policy name. */
 export function lockNameOf(lock: AnyLock): string {
@@ -40,7 +53,8 @@ export function lockPath(stateDir: string, kind: LockKind, name: string): string
   return `${dir === '' || dir === '.' ? '' : `${dir}/`}${lockDirs[kind]}/${name}${LOCK_SUFFIX}`;
 }
 
-export const lockPathOf = (stateDir: string, lock: AnyLock): string => lockPath(stateDir, lock.kind, lockNameOf(lock));
+export const lockPathOf = (stateDir: string, lock: AnyLock): string =>
+  lockPath(stateDir, lock.kind, lockNameOf(lock));
 
 /**
  * Put a lock's lists in canonical order (versions, weights, scans and quarantines ascending by
@@ -48,11 +62,13 @@ export const lockPathOf = (stateDir: string, lock: AnyLock): string => lockPath(
  */
 export function normalizeLock<T extends AnyLock>(lock: T): T {
   const l = structuredClone(lock) as AnyLock;
-  const by = <X>(key: (x: X) => number | string) => (a: X, b: X) => {
-    const ka = key(a);
-    const kb = key(b);
-    return ka < kb ? -1 : ka > kb ? 1 : 0;
-  };
+  const by =
+    <X>(key: (x: X) => number | string) =>
+    (a: X, b: X) => {
+      const ka = key(a);
+      const kb = key(b);
+      return ka < kb ? -1 : ka > kb ? 1 : 0;
+    };
   switch (l.kind) {
     case 'ModelLock':
       l.versions.sort(by((v) => v.version));
@@ -78,11 +94,17 @@ export function normalizeLock<T extends AnyLock>(lock: T): T {
 export function renderLockfile(lock: AnyLock): string {
   const name = typeof lock === 'object' && lock != null ? String(lockNameOf(lock) ?? '?') : '?';
   const kind = typeof lock === 'object' && lock != null ? String(lock.kind) : '?';
-  const file = (lock as { kind?: unknown }).kind && lockDirs[kind as LockKind] ? lockPath('state', kind as LockKind, name) : undefined;
+  const file =
+    (lock as { kind?: unknown }).kind && lockDirs[kind as LockKind]
+      ? lockPath('state', kind as LockKind, name)
+      : undefined;
   const normalized = kind in lockDirs ? normalizeLock(lock) : lock;
   const diags = checkLockValue(normalized, { file });
   if (diags.length > 0) {
-    throw new LockfileError(`refusing to write ${kind} ${quote(name)}: ${diags.map((d) => d.message).join('; ')}`, diags);
+    throw new LockfileError(
+      `refusing to write ${kind} ${quote(name)}: ${diags.map((d) => d.message).join('; ')}`,
+      diags,
+    );
   }
   return HEADER + renderCanonicalYaml(normalized);
 }
@@ -99,42 +121,86 @@ export function checkLockValue(value: unknown, ctx: CheckContext = {}): Diagnost
   const diag = mkDiag(ctx);
   const nonFinite = findNonFinite(value);
   if (nonFinite.length > 0) {
-    return nonFinite.map((p) => diag('lock/non-finite', p, `${dotted(p)} is ${String(valueAt(value, p))}; lockfiles hold finite numbers only`, 'A metric that cannot be computed must be left out, not written as NaN or infinity.'));
+    return nonFinite.map((p) =>
+      diag(
+        'lock/non-finite',
+        p,
+        `${dotted(p)} is ${String(valueAt(value, p))}; lockfiles hold finite numbers only`,
+        'A metric that cannot be computed must be left out, not written as NaN or infinity.',
+      ),
+    );
   }
-  if (value == null || typeof value !== 'object' || Array.isArray(value)) return [diag('lock/not-a-lockfile', [], 'the document is not a mapping')];
+  if (value == null || typeof value !== 'object' || Array.isArray(value))
+    return [diag('lock/not-a-lockfile', [], 'the document is not a mapping')];
   const kind = (value as { kind?: unknown }).kind;
   if (typeof kind !== 'string' || !(kind in lockDirs))
-    return [diag('lock/unknown-kind', ['kind'], `unknown lock kind ${quote(kind)}`, `Known kinds: ${lockKinds.join(', ')}`)];
+    return [
+      diag(
+        'lock/unknown-kind',
+        ['kind'],
+        `unknown lock kind ${quote(kind)}`,
+        `Known kinds: ${lockKinds.join(', ')}`,
+      ),
+    ];
   const errors = checkLockSchema(kind as LockKind, value);
   if (errors.length > 0) return mapSchemaErrors(errors, value, diag);
   const lock = value as AnyLock;
   const out = checkInvariants(lock, diag);
   if (ctx.expect) {
     if (ctx.expect.kind !== lock.kind)
-      out.push(diag('lock/wrong-kind', ['kind'], `kind is ${lock.kind} but the file is under ${lockDirs[ctx.expect.kind]}/, which holds ${ctx.expect.kind} files`, `Move it to ${lockDirs[lock.kind]}/.`));
+      out.push(
+        diag(
+          'lock/wrong-kind',
+          ['kind'],
+          `kind is ${lock.kind} but the file is under ${lockDirs[ctx.expect.kind]}/, which holds ${ctx.expect.kind} files`,
+          `Move it to ${lockDirs[lock.kind]}/.`,
+        ),
+      );
     else if (ctx.expect.name !== lockNameOf(lock)) {
       const field = nameField(lock.kind);
-      out.push(diag('lock/name-mismatch', [field], `${field} is ${quote(lockNameOf(lock))} but the file is named ${ctx.expect.name}${LOCK_SUFFIX}`, `Rename the file to ${lockNameOf(lock)}${LOCK_SUFFIX}, or fix ${field}.`));
+      out.push(
+        diag(
+          'lock/name-mismatch',
+          [field],
+          `${field} is ${quote(lockNameOf(lock))} but the file is named ${ctx.expect.name}${LOCK_SUFFIX}`,
+          `Rename the file to ${lockNameOf(lock)}${LOCK_SUFFIX}, or fix ${field}.`,
+        ),
+      );
     }
   }
   return out;
 }
 
-const nameField = (kind: LockKind): string => ({ ModelLock: 'name', FeatureLock: 'view', RolloutLock: 'model', DataLock: 'policy' })[kind];
+const nameField = (kind: LockKind): string =>
+  ({ ModelLock: 'name', FeatureLock: 'view', RolloutLock: 'model', DataLock: 'policy' })[kind];
 
 /**
  * Parse one lockfile. Never throws for bad input: YAML errors, non-finite numbers, schema
  * violations, broken invariants, unknown newer lockVersions become diagnostics with spans.
  * Older lockVersions are migrated (the result is at LOCK_VERSION); lists come back sorted.
  */
-export function parseLockfile(text: string, file: string, expect?: { kind: LockKind; name: string }): Result<AnyLock> {
-  const bare = (code: DiagnosticCode, message: string, hint?: string, span?: Diagnostic['span']): Result<AnyLock> => ({
+export function parseLockfile(
+  text: string,
+  file: string,
+  expect?: { kind: LockKind; name: string },
+): Result<AnyLock> {
+  const bare = (
+    code: DiagnosticCode,
+    message: string,
+    hint?: string,
+    span?: Diagnostic['span'],
+  ): Result<AnyLock> => ({
     ok: false,
     diagnostics: [{ code, severity: 'error', message, hint, file, path: [], span }],
   });
   let docs: Document[];
   try {
-    docs = parseAllDocuments(text, { version: '1.2', uniqueKeys: true, strict: true, prettyErrors: false }) as Document[];
+    docs = parseAllDocuments(text, {
+      version: '1.2',
+      uniqueKeys: true,
+      strict: true,
+      prettyErrors: false,
+    }) as Document[];
   } catch (e) {
     return bare('lock/yaml-syntax', `${file} cannot be parsed: ${(e as Error).message}`);
   }
@@ -156,11 +222,20 @@ export function parseLockfile(text: string, file: string, expect?: { kind: LockK
   }
   const nonEmpty = docs.filter((d) => d.contents != null);
   if (nonEmpty.length !== 1) {
-    return bare('lock/not-a-lockfile', `${file} holds ${nonEmpty.length} YAML documents; a lockfile holds exactly one`, undefined, nonEmpty[1]?.range ? { start: nonEmpty[1].range[0], end: nonEmpty[1].range[1] } : undefined);
+    return bare(
+      'lock/not-a-lockfile',
+      `${file} holds ${nonEmpty.length} YAML documents; a lockfile holds exactly one`,
+      undefined,
+      nonEmpty[1]?.range ? { start: nonEmpty[1].range[0], end: nonEmpty[1].range[1] } : undefined,
+    );
   }
   const doc = nonEmpty[0]!;
   const range = doc.range ?? [0, 0];
-  if (!isMap(doc.contents)) return bare('lock/not-a-lockfile', `${file} is not a mapping with kind and lockVersion`, undefined, { start: range[0], end: Math.max(range[0] + 1, range[1]) });
+  if (!isMap(doc.contents))
+    return bare('lock/not-a-lockfile', `${file} is not a mapping with kind and lockVersion`, undefined, {
+      start: range[0],
+      end: Math.max(range[0] + 1, range[1]),
+    });
   let value: Record<string, unknown>;
   try {
     value = doc.toJS({ maxAliasCount: 50 }) as Record<string, unknown>;
@@ -173,10 +248,42 @@ export function parseLockfile(text: string, file: string, expect?: { kind: LockK
   const nonFinite = findNonFinite(value);
   if (nonFinite.length > 0) return { ok: false, diagnostics: checkLockValue(value, ctx) };
 
-  if (!('kind' in value)) return { ok: false, diagnostics: [diag('lock/not-a-lockfile', [], `${file} has no kind`, `A lockfile starts with kind (${lockKinds.join(', ')}) and lockVersion.`)] };
+  if (!('kind' in value))
+    return {
+      ok: false,
+      diagnostics: [
+        diag(
+          'lock/not-a-lockfile',
+          [],
+          `${file} has no kind`,
+          `A lockfile starts with kind (${lockKinds.join(', ')}) and lockVersion.`,
+        ),
+      ],
+    };
   if (typeof value.kind !== 'string' || !(value.kind in lockDirs))
-    return { ok: false, diagnostics: [diag('lock/unknown-kind', ['kind'], `unknown lock kind ${quote(value.kind)}`, `Known kinds: ${lockKinds.join(', ')}`)] };
-  if (!('lockVersion' in value)) return { ok: false, diagnostics: [diag('lock/invalid-version', [], `${file} has no lockVersion`, `Files written by this Rudder have lockVersion: ${LOCK_VERSION}.`)] };
+    return {
+      ok: false,
+      diagnostics: [
+        diag(
+          'lock/unknown-kind',
+          ['kind'],
+          `unknown lock kind ${quote(value.kind)}`,
+          `Known kinds: ${lockKinds.join(', ')}`,
+        ),
+      ],
+    };
+  if (!('lockVersion' in value))
+    return {
+      ok: false,
+      diagnostics: [
+        diag(
+          'lock/invalid-version',
+          [],
+          `${file} has no lockVersion`,
+          `Files written by this Rudder have lockVersion: ${LOCK_VERSION}.`,
+        ),
+      ],
+    };
   const migrated = migrateLock(value);
   if (!migrated.ok) {
     if (migrated.reason === 'newer') {
@@ -194,16 +301,31 @@ export function parseLockfile(text: string, file: string, expect?: { kind: LockK
     }
     return {
       ok: false,
-      diagnostics: [diag(migrated.reason === 'invalid' ? 'lock/invalid-version' : 'lock/migration-failed', ['lockVersion'], `${file}: ${migrated.message}`)],
+      diagnostics: [
+        diag(
+          migrated.reason === 'invalid' ? 'lock/invalid-version' : 'lock/migration-failed',
+          ['lockVersion'],
+          `${file}: ${migrated.message}`,
+        ),
+      ],
     };
   }
   // Positions refer to the file as written; after a migration they are only approximate.
-  const diags = checkLockValue(migrated.value, migrated.steps === 0 ? ctx : { file, expect, locate: () => undefined });
+  const diags = checkLockValue(
+    migrated.value,
+    migrated.steps === 0 ? ctx : { file, expect, locate: () => undefined },
+  );
   if (diags.length > 0) return { ok: false, diagnostics: diags };
   return { ok: true, value: normalizeLock(migrated.value as unknown as AnyLock), diagnostics: [] };
 }
 
-type MakeDiag = (code: DiagnosticCode, path: JsonPath, message: string, hint?: string, key?: boolean) => Diagnostic;
+type MakeDiag = (
+  code: DiagnosticCode,
+  path: JsonPath,
+  message: string,
+  hint?: string,
+  key?: boolean,
+) => Diagnostic;
 
 function mkDiag(ctx: CheckContext): MakeDiag {
   return (code, path, message, hint, key = false) => ({
@@ -224,7 +346,15 @@ function checkInvariants(lock: AnyLock, diag: MakeDiag): Diagnostic[] {
     items.forEach((x, i) => {
       const k = key(x);
       const first = seen.get(k);
-      if (first != null) out.push(diag('lock/inconsistent', [field, i], `${field}[${i}] repeats ${what} ${quote(k)} (also ${field}[${first}])`, 'Each entry must be unique.'));
+      if (first != null)
+        out.push(
+          diag(
+            'lock/inconsistent',
+            [field, i],
+            `${field}[${i}] repeats ${what} ${quote(k)} (also ${field}[${first}])`,
+            'Each entry must be unique.',
+          ),
+        );
       else seen.set(k, i);
     });
   };
@@ -233,11 +363,25 @@ function checkInvariants(lock: AnyLock, diag: MakeDiag): Diagnostic[] {
       dupes(lock.versions, (v) => v.version, 'versions', 'version');
       const champions = lock.versions.map((v, i) => [v, i] as const).filter(([v]) => v.status === 'champion');
       if (champions.length > 1)
-        out.push(diag('lock/inconsistent', ['versions', champions[1]![1], 'status'], `${champions.length} versions are champion (${champions.map(([v]) => `v${v.version}`).join(', ')}); at most one may be`, 'Set the older ones to retired.'));
+        out.push(
+          diag(
+            'lock/inconsistent',
+            ['versions', champions[1]![1], 'status'],
+            `${champions.length} versions are champion (${champions.map(([v]) => `v${v.version}`).join(', ')}); at most one may be`,
+            'Set the older ones to retired.',
+          ),
+        );
       lock.versions.forEach((v, i) => {
         const last = v.statusHistory[v.statusHistory.length - 1];
         if (last && last.status !== v.status)
-          out.push(diag('lock/inconsistent', ['versions', i, 'status'], `versions[${i}] (v${v.version}) has status ${v.status} but its last statusHistory entry says ${last.status}`, 'Every status change is recorded in statusHistory, newest last.'));
+          out.push(
+            diag(
+              'lock/inconsistent',
+              ['versions', i, 'status'],
+              `versions[${i}] (v${v.version}) has status ${v.status} but its last statusHistory entry says ${last.status}`,
+              'Every status change is recorded in statusHistory, newest last.',
+            ),
+          );
       });
       break;
     }
@@ -245,7 +389,15 @@ function checkInvariants(lock: AnyLock, diag: MakeDiag): Diagnostic[] {
       dupes(lock.versions, (v) => v.version, 'versions', 'version');
       if (lock.versions.length > 0) {
         const sum = lock.versions.reduce((s, v) => s + v.weight, 0);
-        if (Math.abs(sum - 1) > 1e-9) out.push(diag('lock/inconsistent', ['versions'], `traffic weights sum to ${sum}, not 1`, 'Weights are shares of traffic in [0, 1].'));
+        if (Math.abs(sum - 1) > 1e-9)
+          out.push(
+            diag(
+              'lock/inconsistent',
+              ['versions'],
+              `traffic weights sum to ${sum}, not 1`,
+              'Weights are shares of traffic in [0, 1].',
+            ),
+          );
       }
       break;
     }
@@ -269,21 +421,39 @@ function mapSchemaErrors(errors: ErrorObject[], root: unknown, diag: MakeDiag): 
     let d: Diagnostic;
     switch (e.keyword) {
       case 'required':
-        d = diag('lock/missing-field', [...path, String(p.missingProperty)], `missing required field "${dotted([...path, String(p.missingProperty)])}"`);
+        d = diag(
+          'lock/missing-field',
+          [...path, String(p.missingProperty)],
+          `missing required field "${dotted([...path, String(p.missingProperty)])}"`,
+        );
         break;
       case 'additionalProperties': {
         const known = Object.keys(((e.parentSchema ?? {}) as { properties?: object }).properties ?? {});
-        d = diag('lock/unknown-field', [...path, String(p.additionalProperty)], `unknown field "${dotted([...path, String(p.additionalProperty)])}"`, `Allowed here: ${known.join(', ')}`, true);
+        d = diag(
+          'lock/unknown-field',
+          [...path, String(p.additionalProperty)],
+          `unknown field "${dotted([...path, String(p.additionalProperty)])}"`,
+          `Allowed here: ${known.join(', ')}`,
+          true,
+        );
         break;
       }
       case 'type':
         d = diag('lock/wrong-type', path, `${where} must be of type ${String(p.type)}, got ${quote(e.data)}`);
         break;
       case 'enum':
-        d = diag('lock/invalid-value', path, `${where} is ${quote(e.data)}; expected one of: ${(p.allowedValues as unknown[]).map(String).join(', ')}`);
+        d = diag(
+          'lock/invalid-value',
+          path,
+          `${where} is ${quote(e.data)}; expected one of: ${(p.allowedValues as unknown[]).map(String).join(', ')}`,
+        );
         break;
       case 'const':
-        d = diag('lock/invalid-value', path, `${where} is ${quote(e.data)}; expected ${quote(p.allowedValue)}`);
+        d = diag(
+          'lock/invalid-value',
+          path,
+          `${where} is ${quote(e.data)}; expected ${quote(p.allowedValue)}`,
+        );
         break;
       case 'propertyNames':
         continue; // the nested pattern error names the key
@@ -293,7 +463,9 @@ function mapSchemaErrors(errors: ErrorObject[], root: unknown, diag: MakeDiag): 
     const key = `${d.code}|${d.path.join('/')}`;
     if (!out.has(key)) out.set(key, d);
   }
-  const typed = new Set([...out.values()].filter((x) => x.code === 'lock/wrong-type').map((x) => x.path.join('/')));
+  const typed = new Set(
+    [...out.values()].filter((x) => x.code === 'lock/wrong-type').map((x) => x.path.join('/')),
+  );
   return [...out.values()].filter((x) => x.code === 'lock/wrong-type' || !typed.has(x.path.join('/')));
 }
 
@@ -318,14 +490,16 @@ function findNonFinite(value: unknown): JsonPath[] {
     const [v, p] = stack.pop()!;
     if (typeof v === 'number' && !Number.isFinite(v)) out.push(p);
     else if (Array.isArray(v)) v.forEach((x, i) => stack.push([x, [...p, i]]));
-    else if (v != null && typeof v === 'object') for (const [k, x] of Object.entries(v)) stack.push([x, [...p, k]]);
+    else if (v != null && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) stack.push([x, [...p, k]]);
   }
   return out.reverse();
 }
 
 function valueAt(root: unknown, path: JsonPath): unknown {
   let cur = root;
-  for (const seg of path) cur = cur != null && typeof cur === 'object' ? (cur as Record<string | number, unknown>)[seg] : undefined;
+  for (const seg of path)
+    cur = cur != null && typeof cur === 'object' ? (cur as Record<string | number, unknown>)[seg] : undefined;
   return cur;
 }
 

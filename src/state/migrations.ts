@@ -22,21 +22,44 @@ export type MigrationResult =
  * Upgrade `doc` (at `doc.lockVersion`) to `target`. Never mutates its input. `table` is a
  * parameter so the machinery is testable before a second format exists.
  */
-export function migrateLock(doc: Readonly<Record<string, unknown>>, target: number = LOCK_VERSION, table: Readonly<Record<number, Migration>> = migrations): MigrationResult {
+export function migrateLock(
+  doc: Readonly<Record<string, unknown>>,
+  target: number = LOCK_VERSION,
+  table: Readonly<Record<number, Migration>> = migrations,
+): MigrationResult {
   const from = doc.lockVersion;
   if (typeof from !== 'number' || !Number.isInteger(from) || from < FIRST_LOCK_VERSION)
-    return { ok: false, reason: 'invalid', message: `lockVersion must be an integer ≥ ${FIRST_LOCK_VERSION}, got ${JSON.stringify(from)}` };
-  if (from > target) return { ok: false, reason: 'newer', message: `lockVersion ${from} is newer than ${target}, the newest this Rudder understands` };
+    return {
+      ok: false,
+      reason: 'invalid',
+      message: `lockVersion must be an integer ≥ ${FIRST_LOCK_VERSION}, got ${JSON.stringify(from)}`,
+    };
+  if (from > target)
+    return {
+      ok: false,
+      reason: 'newer',
+      message: `lockVersion ${from} is newer than ${target}, the newest this Rudder understands`,
+    };
   let cur: Record<string, unknown> = structuredClone(doc) as Record<string, unknown>;
   for (let v = from; v < target; v++) {
     const step = table[v];
-    if (!step) return { ok: false, reason: 'missing-step', message: `no migration from lockVersion ${v} to ${v + 1}` };
+    if (!step)
+      return { ok: false, reason: 'missing-step', message: `no migration from lockVersion ${v} to ${v + 1}` };
     try {
       cur = step(cur);
     } catch (e) {
-      return { ok: false, reason: 'failed', message: `migration ${v} → ${v + 1} failed: ${(e as Error).message}` };
+      return {
+        ok: false,
+        reason: 'failed',
+        message: `migration ${v} → ${v + 1} failed: ${(e as Error).message}`,
+      };
     }
-    if (cur.lockVersion !== v + 1) return { ok: false, reason: 'failed', message: `migration ${v} → ${v + 1} did not set lockVersion to ${v + 1}` };
+    if (cur.lockVersion !== v + 1)
+      return {
+        ok: false,
+        reason: 'failed',
+        message: `migration ${v} → ${v + 1} did not set lockVersion to ${v + 1}`,
+      };
   }
   return { ok: true, value: cur, from, steps: target - from };
 }

@@ -26,10 +26,19 @@ export async function readProjectSettings(root: string): Promise<ProjectSettings
   try {
     bytes = await readFile(join(root, PROJECT_FILE));
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { project: normalizeProject(undefined), diagnostics: [] };
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+      return { project: normalizeProject(undefined), diagnostics: [] };
     return {
       project: normalizeProject(undefined),
-      diagnostics: [{ code: 'source/read-failed', severity: 'error', message: `cannot read ${PROJECT_FILE}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file: PROJECT_FILE, path: [] }],
+      diagnostics: [
+        {
+          code: 'source/read-failed',
+          severity: 'error',
+          message: `cannot read ${PROJECT_FILE}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+          file: PROJECT_FILE,
+          path: [],
+        },
+      ],
     };
   }
   const parsed = parseDocuments(PROJECT_FILE, bytes);
@@ -39,7 +48,15 @@ export async function readProjectSettings(root: string): Promise<ProjectSettings
   const checked = validateDoc(doc.value, { file: doc.file, doc: doc.index, locate: doc.locate });
   diags.push(...checked.diagnostics);
   if (checked.kind !== 'Project') {
-    if (checked.kind) diags.push({ code: 'project/misplaced', severity: 'error', message: `${PROJECT_FILE} holds a ${checked.kind}, not a Project`, file: PROJECT_FILE, path: ['kind'], span: doc.locate(['kind']) });
+    if (checked.kind)
+      diags.push({
+        code: 'project/misplaced',
+        severity: 'error',
+        message: `${PROJECT_FILE} holds a ${checked.kind}, not a Project`,
+        file: PROJECT_FILE,
+        path: ['kind'],
+        span: doc.locate(['kind']),
+      });
     return { project: normalizeProject(undefined), text: parsed.text, diagnostics: diags };
   }
   return { project: normalizeProject(doc.value as ProjectDoc), text: parsed.text, diagnostics: diags };

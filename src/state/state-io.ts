@@ -7,7 +7,15 @@ import { join } from 'node:path';
 import { fail, ok, sortDiagnostics, type Diagnostic, type Result } from '../diagnostics/diagnostic.ts';
 import { atomicWrite, durableUnlink, isProcessAlive, removeStaleTemps, TMP_MARKER } from './atomic.ts';
 import { LockfileError } from './errors.ts';
-import { isSafeRelPath, JOURNAL_FILE, readJournal, RUDDER_DIR, writeDoneJournal, writePendingJournal, type PendingJournal } from './journal.ts';
+import {
+  isSafeRelPath,
+  JOURNAL_FILE,
+  readJournal,
+  RUDDER_DIR,
+  writeDoneJournal,
+  writePendingJournal,
+  type PendingJournal,
+} from './journal.ts';
 import { LOCK_SUFFIX, lockDirs, lockKinds, parseLockfile } from './lockfile.ts';
 import { emptyLockState, type AnyLock, type LockChange, type LockKind, type LockState } from './types.ts';
 
@@ -17,6 +25,8 @@ export const MAX_LOCKFILE_BYTES = 8 * 1024 * 1024;
 export type LockStateResult = Result<LockState> & {
   /** path → text of every lockfile read (for code frames in diagnostics, and diffs). */
   sources: Map<string, string>;
+  /** When some files are broken: the locks that did read (for `rudder status`; never plan on it). */
+  partial?: LockState;
 };
 
 export interface ReadStateOptions {
@@ -29,11 +39,24 @@ export interface ReadStateOptions {
  * corrupt or hand-broken file becomes a diagnostic with file and position. When a write was
  * interrupted, the result is the state that write was producing (never a mix).
  */
-export async function readLockState(root: string, stateDir: string, opts: ReadStateOptions = {}): Promise<LockStateResult> {
+export async function readLockState(
+  root: string,
+  stateDir: string,
+  opts: ReadStateOptions = {},
+): Promise<LockStateResult> {
   const dir = normStateDir(stateDir);
   if (dir == null) {
     return {
-      ...fail<LockState>([{ code: 'path/escapes-repository', severity: 'error', message: `state folder ${JSON.stringify(stateDir)} is outside the repository`, hint: 'Use a folder inside the repository, such as state.', path: ['spec', 'state'], file: 'rudder.yaml' }]),
+      ...fail<LockState>([
+        {
+          code: 'path/escapes-repository',
+          severity: 'error',
+          message: `state folder ${JSON.stringify(stateDir)} is outside the repository`,
+          hint: 'Use a folder inside the repository, such as state.',
+          path: ['spec', 'state'],
+          file: 'rudder.yaml',
+        },
+      ]),
       sources: new Map(),
     };
   }
@@ -57,7 +80,15 @@ export async function readLockState(root: string, stateDir: string, opts: ReadSt
   }
   if (files == null) {
     return {
-      ...fail<LockState>([{ code: 'lock/busy', severity: 'error', message: `the state under ${dir}/ kept changing during ${maxAttempts} attempts to read it`, hint: 'Another Rudder process is writing it; try again when it has finished.', path: [] }]),
+      ...fail<LockState>([
+        {
+          code: 'lock/busy',
+          severity: 'error',
+          message: `the state under ${dir}/ kept changing during ${maxAttempts} attempts to read it`,
+          hint: 'Another Rudder process is writing it; try again when it has finished.',
+          path: [],
+        },
+      ]),
       sources: new Map(),
     };
   }
@@ -89,7 +120,9 @@ export async function readLockState(root: string, stateDir: string, opts: ReadSt
     if (r.ok) put(state, r.value);
   }
   const sorted = sortDiagnostics(diags);
-  return sorted.some((d) => d.severity === 'error') ? { ...fail<LockState>(sorted), sources } : { ...ok(state, sorted), sources };
+  return sorted.some((d) => d.severity === 'error')
+    ? { ...fail<LockState>(sorted), sources, partial: state }
+    : { ...ok(state, sorted), sources };
 }
 
 function put(state: LockState, lock: AnyLock): void {
@@ -117,7 +150,10 @@ function expectFromPath(dir: string, path: string): { kind: LockKind; name: stri
   return { kind, name: file.slice(0, -LOCK_SUFFIX.length) };
 }
 
-async function readSnapshot(root: string, dir: string): Promise<{ files: Map<string, string>; diagnostics: Diagnostic[] }> {
+async function readSnapshot(
+  root: string,
+  dir: string,
+): Promise<{ files: Map<string, string>; diagnostics: Diagnostic[] }> {
   const files = new Map<string, string>();
   const diagnostics: Diagnostic[] = [];
   for (const kind of lockKinds) {
@@ -128,14 +164,27 @@ async function readSnapshot(root: string, dir: string): Promise<{ files: Map<str
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') continue;
-      diagnostics.push({ code: 'lock/read-failed', severity: 'error', message: `cannot read ${rel}/: ${code ?? (e as Error).message}`, file: rel, path: [] });
+      diagnostics.push({
+        code: 'lock/read-failed',
+        severity: 'error',
+        message: `cannot read ${rel}/: ${code ?? (e as Error).message}`,
+        file: rel,
+        path: [],
+      });
       continue;
     }
     for (const name of names.sort()) {
       const path = `${rel}/${name}`;
       if (name.startsWith('.') && name.includes(TMP_MARKER)) continue;
       const unexpected = (why: string) =>
-        diagnostics.push({ code: 'lock/unexpected-file', severity: 'warning', message: `${path} ${why}`, hint: `Rudder reads only <name>${LOCK_SUFFIX} files in ${rel}/.`, file: path, path: [] });
+        diagnostics.push({
+          code: 'lock/unexpected-file',
+          severity: 'warning',
+          message: `${path} ${why}`,
+          hint: `Rudder reads only <name>${LOCK_SUFFIX} files in ${rel}/.`,
+          file: path,
+          path: [],
+        });
       if (!name.endsWith(LOCK_SUFFIX)) {
         if (!name.startsWith('.')) unexpected('is not a lockfile');
         continue;
@@ -143,11 +192,19 @@ async function readSnapshot(root: string, dir: string): Promise<{ files: Map<str
       try {
         const st = await lstat(join(root, path));
         if (!st.isFile()) {
-          unexpected(st.isSymbolicLink() ? 'is a symbolic link; lockfiles are plain files' : 'is not a regular file');
+          unexpected(
+            st.isSymbolicLink() ? 'is a symbolic link; lockfiles are plain files' : 'is not a regular file',
+          );
           continue;
         }
         if (st.size > MAX_LOCKFILE_BYTES) {
-          diagnostics.push({ code: 'lock/read-failed', severity: 'error', message: `${path} is ${st.size} bytes; the limit is ${MAX_LOCKFILE_BYTES}`, file: path, path: [] });
+          diagnostics.push({
+            code: 'lock/read-failed',
+            severity: 'error',
+            message: `${path} is ${st.size} bytes; the limit is ${MAX_LOCKFILE_BYTES}`,
+            file: path,
+            path: [],
+          });
           continue;
         }
         const bytes = await readFile(join(root, path));
@@ -155,14 +212,27 @@ async function readSnapshot(root: string, dir: string): Promise<{ files: Map<str
         try {
           text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
         } catch {
-          diagnostics.push({ code: 'lock/read-failed', severity: 'error', message: `${path} is not valid UTF-8`, hint: 'Restore it from git: git checkout -- <file>.', file: path, path: [] });
+          diagnostics.push({
+            code: 'lock/read-failed',
+            severity: 'error',
+            message: `${path} is not valid UTF-8`,
+            hint: 'Restore it from git: git checkout -- <file>.',
+            file: path,
+            path: [],
+          });
           continue;
         }
         files.set(path, text);
       } catch (e) {
         // Renamed or removed between readdir and read: the journal check decides whether to retry.
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        diagnostics.push({ code: 'lock/read-failed', severity: 'error', message: `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file: path, path: [] });
+        diagnostics.push({
+          code: 'lock/read-failed',
+          severity: 'error',
+          message: `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+          file: path,
+          path: [],
+        });
       }
     }
   }
@@ -184,18 +254,30 @@ const writeQueues = new Map<string, Promise<unknown>>();
  * lockfiles as renderLockfile writes them (checked: an unreadable lock is never written).
  * Unchanged files are not touched. Call it while holding the apply lock.
  */
-export async function writeLockChanges(root: string, stateDir: string, changes: readonly LockChange[]): Promise<WriteResult> {
+export async function writeLockChanges(
+  root: string,
+  stateDir: string,
+  changes: readonly LockChange[],
+): Promise<WriteResult> {
   const dir = normStateDir(stateDir);
-  if (dir == null) throw new LockfileError(`state folder ${JSON.stringify(stateDir)} is outside the repository`);
+  if (dir == null)
+    throw new LockfileError(`state folder ${JSON.stringify(stateDir)} is outside the repository`);
   const seen = new Set<string>();
   for (const c of changes) {
     const expect = isSafeRelPath(c.path) ? expectFromPath(dir, c.path) : undefined;
-    if (!c.path.startsWith(`${dir}/`) || !expect) throw new LockfileError(`refusing to write ${JSON.stringify(c.path)}: not a lockfile path under ${dir}/`);
+    if (!c.path.startsWith(`${dir}/`) || !expect)
+      throw new LockfileError(
+        `refusing to write ${JSON.stringify(c.path)}: not a lockfile path under ${dir}/`,
+      );
     if (seen.has(c.path)) throw new LockfileError(`${c.path} appears twice in one state change`);
     seen.add(c.path);
     if (c.content != null) {
       const r = parseLockfile(c.content, c.path, expect);
-      if (!r.ok) throw new LockfileError(`refusing to write ${c.path}: it would not read back (${r.diagnostics.map((d) => d.message).join('; ')})`, r.diagnostics);
+      if (!r.ok)
+        throw new LockfileError(
+          `refusing to write ${c.path}: it would not read back (${r.diagnostics.map((d) => d.message).join('; ')})`,
+          r.diagnostics,
+        );
     }
   }
   // One transaction at a time per repository within this process.
@@ -227,7 +309,11 @@ async function transact(root: string, dir: string, changes: readonly LockChange[
     await applyChanges(root, effective);
     await writeDoneJournal(root, id);
   } catch (e) {
-    throw new LockfileError(`writing the state failed: ${(e as Error).message}; the next write completes it`, [], { cause: e });
+    throw new LockfileError(
+      `writing the state failed: ${(e as Error).message}; the next write completes it`,
+      [],
+      { cause: e },
+    );
   }
   return { written: effective.map((c) => c.path), transaction: id };
 }
@@ -262,13 +348,18 @@ export async function recoverState(root: string, stateDir: string): Promise<Reco
   if (j.journal?.status === 'pending') {
     const p = j.journal;
     if (p.pid !== process.pid && p.host === hostname() && isProcessAlive(p.pid))
-      throw new LockfileError(`another Rudder process (pid ${p.pid}) is writing the state right now; writes must hold the apply lock`);
+      throw new LockfileError(
+        `another Rudder process (pid ${p.pid}) is writing the state right now; writes must hold the apply lock`,
+      );
     await applyChanges(root, p.changes);
     await writeDoneJournal(root, p.id);
     out.rolledForward = p.id;
     out.files = p.changes.map((c) => c.path);
   }
-  const dirs = [join(root, RUDDER_DIR), ...(dir == null ? [] : lockKinds.map((k) => join(root, dir, lockDirs[k])))];
+  const dirs = [
+    join(root, RUDDER_DIR),
+    ...(dir == null ? [] : lockKinds.map((k) => join(root, dir, lockDirs[k]))),
+  ];
   for (const d of dirs) out.removedTemps.push(...(await removeStaleTemps(d)));
   return out;
 }

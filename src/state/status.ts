@@ -6,7 +6,12 @@ import type { LockKind, LockState, ModelLock } from './types.ts';
 
 export type ResourceKind = 'model' | 'feature' | 'rollout' | 'data';
 
-const kindOf: Record<ResourceKind, LockKind> = { model: 'ModelLock', feature: 'FeatureLock', rollout: 'RolloutLock', data: 'DataLock' };
+const kindOf: Record<ResourceKind, LockKind> = {
+  model: 'ModelLock',
+  feature: 'FeatureLock',
+  rollout: 'RolloutLock',
+  data: 'DataLock',
+};
 
 export interface StatusRow {
   kind: ResourceKind;
@@ -32,7 +37,12 @@ export function summarizeState(lock: LockState, stateDir: string, desired?: Desi
     rollout: new Set(desired.rolloutPolicies.map((p) => p.model)),
     data: new Set(desired.dataPolicies.map((p) => p.name)),
   };
-  const row = (kind: ResourceKind, name: string, r: Omit<StatusRow, 'kind' | 'name' | 'file' | 'declared' | 'hasLock'>, hasLock = true): StatusRow => ({
+  const row = (
+    kind: ResourceKind,
+    name: string,
+    r: Omit<StatusRow, 'kind' | 'name' | 'file' | 'declared' | 'hasLock'>,
+    hasLock = true,
+  ): StatusRow => ({
     kind,
     name,
     ...r,
@@ -43,15 +53,29 @@ export function summarizeState(lock: LockState, stateDir: string, desired?: Desi
 
   for (const m of Object.values(lock.models)) rows.push(row('model', m.name, modelSummary(m)));
   for (const f of Object.values(lock.features))
-    rows.push(row('feature', f.view, { state: 'materialized', detail: `${f.rows} rows, watermark ${f.watermark ?? 'none (empty source)'}`, updated: f.materializedAt }));
+    rows.push(
+      row('feature', f.view, {
+        state: 'materialized',
+        detail: `${f.rows} rows, watermark ${f.watermark ?? 'none (empty source)'}`,
+        updated: f.materializedAt,
+      }),
+    );
   for (const r of Object.values(lock.rollouts)) {
     const weights = r.versions.map((v) => `v${v.version} ${fmtPct(v.weight)}`).join(', ') || 'no traffic';
     const step = r.strategy === 'canary' ? ` step ${r.step + 1}` : '';
-    rows.push(row('rollout', r.model, { state: r.status, detail: `${r.strategy}${step}: ${weights}${r.reason ? ` (${r.reason})` : ''}`, updated: r.updatedAt }));
+    rows.push(
+      row('rollout', r.model, {
+        state: r.status,
+        detail: `${r.strategy}${step}: ${weights}${r.reason ? ` (${r.reason})` : ''}`,
+        updated: r.updatedAt,
+      }),
+    );
   }
   for (const d of Object.values(lock.data)) {
     const active = activeQuarantines(d);
-    const last = [...d.scans.map((s) => s.at), ...d.quarantines.map((q) => q.released?.at ?? q.at)].sort().at(-1);
+    const last = [...d.scans.map((s) => s.at), ...d.quarantines.map((q) => q.released?.at ?? q.at)]
+      .sort()
+      .at(-1);
     const findings = d.scans.reduce((n, s) => n + s.findings.filter((f) => !f.allowed).length, 0);
     rows.push(
       row('data', d.policy, {
@@ -63,27 +87,70 @@ export function summarizeState(lock: LockState, stateDir: string, desired?: Desi
   }
   if (desired) {
     const has = (kind: ResourceKind, name: string) => rows.some((r) => r.kind === kind && r.name === name);
-    for (const m of desired.models) if (!has('model', m.name)) rows.push(row('model', m.name, { state: 'not trained', detail: `${m.task}, ${m.trainer.type} trainer` }, false));
-    for (const v of desired.featureViews) if (!has('feature', v.name)) rows.push(row('feature', v.name, { state: 'not materialized', detail: `source ${v.source.path}` }, false));
-    for (const p of desired.rolloutPolicies) if (!has('rollout', p.model)) rows.push(row('rollout', p.model, { state: 'no rollout', detail: `${p.strategy.type} (policy ${p.name})` }, false));
-    for (const p of desired.dataPolicies) if (!has('data', p.name)) rows.push(row('data', p.name, { state: 'not scanned', detail: `${p.views.join(', ')}` }, false));
+    for (const m of desired.models)
+      if (!has('model', m.name))
+        rows.push(
+          row(
+            'model',
+            m.name,
+            { state: 'not trained', detail: `${m.task}, ${m.trainer.type} trainer` },
+            false,
+          ),
+        );
+    for (const v of desired.featureViews)
+      if (!has('feature', v.name))
+        rows.push(
+          row('feature', v.name, { state: 'not materialized', detail: `source ${v.source.path}` }, false),
+        );
+    for (const p of desired.rolloutPolicies)
+      if (!has('rollout', p.model))
+        rows.push(
+          row(
+            'rollout',
+            p.model,
+            { state: 'no rollout', detail: `${p.strategy.type} (policy ${p.name})` },
+            false,
+          ),
+        );
+    for (const p of desired.dataPolicies)
+      if (!has('data', p.name))
+        rows.push(row('data', p.name, { state: 'not scanned', detail: `${p.views.join(', ')}` }, false));
   }
   const order: ResourceKind[] = ['feature', 'data', 'model', 'rollout'];
-  return rows.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return rows.sort(
+    (a, b) =>
+      order.indexOf(a.kind) - order.indexOf(b.kind) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
 }
 
 function modelSummary(m: ModelLock): Omit<StatusRow, 'kind' | 'name' | 'file' | 'declared' | 'hasLock'> {
   const champ = championOf(m);
   const latest = m.versions.at(-1);
   const pending = m.versions.filter((v) => v.status === 'candidate' || v.status === 'challenger');
-  const updated = m.versions.flatMap((v) => v.statusHistory.map((h) => h.at)).sort().at(-1);
-  const metrics = champ ? Object.entries(champ.metrics).slice(0, 3).map(([k, v]) => `${k} ${fmtNum(v)}`).join(', ') : '';
+  const updated = m.versions
+    .flatMap((v) => v.statusHistory.map((h) => h.at))
+    .sort()
+    .at(-1);
+  const metrics = champ
+    ? Object.entries(champ.metrics)
+        .slice(0, 3)
+        .map(([k, v]) => `${k} ${fmtNum(v)}`)
+        .join(', ')
+    : '';
   const parts = [`${m.versions.length} version${m.versions.length === 1 ? '' : 's'}`];
   if (pending.length > 0) parts.push(pending.map((v) => `v${v.version} ${v.status}`).join(', '));
   if (metrics) parts.push(metrics);
   const held = m.versions.filter((v) => v.status === 'held').map((v) => `v${v.version}`);
   if (held.length) parts.push(`held: ${held.join(', ')}`);
-  return { state: champ ? `champion v${champ.version}` : latest ? `no champion (latest v${latest.version} ${latest.status})` : 'no versions', detail: parts.join('; '), updated };
+  return {
+    state: champ
+      ? `champion v${champ.version}`
+      : latest
+        ? `no champion (latest v${latest.version} ${latest.status})`
+        : 'no versions',
+    detail: parts.join('; '),
+    updated,
+  };
 }
 
 const fmtPct = (w: number) => `${Math.round(w * 1000) / 10}%`;
@@ -99,10 +166,18 @@ export function resourceFiles(stateDir: string, resource: string): { files: stri
   const m = /^([a-z]+)[/:]([a-z][a-z0-9_-]{0,62})$/.exec(r);
   if (m) {
     const kindWord = m[1]!;
-    const kind = (Object.keys(kindOf) as ResourceKind[]).find((k) => k === kindWord || lockDirs[kindOf[k]] === kindWord);
-    if (!kind) return { error: `unknown resource kind ${JSON.stringify(kindWord)}: use model, feature, rollout or data (e.g. model/churn)` };
+    const kind = (Object.keys(kindOf) as ResourceKind[]).find(
+      (k) => k === kindWord || lockDirs[kindOf[k]] === kindWord,
+    );
+    if (!kind)
+      return {
+        error: `unknown resource kind ${JSON.stringify(kindWord)}: use model, feature, rollout or data (e.g. model/churn)`,
+      };
     return { files: [lockPath(stateDir, kindOf[kind], m[2]!)] };
   }
-  if (/^[a-z][a-z0-9_-]{0,62}$/.test(r)) return { files: (Object.keys(kindOf) as ResourceKind[]).map((k) => lockPath(stateDir, kindOf[k], r)) };
-  return { error: `${JSON.stringify(resource)} is not a resource: use a name (churn), kind/name (model/churn) or a lockfile path` };
+  if (/^[a-z][a-z0-9_-]{0,62}$/.test(r))
+    return { files: (Object.keys(kindOf) as ResourceKind[]).map((k) => lockPath(stateDir, kindOf[k], r)) };
+  return {
+    error: `${JSON.stringify(resource)} is not a resource: use a name (churn), kind/name (model/churn) or a lockfile path`,
+  };
 }

@@ -19,7 +19,14 @@ export interface Provenance {
   action?: string;
 }
 
-export const versionStatuses = ['candidate', 'champion', 'challenger', 'retired', 'rejected', 'held'] as const;
+export const versionStatuses = [
+  'candidate',
+  'champion',
+  'challenger',
+  'retired',
+  'rejected',
+  'held',
+] as const;
 export type VersionStatus = (typeof versionStatuses)[number];
 
 export interface StatusChange extends Provenance {
@@ -101,7 +108,14 @@ export interface FeatureLock extends Provenance {
   sourceDigest: Digest;
 }
 
-export const rolloutStatuses = ['idle', 'progressing', 'paused', 'promoted', 'rolled-back', 'aborted'] as const;
+export const rolloutStatuses = [
+  'idle',
+  'progressing',
+  'paused',
+  'promoted',
+  'rolled-back',
+  'aborted',
+] as const;
 export type RolloutStatus = (typeof rolloutStatuses)[number];
 
 export interface AnalysisResult {
@@ -190,7 +204,12 @@ export interface LockState {
 }
 
 /** Records without a prototype: `state.models['constructor']` is undefined, as it should be. */
-export const emptyLockState = (): LockState => ({ models: record(), features: record(), rollouts: record(), data: record() });
+export const emptyLockState = (): LockState => ({
+  models: record(),
+  features: record(),
+  rollouts: record(),
+  data: record(),
+});
 
 export function record<T>(entries: Record<string, T> = {}): Record<string, T> {
   return Object.assign(Object.create(null) as Record<string, T>, entries);

@@ -52,7 +52,17 @@ export function tempRepo(opts: TempRepoOptions = {}): string {
     git(root, 'config', 'commit.gpgsign', 'false');
     if (opts.files && Object.keys(opts.files).length > 0) {
       git(root, 'add', '--', ...Object.keys(opts.files));
-      git(root, '-c', 'user.name=Test User', '-c', 'user.email=test@example.com', 'commit', '-q', '-m', 'initial');
+      git(
+        root,
+        '-c',
+        'user.name=Test User',
+        '-c',
+        'user.email=test@example.com',
+        'commit',
+        '-q',
+        '-m',
+        'initial',
+      );
     }
   }
   return root;

@@ -3,16 +3,31 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { commitState, GitError, pushWithRetry, readHistory } from '../../../src/git/git.ts';
 import { parseCommitMessage, renderCommitMessage } from '../../../src/git/message.ts';
-import { bareRemote, cleanupTemp, cloneOf, git, isolateGitConfig, tempDir, tempRepo, writeFile } from '../../helpers/temp-repo.ts';
+import {
+  bareRemote,
+  cleanupTemp,
+  cloneOf,
+  git,
+  isolateGitConfig,
+  tempDir,
+  tempRepo,
+  writeFile,
+} from '../../helpers/temp-repo.ts';
 
 beforeAll(isolateGitConfig);
 afterAll(cleanupTemp);
 
 const PLAN = `sha256:${'ab'.repeat(32)}`;
-const trailers = { plan: PLAN, actions: ['train:churn@3f2a1b', 'promote:churn@3f2a1b'], actor: 'cli' as const };
+const trailers = {
+  plan: PLAN,
+  actions: ['train:churn@3f2a1b', 'promote:churn@3f2a1b'],
+  actor: 'cli' as const,
+};
 
 function repoWithUserWork(): string {
-  const root = tempRepo({ files: { 'README.md': 'hello\n', 'state/models/churn.lock.yaml': 'v1\n', 'policies/a.yaml': 'a: 1\n' } });
+  const root = tempRepo({
+    files: { 'README.md': 'hello\n', 'state/models/churn.lock.yaml': 'v1\n', 'policies/a.yaml': 'a: 1\n' },
+  });
   // The user's own work in progress: one staged change, one unstaged, one untracked.
   writeFile(root, 'policies/a.yaml', 'a: 2\n');
   git(root, 'add', 'policies/a.yaml');
@@ -23,19 +38,41 @@ function repoWithUserWork(): string {
 
 describe('commit messages', () => {
   test('render and parse back: subject, body, one trailer per action, actor', () => {
-    const text = renderCommitMessage({ subject: 'train churn v4 (drift: 3/8 features)', body: 'spend_30d PSI 0.31 > 0.2', trailers });
+    const text = renderCommitMessage({
+      subject: 'train churn v4 (drift: 3/8 features)',
+      body: 'spend_30d PSI 0.31 > 0.2',
+      trailers,
+    });
     expect(text).toBe(
       `rudder: train churn v4 (drift: 3/8 features)\n\nspend_30d PSI 0.31 > 0.2\n\nRudder-Plan: ${PLAN}\nRudder-Action: train:churn@3f2a1b\nRudder-Action: promote:churn@3f2a1b\nRudder-Actor: cli\n`,
     );
-    expect(parseCommitMessage(text)).toEqual({ subject: 'rudder: train churn v4 (drift: 3/8 features)', body: 'spend_30d PSI 0.31 > 0.2', plan: PLAN, actions: trailers.actions, actor: 'cli' });
-    expect(parseCommitMessage('fix typo\n\nSigned-off-by: A <a@b>\n')).toEqual({ subject: 'fix typo', body: '', actions: [] });
+    expect(parseCommitMessage(text)).toEqual({
+      subject: 'rudder: train churn v4 (drift: 3/8 features)',
+      body: 'spend_30d PSI 0.31 > 0.2',
+      plan: PLAN,
+      actions: trailers.actions,
+      actor: 'cli',
+    });
+    expect(parseCommitMessage('fix typo\n\nSigned-off-by: A <a@b>\n')).toEqual({
+      subject: 'fix typo',
+      body: '',
+      actions: [],
+    });
   });
 
   test('malformed trailers are refused (they would corrupt history)', () => {
-    expect(() => renderCommitMessage({ subject: 's', trailers: { ...trailers, actor: 'robot' as never } })).toThrow(/Rudder-Actor/);
-    expect(() => renderCommitMessage({ subject: 's', trailers: { ...trailers, actions: ['two words'] } })).toThrow(/Rudder-Action/);
-    expect(() => renderCommitMessage({ subject: 's', trailers: { ...trailers, plan: 'abc' } })).toThrow(/Rudder-Plan/);
-    expect(renderCommitMessage({ subject: 'a\nb', trailers: { actions: [], actor: 'mcp:claude-desktop' } })).toBe('rudder: a b\n\nRudder-Actor: mcp:claude-desktop\n');
+    expect(() =>
+      renderCommitMessage({ subject: 's', trailers: { ...trailers, actor: 'robot' as never } }),
+    ).toThrow(/Rudder-Actor/);
+    expect(() =>
+      renderCommitMessage({ subject: 's', trailers: { ...trailers, actions: ['two words'] } }),
+    ).toThrow(/Rudder-Action/);
+    expect(() => renderCommitMessage({ subject: 's', trailers: { ...trailers, plan: 'abc' } })).toThrow(
+      /Rudder-Plan/,
+    );
+    expect(
+      renderCommitMessage({ subject: 'a\nb', trailers: { actions: [], actor: 'mcp:claude-desktop' } }),
+    ).toBe('rudder: a b\n\nRudder-Actor: mcp:claude-desktop\n');
   });
 });
 
@@ -47,10 +84,23 @@ describe('commitState', () => {
     writeFile(root, 'state/models/churn.lock.yaml', 'v2\n');
     writeFile(root, 'state/features/a.lock.yaml', 'new\n');
 
-    const r = await commitState({ root, files: ['state/models/churn.lock.yaml', 'state/features/a.lock.yaml'], subject: 'train churn v2 (spec changed)', trailers });
-    expect(r).toMatchObject({ committed: true, files: ['state/features/a.lock.yaml', 'state/models/churn.lock.yaml'] });
-    expect(git(root, 'show', '--name-only', '--format=', 'HEAD').split('\n').sort()).toEqual(['state/features/a.lock.yaml', 'state/models/churn.lock.yaml']);
-    expect(git(root, 'log', '-1', '--format=%B')).toBe(`rudder: train churn v2 (spec changed)\n\nRudder-Plan: ${PLAN}\nRudder-Action: train:churn@3f2a1b\nRudder-Action: promote:churn@3f2a1b\nRudder-Actor: cli`);
+    const r = await commitState({
+      root,
+      files: ['state/models/churn.lock.yaml', 'state/features/a.lock.yaml'],
+      subject: 'train churn v2 (spec changed)',
+      trailers,
+    });
+    expect(r).toMatchObject({
+      committed: true,
+      files: ['state/features/a.lock.yaml', 'state/models/churn.lock.yaml'],
+    });
+    expect(git(root, 'show', '--name-only', '--format=', 'HEAD').split('\n').sort()).toEqual([
+      'state/features/a.lock.yaml',
+      'state/models/churn.lock.yaml',
+    ]);
+    expect(git(root, 'log', '-1', '--format=%B')).toBe(
+      `rudder: train churn v2 (spec changed)\n\nRudder-Plan: ${PLAN}\nRudder-Action: train:churn@3f2a1b\nRudder-Action: promote:churn@3f2a1b\nRudder-Actor: cli`,
+    );
     // The user's work is exactly as it was.
     expect(git(root, 'status', '--porcelain')).toBe(statusBefore);
     expect(git(root, 'diff', '--cached', '--', 'policies')).toBe(stagedBefore);
@@ -60,10 +110,17 @@ describe('commitState', () => {
   test('a deletion is committed; unchanged files give no commit', async () => {
     const root = tempRepo({ files: { 'state/models/old.lock.yaml': 'x\n' } });
     const head = git(root, 'rev-parse', 'HEAD');
-    expect(await commitState({ root, files: ['state/models/old.lock.yaml'], subject: 'noop', trailers })).toMatchObject({ committed: false, reason: 'no-changes' });
+    expect(
+      await commitState({ root, files: ['state/models/old.lock.yaml'], subject: 'noop', trailers }),
+    ).toMatchObject({ committed: false, reason: 'no-changes' });
     expect(git(root, 'rev-parse', 'HEAD')).toBe(head);
     rmSync(join(root, 'state/models/old.lock.yaml'));
-    const r = await commitState({ root, files: ['state/models/old.lock.yaml'], subject: 'retire old', trailers: { actions: ['retire:old@1'], actor: 'reconcile' } });
+    const r = await commitState({
+      root,
+      files: ['state/models/old.lock.yaml'],
+      subject: 'retire old',
+      trailers: { actions: ['retire:old@1'], actor: 'reconcile' },
+    });
     expect(r.committed).toBe(true);
     expect(git(root, 'show', '--name-status', '--format=', 'HEAD')).toBe('D\tstate/models/old.lock.yaml');
   });
@@ -72,7 +129,10 @@ describe('commitState', () => {
     const root = tempRepo();
     writeFile(root, 'state/data/pii.lock.yaml', 'x\n');
     writeFile(root, 'other.txt', 'not mine\n');
-    expect((await commitState({ root, files: ['state/data/pii.lock.yaml'], subject: 'scan pii', trailers })).committed).toBe(true);
+    expect(
+      (await commitState({ root, files: ['state/data/pii.lock.yaml'], subject: 'scan pii', trailers }))
+        .committed,
+    ).toBe(true);
     expect(git(root, 'ls-files')).toBe('state/data/pii.lock.yaml');
   });
 
@@ -80,15 +140,27 @@ describe('commitState', () => {
     const withIdentity = tempRepo({ files: { 'x.txt': '1\n' } });
     writeFile(withIdentity, 'state/models/a.lock.yaml', '1\n');
     await commitState({ root: withIdentity, files: ['state/models/a.lock.yaml'], subject: 's', trailers });
-    expect(git(withIdentity, 'log', '-1', '--format=%an <%ae>|%cn <%ce>')).toBe('Test User <test@example.com>|Test User <test@example.com>');
+    expect(git(withIdentity, 'log', '-1', '--format=%an <%ae>|%cn <%ce>')).toBe(
+      'Test User <test@example.com>|Test User <test@example.com>',
+    );
     writeFile(withIdentity, 'state/models/a.lock.yaml', '2\n');
-    await commitState({ root: withIdentity, files: ['state/models/a.lock.yaml'], subject: 's', trailers, author: { name: 'ML Bot', email: 'ml-bot@example.com' } });
-    expect(git(withIdentity, 'log', '-1', '--format=%an <%ae>|%cn <%ce>')).toBe('ML Bot <ml-bot@example.com>|Test User <test@example.com>');
+    await commitState({
+      root: withIdentity,
+      files: ['state/models/a.lock.yaml'],
+      subject: 's',
+      trailers,
+      author: { name: 'ML Bot', email: 'ml-bot@example.com' },
+    });
+    expect(git(withIdentity, 'log', '-1', '--format=%an <%ae>|%cn <%ce>')).toBe(
+      'ML Bot <ml-bot@example.com>|Test User <test@example.com>',
+    );
 
     const bare = tempRepo({ identity: false });
     writeFile(bare, 'state/models/a.lock.yaml', '1\n');
     await commitState({ root: bare, files: ['state/models/a.lock.yaml'], subject: 's', trailers });
-    expect(git(bare, 'log', '-1', '--format=%an <%ae>|%cn <%ce>')).toBe('Rudder <rudder@localhost>|Rudder <rudder@localhost>');
+    expect(git(bare, 'log', '-1', '--format=%an <%ae>|%cn <%ce>')).toBe(
+      'Rudder <rudder@localhost>|Rudder <rudder@localhost>',
+    );
   });
 
   test('Rudder in a subfolder of a larger repository commits its own paths', async () => {
@@ -107,12 +179,29 @@ describe('commitState', () => {
     const root = tempDir();
     writeFile(root, 'state/models/a.lock.yaml', '1\n');
     const notices: string[] = [];
-    const a = await commitState({ root, files: ['state/models/a.lock.yaml'], subject: 's', trailers, onNotice: (m) => notices.push(m) });
-    const b = await commitState({ root, files: ['state/models/a.lock.yaml'], subject: 's', trailers, onNotice: (m) => notices.push(m) });
+    const a = await commitState({
+      root,
+      files: ['state/models/a.lock.yaml'],
+      subject: 's',
+      trailers,
+      onNotice: (m) => notices.push(m),
+    });
+    const b = await commitState({
+      root,
+      files: ['state/models/a.lock.yaml'],
+      subject: 's',
+      trailers,
+      onNotice: (m) => notices.push(m),
+    });
     expect(a).toMatchObject({ committed: false, reason: 'not-a-repo' });
     expect(b.committed).toBe(false);
-    expect(notices).toEqual([`${root} is not in a git repository: Rudder works on the files but nothing is committed`]);
-    expect(await readHistory(root, ['state/models/a.lock.yaml'])).toMatchObject({ available: false, entries: [] });
+    expect(notices).toEqual([
+      `${root} is not in a git repository: Rudder works on the files but nothing is committed`,
+    ]);
+    expect(await readHistory(root, ['state/models/a.lock.yaml'])).toMatchObject({
+      available: false,
+      entries: [],
+    });
     expect(existsSync(join(root, 'state/models/a.lock.yaml'))).toBe(true);
   });
 });
@@ -121,14 +210,32 @@ describe('readHistory', () => {
   test('newest first, with plan, actions, actor, touched files and the diff', async () => {
     const root = tempRepo({ files: { 'README.md': 'x\n' } });
     writeFile(root, 'state/models/churn.lock.yaml', 'version: 1\n');
-    await commitState({ root, files: ['state/models/churn.lock.yaml'], subject: 'train churn v1 (new model)', trailers: { plan: PLAN, actions: ['train:churn@1'], actor: 'ci' } });
+    await commitState({
+      root,
+      files: ['state/models/churn.lock.yaml'],
+      subject: 'train churn v1 (new model)',
+      trailers: { plan: PLAN, actions: ['train:churn@1'], actor: 'ci' },
+    });
     writeFile(root, 'README.md', 'y\n');
     git(root, 'commit', '-qam', 'docs');
     writeFile(root, 'state/models/churn.lock.yaml', 'version: 2\n');
-    await commitState({ root, files: ['state/models/churn.lock.yaml'], subject: 'promote churn v2', trailers: { actions: ['promote:churn@2'], actor: 'mcp:claude' } });
-    const h = await readHistory(root, ['state/models/churn.lock.yaml', 'state/rollouts/churn.lock.yaml'], { diff: true });
+    await commitState({
+      root,
+      files: ['state/models/churn.lock.yaml'],
+      subject: 'promote churn v2',
+      trailers: { actions: ['promote:churn@2'], actor: 'mcp:claude' },
+    });
+    const h = await readHistory(root, ['state/models/churn.lock.yaml', 'state/rollouts/churn.lock.yaml'], {
+      diff: true,
+    });
     expect(h.entries.map((e) => [e.subject, e.actor, e.actions, e.plan, e.files])).toEqual([
-      ['rudder: promote churn v2', 'mcp:claude', ['promote:churn@2'], undefined, ['state/models/churn.lock.yaml']],
+      [
+        'rudder: promote churn v2',
+        'mcp:claude',
+        ['promote:churn@2'],
+        undefined,
+        ['state/models/churn.lock.yaml'],
+      ],
       ['rudder: train churn v1 (new model)', 'ci', ['train:churn@1'], PLAN, ['state/models/churn.lock.yaml']],
     ]);
     expect(h.entries[0]!.diff).toContain('-version: 1\n+version: 2');
@@ -138,7 +245,9 @@ describe('readHistory', () => {
 
 describe('pushWithRetry', () => {
   function setup() {
-    const a = tempRepo({ files: { 'state/models/churn.lock.yaml': 'v1\n', 'state/features/x.lock.yaml': 'x1\n' } });
+    const a = tempRepo({
+      files: { 'state/models/churn.lock.yaml': 'v1\n', 'state/features/x.lock.yaml': 'x1\n' },
+    });
     const bare = bareRemote(a);
     const b = cloneOf(bare, 'Other');
     return { a, b, bare };
@@ -159,7 +268,12 @@ describe('pushWithRetry', () => {
     git(b, 'commit', '-qam', 'rudder: materialize x');
     git(b, 'push', '-q', 'origin', 'main');
     writeFile(a, 'state/models/churn.lock.yaml', 'v2\n');
-    await commitState({ root: a, files: ['state/models/churn.lock.yaml'], subject: 'train churn v2', trailers });
+    await commitState({
+      root: a,
+      files: ['state/models/churn.lock.yaml'],
+      subject: 'train churn v2',
+      trailers,
+    });
     const events: string[] = [];
     let rechecked = 0;
     const r = await pushWithRetry({
@@ -174,17 +288,32 @@ describe('pushWithRetry', () => {
     expect(r).toMatchObject({ attempts: 2, rebased: true });
     expect(events).toEqual(['rejected', 'rebased', 'pushed']);
     expect(rechecked).toBe(1);
-    expect(git(bare, 'log', '--format=%s', 'main')).toBe('rudder: train churn v2\nrudder: materialize x\ninitial');
+    expect(git(bare, 'log', '--format=%s', 'main')).toBe(
+      'rudder: train churn v2\nrudder: materialize x\ninitial',
+    );
     expect(git(bare, 'show', 'main:state/models/churn.lock.yaml')).toBe('v2');
   });
 
   test('two clones race to push state commits at the same moment: both land, none is lost', async () => {
     const { a, b, bare } = setup();
     writeFile(a, 'state/models/churn.lock.yaml', 'v2\n');
-    await commitState({ root: a, files: ['state/models/churn.lock.yaml'], subject: 'train churn v2', trailers });
+    await commitState({
+      root: a,
+      files: ['state/models/churn.lock.yaml'],
+      subject: 'train churn v2',
+      trailers,
+    });
     writeFile(b, 'state/features/x.lock.yaml', 'x2\n');
-    await commitState({ root: b, files: ['state/features/x.lock.yaml'], subject: 'materialize x', trailers: { actions: ['materialize:x@1'], actor: 'reconcile' } });
-    const [ra, rb] = await Promise.all([pushWithRetry({ root: a, maxAttempts: 4 }), pushWithRetry({ root: b, maxAttempts: 4 })]);
+    await commitState({
+      root: b,
+      files: ['state/features/x.lock.yaml'],
+      subject: 'materialize x',
+      trailers: { actions: ['materialize:x@1'], actor: 'reconcile' },
+    });
+    const [ra, rb] = await Promise.all([
+      pushWithRetry({ root: a, maxAttempts: 4 }),
+      pushWithRetry({ root: b, maxAttempts: 4 }),
+    ]);
     // One wins the first round; the other is rejected (non-fast-forward, or a lost ref-lock race) and retries.
     expect(Math.min(ra.attempts, rb.attempts)).toBe(1);
     expect(Math.max(ra.attempts, rb.attempts)).toBeGreaterThanOrEqual(2);
@@ -221,7 +350,10 @@ describe('pushWithRetry', () => {
     await commitState({ root: a, files: ['state/models/churn.lock.yaml'], subject: 'ours', trailers });
     const head = git(a, 'rev-parse', 'HEAD');
     const remoteHead = git(bare, 'rev-parse', 'main');
-    const err = await pushWithRetry({ root: a, recheck: async () => ({ ok: false, message: 'model churn v2 was trained on feature x1' }) }).catch((e: unknown) => e);
+    const err = await pushWithRetry({
+      root: a,
+      recheck: async () => ({ ok: false, message: 'model churn v2 was trained on feature x1' }),
+    }).catch((e: unknown) => e);
     expect((err as GitError).kind).toBe('recheck-failed');
     expect((err as Error).message).toContain('model churn v2 was trained on feature x1');
     expect(git(a, 'rev-parse', 'HEAD')).toBe(head);
@@ -237,7 +369,9 @@ describe('pushWithRetry', () => {
     await commitState({ root: a, files: ['state/models/churn.lock.yaml'], subject: 'ours', trailers });
     const err = await pushWithRetry({ root: a, maxAttempts: 1 }).catch((e: unknown) => e);
     expect((err as GitError).kind).toBe('rejected');
-    expect((err as Error).message).toMatch(/rejected 1 times .* kept locally\. Run: git pull --rebase origin main && git push/);
+    expect((err as Error).message).toMatch(
+      /rejected 1 times .* kept locally\. Run: git pull --rebase origin main && git push/,
+    );
   });
 
   test('a detached HEAD needs git.branch to say where state commits go', async () => {

@@ -3,7 +3,16 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { acquireApplyLock, APPLY_LOCK_FILE, ApplyLockError, LockHeldError, readApplyLock, unlockApplyLock, withApplyLock, type ApplyLockInfo } from '../../../src/state/apply-lock.ts';
+import {
+  acquireApplyLock,
+  APPLY_LOCK_FILE,
+  ApplyLockError,
+  LockHeldError,
+  readApplyLock,
+  unlockApplyLock,
+  withApplyLock,
+  type ApplyLockInfo,
+} from '../../../src/state/apply-lock.ts';
 import { cleanupTemp, tempDir } from '../../helpers/temp-repo.ts';
 
 afterAll(cleanupTemp);
@@ -11,7 +20,15 @@ afterAll(cleanupTemp);
 const deadPid = (): number => spawnSync(process.execPath, ['-e', '']).pid!;
 
 function plant(root: string, info: Partial<ApplyLockInfo>): ApplyLockInfo {
-  const full: ApplyLockInfo = { id: 'feedc0ffee00', owner: 'bob (ci)', pid: deadPid(), host: hostname(), startedAt: '2026-05-01T10:00:00.000Z', operation: 'apply', ...info };
+  const full: ApplyLockInfo = {
+    id: 'feedc0ffee00',
+    owner: 'bob (ci)',
+    pid: deadPid(),
+    host: hostname(),
+    startedAt: '2026-05-01T10:00:00.000Z',
+    operation: 'apply',
+    ...info,
+  };
   mkdirSync(join(root, '.rudder'), { recursive: true });
   writeFileSync(join(root, APPLY_LOCK_FILE), JSON.stringify(full));
   return full;
@@ -20,8 +37,20 @@ function plant(root: string, info: Partial<ApplyLockInfo>): ApplyLockInfo {
 describe('the apply lock', () => {
   test('records owner, pid, host, start time and operation; release removes it', async () => {
     const root = tempDir();
-    const lock = await acquireApplyLock({ root, operation: 'apply', owner: 'alice (cli)', now: () => new Date('2026-05-01T12:00:00Z') });
-    expect(await readApplyLock(root)).toEqual({ id: lock.id, owner: 'alice (cli)', pid: process.pid, host: hostname(), startedAt: '2026-05-01T12:00:00.000Z', operation: 'apply' });
+    const lock = await acquireApplyLock({
+      root,
+      operation: 'apply',
+      owner: 'alice (cli)',
+      now: () => new Date('2026-05-01T12:00:00Z'),
+    });
+    expect(await readApplyLock(root)).toEqual({
+      id: lock.id,
+      owner: 'alice (cli)',
+      pid: process.pid,
+      host: hostname(),
+      startedAt: '2026-05-01T12:00:00.000Z',
+      operation: 'apply',
+    });
     await lock.release();
     await lock.release();
     expect(existsSync(join(root, APPLY_LOCK_FILE))).toBe(false);
@@ -45,7 +74,13 @@ describe('the apply lock', () => {
     setTimeout(() => void held.release(), 150);
     let waitedFor: string | undefined;
     const t0 = Date.now();
-    const next = await acquireApplyLock({ root, operation: 'apply', timeoutMs: 5000, pollMs: 20, onWait: (h) => (waitedFor = h.id) });
+    const next = await acquireApplyLock({
+      root,
+      operation: 'apply',
+      timeoutMs: 5000,
+      pollMs: 20,
+      onWait: (h) => (waitedFor = h.id),
+    });
     expect(waitedFor).toBe(held.id);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(100);
     await next.release();
@@ -55,7 +90,9 @@ describe('the apply lock', () => {
     const root = tempDir();
     const held = await acquireApplyLock({ root, operation: 'apply' });
     const t0 = Date.now();
-    await expect(acquireApplyLock({ root, operation: 'apply', timeoutMs: 120, pollMs: 20 })).rejects.toThrow(/holds the apply lock: .* \(waited \d+\.\ds\)/);
+    await expect(acquireApplyLock({ root, operation: 'apply', timeoutMs: 120, pollMs: 20 })).rejects.toThrow(
+      /holds the apply lock: .* \(waited \d+\.\ds\)/,
+    );
     expect(Date.now() - t0).toBeGreaterThanOrEqual(110);
     await held.release();
   });
@@ -88,7 +125,9 @@ describe('the apply lock', () => {
 
   test('withApplyLock releases even when the work throws', async () => {
     const root = tempDir();
-    await expect(withApplyLock({ root, operation: 'apply' }, async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(
+      withApplyLock({ root, operation: 'apply' }, async () => Promise.reject(new Error('boom'))),
+    ).rejects.toThrow('boom');
     expect(await readApplyLock(root)).toBeNull();
   });
 
@@ -96,9 +135,16 @@ describe('the apply lock', () => {
     const root = tempDir();
     expect(await unlockApplyLock(root, 'abc')).toEqual({ released: false, reason: 'free' });
     const live = await acquireApplyLock({ root, operation: 'apply' });
-    expect(await unlockApplyLock(root, 'nope')).toMatchObject({ released: false, reason: 'other-id', holder: { id: live.id } });
+    expect(await unlockApplyLock(root, 'nope')).toMatchObject({
+      released: false,
+      reason: 'other-id',
+      holder: { id: live.id },
+    });
     expect(await unlockApplyLock(root, live.id)).toMatchObject({ released: false, reason: 'alive' });
-    expect(await unlockApplyLock(root, live.id, { force: true })).toMatchObject({ released: true, holder: { id: live.id } });
+    expect(await unlockApplyLock(root, live.id, { force: true })).toMatchObject({
+      released: true,
+      holder: { id: live.id },
+    });
     const gone = plant(root, { host: 'elsewhere' });
     expect(await unlockApplyLock(root, gone.id)).toMatchObject({ released: true });
     expect(await readApplyLock(root)).toBeNull();

@@ -15,8 +15,14 @@ describe('content-addressed artifact store', () => {
     const root = tempDir();
     const store = openArtifactStore(root);
     const ref = await store.putBytes(new TextEncoder().encode('weights'));
-    expect(ref).toEqual({ digest: `sha256:${sha('weights')}`, uri: `artifact://sha256/${sha('weights')}`, size: 7 });
-    expect(existsSync(join(root, '.rudder/artifacts/sha256', sha('weights').slice(0, 2), sha('weights').slice(2)))).toBe(true);
+    expect(ref).toEqual({
+      digest: `sha256:${sha('weights')}`,
+      uri: `artifact://sha256/${sha('weights')}`,
+      size: 7,
+    });
+    expect(
+      existsSync(join(root, '.rudder/artifacts/sha256', sha('weights').slice(0, 2), sha('weights').slice(2))),
+    ).toBe(true);
     expect(new TextDecoder().decode(await store.getByUri(ref.uri))).toBe('weights');
     // Idempotent: storing the same content again changes nothing.
     expect(await store.putBytes(new TextEncoder().encode('weights'))).toEqual(ref);
@@ -67,7 +73,11 @@ describe('content-addressed artifact store', () => {
 
   test('the location comes from rudder.yaml spec.artifacts.path', async () => {
     const root = tempDir();
-    writeFile(root, 'rudder.yaml', 'apiVersion: rudder.dev/v1alpha1\nkind: Project\nmetadata: { name: p }\nspec:\n  artifacts: { type: local, path: build/blobs }\n');
+    writeFile(
+      root,
+      'rudder.yaml',
+      'apiVersion: rudder.dev/v1alpha1\nkind: Project\nmetadata: { name: p }\nspec:\n  artifacts: { type: local, path: build/blobs }\n',
+    );
     const settings = await readProjectSettings(root);
     expect(settings.diagnostics).toEqual([]);
     const store = openArtifactStore(root, settings.project.artifacts);

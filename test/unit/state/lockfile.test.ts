@@ -43,7 +43,12 @@ describe('canonical rendering', () => {
   test('key order and list order in the input do not change the output', () => {
     const lock = modelLock();
     const shuffled = JSON.parse(JSON.stringify(lock, Object.keys(lock).reverse())) as ModelLock;
-    const reversedVersions: ModelLock = { ...lock, versions: [...lock.versions].reverse().map((v) => Object.fromEntries(Object.entries(v).reverse()) as typeof v) };
+    const reversedVersions: ModelLock = {
+      ...lock,
+      versions: [...lock.versions]
+        .reverse()
+        .map((v) => Object.fromEntries(Object.entries(v).reverse()) as typeof v),
+    };
     expect(renderLockfile(reversedVersions)).toBe(renderLockfile(lock));
     expect(renderLockfile({ ...shuffled, versions: lock.versions })).toBe(renderLockfile(lock));
   });
@@ -56,8 +61,26 @@ describe('canonical rendering', () => {
   });
 
   test('strings that look like other YAML types stay strings', () => {
-    const lock = modelLock('churn', [modelVersion(1, 'candidate', { statusHistory: [{ status: 'candidate', at: '2026-05-01T00:00:00Z', reason: 'true' }] })]);
-    for (const reason of ['true', 'null', '1e3', '0x1F', '~', '- x', 'a: b', '#c', ' lead', 'multi\nline\n', '"q"', "'", '2026-05-01']) {
+    const lock = modelLock('churn', [
+      modelVersion(1, 'candidate', {
+        statusHistory: [{ status: 'candidate', at: '2026-05-01T00:00:00Z', reason: 'true' }],
+      }),
+    ]);
+    for (const reason of [
+      'true',
+      'null',
+      '1e3',
+      '0x1F',
+      '~',
+      '- x',
+      'a: b',
+      '#c',
+      ' lead',
+      'multi\nline\n',
+      '"q"',
+      "'",
+      '2026-05-01',
+    ]) {
       lock.versions[0]!.statusHistory[0]!.reason = reason;
       const back = parseOk(renderLockfile(lock)) as ModelLock;
       expect(back.versions[0]!.statusHistory[0]!.reason).toBe(reason);
@@ -65,7 +88,9 @@ describe('canonical rendering', () => {
   });
 
   test('NaN and infinite metrics are refused on write, naming the field', () => {
-    const lock = modelLock('churn', [modelVersion(1, 'candidate', { metrics: { auc: Number.NaN, logloss: Number.POSITIVE_INFINITY } })]);
+    const lock = modelLock('churn', [
+      modelVersion(1, 'candidate', { metrics: { auc: Number.NaN, logloss: Number.POSITIVE_INFINITY } }),
+    ]);
     let err: unknown;
     try {
       renderLockfile(lock);
@@ -84,7 +109,16 @@ describe('canonical rendering', () => {
     const lock = { ...modelLock(), versions: [modelVersion(1, 'champion'), modelVersion(2, 'champion')] };
     expect(() => renderLockfile(lock)).toThrow(/2 versions are champion/);
     expect(() => renderLockfile({ ...featureLock(), rows: -1 })).toThrow(LockfileError);
-    expect(() => renderLockfile({ ...modelLock(), versions: [modelVersion(1, 'candidate', { artifact: { digest: modelVersion(1).artifact.digest, uri: 'https://user:secret@host/x' } })] })).toThrow(/uri/);
+    expect(() =>
+      renderLockfile({
+        ...modelLock(),
+        versions: [
+          modelVersion(1, 'candidate', {
+            artifact: { digest: modelVersion(1).artifact.digest, uri: 'https://user:secret@host/x' },
+          }),
+        ],
+      }),
+    ).toThrow(/uri/);
   });
 });
 
@@ -105,11 +139,15 @@ describe('reading hand-broken lockfiles', () => {
     const broken = good.replace('      auc: 0.901', '      auc: high');
     const out = where(broken);
     const line = broken.split('\n').findIndex((l) => l.includes('auc: high')) + 1;
-    expect(out).toContain(`${FILE}:${line}:12 error lock/wrong-type versions[0].metrics.auc must be of type number, got "high"`);
+    expect(out).toContain(
+      `${FILE}:${line}:12 error lock/wrong-type versions[0].metrics.auc must be of type number, got "high"`,
+    );
   });
 
   test('missing and unknown fields are each reported, all at once', () => {
-    const broken = good.replace(/^ {4}seed: 42\n/m, '').replace('    trainedAt: 2026-05-02', '    trainedBy: me\n    trainedAt: 2026-05-02');
+    const broken = good
+      .replace(/^ {4}seed: 42\n/m, '')
+      .replace('    trainedAt: 2026-05-02', '    trainedBy: me\n    trainedAt: 2026-05-02');
     const out = where(broken);
     expect(out).toContain('error lock/missing-field missing required field "versions[0].seed"');
     expect(out).toContain('error lock/unknown-field unknown field "versions[1].trainedBy"');
@@ -118,35 +156,50 @@ describe('reading hand-broken lockfiles', () => {
   test('.nan and .inf are refused on read with their position', () => {
     const broken = good.replace('      logloss: 0.31', '      logloss: .nan');
     const line = broken.split('\n').findIndex((l) => l.includes('.nan')) + 1;
-    expect(where(broken)).toContain(`${FILE}:${line}:16 error lock/non-finite versions[0].metrics.logloss is NaN`);
+    expect(where(broken)).toContain(
+      `${FILE}:${line}:16 error lock/non-finite versions[0].metrics.logloss is NaN`,
+    );
   });
 
   test('a newer lockVersion is refused with a clear message', () => {
     const out = where(good.replace('lockVersion: 1', 'lockVersion: 7'));
     expect(out).toContain('error lock/newer-version');
-    expect(out).toContain('lockVersion 7, written by a newer Rudder; this one understands lockVersion 1 and older');
+    expect(out).toContain(
+      'lockVersion 7, written by a newer Rudder; this one understands lockVersion 1 and older',
+    );
   });
 
   test('an invalid lockVersion, an unknown kind, several documents, a scalar', () => {
     expect(where(good.replace('lockVersion: 1', 'lockVersion: "one"'))).toContain('lock/invalid-version');
     expect(where(good.replace('lockVersion: 1', 'lockVersion: 0'))).toContain('lock/invalid-version');
-    expect(where(good.replace('kind: ModelLock', 'kind: ModelLok'))).toContain('unknown lock kind "ModelLok"');
+    expect(where(good.replace('kind: ModelLock', 'kind: ModelLok'))).toContain(
+      'unknown lock kind "ModelLok"',
+    );
     expect(where(`${good}---\nkind: ModelLock\n`)).toContain('holds 2 YAML documents');
     expect(where('just text\n')).toContain('lock/not-a-lockfile');
     expect(where('')).toContain('lock/not-a-lockfile');
   });
 
   test('kind and name must match the file location', () => {
-    expect(where(good, 'state/features/churn.lock.yaml', { kind: 'FeatureLock', name: 'churn' })).toContain('lock/wrong-kind');
-    expect(where(good, 'state/models/churn2.lock.yaml', { kind: 'ModelLock', name: 'churn2' })).toContain('name is "churn" but the file is named churn2.lock.yaml');
+    expect(where(good, 'state/features/churn.lock.yaml', { kind: 'FeatureLock', name: 'churn' })).toContain(
+      'lock/wrong-kind',
+    );
+    expect(where(good, 'state/models/churn2.lock.yaml', { kind: 'ModelLock', name: 'churn2' })).toContain(
+      'name is "churn" but the file is named churn2.lock.yaml',
+    );
   });
 
   test('broken invariants: status history disagreeing with status, weights not summing to 1, duplicate ids', () => {
-    expect(where(good.replace(/(- version: 3\n {4}status: )candidate/, '$1champion'))).toContain('2 versions are champion');
+    expect(where(good.replace(/(- version: 3\n {4}status: )candidate/, '$1champion'))).toContain(
+      '2 versions are champion',
+    );
     const rollout = renderLockfile(rolloutLock()).replace('weight: 0.25', 'weight: 0.5');
     expect(where(rollout, 'state/rollouts/churn.lock.yaml')).toContain('traffic weights sum to 1.25, not 1');
     const q = dataLock().quarantines[0]!;
-    const dup = renderLockfile({ ...dataLock(), quarantines: [q, { ...q, id: 'q-0123456789ac' }] }).replace('q-0123456789ac', 'q-0123456789ab');
+    const dup = renderLockfile({ ...dataLock(), quarantines: [q, { ...q, id: 'q-0123456789ac' }] }).replace(
+      'q-0123456789ac',
+      'q-0123456789ab',
+    );
     expect(where(dup, 'state/data/pii.lock.yaml')).toContain('repeats id "q-0123456789ab"');
   });
 });
@@ -163,15 +216,26 @@ describe('migrations', () => {
 
   test('an older document migrates through every step, without touching its input', () => {
     const r = migrateLock(v1, 3, table);
-    expect(r).toEqual({ ok: true, value: { kind: 'FeatureLock', lockVersion: 3, view: 'a', rows: 3, watermark: null }, from: 1, steps: 2 });
+    expect(r).toEqual({
+      ok: true,
+      value: { kind: 'FeatureLock', lockVersion: 3, view: 'a', rows: 3, watermark: null },
+      from: 1,
+      steps: 2,
+    });
     expect(v1.rowCount).toBe(3);
   });
 
   test('newer, invalid, missing steps and broken steps are refused', () => {
     expect(migrateLock({ lockVersion: 4 }, 3, table)).toMatchObject({ ok: false, reason: 'newer' });
     expect(migrateLock({ lockVersion: 1.5 }, 3, table)).toMatchObject({ ok: false, reason: 'invalid' });
-    expect(migrateLock({ lockVersion: 1 }, 3, { 1: table[1]! })).toMatchObject({ ok: false, reason: 'missing-step' });
-    expect(migrateLock({ lockVersion: 1 }, 2, { 1: (d) => ({ ...d }) })).toMatchObject({ ok: false, reason: 'failed' });
+    expect(migrateLock({ lockVersion: 1 }, 3, { 1: table[1]! })).toMatchObject({
+      ok: false,
+      reason: 'missing-step',
+    });
+    expect(migrateLock({ lockVersion: 1 }, 2, { 1: (d) => ({ ...d }) })).toMatchObject({
+      ok: false,
+      reason: 'failed',
+    });
     expect(
       migrateLock({ lockVersion: 1 }, 2, {
         1: () => {

@@ -15,7 +15,11 @@ import { dataLock, featureLock, modelLock, modelVersion, rolloutLock } from './f
 
 afterAll(cleanupTemp);
 
-const full = (): LockState => [modelLock(), featureLock(), featureLock('customer_profile', 800), rolloutLock(), dataLock()].reduce(withLock, emptyLockState());
+const full = (): LockState =>
+  [modelLock(), featureLock(), featureLock('customer_profile', 800), rolloutLock(), dataLock()].reduce(
+    withLock,
+    emptyLockState(),
+  );
 
 async function seeded(state = full()): Promise<string> {
   const root = tempDir();
@@ -38,7 +42,10 @@ describe('reading and writing the state folder', () => {
   test('a written state reads back equal, one file per resource', async () => {
     const root = await seeded();
     expect(readdirSync(join(root, 'state')).sort()).toEqual(['data', 'features', 'models', 'rollouts']);
-    expect(readdirSync(join(root, 'state/features')).sort()).toEqual(['customer_activity.lock.yaml', 'customer_profile.lock.yaml']);
+    expect(readdirSync(join(root, 'state/features')).sort()).toEqual([
+      'customer_activity.lock.yaml',
+      'customer_profile.lock.yaml',
+    ]);
     const r = await readLockState(root, 'state');
     expect(r.diagnostics).toEqual([]);
     expect(r.ok && r.value).toEqual(full());
@@ -55,7 +62,9 @@ describe('reading and writing the state folder', () => {
     const changes = diffLockStates(full(), r.ok ? r.value : emptyLockState(), 'state');
     expect(changes).toEqual([]);
     // Even changes with identical content are skipped.
-    const res = await writeLockChanges(root, 'state', [{ path: 'state/models/churn.lock.yaml', content: renderLockfile(modelLock()) }]);
+    const res = await writeLockChanges(root, 'state', [
+      { path: 'state/models/churn.lock.yaml', content: renderLockfile(modelLock()) },
+    ]);
     expect(res).toEqual({ written: [] });
     expect(statSync(file).mtimeMs).toBe(before);
     expect(readFileSync(join(root, JOURNAL_FILE), 'utf8')).toBe(journalBefore);
@@ -64,9 +73,16 @@ describe('reading and writing the state folder', () => {
   test('a change writes exactly the touched files, deletions included', async () => {
     const root = await seeded();
     const before = full();
-    const after = withoutLock(withLock(before, modelLock('churn', [...modelLock().versions, modelVersion(4)])), 'FeatureLock', 'customer_profile');
+    const after = withoutLock(
+      withLock(before, modelLock('churn', [...modelLock().versions, modelVersion(4)])),
+      'FeatureLock',
+      'customer_profile',
+    );
     const res = await writeLockChanges(root, 'state', diffLockStates(before, after, 'state'));
-    expect(res.written).toEqual(['state/features/customer_profile.lock.yaml', 'state/models/churn.lock.yaml']);
+    expect(res.written).toEqual([
+      'state/features/customer_profile.lock.yaml',
+      'state/models/churn.lock.yaml',
+    ]);
     expect(existsSync(join(root, 'state/features/customer_profile.lock.yaml'))).toBe(false);
     const r = await readLockState(root, 'state');
     expect(r.ok && r.value).toEqual(after);
@@ -74,7 +90,9 @@ describe('reading and writing the state folder', () => {
 
   test('a custom state folder (spec.state) is honoured', async () => {
     const root = tempDir();
-    await writeLockChanges(root, 'ops/state/', [{ path: lockPath('ops/state', 'FeatureLock', 'a'), content: renderLockfile(featureLock('a')) }]);
+    await writeLockChanges(root, 'ops/state/', [
+      { path: lockPath('ops/state', 'FeatureLock', 'a'), content: renderLockfile(featureLock('a')) },
+    ]);
     expect(existsSync(join(root, 'ops/state/features/a.lock.yaml'))).toBe(true);
     const r = await readLockState(root, 'ops/state');
     expect(r.ok && Object.keys(r.value.features)).toEqual(['a']);
@@ -82,12 +100,20 @@ describe('reading and writing the state folder', () => {
 
   test('the writer refuses paths outside the state folder, duplicates and unreadable content', async () => {
     const root = tempDir();
-    await expect(writeLockChanges(root, 'state', [{ path: 'policies/x.lock.yaml', content: 'x' }])).rejects.toThrow(/not a lockfile path under state\//);
-    await expect(writeLockChanges(root, 'state', [{ path: 'state/models/../../x.lock.yaml', content: 'x' }])).rejects.toThrow(LockfileError);
+    await expect(
+      writeLockChanges(root, 'state', [{ path: 'policies/x.lock.yaml', content: 'x' }]),
+    ).rejects.toThrow(/not a lockfile path under state\//);
+    await expect(
+      writeLockChanges(root, 'state', [{ path: 'state/models/../../x.lock.yaml', content: 'x' }]),
+    ).rejects.toThrow(LockfileError);
     await expect(writeLockChanges(root, '../elsewhere', [])).rejects.toThrow(/outside the repository/);
     const c = { path: 'state/models/churn.lock.yaml', content: renderLockfile(modelLock()) };
     await expect(writeLockChanges(root, 'state', [c, c])).rejects.toThrow(/appears twice/);
-    await expect(writeLockChanges(root, 'state', [{ path: 'state/models/other.lock.yaml', content: renderLockfile(modelLock()) }])).rejects.toThrow(/would not read back/);
+    await expect(
+      writeLockChanges(root, 'state', [
+        { path: 'state/models/other.lock.yaml', content: renderLockfile(modelLock()) },
+      ]),
+    ).rejects.toThrow(/would not read back/);
     expect(existsSync(join(root, 'state'))).toBe(false);
   });
 });
@@ -111,22 +137,43 @@ describe('hand-broken and unexpected files', () => {
     const root = await seeded();
     writeFileSync(join(root, 'state/models/churn.lock.yaml'), Buffer.from([0x6b, 0x3a, 0xff, 0xfe, 0x0a]));
     const r = await readLockState(root, 'state');
-    expect(r.diagnostics.map((d) => [d.code, d.file])).toEqual([['lock/read-failed', 'state/models/churn.lock.yaml']]);
+    expect(r.diagnostics.map((d) => [d.code, d.file])).toEqual([
+      ['lock/read-failed', 'state/models/churn.lock.yaml'],
+    ]);
   });
 });
 
 describe('interrupted writes', () => {
-  function plantPending(root: string, changes: { path: string; content: string | null }[], pid = deadPid()): string {
+  function plantPending(
+    root: string,
+    changes: { path: string; content: string | null }[],
+    pid = deadPid(),
+  ): string {
     const id = 'interrupted-1';
     mkdirSync(join(root, '.rudder'), { recursive: true });
-    writeFileSync(join(root, JOURNAL_FILE), JSON.stringify({ kind: 'rudder.state-journal', version: 1, id, status: 'pending', pid, host: hostname(), changes, digest: journalDigest(id, changes) }));
+    writeFileSync(
+      join(root, JOURNAL_FILE),
+      JSON.stringify({
+        kind: 'rudder.state-journal',
+        version: 1,
+        id,
+        status: 'pending',
+        pid,
+        host: hostname(),
+        changes,
+        digest: journalDigest(id, changes),
+      }),
+    );
     return id;
   }
 
   test('GIVEN a writer died after its journal and one of two renames WHEN read THEN the reader sees the whole new state; the next write completes it on disk', async () => {
     const root = await seeded();
     const before = full();
-    const after = withLock(withLock(before, featureLock('customer_activity', 9999)), modelLock('churn', [...modelLock().versions, modelVersion(4)]));
+    const after = withLock(
+      withLock(before, featureLock('customer_activity', 9999)),
+      modelLock('churn', [...modelLock().versions, modelVersion(4)]),
+    );
     const changes = diffLockStates(before, after, 'state');
     expect(changes).toHaveLength(2);
     plantPending(root, changes);
@@ -140,7 +187,10 @@ describe('interrupted writes', () => {
     expect(r.diagnostics.map((d) => d.code)).toEqual(['lock/interrupted-write']);
 
     const rec = await recoverState(root, 'state');
-    expect(rec).toMatchObject({ rolledForward: 'interrupted-1', removedTemps: ['.churn.lock.yaml.rudder-tmp-999999-abcd'] });
+    expect(rec).toMatchObject({
+      rolledForward: 'interrupted-1',
+      removedTemps: ['.churn.lock.yaml.rudder-tmp-999999-abcd'],
+    });
     expect(readFileSync(join(root, changes[1]!.path), 'utf8')).toBe(changes[1]!.content);
     const again = await readLockState(root, 'state');
     expect(again).toMatchObject({ ok: true, diagnostics: [] });
@@ -149,8 +199,15 @@ describe('interrupted writes', () => {
 
   test('a damaged journal is refused, never half-applied', async () => {
     const root = await seeded();
-    plantPending(root, [{ path: 'state/features/customer_activity.lock.yaml', content: renderLockfile(featureLock('customer_activity', 1)) }]);
-    const j = JSON.parse(readFileSync(join(root, JOURNAL_FILE), 'utf8')) as { changes: { content: string }[] };
+    plantPending(root, [
+      {
+        path: 'state/features/customer_activity.lock.yaml',
+        content: renderLockfile(featureLock('customer_activity', 1)),
+      },
+    ]);
+    const j = JSON.parse(readFileSync(join(root, JOURNAL_FILE), 'utf8')) as {
+      changes: { content: string }[];
+    };
     j.changes[0]!.content = renderLockfile(featureLock('customer_activity', 2));
     writeFileSync(join(root, JOURNAL_FILE), JSON.stringify(j));
     const r = await readLockState(root, 'state');
@@ -162,7 +219,16 @@ describe('interrupted writes', () => {
 
   test('a journal whose writer is still alive is not rolled forward by someone else', async () => {
     const root = await seeded();
-    plantPending(root, [{ path: 'state/features/customer_activity.lock.yaml', content: renderLockfile(featureLock('customer_activity', 1)) }], process.ppid);
+    plantPending(
+      root,
+      [
+        {
+          path: 'state/features/customer_activity.lock.yaml',
+          content: renderLockfile(featureLock('customer_activity', 1)),
+        },
+      ],
+      process.ppid,
+    );
     await expect(recoverState(root, 'state')).rejects.toThrow(/is writing the state right now/);
     // Readers still get a consistent view, and no "interrupted" notice for a live writer.
     const r = await readLockState(root, 'state');
@@ -170,4 +236,3 @@ describe('interrupted writes', () => {
     expect(r.ok && r.value.features.customer_activity?.rows).toBe(1);
   });
 });
-
