@@ -4,7 +4,7 @@ import { formatPretty } from '../../diagnostics/format-pretty.ts';
 import type { DuckDBFeatureStore } from '../../store/duckdb/duckdb-store.ts';
 import { suggestion } from '../../util/did-you-mean.ts';
 import { ExitCode, ExitError, type CommandIO } from '../io.ts';
-import { rethrowStoreError } from './dataset.ts';
+import { rethrowStoreError, rows } from './dataset.ts';
 
 export interface DataCommandOptions {
   cwd: string;
@@ -58,14 +58,14 @@ export async function dataScanCommand(
   if (opts.json) io.stdout(`${JSON.stringify(out, null, 2)}\n`);
   else {
     for (const r of out) {
-      io.stdout(`${r.policy}: ${r.scannedRows} rows scanned\n`);
+      io.stdout(`${r.policy}: ${rows(r.scannedRows)} scanned\n`);
       for (const f of r.findings)
         io.stdout(
-          `  ${f.view}.${f.column}: ${f.rows} rows match ${f.detector}${f.allowed ? ' (allowed)' : ''}\n`,
+          `  ${f.view}.${f.column}: ${rows(f.rows)} match ${f.detector}${f.allowed ? ' (allowed)' : ''}\n`,
         );
       for (const q of r.quarantines)
         io.stdout(
-          `  quarantine ${q.id} (${q.status}): ${q.rows} rows of ${q.file} [${q.column}, ${q.detector}]\n`,
+          `  quarantine ${q.id} (${q.status}): ${rows(q.rows)} of ${q.file} [${q.column}, ${q.detector}]\n`,
         );
     }
   }
@@ -92,7 +92,7 @@ export async function dataReleaseCommand(
   if (opts.json) io.stdout(`${JSON.stringify(out, null, 2)}\n`);
   else
     io.stdout(
-      `${out.changed ? 'released' : 'already released'} ${q.id}: ${q.rows} rows of ${q.view} (${q.file}, column ${q.column}, ${q.detector}) [${q.policy}]\n`,
+      `${out.changed ? 'released' : 'already released'} ${q.id}: ${rows(q.rows)} of ${q.view} (${q.file}, column ${q.column}, ${q.detector}) [${q.policy}]\n`,
     );
   return ExitCode.ok;
 }

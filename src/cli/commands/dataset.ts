@@ -5,6 +5,8 @@ import { StoreError, type TrainingSet } from '../../store/port.ts';
 import { suggestion } from '../../util/did-you-mean.ts';
 import { ExitCode, ExitError, type CommandIO } from '../io.ts';
 
+export const rows = (n: number): string => `${n} row${n === 1 ? '' : 's'}`;
+
 export interface DatasetCommandOptions {
   cwd: string;
   model: string;
@@ -56,19 +58,19 @@ export async function datasetCommand(opts: DatasetCommandOptions, io: CommandIO)
   }
 
   const rel = relative(opts.cwd, ts.path) || ts.path;
-  io.stderr(`wrote ${rel}: ${ts.rows} rows, ${ts.features.length} features, cut-off ${ts.cutoff}\n`);
+  io.stderr(`wrote ${rel}: ${rows(ts.rows)}, ${ts.features.length} features, cut-off ${ts.cutoff}\n`);
   io.stderr(`  digest ${ts.digest}\n`);
   const nulls = Object.entries(ts.nullCounts).filter(([, n]) => n > 0);
   io.stderr(nulls.length ? `  nulls: ${nulls.map(([f, n]) => `${f} ${n}`).join(', ')}\n` : '  nulls: none\n');
   for (const v of ts.views ?? [])
     io.stderr(
-      `  ${v.view}: ${v.matched} matched, ${v.missing} without a value, ${v.expired} older than the TTL${v.quarantinedRows ? `; ${v.quarantinedRows} source rows quarantined` : ''}\n`,
+      `  ${v.view}: ${v.matched} matched, ${v.missing} without a value, ${v.expired} older than the TTL${v.quarantinedRows ? `; ${rows(v.quarantinedRows)} of the source quarantined` : ''}\n`,
     );
   const p = ts.policies;
   if (p) {
     for (const q of p.quarantines)
       io.stderr(
-        `  quarantine ${q.id} (${q.status}): ${q.rows} rows of ${q.view}.${q.column} match ${q.detector} [${q.policy}]\n`,
+        `  quarantine ${q.id} (${q.status}): ${rows(q.rows)} of ${q.view}.${q.column} match ${q.detector} [${q.policy}]\n`,
       );
     if (p.hashedColumns.length) io.stderr(`  hashed: ${p.hashedColumns.join(', ')}\n`);
     if (p.droppedColumns.length) io.stderr(`  dropped: ${p.droppedColumns.join(', ')}\n`);

@@ -1,4 +1,4 @@
-import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { InternalError } from '../../diagnostics/diagnostic.ts';
 
 export const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;

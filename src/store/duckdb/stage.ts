@@ -4,10 +4,11 @@
 //
 // Stage table layout: `__file` (index into `files`), `__row` (1-based data row in that file,
 // header not counted), `k__<entity>`, `__ts` (TIMESTAMPTZ), `f__<feature>`, `__label` (raw).
+import { open } from 'node:fs/promises';
 import type { FeatureType } from '../../compiler/desired-state.ts';
 import { StoreError } from '../port.ts';
 import type { ResolvedSource, SourceFile } from './files.ts';
-import { Db, duckMessage, ident, lit, num } from './sql.ts';
+import { type Db, duckMessage, ident, lit, num } from './sql.ts';
 
 export interface StageRequest {
   /** For messages: `feature view "activity"`, `the label source of model "churn"`. */
@@ -223,14 +224,14 @@ export async function stageSource(db: Db, req: StageRequest): Promise<Staged> {
     const from =
       s.format === 'parquet'
         ? `(SELECT *, file_row_number + 1 AS __row FROM read_parquet(${lit(s.file.abs)}, file_row_number = true))`
-        : `(SELECT *, ordinality AS __row FROM read_csv(${lit(s.file.abs)}, header = true, all_varchar = true) WITH ORDINALITY)`;
+        : `(SELECT *, ordinality AS __row FROM ${csvRead(s.file, [...s.columns.keys()])} WITH ORDINALITY)`;
     return `SELECT ${exprs.join(', ')}, __row::BIGINT AS __row FROM ${from}`;
   });
 
   try {
     await db.run(`CREATE OR REPLACE TEMP TABLE ${ident(req.table)} AS ${selects.join('\nUNION ALL\n')}`);
   } catch (e) {
-    throw readError(e, source.files, req.what);
+    throw readError(e, source.files, req.what, format);
   }
 
   const bad = await db.all(
@@ -298,24 +299,98 @@ async function inspect(
   format: 'csv' | 'parquet',
   what: string,
 ): Promise<Map<string, string>> {
-  const read =
-    format === 'parquet'
-      ? `read_parquet(${lit(file.abs)})`
-      : `read_csv(${lit(file.abs)}, header = true, all_varchar = true)`;
+  if (format === 'csv') {
+    const names = await readCsvHeader(file, what);
+    return new Map(names.map((n) => [n, 'VARCHAR']));
+  }
   let rows;
   try {
-    rows = await db.all(`DESCRIBE SELECT * FROM ${read}`);
+    rows = await db.all(`DESCRIBE SELECT * FROM read_parquet(${lit(file.abs)})`);
   } catch (e) {
     const msg = duckMessage(e);
-    const corrupt = format === 'parquet' && /magic bytes|parquet|footer|metadata|corrupt|Thrift/i.test(msg);
+    const corrupt = /magic bytes|parquet|footer|metadata|corrupt|Thrift/i.test(msg);
     throw new StoreError(
       corrupt ? 'store/corrupt-file' : 'store/read-failed',
-      `${file.rel}: ${corrupt ? 'not a readable Parquet file' : `cannot be read as ${format.toUpperCase()}`} (${msg}) — source of ${what}`,
+      `${file.rel}: ${corrupt ? 'not a readable Parquet file' : 'cannot be read as Parquet'} (${msg.replaceAll(file.abs, file.rel)}) — source of ${what}`,
       { file: file.rel },
       { cause: e },
     );
   }
   return new Map(rows.map((r) => [String(r.column_name), String(r.column_type).toUpperCase()]));
+}
+
+/**
+ * CSV sources are RFC 4180: comma, double quotes, a header line. The dialect is fixed rather
+ * than sniffed: DuckDB's sniffer may take a later line for the header when one row is
+ * malformed, silently dropping the rows above it.
+ */
+function csvRead(file: SourceFile, columns: readonly string[]): string {
+  const cols = columns.map((c) => `${lit(c)}: 'VARCHAR'`).join(', ');
+  return `read_csv(${lit(file.abs)}, columns = {${cols}}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', strict_mode = true)`;
+}
+
+async function readCsvHeader(file: SourceFile, what: string): Promise<string[]> {
+  let text: string;
+  try {
+    const fh = await open(file.abs, 'r');
+    try {
+      const buf = Buffer.alloc(1 << 16);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      text = buf.subarray(0, bytesRead).toString('utf8');
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    throw new StoreError(
+      'store/read-failed',
+      `${file.rel}: cannot be read (${(e as Error).message}) — source of ${what}`,
+      { file: file.rel },
+      { cause: e },
+    );
+  }
+  const nl = text.search(/\r?\n/);
+  if (nl < 0 && text.length === 1 << 16)
+    throw new StoreError(
+      'store/read-failed',
+      `${file.rel}: the header line is longer than 64 KiB — source of ${what}`,
+      { file: file.rel },
+    );
+  const line = (nl < 0 ? text : text.slice(0, nl)).replace(/^\uFEFF/, '');
+  if (line.trim() === '')
+    throw new StoreError(
+      'store/read-failed',
+      `${file.rel}: empty file, or no header line — source of ${what}`,
+      { file: file.rel },
+    );
+  const names: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cur += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      names.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  names.push(cur);
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (seen.has(n))
+      throw new StoreError(
+        'store/read-failed',
+        `${file.rel}: the header names column "${n}" twice — source of ${what}`,
+        { file: file.rel, column: n },
+      );
+    seen.add(n);
+  }
+  return names;
 }
 
 function timestampExpr(c: string, t: string): string {
@@ -462,17 +537,38 @@ async function checkDuplicates(
   );
 }
 
-function readError(e: unknown, files: readonly SourceFile[], what: string): StoreError {
+function readError(
+  e: unknown,
+  files: readonly SourceFile[],
+  what: string,
+  format: 'csv' | 'parquet',
+): StoreError {
   const raw = e instanceof Error ? e.message : String(e);
-  const msg = duckMessage(e);
   const file = files.find((f) => raw.includes(f.abs)) ?? (files.length === 1 ? files[0] : undefined);
-  const line = /line:? (\d+)/i.exec(raw)?.[1];
-  const corrupt = /parquet|magic bytes|thrift|corrupt|footer/i.test(raw);
   const rel = file?.rel ?? files.map((f) => f.rel).join(', ');
+  const csvLine = /CSV Error on Line: (\d+)/.exec(raw)?.[1];
+  if (format === 'csv' && csvLine) {
+    // The rest of DuckDB's message quotes the line; values stay out of Rudder's messages.
+    const fields = /Expected Number of Columns: (\d+) Found: (\d+)/.exec(raw);
+    const problem = fields
+      ? `expected ${fields[1]} fields, found ${fields[2]}`
+      : /Invalid unicode|UTF-8/i.test(raw)
+        ? 'not valid UTF-8'
+        : 'malformed CSV (check quotes and delimiters)';
+    const line = Number(csvLine);
+    return new StoreError(
+      'store/read-failed',
+      `${rel}: cannot be read at line ${line} (row ${line - 1}): ${problem} — source of ${what}`,
+      { file: file?.rel, row: line - 1 },
+      { cause: e },
+    );
+  }
+  const msg = duckMessage(e).replaceAll(file?.abs ?? '\0', file?.rel ?? '');
+  const corrupt = format === 'parquet';
   return new StoreError(
     corrupt ? 'store/corrupt-file' : 'store/read-failed',
-    `${rel}: ${corrupt ? 'corrupt Parquet data' : 'cannot be read'}${line ? ` at line ${line}` : ''} (${msg.replaceAll(file?.abs ?? '\0', file?.rel ?? '')}) — source of ${what}`,
-    { file: file?.rel, row: line ? Number(line) : undefined },
+    `${rel}: ${corrupt ? 'corrupt Parquet data' : 'cannot be read'} (${msg}) — source of ${what}`,
+    { file: file?.rel },
     { cause: e },
   );
 }

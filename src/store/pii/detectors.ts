@@ -228,7 +228,7 @@ export function isIPv6(s: string): boolean {
     else return false;
   }
   // Precision: a bare `::1` or `a::b` is too short to be worth flagging as someone's address.
-  if (groups.length < 3) return false;
+  if (count < 3) return false;
   return halves.length === 2 ? count < 8 : count === 8;
 }
 
