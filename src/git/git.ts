@@ -1,6 +1,7 @@
 // Git through simple-git: commit exactly the state files an apply touched, push with a bounded
 // fetch–rebase–recheck loop, read a resource's history. Never touches the user's other changes.
 import { simpleGit, type SimpleGit } from 'simple-git';
+import type { Project } from '../compiler/desired-state.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { parseCommitMessage, renderCommitMessage, type StateTrailers } from './message.ts';
 
@@ -81,7 +82,7 @@ export interface CommitStateOptions {
 
 export type CommitStateResult =
   | { committed: true; sha: string; files: string[]; message: string }
-  | { committed: false; reason: 'git-missing' | 'not-a-repo' | 'no-changes'; message: string };
+  | { committed: false; reason: 'git-missing' | 'not-a-repo' | 'no-changes' | 'disabled'; message: string };
 
 /**
  * Commit exactly `files` (their working-tree content, additions and deletions) with a
@@ -179,6 +180,43 @@ async function identityFor(
   }
   const args = author ? [`--author=${author.name} <${author.email}>`] : [];
   return { config, args };
+}
+
+export interface PublishStateOptions extends Omit<CommitStateOptions, 'author'> {
+  /** rudder.yaml's git settings (DesiredState.project.git): commit, push, remote, branch, author. */
+  git: Project['git'];
+  recheck?: PushOptions['recheck'];
+  onEvent?: PushOptions['onEvent'];
+  maxPushAttempts?: number;
+}
+
+/**
+ * What the executor calls after writing the state: commit the touched files as rudder.yaml says
+ * (git.commit, git.author), then push when git.push is set. A push failure throws GitError
+ * with the commit kept locally.
+ */
+export async function publishState(
+  opts: PublishStateOptions,
+): Promise<{ commit: CommitStateResult; push?: PushResult }> {
+  if (!opts.git.commit)
+    return {
+      commit: {
+        committed: false,
+        reason: 'disabled',
+        message: 'git.commit is false in rudder.yaml: state changes are not committed',
+      },
+    };
+  const commit = await commitState({ ...opts, author: opts.git.author });
+  if (!commit.committed || !opts.git.push) return { commit };
+  const push = await pushWithRetry({
+    root: opts.root,
+    remote: opts.git.remote,
+    branch: opts.git.branch,
+    maxAttempts: opts.maxPushAttempts,
+    recheck: opts.recheck,
+    onEvent: opts.onEvent,
+  });
+  return { commit, push };
 }
 
 export interface PushOptions {

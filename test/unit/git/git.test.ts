@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { commitState, GitError, pushWithRetry, readHistory } from '../../../src/git/git.ts';
+import { commitState, GitError, publishState, pushWithRetry, readHistory } from '../../../src/git/git.ts';
+import type { Project } from '../../../src/compiler/desired-state.ts';
 import { parseCommitMessage, renderCommitMessage } from '../../../src/git/message.ts';
 import {
   bareRemote,
@@ -395,5 +396,40 @@ describe('pushWithRetry', () => {
     const err = await pushWithRetry({ root: a }).catch((e: unknown) => e);
     expect((err as GitError).kind).toBe('dirty');
     expect(readFileSync(join(a, 'state/features/x.lock.yaml'), 'utf8')).toBe('my local edit\n');
+  });
+});
+
+describe('publishState (what apply calls)', () => {
+  const gitSettings = (over: Partial<Project['git']>): Project['git'] => ({
+    commit: true,
+    push: false,
+    remote: 'origin',
+    pullRequest: { enabled: false },
+    ...over,
+  });
+
+  test('git.commit: false commits nothing; git.push: true commits and pushes with rudder.yaml’s author', async () => {
+    const a = tempRepo({ files: { 'state/models/churn.lock.yaml': 'v1\n' } });
+    const bare = bareRemote(a);
+    writeFile(a, 'state/models/churn.lock.yaml', 'v2\n');
+    const head = git(a, 'rev-parse', 'HEAD');
+    const off = await publishState({
+      root: a,
+      git: gitSettings({ commit: false }),
+      files: ['state/models/churn.lock.yaml'],
+      subject: 's',
+      trailers,
+    });
+    expect(off.commit).toMatchObject({ committed: false, reason: 'disabled' });
+    expect(git(a, 'rev-parse', 'HEAD')).toBe(head);
+    const on = await publishState({
+      root: a,
+      git: gitSettings({ push: true, author: { name: 'ML Bot', email: 'bot@example.com' } }),
+      files: ['state/models/churn.lock.yaml'],
+      subject: 'promote churn v2',
+      trailers,
+    });
+    expect(on.push).toMatchObject({ attempts: 1, branch: 'main' });
+    expect(git(bare, 'log', '-1', '--format=%an|%s', 'main')).toBe('ML Bot|rudder: promote churn v2');
   });
 });
