@@ -119,6 +119,39 @@ export function buildProgram(io?: CommandIO): Command {
       process.exitCode = await demoCommand({ cwd: c.cwd, json: c.json }, c.io);
     });
 
+  // ── state: status, history, unlock ──
+  program
+    .command('status')
+    .description("every resource's current state from the lockfiles, in one table (or --json)")
+    .action(async (_o: unknown, cmd: Command) => {
+      const c = ctx(cmd);
+      const { statusCommand } = await import('./commands/status.ts');
+      process.exitCode = await statusCommand({ cwd: c.cwd, json: c.json }, c.io);
+    });
+
+  program
+    .command('history <resource>')
+    .description('state changes of a resource from git: when, plan, actions, actor, reason (churn, model/churn or a lockfile path)')
+    .option('--diff', 'show each commit’s lockfile diff')
+    .option('-n, --limit <n>', 'at most n commits')
+    .action(async (resource: string, o: { diff?: boolean; limit?: string }, cmd: Command) => {
+      const c = ctx(cmd);
+      const limit = o.limit == null ? undefined : Number(o.limit);
+      if (limit != null && !(Number.isInteger(limit) && limit > 0)) throw new ExitError(`--limit ${o.limit}: expected a positive integer`);
+      const { historyCommand } = await import('./commands/history.ts');
+      process.exitCode = await historyCommand({ cwd: c.cwd, resource, diff: o.diff ?? false, limit, json: c.json }, c.io);
+    });
+
+  program
+    .command('unlock <id>')
+    .description('release the apply lock by hand (its id is in the error a blocked apply prints, and in rudder status)')
+    .option('--force', 'release it even though its process still runs on this machine')
+    .action(async (id: string, o: { force?: boolean }, cmd: Command) => {
+      const c = ctx(cmd);
+      const { unlockCommand } = await import('./commands/unlock.ts');
+      process.exitCode = await unlockCommand({ cwd: c.cwd, id, force: o.force ?? false }, c.io);
+    });
+
   return program;
 }
 
