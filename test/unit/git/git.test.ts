@@ -207,6 +207,39 @@ describe('commitState', () => {
   });
 });
 
+describe('without git installed', () => {
+  test('the files are kept, nothing is committed, and it is said once', async () => {
+    const root = tempRepo({ files: { 'x.txt': '1\n' } });
+    writeFile(root, 'state/models/a.lock.yaml', '1\n');
+    const path = process.env.PATH;
+    process.env.PATH = tempDir('rudder-nogit-');
+    try {
+      const notices: string[] = [];
+      const r = await commitState({
+        root,
+        files: ['state/models/a.lock.yaml'],
+        subject: 's',
+        trailers,
+        onNotice: (m) => notices.push(m),
+      });
+      await commitState({
+        root,
+        files: ['state/models/a.lock.yaml'],
+        subject: 's',
+        trailers,
+        onNotice: (m) => notices.push(m),
+      });
+      expect(r).toMatchObject({ committed: false, reason: 'git-missing' });
+      expect(notices).toHaveLength(1);
+      expect(notices[0]).toMatch(/git .*: Rudder works on the files but nothing is committed/);
+    } finally {
+      process.env.PATH = path;
+    }
+    expect(readFileSync(join(root, 'state/models/a.lock.yaml'), 'utf8')).toBe('1\n');
+    expect(git(root, 'status', '--porcelain')).toBe('?? state/');
+  });
+});
+
 describe('readHistory', () => {
   test('newest first, with plan, actions, actor, touched files and the diff', async () => {
     const root = tempRepo({ files: { 'README.md': 'x\n' } });
