@@ -92,13 +92,13 @@ export function normalizeLock<T extends AnyLock>(lock: T): T {
  * infinite numbers, schema violations, broken invariants. Those are bugs in the caller.
  */
 export function renderLockfile(lock: AnyLock): string {
-  const name = typeof lock === 'object' && lock != null ? String(lockNameOf(lock) ?? '?') : '?';
-  const kind = typeof lock === 'object' && lock != null ? String(lock.kind) : '?';
-  const file =
-    (lock as { kind?: unknown }).kind && lockDirs[kind as LockKind]
-      ? lockPath('state', kind as LockKind, name)
-      : undefined;
-  const normalized = kind in lockDirs ? normalizeLock(lock) : lock;
+  // Callers are typed, but a bug upstream can still hand over anything: describe it safely.
+  const known =
+    lock != null && typeof lock === 'object' && typeof lock.kind === 'string' && lock.kind in lockDirs;
+  const kind = known ? lock.kind : String((lock as { kind?: unknown } | null)?.kind ?? '?');
+  const name = known ? String(lockNameOf(lock)) : '?';
+  const file = known ? lockPath('state', lock.kind, name) : undefined;
+  const normalized = known ? normalizeLock(lock) : lock;
   const diags = checkLockValue(normalized, { file });
   if (diags.length > 0) {
     throw new LockfileError(

@@ -347,6 +347,13 @@ export async function recoverState(root: string, stateDir: string): Promise<Reco
   const out: RecoverResult = { files: [], removedTemps: [] };
   if (j.journal?.status === 'pending') {
     const p = j.journal;
+    const outside = p.changes.find(
+      (c) => dir == null || !expectFromPath(dir, c.path) || !c.path.startsWith(`${dir}/`),
+    );
+    if (outside)
+      throw new LockfileError(
+        `${JOURNAL_FILE} lists ${JSON.stringify(outside.path)}, which is not a lockfile under ${stateDir}/; refusing to roll it forward`,
+      );
     if (p.pid !== process.pid && p.host === hostname() && isProcessAlive(p.pid))
       throw new LockfileError(
         `another Rudder process (pid ${p.pid}) is writing the state right now; writes must hold the apply lock`,
