@@ -43,7 +43,7 @@ function whichGeneration(s: LockState): number | string {
 
 describe('atomic multi-file state writes', () => {
   test('GIVEN writers SIGKILLed at random points WHEN the state is read (during and after) THEN it is one whole generation, and the next write completes it', async () => {
-    const trials = 5;
+    const trials = 4;
     let midTransaction = 0;
     let liveReads = 0;
     const liveGenerations = new Set<string>();
