@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/rng.ts';
 import type { Activation, NetworkPlan } from './model-spec.ts';
 import { inputWidth } from './model-spec.ts';
+import { transposeOnes } from './kernels.ts';
 import { shuffleInPlace } from './split.ts';
 
 export type OptimizerName = 'adam' | 'sgd' | 'rmsprop' | 'adagrad';
@@ -111,7 +112,7 @@ function activationGrad(act: Activation, z: tf.Tensor, h: tf.Tensor, dh: tf.Tens
 
 interface LayerCache {
   input: tf.Tensor2D;
-  /** inputᵀ, when known without a transpose op (the first layer's, built on the host). */
+  /** [input | 1]ᵀ when known without an op (the first layer's, built on the host). */
   inputT?: tf.Tensor2D;
   z?: tf.Tensor2D;
   zn?: tf.Tensor2D;
@@ -123,6 +124,7 @@ interface LayerCache {
 interface Batch {
   size: number;
   dense?: tf.Tensor2D;
+  /** [dense | 1]ᵀ: (width + 1) × B. */
   denseT?: tf.Tensor2D;
   indices: tf.Tensor1D[];
   /** Binary / regression: [B, 1]; multiclass: one-hot [B, K]. */
@@ -277,11 +279,14 @@ export class Network {
     return { logits, caches, input };
   }
 
-  /** Gradients, in parameter order, given dL/dlogits. */
-  backward(v: tf.Tensor[], batch: Pick<Batch, 'size' | 'indices' | 'ones'>, caches: LayerCache[], dLogits: tf.Tensor2D): tf.Tensor[] {
-    const grads: tf.Tensor[] = new Array<tf.Tensor>(v.length);
+  /**
+   * Gradients in parameter order, given dL/dlogits. A dense layer's kernel and bias are adjacent
+   * in the flat vector, so one matMul [aᵀ; 1] · dz yields both (its entry covers the two slots;
+   * the bias slot stays undefined).
+   */
+  backward(v: tf.Tensor[], batch: Pick<Batch, 'size' | 'indices' | 'ones'>, caches: LayerCache[], dLogits: tf.Tensor2D): (tf.Tensor | undefined)[] {
+    const grads: (tf.Tensor | undefined)[] = new Array<tf.Tensor | undefined>(v.length);
     const nEmb = this.plan.embeddings.length;
-    // Parameter index of each hidden layer's kernel.
     const kernelIndex: number[] = [];
     let k = nEmb;
     for (const h of this.plan.hidden) {
@@ -289,15 +294,14 @@ export class Network {
       k += h.batchNorm ? 3 : 2;
     }
     const outIndex = k;
-    const transposed = (c: LayerCache): tf.Tensor2D => c.inputT ?? (tf.transpose(c.input) as tf.Tensor2D);
+    const inputT = (c: LayerCache, ones: boolean): tf.Tensor2D => (c.inputT && ones ? c.inputT : transposeOnes(c.input, ones));
     const needInputGrad = (layer: number): boolean => layer > 0 || nEmb > 0;
+    const wT = (i: number): tf.Tensor2D => transposeOnes(v[i] as tf.Tensor2D, false);
 
-    // Output layer.
     const outCache = caches[caches.length - 1]!;
     const last = this.plan.hidden.length;
-    grads[outIndex] = tf.matMul(transposed(outCache), dLogits);
-    grads[outIndex + 1] = tf.matMul(batch.ones, dLogits).reshape([this.plan.output.units]);
-    let d: tf.Tensor2D | undefined = needInputGrad(last) ? (tf.matMul(dLogits, tf.transpose(v[outIndex] as tf.Tensor2D) as tf.Tensor2D) as tf.Tensor2D) : undefined;
+    grads[outIndex] = tf.matMul(inputT(outCache, true), dLogits);
+    let d: tf.Tensor2D | undefined = needInputGrad(last) ? (tf.matMul(dLogits, wT(outIndex)) as tf.Tensor2D) : undefined;
 
     for (let i = last - 1; i >= 0; i--) {
       const h = this.plan.hidden[i]!;
@@ -315,12 +319,14 @@ export class Network {
         const sumDzn = tf.matMul(batch.ones, dzn);
         const sumDznZn = tf.matMul(batch.ones, tf.mul(dzn, c.zn!));
         dz = tf.mul(tf.mul(tf.sub(tf.sub(tf.mul(dzn, batch.size), sumDzn), tf.mul(c.zn!, sumDznZn)), c.invStd!), 1 / batch.size) as tf.Tensor2D;
+        const aT = inputT(c, true);
+        // The host-built transpose carries a ones row; a batch-norm layer has no bias to use it.
+        grads[ki] = tf.matMul(aT.shape[0] === c.input.shape[1] ? aT : (tf.slice(aT, [0, 0], [c.input.shape[1]!, batch.size]) as tf.Tensor2D), dz);
       } else {
         dz = (c.z ? activationGrad(h.activation, c.z, c.h, dh) : activationGrad(h.activation, c.h, c.h, dh)) as tf.Tensor2D;
-        grads[ki + 1] = tf.matMul(batch.ones, dz).reshape([h.units]);
+        grads[ki] = tf.matMul(inputT(c, true), dz);
       }
-      grads[ki] = tf.matMul(transposed(c), dz);
-      d = needInputGrad(i) ? (tf.matMul(dz, tf.transpose(v[ki] as tf.Tensor2D) as tf.Tensor2D) as tf.Tensor2D) : undefined;
+      d = needInputGrad(i) ? (tf.matMul(dz, wT(ki)) as tf.Tensor2D) : undefined;
     }
     if (nEmb > 0) {
       // Split dL/dinput into the dense block and each embedding's columns; scatter-add rows.
@@ -417,7 +423,7 @@ function makeBatchTensors(plan: NetworkPlan, data: Pick<TrainData, 'dense' | 'in
     if (order === null && !withTranspose) dense = tf.tensor2d(data.dense.subarray(start * w, (start + n) * w), [n, w]);
     else {
       const x = new Float32Array(n * w);
-      const xt = withTranspose ? new Float32Array(n * w) : undefined;
+      const xt = withTranspose ? new Float32Array((w + 1) * n) : undefined;
       for (let i = 0; i < n; i++) {
         const r = order ? order[start + i]! : start + i;
         const src = r * w;
@@ -428,7 +434,10 @@ function makeBatchTensors(plan: NetworkPlan, data: Pick<TrainData, 'dense' | 'in
         }
       }
       dense = tf.tensor2d(x, [n, w]);
-      if (xt) denseT = tf.tensor2d(xt, [w, n]);
+      if (xt) {
+        xt.fill(1, w * n);
+        denseT = tf.tensor2d(xt, [w + 1, n]);
+      }
     }
   }
   const indices = data.indices.map((col) => {
@@ -565,7 +574,7 @@ export async function fit(net: Network, data: TrainData, opts: FitOptions): Prom
           const { logits, caches } = net.forward(v, batch, true, rng, true);
           const { dLogits, loss } = lossAndGrad(plan, logits, batch.y, batch.wB);
           const grads = net.backward(v, batch, caches, dLogits);
-          const flatG = tf.concat(grads.map((x) => x.reshape([-1]))) as tf.Tensor1D;
+          const flatG = tf.concat(grads.filter((x) => x !== undefined).map((x) => x.reshape([-1]))) as tf.Tensor1D;
           return { g: gAcc ? tf.add(gAcc, flatG) : flatG, loss: tf.add(lossSum, loss) };
         });
         gAcc?.dispose();
