@@ -137,8 +137,10 @@ export class CommandTrainer implements Trainer {
     Object.assign(env, spec.env);
     const secrets: string[] = [];
     for (const k of spec.fromEnv) {
+      // Pass-through: a variable Rudder does not have is simply not passed (CUDA_VISIBLE_DEVICES
+      // on a CPU-only runner); a program that needs it fails with its own message.
       const v = source[k];
-      if (v === undefined) throw new TrainerError(`model ${model.name}: fromEnv names ${k}, which is not set in Rudder's environment`);
+      if (v === undefined) continue;
       env[k] = v;
       if (v.length >= 3) secrets.push(v);
     }
