@@ -1,0 +1,42 @@
+// The Trainer the executor uses: dispatches each model to the tfjs or command trainer by its
+// spec. One instance serves every model of an apply.
+import type { Model } from '../compiler/desired-state.ts';
+import type { ArtifactRef, LocalArtifactStore } from '../state/artifact-store.ts';
+import type { TrainingSet } from '../store/port.ts';
+import { CommandTrainer, type CommandTrainerOptions } from './command-trainer.ts';
+import type { ProgressMode } from './progress.ts';
+import { TfjsTrainer } from './tfjs-trainer.ts';
+import type { EvaluateOptions, Trainer, TrainInput, TrainResult } from './trainer.ts';
+
+export interface DefaultTrainerOptions {
+  store: LocalArtifactStore;
+  /** Repository root (command trainers' `workdir` is relative to it). */
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  progress?: ProgressMode;
+  progressStream?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Command trainers' output lines (secrets redacted). */
+  onLog?: CommandTrainerOptions['onLog'];
+}
+
+export class DefaultTrainer implements Trainer {
+  readonly tfjs: TfjsTrainer;
+  readonly command: CommandTrainer;
+
+  constructor(opts: DefaultTrainerOptions) {
+    this.tfjs = new TfjsTrainer({ store: opts.store, env: opts.env, progress: opts.progress, progressStream: opts.progressStream });
+    this.command = new CommandTrainer({ store: opts.store, cwd: opts.cwd, env: opts.env, onLog: opts.onLog });
+  }
+
+  private pick(model: Model): Trainer {
+    return model.trainer.type === 'tfjs' ? this.tfjs : this.command;
+  }
+
+  train(input: TrainInput): Promise<TrainResult> {
+    return this.pick(input.model).train(input);
+  }
+
+  evaluate(model: Model, artifact: ArtifactRef, trainingSet: TrainingSet, workDir: string, options?: EvaluateOptions): Promise<Record<string, number>> {
+    return this.pick(model).evaluate(model, artifact, trainingSet, workDir, options);
+  }
+}
