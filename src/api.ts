@@ -1,59 +1,11 @@
-import { createHash } from 'node:crypto';
+// The one programmatic surface: the CLI, the MCP server and the tests call these.
 import { resolve } from 'node:path';
-import { compilePolicies } from './compiler/compile.ts';
-import type { DesiredState } from './compiler/desired-state.ts';
-import { hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics/diagnostic.ts';
-import { checkSourcePaths } from './source/check-source-paths.ts';
-import { loadPolicies } from './source/load-policies.ts';
+import { validate } from './api-validate.ts';
+import type { Diagnostic } from './diagnostics/diagnostic.ts';
+import { runApply, type ApplyOptions, type ApplyRunResult } from './executor/run-apply.ts';
+import type { Plan } from './planner/plan-types.ts';
+import { loadWorkspace, makePlan } from './workspace.ts';
 import { readResourceHistory, readStatus, type HistoryOptions, type HistoryReport, type StatusReport } from './state/read-status.ts';
-
-export interface ValidateOptions {
-  /** Repository root. */
-  cwd: string;
-  /** Overrides rudder.yaml's spec.policies. */
-  policiesDir?: string;
-  /** Check that source paths exist and stay inside the repository. Default: true */
-  checkPaths?: boolean;
-}
-
-export interface ValidateResult {
-  ok: boolean;
-  /** Present when there is no error. */
-  state?: DesiredState;
-  diagnostics: Diagnostic[];
-  /** file → text, for formatters' code frames. */
-  sources: Map<string, string>;
-  /** Number of documents read. */
-  documents: number;
-  files: number;
-}
-
-/** Load, validate and compile the policies of a repository. Never throws for bad input. */
-export async function validate(opts: ValidateOptions): Promise<ValidateResult> {
-  const root = resolve(opts.cwd);
-  const loaded = await loadPolicies(root, opts.policiesDir);
-  const compiled = compilePolicies(
-    { projectDocs: loaded.projectDocs, docs: loaded.docs },
-    { hash: nodeSha256 },
-  );
-  const diags = [...loaded.diagnostics, ...compiled.diagnostics];
-  let state = compiled.ok ? compiled.value : undefined;
-  if (state && (opts.checkPaths ?? true)) diags.push(...(await checkSourcePaths(root, state, loaded.docs)));
-  const sorted = sortDiagnostics(diags);
-  const ok = !hasErrors(sorted);
-  if (!ok) state = undefined;
-  return {
-    ok,
-    state,
-    diagnostics: sorted,
-    sources: loaded.texts,
-    documents: loaded.docs.length + loaded.projectDocs.length,
-    files: new Set([...loaded.docs, ...loaded.projectDocs].map((d) => d.file)).size,
-  };
-}
-
-/** node:crypto's SHA-256: the compiler stays pure and gets the fast native hash from here. */
-export const nodeSha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 // ── State: status and history (lockfiles in state/, their history in git) ──
 
@@ -71,5 +23,40 @@ export async function history(opts: { cwd: string } & HistoryOptions): Promise<H
 
 export type { HistoryReport, StatusReport } from './state/read-status.ts';
 
+// ── Plan and apply ──
+
+export interface PlanOptions {
+  cwd: string;
+  policiesDir?: string;
+  /** Force retraining of these models. */
+  retrain?: readonly string[];
+  /** The clock. Default: now. */
+  now?: Date;
+}
+
+export type PlanResult =
+  | { ok: true; plan: Plan; diagnostics: Diagnostic[]; sources: Map<string, string> }
+  | { ok: false; diagnostics: Diagnostic[]; sources: Map<string, string> };
+
+/** Compile, read the lockfiles, observe, and compute the plan. Read-only. */
+export async function plan(opts: PlanOptions): Promise<PlanResult> {
+  const ws = await loadWorkspace(opts);
+  if (!ws.ok) return ws;
+  const p = await makePlan(ws.value, { now: opts.now ?? new Date(), retrain: opts.retrain });
+  return { ok: true, plan: p, diagnostics: ws.diagnostics, sources: ws.sources };
+}
+
+/** Apply a reviewed plan (or plan and apply in one go) under the apply lock, then commit. */
+export function apply(opts: ApplyOptions): Promise<ApplyRunResult> {
+  return runApply(opts);
+}
+
+export { parsePlanFile, renderPlanJson } from './planner/plan-file.ts';
+export { renderPlanMarkdown, renderPlanText, renderSummaryLine } from './planner/render.ts';
+export type { Plan, PlanAction } from './planner/plan-types.ts';
+export type { ApplyOptions, ApplyRunResult } from './executor/run-apply.ts';
+export type { ApplyEvent } from './executor/events.ts';
+export { validate, type ValidateOptions, type ValidateResult } from './api-validate.ts';
+export { nodeSha256 } from './util/node-hash.ts';
 export type { DesiredState } from './compiler/desired-state.ts';
 export type { Diagnostic, Result } from './diagnostics/diagnostic.ts';

@@ -72,6 +72,8 @@ export const diagnosticCodes = {
   'plan/tampered': 'A plan file does not match its own digest: it was edited after rudder plan wrote it.',
   'plan/other-repository': 'A plan file was made for another repository or project.',
   'plan/stale': 'An input of the plan (a policy, a lockfile, an observation) changed since it was made.',
+  'apply/locked': 'Another apply holds the apply lock.',
+  'apply/destroy-not-allowed': 'The plan removes state and --allow-destroy was not given.',
   // Lockfiles under state/ and the state transaction journal
   'lock/read-failed': 'A lockfile or the state journal could not be read.',
   'lock/yaml-syntax': 'A lockfile is not valid YAML.',

@@ -94,7 +94,7 @@ export function planChanges(desired: DesiredState, lock: LockState, obs: Observa
     const dl = lock.data[dp.name];
     const views: string[] = [];
     const reasons: Reason[] = [];
-    const scannedWith = dl == null ? undefined : (dl as { policyDigest?: string }).policyDigest;
+    const scannedWith = dl?.policyDigest;
     const policyChanged = dl != null && scannedWith !== dp.digest;
     if (!dl) reasons.push({ code: 'never-scanned', message: 'never scanned' });
     else if (policyChanged) reasons.push({ code: 'policy-changed', message: `policy changed (${short(scannedWith)} → ${short(dp.digest)})` });

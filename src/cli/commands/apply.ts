@@ -1,0 +1,96 @@
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline/promises';
+import { apply, parsePlanFile } from '../../api.ts';
+import { formatPretty } from '../../diagnostics/format-pretty.ts';
+import type { ApplyEvent } from '../../executor/events.ts';
+import { renderPlanText } from '../../planner/render.ts';
+import type { Actor } from '../../state/types.ts';
+import { nodeSha256 } from '../../util/node-hash.ts';
+import { ExitCode, ExitError, type CommandIO } from '../io.ts';
+
+export interface ApplyCommandOptions {
+  cwd: string;
+  policiesDir?: string;
+  planFile?: string;
+  autoApprove: boolean;
+  approve: string[] | 'all';
+  allowDestroy: boolean;
+  lockTimeoutMs: number;
+  retrain: string[];
+  json: boolean;
+  actor?: Actor;
+  signal?: AbortSignal;
+}
+
+/** `rudder apply [plan.json]`: 0 when every action succeeded (or nothing to do), 1 otherwise. */
+export async function applyCommand(opts: ApplyCommandOptions, io: CommandIO): Promise<number> {
+  let reviewed;
+  if (opts.planFile) {
+    let text: string;
+    try {
+      text = await readFile(opts.planFile, 'utf8');
+    } catch (e) {
+      throw new ExitError(`cannot read plan file ${opts.planFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    const parsed = parsePlanFile(text, opts.planFile, nodeSha256);
+    if (!parsed.ok) {
+      io.stderr(formatPretty(parsed.diagnostics, new Map(), { color: io.color }));
+      return ExitCode.error;
+    }
+    reviewed = parsed.value;
+  }
+  const interactive = io.isTTY && process.stdin.isTTY;
+  if (!reviewed && !opts.autoApprove && !interactive)
+    throw new ExitError('rudder apply without a plan file needs --auto-approve when not run in a terminal (or apply a reviewed plan: rudder plan --out plan.json; rudder apply plan.json)');
+
+  const r = await apply({
+    cwd: opts.cwd,
+    policiesDir: opts.policiesDir,
+    plan: reviewed,
+    retrain: opts.retrain,
+    approve: opts.approve,
+    allowDestroy: opts.allowDestroy,
+    lockTimeoutMs: opts.lockTimeoutMs,
+    actor: opts.actor ?? (process.env.CI ? 'ci' : 'cli'),
+    signal: opts.signal,
+    onEvent: (e) => io.stderr(renderEvent(e)),
+    confirm:
+      reviewed || opts.autoApprove
+        ? undefined
+        : async (p) => {
+            io.stderr(renderPlanText(p, { color: io.color }));
+            const rl = createInterface({ input: process.stdin, output: process.stderr });
+            try {
+              const answer = await rl.question('Apply this plan? Only "yes" is accepted: ');
+              return answer.trim() === 'yes';
+            } finally {
+              rl.close();
+            }
+          },
+  });
+  if (r.diagnostics.length > 0) io.stderr(formatPretty(r.diagnostics, r.sources, { color: io.color }));
+  if (opts.json) io.stdout(`${JSON.stringify({ ok: r.ok, plan: r.plan?.digest, outcomes: r.outcomes, commit: r.commit, summary: r.summary }, null, 2)}\n`);
+  else {
+    if (r.plan && r.nothingToDo) io.stdout(`${r.summary}\n`);
+    else {
+      if (r.commit) io.stdout(`${r.commit.sha ? `Committed ${r.commit.sha.slice(0, 12)}` : r.commit.message}\n`);
+      io.stdout(`${r.summary}\n`);
+    }
+  }
+  return r.ok ? ExitCode.ok : ExitCode.error;
+}
+
+export function renderEvent(e: ApplyEvent): string {
+  switch (e.type) {
+    case 'notice':
+      return `rudder: ${e.message}\n`;
+    case 'action-start':
+      return `▸ ${e.action.type} ${e.action.resource.name}…\n`;
+    case 'action-done':
+      return `✓ ${e.action.type} ${e.action.resource.name}: ${e.message}\n`;
+    case 'action-failed':
+      return `✗ ${e.action.type} ${e.action.resource.name}: ${e.message}\n`;
+    case 'action-skipped':
+      return `– ${e.action.type} ${e.action.resource.name}: ${e.message}\n`;
+  }
+}

@@ -1,0 +1,214 @@
+// `rudder apply` end to end: take the apply lock, settle an interrupted run, check the plan
+// against the world, execute, and commit one state commit with trailers.
+import { join } from 'node:path';
+import type { Model } from '../compiler/desired-state.ts';
+import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import { publishState } from '../git/git.ts';
+import { diffPlanInputs } from '../planner/plan-file.ts';
+import type { Plan } from '../planner/plan-types.ts';
+import { renderSummaryLine } from '../planner/render.ts';
+import { acquireApplyLock, LockHeldError } from '../state/apply-lock.ts';
+import { openArtifactStore } from '../state/artifact-store.ts';
+import { recoverState } from '../state/state-io.ts';
+import type { Actor } from '../state/types.ts';
+import { CommandTrainer } from '../trainer/command-trainer.ts';
+import { TfjsTrainer } from '../trainer/tfjs-trainer.ts';
+import type { Trainer } from '../trainer/trainer.ts';
+import { loadWorkspace, makePlan, openStore, type Workspace } from '../workspace.ts';
+import type { ApplyEvent } from './events.ts';
+import { executePlan, type ActionOutcome } from './execute.ts';
+import { clearRunJournal, readRunJournal, writeRunJournal, type RunJournal } from './run-journal.ts';
+
+export interface ApplyOptions {
+  cwd: string;
+  policiesDir?: string;
+  /** A reviewed plan (from `rudder plan --out`): applied exactly, or refused if anything changed. */
+  plan?: Plan;
+  /** Without a plan: force these retrains (as `plan --retrain`). */
+  retrain?: readonly string[];
+  /** Models whose `approval: manual` actions may run, or 'all'. */
+  approve?: readonly string[] | 'all';
+  allowDestroy?: boolean;
+  /** How long to wait for another apply to finish. Default 0: fail at once. */
+  lockTimeoutMs?: number;
+  actor: Actor;
+  now?: () => Date;
+  onEvent?: (e: ApplyEvent) => void;
+  signal?: AbortSignal;
+  /** Trainer overrides (tests use these for speed); default tfjs and command trainers. */
+  trainers?: Partial<Record<Model['trainer']['type'], Trainer>>;
+  /** Called with the plan before anything runs; return false to cancel (interactive confirmation). */
+  confirm?: (plan: Plan) => Promise<boolean>;
+}
+
+export interface ApplyRunResult {
+  ok: boolean;
+  diagnostics: Diagnostic[];
+  sources: Map<string, string>;
+  plan?: Plan;
+  outcomes: ActionOutcome[];
+  commit?: { sha?: string; message: string };
+  /** Set when the run changed nothing because nothing needed changing, or the user declined. */
+  nothingToDo?: boolean;
+  cancelled?: boolean;
+  summary: string;
+}
+
+const err = (code: Diagnostic['code'], message: string, hint?: string): Diagnostic => ({ code, severity: 'error', message, hint, path: [] });
+
+export async function runApply(opts: ApplyOptions): Promise<ApplyRunResult> {
+  const clock = opts.now ?? (() => new Date());
+  const say = (message: string) => opts.onEvent?.({ type: 'notice', message });
+  const first = await loadWorkspace(opts);
+  if (!first.ok) return { ok: false, diagnostics: first.diagnostics, sources: first.sources, outcomes: [], summary: 'Nothing applied: fix the errors above.' };
+  const root = first.value.root;
+
+  let lockHandle;
+  try {
+    lockHandle = await acquireApplyLock({ root, operation: opts.plan ? `apply ${opts.plan.digest.slice(7, 19)}` : 'apply', timeoutMs: opts.lockTimeoutMs ?? 0, onWait: (h) => say(`waiting for the apply lock held by ${h.owner} (pid ${h.pid}, ${h.operation})…`) });
+  } catch (e) {
+    if (e instanceof LockHeldError) return { ok: false, diagnostics: [err('apply/locked', e.message, 'Wait for it to finish, or use --lock-timeout; if its process is gone, rudder unlock <id>.')], sources: first.sources, outcomes: [], summary: 'Nothing applied: another apply is running.' };
+    throw e;
+  }
+  try {
+    // Finish an interrupted state write, then settle an interrupted run before planning.
+    const recovered = await recoverState(root, first.value.desired.project.stateDir);
+    if (recovered.rolledForward) say(`completed an interrupted state write (${recovered.files.length} file(s))`);
+    await settleInterruptedRun(root, first.value, opts.actor, say);
+
+    const loaded = await loadWorkspace(opts);
+    if (!loaded.ok) return { ok: false, diagnostics: loaded.diagnostics, sources: loaded.sources, outcomes: [], summary: 'Nothing applied: fix the errors above.' };
+    const ws = loaded.value;
+    const store = await openStore(ws);
+    try {
+      const fresh = await makePlan(ws, { now: clock(), retrain: opts.plan?.inputs.options.retrain ?? opts.retrain }, store);
+      let plan = fresh;
+      if (opts.plan) {
+        const changed = diffPlanInputs(opts.plan.inputs, fresh.inputs);
+        if (changed.length > 0) {
+          const other = changed.find((c) => c.startsWith('repository:'));
+          return {
+            ok: false,
+            diagnostics: [other ? err('plan/other-repository', `the plan was made elsewhere: ${other.slice(12)}`, 'Plan in this repository.') : err('plan/stale', `the plan no longer matches the world: ${changed.join('; ')}`, 'Run rudder plan again, review it, and apply the new plan.')],
+            sources: loaded.sources,
+            plan: opts.plan,
+            outcomes: [],
+            summary: 'Nothing applied: the plan is out of date.',
+          };
+        }
+        plan = opts.plan;
+      }
+      const destructive = plan.actions.filter((a) => a.destructive);
+      if (destructive.length > 0 && !opts.allowDestroy)
+        return {
+          ok: false,
+          diagnostics: [err('apply/destroy-not-allowed', `the plan removes state (${destructive.map((a) => a.id).join(', ')}) and --allow-destroy was not given`, 'Review the - lines, then apply with --allow-destroy.')],
+          sources: loaded.sources,
+          plan,
+          outcomes: [],
+          summary: 'Nothing applied.',
+        };
+      if (plan.actions.length === 0) return { ok: true, diagnostics: [], sources: loaded.sources, plan, outcomes: [], nothingToDo: true, summary: renderSummaryLine(plan) };
+      if (opts.confirm && !(await opts.confirm(plan))) return { ok: true, diagnostics: [], sources: loaded.sources, plan, outcomes: [], cancelled: true, summary: 'Apply cancelled; nothing changed.' };
+
+      const artifacts = openArtifactStore(root, ws.desired.project.artifacts);
+      const tfjs = opts.trainers?.tfjs ?? new TfjsTrainer({ store: artifacts });
+      const command = opts.trainers?.command ?? new CommandTrainer({ store: artifacts, cwd: root });
+      const journal: RunJournal = { plan: plan.digest, actor: opts.actor, pid: process.pid, startedAt: clock().toISOString(), actions: {} };
+      await writeRunJournal(root, journal);
+      const result = await executePlan(plan.actions, plan.waves, ws.lock, {
+        root,
+        desired: ws.desired,
+        store,
+        trainerFor: (t) => (t === 'command' ? command : tfjs),
+        artifacts,
+        clock,
+        actor: opts.actor,
+        approve: opts.approve === 'all' ? 'all' : new Set(opts.approve ?? []),
+        concurrency: ws.desired.project.trainer.concurrency,
+        workDir: join(root, '.rudder', 'work', plan.digest.slice(7, 19)),
+        planDigest: plan.digest,
+        onEvent: opts.onEvent,
+        signal: opts.signal,
+        onRecorded: async (id, status, files) => {
+          journal.actions[id] = { status, files };
+          await writeRunJournal(root, journal);
+        },
+      });
+      const done = result.outcomes.filter((o) => o.status === 'done');
+      let commit: ApplyRunResult['commit'];
+      if (result.touchedFiles.length > 0) {
+        const published = await publishState({
+          root,
+          git: ws.desired.project.git,
+          files: result.touchedFiles,
+          subject: commitSubject(plan, result.outcomes),
+          body: commitBody(plan, result.outcomes),
+          trailers: { plan: plan.digest, actions: done.map((o) => o.id), actor: opts.actor },
+          onNotice: say,
+        });
+        commit = published.commit.committed ? { sha: published.commit.sha, message: published.commit.message } : { message: published.commit.message };
+      }
+      await clearRunJournal(root);
+      const failed = result.outcomes.filter((o) => o.status === 'failed');
+      const skipped = result.outcomes.filter((o) => o.status === 'skipped');
+      return {
+        ok: failed.length === 0,
+        diagnostics: [],
+        sources: loaded.sources,
+        plan,
+        outcomes: result.outcomes,
+        commit,
+        summary: `Apply ${failed.length ? 'finished with failures' : 'complete'}: ${done.length} done${failed.length ? `, ${failed.length} failed` : ''}${skipped.length ? `, ${skipped.length} skipped` : ''}.`,
+      };
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await lockHandle.release();
+  }
+}
+
+/**
+ * A run journal left behind means an apply was killed. The actions it finished wrote their
+ * lockfiles atomically, so the state is consistent; commit them now and let planning take
+ * over the rest (the next plan includes whatever did not run).
+ */
+async function settleInterruptedRun(root: string, ws: Workspace, actor: Actor, say: (m: string) => void): Promise<void> {
+  const j = await readRunJournal(root);
+  if (!j) return;
+  const done = Object.entries(j.actions).filter(([, a]) => a.status === 'done');
+  const files = [...new Set(done.flatMap(([, a]) => a.files))].sort();
+  say(`an earlier apply of plan ${j.plan.slice(7, 19)} (pid ${j.pid}, started ${j.startedAt}) was interrupted after ${done.length} action(s); ${files.length ? 'committing what it recorded and ' : ''}planning the rest again`);
+  if (files.length > 0)
+    await publishState({
+      root,
+      git: ws.desired.project.git,
+      files,
+      subject: `record interrupted apply of plan ${j.plan.slice(7, 19)}`,
+      body: done.map(([id]) => `- ${id}`).join('\n'),
+      trailers: { plan: j.plan, actions: done.map(([id]) => id), actor },
+      onNotice: say,
+    });
+  await clearRunJournal(root);
+}
+
+function commitSubject(plan: Plan, outcomes: readonly ActionOutcome[]): string {
+  const byId = new Map(plan.actions.map((a) => [a.id, a]));
+  const parts: string[] = [];
+  for (const o of outcomes) {
+    if (o.status !== 'done') continue;
+    const a = byId.get(o.id)!;
+    const v = a.params.version != null ? ` v${a.params.version}` : '';
+    const verb = { 'feature.materialize': 'materialize', 'data.scan': 'scan', 'model.train': 'train', 'model.promote': o.message.includes('rejected') ? 'reject' : 'promote', 'rollout.start': 'roll out', 'model.retire': 'retire' }[a.type];
+    const why = a.type === 'model.train' ? ` (${a.reasons.map((r) => r.code).join(', ')})` : '';
+    parts.push(`${verb} ${a.resource.name}${v}${why}`);
+  }
+  const s = parts.join(', ');
+  return s.length > 150 ? `${s.slice(0, 147)}…` : s || 'record state';
+}
+
+function commitBody(plan: Plan, outcomes: readonly ActionOutcome[]): string {
+  const lines = outcomes.map((o) => `- ${o.id}: ${o.status}: ${o.message.split('\n')[0]}`);
+  return [`Plan ${plan.digest.slice(7, 19)}: ${renderSummaryLine(plan)}`, '', ...lines].join('\n');
+}

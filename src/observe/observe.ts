@@ -1,0 +1,25 @@
+import type { DesiredState } from '../compiler/desired-state.ts';
+import type { FeatureStore } from '../store/port.ts';
+import { OBSERVATIONS_VERSION, type Observations } from './observations.ts';
+
+export interface ObserveOptions {
+  /** The clock; observations record it and every age is computed from it. */
+  now: Date;
+}
+
+/**
+ * Snapshot what the planner needs from the world. A source that cannot be read becomes an
+ * error observation (the planner explains it) rather than failing the whole plan.
+ */
+export async function observe(desired: DesiredState, store: FeatureStore, opts: ObserveOptions): Promise<Observations> {
+  const views: Observations['views'] = {};
+  for (const v of desired.featureViews) {
+    try {
+      const f = await store.freshness(v);
+      views[v.name] = { newestEvent: f.newestEvent, rows: f.rows, sourceDigest: f.sourceDigest };
+    } catch (e) {
+      views[v.name] = { error: (e as Error).message.split('\n')[0] ?? String(e) };
+    }
+  }
+  return { version: OBSERVATIONS_VERSION, at: opts.now.toISOString(), views, models: {} };
+}

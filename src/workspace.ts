@@ -1,0 +1,71 @@
+// Assembles what a plan needs from a repository: compiled policies, lockfiles, observations.
+// Shared by the CLI, the MCP server and the tests through api.ts.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { validate } from './api-validate.ts';
+import type { DesiredState } from './compiler/desired-state.ts';
+import type { Diagnostic } from './diagnostics/diagnostic.ts';
+import { rootCommit } from './git/identity.ts';
+import { observe } from './observe/observe.ts';
+import { planChanges } from './planner/plan.ts';
+import type { Plan } from './planner/plan-types.ts';
+import { lockFileDigests } from './state/lock-state.ts';
+import { readLockState } from './state/state-io.ts';
+import type { LockState } from './state/types.ts';
+import { openFeatureStore } from './store/open-store.ts';
+import type { FeatureStore } from './store/port.ts';
+import { nodeSha256 } from './util/node-hash.ts';
+
+export const RUDDER_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export interface WorkspaceOptions {
+  cwd: string;
+  policiesDir?: string;
+}
+
+export interface Workspace {
+  root: string;
+  desired: DesiredState;
+  lock: LockState;
+}
+
+export type Loaded<T> = { ok: true; value: T; diagnostics: Diagnostic[]; sources: Map<string, string> } | { ok: false; diagnostics: Diagnostic[]; sources: Map<string, string> };
+
+/** Compile the policies and read the lockfiles; every problem as diagnostics. */
+export async function loadWorkspace(opts: WorkspaceOptions): Promise<Loaded<Workspace>> {
+  const root = resolve(opts.cwd);
+  const v = await validate({ cwd: root, policiesDir: opts.policiesDir });
+  if (!v.ok || !v.state) return { ok: false, diagnostics: v.diagnostics, sources: v.sources };
+  const l = await readLockState(root, v.state.project.stateDir);
+  const sources = new Map([...v.sources, ...l.sources]);
+  if (!l.ok) return { ok: false, diagnostics: [...v.diagnostics, ...l.diagnostics], sources };
+  return { ok: true, value: { root, desired: v.state, lock: l.value }, diagnostics: [...v.diagnostics, ...l.diagnostics], sources };
+}
+
+/** The feature store of a workspace, honouring released quarantines recorded in the data locks. */
+export function openStore(ws: Workspace): Promise<FeatureStore> {
+  const released = Object.values(ws.lock.data).flatMap((d) => d.quarantines.filter((q) => q.released != null).map((q) => q.id));
+  return openFeatureStore(ws.root, ws.desired, { releasedQuarantines: released });
+}
+
+export interface MakePlanOptions {
+  now: Date;
+  retrain?: readonly string[];
+}
+
+/** Observe the world and plan. The store is opened and closed here unless one is passed. */
+export async function makePlan(ws: Workspace, opts: MakePlanOptions, store?: FeatureStore): Promise<Plan> {
+  const own = store ?? (await openStore(ws));
+  try {
+    const observations = await observe(ws.desired, own, { now: opts.now });
+    return planChanges(ws.desired, ws.lock, observations, {
+      retrain: opts.retrain,
+      rudder: RUDDER_VERSION,
+      repository: { project: ws.desired.project.name, rootCommit: await rootCommit(ws.root) },
+      lockfileDigests: lockFileDigests(ws.lock, ws.desired.project.stateDir),
+      hash: nodeSha256,
+    });
+  } finally {
+    if (!store) await own.close();
+  }
+}
