@@ -122,6 +122,26 @@ describe('tfjs trainer', () => {
   });
 });
 
+describe('tfjs trainer stops', () => {
+  test('early when the validation metric stops improving, keeping the best epoch', async () => {
+    // GIVEN labels that are pure noise: nothing generalizes to the validation rows
+    const rows = churnRows(400, 11).map((r, i) => ({ ...r, label: (i * 7919) % 3 === 0 ? 1 : 0 }));
+    const ts = await writeTrainingSet(dir, churnFeatures, rows, 'BIGINT', 'noise.parquet');
+    const model = makeModel({ features: churnFeatures, trainer: tfjsSpec({ epochs: 40, earlyStopping: { metric: 'logloss', patience: 2 } }) });
+    const r = await new TfjsTrainer({ store, ...quiet }).train({ model, trainingSet: ts, seed: 1, workDir: workDir() });
+    expect(r.details?.stoppedEarly).toBe(true);
+    expect(r.details?.epochs).toBeLessThan(40);
+    expect(r.details?.bestEpoch).toBe((r.details?.epochs as number) - 2);
+  });
+
+  test('when aborted', async () => {
+    const model = makeModel({ features: churnFeatures });
+    const ac = new AbortController();
+    ac.abort();
+    await expect(new TfjsTrainer({ store, ...quiet }).train({ model, trainingSet: churn, seed: 1, workDir: workDir(), signal: ac.signal })).rejects.toThrow(/model churn: training was aborted/);
+  });
+});
+
 describe('tfjs trainer refuses bad input with a clear error', () => {
   test('a feature column missing from the training set', async () => {
     const model = makeModel({ features: [...churnFeatures, { view: 'customers', name: 'age', type: 'int' }] });
