@@ -22,7 +22,9 @@ Exit codes:
 
 export function buildProgram(io?: CommandIO): Command {
   const program = new Command('rudder')
-    .description('GitOps for machine-learning models: policies in git compile into a reviewed plan; apply trains, promotes and commits lockfiles.')
+    .description(
+      'GitOps for machine-learning models: policies in git compile into a reviewed plan; apply trains, promotes and commits lockfiles.',
+    )
     .option('-C <dir>', 'run as if started in <dir>')
     .option('--json', 'machine-readable output on stdout')
     .option('--no-color', 'disable colours')
@@ -43,11 +45,76 @@ export function buildProgram(io?: CommandIO): Command {
     .command('validate')
     .description('check the policies; diagnostics as text, JSON or GitHub annotations')
     .option('--policies <dir>', 'policy folder (default: spec.policies in rudder.yaml, or policies)')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'),
+    )
     .action(async (o: { policies?: string; format: 'text' | 'json' | 'github' }, cmd: Command) => {
       const c = ctx(cmd);
       const { validateCommand } = await import('./commands/validate.ts');
-      process.exitCode = await validateCommand({ cwd: c.cwd, policiesDir: o.policies, format: c.json ? 'json' : o.format }, c.io);
+      process.exitCode = await validateCommand(
+        { cwd: c.cwd, policiesDir: o.policies, format: c.json ? 'json' : o.format },
+        c.io,
+      );
+    });
+
+  program
+    .command('plan')
+    .description('compute what would change and why; text, --json or --markdown (for a pull-request comment)')
+    .option('--out <file>', 'save the plan (JSON) for rudder apply <file>')
+    .option('--markdown', 'render Markdown for a pull-request comment')
+    .option('--detailed-exitcode', 'exit 0 with no changes, 2 with changes, 1 on errors')
+    .option('--retrain <model...>', 'force retraining of these models')
+    .option('--policies <dir>', 'policy folder (default: spec.policies in rudder.yaml, or policies)')
+    .action(async (o: { out?: string; markdown?: boolean; detailedExitcode?: boolean; retrain?: string[]; policies?: string }, cmd: Command) => {
+      const c = ctx(cmd);
+      const { planCommand } = await import('./commands/plan.ts');
+      process.exitCode = await planCommand(
+        { cwd: c.cwd, policiesDir: o.policies, out: o.out ? resolve(c.cwd, o.out) : undefined, format: c.json ? 'json' : o.markdown ? 'markdown' : 'text', detailedExitcode: o.detailedExitcode ?? false, retrain: o.retrain ?? [] },
+        c.io,
+      );
+    });
+
+  program
+    .command('apply [plan]')
+    .description('apply a reviewed plan file exactly, or plan and apply in one go (asks first; --auto-approve elsewhere)')
+    .option('--auto-approve', 'do not ask for confirmation (CI)')
+    .option('--approve <model...>', 'approve the manual-approval actions of these models (or "all")')
+    .option('--allow-destroy', 'allow actions that remove state (retiring removed models)')
+    .option('--lock-timeout <duration>', 'wait this long for another apply to finish (e.g. 30s, 5m)', '0s')
+    .option('--retrain <model...>', 'without a plan file: force retraining of these models')
+    .option('--policies <dir>', 'policy folder (default: spec.policies in rudder.yaml, or policies)')
+    .action(async (planFile: string | undefined, o: { autoApprove?: boolean; approve?: string[]; allowDestroy?: boolean; lockTimeout: string; retrain?: string[]; policies?: string }, cmd: Command) => {
+      const c = ctx(cmd);
+      const { parseDuration } = await import('../schema/vocabulary.ts');
+      const timeout = parseDuration(o.lockTimeout);
+      if (timeout == null) throw new ExitError(`--lock-timeout ${JSON.stringify(o.lockTimeout)}: expected a duration such as 30s or 5m`);
+      const { applyCommand } = await import('./commands/apply.ts');
+      const ac = new AbortController();
+      const onSignal = () => {
+        process.stderr.write('rudder: interrupted; finishing the running action cleanly (Ctrl-C again to force)\n');
+        ac.abort();
+        process.off('SIGINT', onSignal);
+      };
+      process.on('SIGINT', onSignal);
+      try {
+        process.exitCode = await applyCommand(
+          {
+            cwd: c.cwd,
+            policiesDir: o.policies,
+            planFile: planFile ? resolve(c.cwd, planFile) : undefined,
+            autoApprove: o.autoApprove ?? false,
+            approve: o.approve?.includes('all') ? 'all' : (o.approve ?? []),
+            allowDestroy: o.allowDestroy ?? false,
+            lockTimeoutMs: timeout,
+            retrain: o.retrain ?? [],
+            json: c.json,
+            signal: ac.signal,
+          },
+          c.io,
+        );
+      } finally {
+        process.off('SIGINT', onSignal);
+      }
     });
 
   program
@@ -64,11 +131,15 @@ export function buildProgram(io?: CommandIO): Command {
     .option('--out <dir>', 'output folder, relative to the repository', 'data')
     .option('--seed <n>', 'random seed', '7')
     .option('--drift <spec>', 'plant a shift: <feature>@<date>[*factor], e.g. spend_30d@2026-05-01*1.8')
+    .option('--start <date>', 'first week, YYYY-MM-DD (default: so that the data ends this week)')
     .option('--force', 'regenerate even when the files exist')
-    .action(async (o: { out: string; seed: string; drift?: string; force?: boolean }, cmd: Command) => {
+    .action(async (o: { out: string; seed: string; drift?: string; start?: string; force?: boolean }, cmd: Command) => {
       const c = ctx(cmd);
       const { sampleDataCommand } = await import('./commands/sample-data.ts');
-      process.exitCode = await sampleDataCommand({ cwd: c.cwd, out: o.out, seed: Number(o.seed), drift: o.drift, force: o.force ?? false }, c.io);
+      process.exitCode = await sampleDataCommand(
+        { cwd: c.cwd, out: o.out, seed: Number(o.seed), drift: o.drift, start: o.start, force: o.force ?? false },
+        c.io,
+      );
     });
 
   program
@@ -168,7 +239,9 @@ export async function main(argv: readonly string[]): Promise<void> {
 export function reportError(err: unknown): number {
   if (err instanceof CommanderError) {
     // Commander already printed help or the usage error.
-    return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? ExitCode.ok : ExitCode.error;
+    return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0
+      ? ExitCode.ok
+      : ExitCode.error;
   }
   if (err instanceof ExitError) {
     if (err.message) process.stderr.write(`rudder: ${err.message}\n`);

@@ -35,6 +35,18 @@ const PLANS = ['free', 'basic', 'pro', 'enterprise'];
 const REGIONS = ['emea', 'amer', 'apac'];
 const DAY = 86_400_000;
 
+/**
+ * The default start for sample data made today: the Monday `weeks` weeks before the current
+ * week, so the data ends now and freshness objectives hold. Same week, same data.
+ */
+export function startForToday(today: Date, weeks = defaultChurnOptions.weeks): string {
+  const d = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate()));
+  const sinceMonday = (d.getUTCDay() + 6) % 7;
+  // The last weekly snapshot falls in the current week.
+  d.setUTCDate(d.getUTCDate() - sinceMonday - 7 * (weeks - 1));
+  return d.toISOString().slice(0, 10);
+}
+
 export function parseDriftSpec(text: string): DriftSpec | string {
   const m = /^([a-z_0-9]+)@(\d{4}-\d{2}-\d{2})(?:\*([0-9]*\.?[0-9]+))?$/.exec(text);
   if (!m)

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { generateChurnData, type ChurnDataOptions } from './churn-data.ts';
@@ -24,7 +24,10 @@ export async function writeSampleData(
   opts: ChurnDataOptions,
   force = false,
 ): Promise<SampleDataResult> {
-  if (!force && (await allExist(dir)))
+  // The marker records the options the files were made with: same options, same data, no rewrite.
+  const marker = join(dir, '.sample.json');
+  const wanted = JSON.stringify(opts);
+  if (!force && (await allExist(dir)) && (await readFile(marker, 'utf8').catch(() => '')) === wanted)
     return { files: SAMPLE_FILES.map((f) => ({ path: join(dir, f), rows: -1 })), skipped: true };
   await mkdir(dir, { recursive: true });
   const data = generateChurnData(opts);
@@ -58,6 +61,7 @@ export async function writeSampleData(
     }
     await rm(activityCsv);
     for (const f of SAMPLE_FILES) await rename(join(tmp, f), join(dir, f));
+    await writeFile(marker, wanted);
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }

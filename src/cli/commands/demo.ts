@@ -1,79 +1,80 @@
-import { join } from 'node:path';
-import { validate } from '../../api.ts';
-import type { DesiredState } from '../../compiler/desired-state.ts';
+import { execFileSync } from 'node:child_process';
+import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { apply, plan, status, validate } from '../../api.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
-import { defaultChurnOptions } from '../../sample/churn-data.ts';
+import { renderPlanText } from '../../planner/render.ts';
+import { defaultChurnOptions, startForToday } from '../../sample/churn-data.ts';
 import { writeSampleData } from '../../sample/write-sample-data.ts';
-import { formatDuration } from '../../schema/vocabulary.ts';
 import { ExitCode, type CommandIO } from '../io.ts';
+import { renderEvent } from './apply.ts';
+import { renderStatus } from './status.ts';
 
 export interface DemoCommandOptions {
   cwd: string;
   json: boolean;
+  /** Run in the repository itself instead of a scratch copy under .rudder/demo. */
+  inPlace?: boolean;
 }
 
 /**
- * What `npm start` runs: make sure the sample data exists, then validate and compile the root
- * policies and print the compiled resources. Later stages (plan, apply, commit) grow here.
+ * What `npm start` runs: the whole loop on the root policies and their sample data, in a
+ * scratch git repository under .rudder/demo (or in place): validate → plan → apply (materialize,
+ * scan, train with tfjs, gate, promote, commit) → plan again (no changes) → status.
  */
 export async function demoCommand(opts: DemoCommandOptions, io: CommandIO): Promise<number> {
-  io.stderr('▸ sample data\n');
-  const data = await writeSampleData(join(opts.cwd, 'data'), defaultChurnOptions);
-  io.stderr(
-    data.skipped
-      ? '  already present in data/\n'
-      : data.files.map((f) => `  wrote ${f.path.slice(opts.cwd.length + 1)} (${f.rows} rows)\n`).join(''),
-  );
+  const t0 = performance.now();
+  const step = (s: string) => io.stderr(`\n━━ ${s}\n`);
+  step('sample data');
+  const data = await writeSampleData(join(opts.cwd, 'data'), { ...defaultChurnOptions, start: startForToday(new Date()) });
+  io.stderr(data.skipped ? 'already present in data/\n' : data.files.map((f) => `wrote ${relative(opts.cwd, f.path)} (${f.rows} rows)\n`).join(''));
 
-  io.stderr('▸ validate\n');
-  const r = await validate({ cwd: opts.cwd });
-  if (r.diagnostics.length > 0) io.stderr(formatPretty(r.diagnostics, r.sources, { color: io.color }));
-  if (!r.ok || !r.state) return ExitCode.error;
-  io.stderr(`  ${r.files} files, ${r.documents} documents: valid\n`);
+  let repo = opts.cwd;
+  if (!opts.inPlace) {
+    repo = join(opts.cwd, '.rudder', 'demo');
+    step(`scratch repository ${relative(opts.cwd, repo)}`);
+    await rm(repo, { recursive: true, force: true });
+    await mkdir(repo, { recursive: true });
+    for (const p of ['rudder.yaml', 'policies', 'data']) await cp(join(opts.cwd, p), join(repo, p), { recursive: true });
+    await writeFile(join(repo, '.gitignore'), '.rudder/\ndata/\n');
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      git('init', '-q', '-b', 'main');
+      git('add', '-A');
+      git('-c', 'user.name=Rudder demo', '-c', 'user.email=demo@rudder.invalid', 'commit', '-q', '-m', 'policies: churn scenario');
+      io.stderr('git repository with the policies committed\n');
+    } catch (e) {
+      io.stderr(`git is not available (${(e as Error).message.split('\n')[0]}); the demo runs without commits\n`);
+    }
+  }
 
-  if (opts.json) io.stdout(`${JSON.stringify(r.state, null, 2)}\n`);
-  else io.stdout(renderResources(r.state));
-  return ExitCode.ok;
-}
+  step('validate');
+  const v = await validate({ cwd: repo });
+  if (v.diagnostics.length > 0) io.stderr(formatPretty(v.diagnostics, v.sources, { color: io.color }));
+  if (!v.ok) return ExitCode.error;
+  io.stderr(`${v.files} files, ${v.documents} documents: valid\n`);
 
-export function renderResources(s: DesiredState): string {
-  const rows: string[][] = [['KIND', 'NAME', 'DIGEST', 'SUMMARY']];
-  const d = (x: string) => x.slice(7, 19);
-  for (const v of s.featureViews)
-    rows.push([
-      'FeatureView',
-      v.name,
-      d(v.digest),
-      `${v.features.length} features (${v.features.filter((f) => f.pii).length} pii) from ${v.source.path}, ttl ${formatDuration(v.ttlMs)}`,
-    ]);
-  for (const m of s.models)
-    rows.push([
-      'Model',
-      m.name,
-      d(m.digest),
-      `${m.task}, ${m.features.length} features from ${m.views.join(', ')}, ${m.trainer.type} trainer, primary ${m.primaryMetric}`,
-    ]);
-  for (const p of s.retrainPolicies)
-    rows.push([
-      'RetrainPolicy',
-      p.name,
-      d(p.digest),
-      `${p.model}: ${p.triggers.map((t) => t.type).join(', ')}; ${p.gates.length} gates; approval ${p.approval}`,
-    ]);
-  for (const p of s.rolloutPolicies)
-    rows.push([
-      'RolloutPolicy',
-      p.name,
-      d(p.digest),
-      `${p.model}: ${p.strategy.type}${p.strategy.type === 'canary' ? ` ${p.strategy.steps.map((x) => `${Math.round(x.weight * 100)}%`).join(' → ')}` : ''}`,
-    ]);
-  for (const p of s.dataPolicies)
-    rows.push([
-      'DataPolicy',
-      p.name,
-      d(p.digest),
-      `${p.views.join(', ')}: ${p.detectors.length} detectors, action ${p.action}`,
-    ]);
-  const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return `${rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]!))).join('  ')).join('\n')}\n`;
+  step('plan');
+  const p = await plan({ cwd: repo });
+  if (!p.ok) {
+    io.stderr(formatPretty(p.diagnostics, p.sources, { color: io.color }));
+    return ExitCode.error;
+  }
+  io.stdout(renderPlanText(p.plan, { color: io.color }));
+
+  step('apply');
+  const a = await apply({ cwd: repo, plan: p.plan, actor: 'cli', onEvent: (e) => io.stderr(renderEvent(e)) });
+  if (a.diagnostics.length > 0) io.stderr(formatPretty(a.diagnostics, a.sources, { color: io.color }));
+  io.stdout(`${a.summary}${a.commit?.sha ? ` Committed ${a.commit.sha.slice(0, 12)}.` : a.commit ? ` ${a.commit.message}` : ''}\n`);
+  if (!a.ok) return ExitCode.error;
+
+  step('plan again');
+  const again = await plan({ cwd: repo });
+  if (!again.ok) return ExitCode.error;
+  io.stdout(renderPlanText(again.plan, { color: io.color }));
+
+  step('status');
+  io.stdout(renderStatus(await status({ cwd: repo })));
+  io.stdout(`\nLockfiles: ${relative(opts.cwd, join(repo, v.state!.project.stateDir)) || '.'}/  ·  history: git -C ${relative(opts.cwd, repo) || '.'} log --stat  ·  ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  return again.plan.actions.length === 0 ? ExitCode.ok : ExitCode.error;
 }
