@@ -73,13 +73,14 @@ describe('tfjs trainer', () => {
       { view: 'v', name: 'x', type: 'float' },
       { view: 'v', name: 'city', type: 'string' },
       { view: 'v', name: 'active', type: 'bool' },
+      { view: 'v', name: 'seen_at', type: 'timestamp' },
     ];
     const cities = ['ams', 'ber', 'par', 'rom'];
     const rows = Array.from({ length: 300 }, (_, i) => {
       const x = rng.normal();
       const city = rng.pick(cities);
       const label = x > 0.8 ? 'high' : city === 'par' ? 'mid' : 'low';
-      return { id: `r${i}`, ts: new Date(Date.UTC(2024, 1, 1) + i * 60_000), label, values: [x, city, rng.chance(0.5)] };
+      return { id: `r${i}`, ts: new Date(Date.UTC(2024, 1, 1) + i * 60_000), label, values: [x, city, rng.chance(0.5), rng.chance(0.1) ? null : new Date(Date.UTC(2023, 0, 1) + rng.int(0, 365) * 86_400_000)] };
     });
     const ts = await writeTrainingSet(dir, feats, rows, 'VARCHAR', 'multi.parquet');
     const model = makeModel({
@@ -91,6 +92,13 @@ describe('tfjs trainer', () => {
     const r = await new TfjsTrainer({ store, ...quiet }).train({ model, trainingSet: ts, seed: 1, workDir: workDir() });
     expect(r.metrics.accuracy).toBeGreaterThan(0.7);
     expect(r.details).toMatchObject({ accumulate: 2, batchSize: 32 });
+    // AND the manifest records the preprocessing: a timestamp standardized in epoch seconds, with a missing indicator
+    const m = await new TfjsTrainer({ store, ...quiet }).load(r.artifact, ts.features);
+    const seen = m.manifest.preprocessing.numeric.find((n) => n.ref === 'v:seen_at')!;
+    m.dispose();
+    expect(seen.indicator).toBe(true);
+    expect(seen.mean).toBeGreaterThan(Date.UTC(2023, 0, 1) / 1000);
+    expect(seen.mean).toBeLessThan(Date.UTC(2024, 0, 1) / 1000);
   });
 
   test('regression predicts in the label units; an unseen category at scoring time is handled', async () => {
