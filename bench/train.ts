@@ -4,7 +4,7 @@
 // Prints samples/s for both, the ratio, the backend, and holdout metrics, plus the reference
 // tfjs configurations (model.fit; an autograd loop with fused ops) for comparison.
 //
-//   npx tsx bench/train.ts [--quick] [--no-reference] [--epochs N] [--cpu] [--workers]
+//   npx tsx bench/train.ts [--quick] [--no-reference] [--epochs N] [--cpu] [--workers] [--e2e]
 //
 // Throughput is samples per second over whole epochs after one warm-up epoch, data already in
 // memory on both sides (a random permutation per epoch; batches gathered per step). The trainer's
@@ -189,6 +189,58 @@ function ensureTorch(): boolean {
   return ok();
 }
 
+/**
+ * The whole TfjsTrainer.train on a training-set Parquet file of the same rows: read (DuckDB),
+ * split, preprocess, train (3 epochs, batch 256), export, store, re-load and score the holdout.
+ */
+async function runEndToEnd(x: Float32Array, y: Float32Array, dataDir: string): Promise<Run> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const { LocalArtifactStore } = await import('../src/state/artifact-store.ts');
+  const { TfjsTrainer } = await import('../src/trainer/tfjs-trainer.ts');
+  const n = ROWS + HOLDOUT;
+  const csv = join(dataDir, 'rows.csv');
+  const lines = [`id,__label_ts,__label,${Array.from({ length: D }, (_, j) => `bench__f${j}`).join(',')}`];
+  for (let i = 0; i < n; i++) lines.push(`r${i},${new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString()},${y[i]},${Array.from(x.subarray(i * D, i * D + D)).join(',')}`);
+  writeFileSync(csv, lines.join('\n'));
+  const path = join(dataDir, 'training-set.parquet');
+  const db = await DuckDBInstance.create(':memory:');
+  const conn = await db.connect();
+  await conn.run(`COPY (SELECT id, CAST(__label_ts AS TIMESTAMPTZ) AS __label_ts, CAST(__label AS BIGINT) AS __label, * EXCLUDE (id, __label_ts, __label) FROM read_csv('${csv}', header = true)) TO '${path}' (FORMAT parquet)`);
+  conn.closeSync();
+  db.closeSync();
+  const features = Array.from({ length: D }, (_, j) => ({ name: `f${j}`, type: 'float' as const, column: `f${j}`, pii: false, ref: `bench:f${j}`, view: 'bench' }));
+  const model = {
+    kind: 'Model' as const,
+    name: 'bench',
+    digest: '',
+    origin: { file: 'bench', doc: 0 },
+    task: 'binary-classification' as const,
+    label: { source: { path: 'x', format: 'csv' as const, timestamp: 't' }, entities: ['id'], column: 'y' },
+    features,
+    views: ['bench'],
+    trainer: {
+      type: 'tfjs' as const,
+      architecture: { type: 'mlp' as const, hidden: [64, 64], activation: 'relu', dropout: 0, batchNorm: false },
+      epochs: 3,
+      batchSize: 256,
+      learningRate: 1e-3,
+      optimizer: 'adam' as const,
+      schedule: { type: 'constant' as const },
+      accumulate: 1,
+      categorical: 'onehot' as const,
+      backend: 'wasm' as const,
+      seed: 1,
+    },
+    split: { method: 'time' as const, holdout: HOLDOUT / n, validation: 0 },
+    metrics: ['auc', 'logloss'],
+    primaryMetric: 'auc',
+  };
+  const ts = { path, rows: n, digest: '', cutoff: '', entityColumns: ['id'], features: features.map((f) => ({ ref: f.ref, column: `bench__${f.name}`, type: f.type })), nullCounts: {} };
+  const r = await new TfjsTrainer({ store: new LocalArtifactStore(join(dataDir, 'artifacts')), progress: 'none' }).train({ model, trainingSet: ts, seed: 1, workDir: join(dataDir, 'work') });
+  console.error(`end to end: ${r.trainRows} training rows, 3 epochs, ${(r.durationMs / 1000).toFixed(1)} s in all (read, preprocess, train, export, score)`);
+  return { impl: `TfjsTrainer.train end to end (${(r.durationMs / 1000).toFixed(1)} s)`, backend: r.backend, batch: 256, samplesPerSecond: ((3 * r.trainRows) / r.durationMs) * 1000, auc: r.metrics.auc, logloss: r.metrics.logloss };
+}
+
 /** Parallel trials: N independent trainings in worker threads (aggregate throughput). */
 async function runWorkers(n: number, batch: number): Promise<number> {
   const results = await Promise.all(
@@ -266,6 +318,7 @@ async function main(): Promise<void> {
     rows.push({ ...(await runEngine(small, hold, 256, 'tfjs/cpu', 2)), impl: 'trainer (engine), 20k rows', auc: undefined, logloss: undefined });
     await selectBackend('wasm');
   }
+  if (args.has('--e2e')) rows.push(await runEndToEnd(x, y, dataDir));
   if (args.has('--workers')) {
     for (const n of [1, 2]) rows.push({ impl: `${n} parallel trial${n > 1 ? 's' : ''} (worker threads, aggregate)`, backend: 'tfjs/wasm', batch: 256, samplesPerSecond: await runWorkers(n, 256) });
   }
