@@ -49,7 +49,13 @@ function makeData(n = ROWS + HOLDOUT): { x: Float32Array; y: Float32Array } {
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < D; j++) x[i * D + j] = rng.normal();
     const r = x.subarray(i * D, i * D + D);
-    const s = r[0]! + r[1]! * r[2]! - 0.5 * r[3]! * r[3]! + 0.8 * Math.sin(3 * r[4]!) + 0.3 * (r[5]! + r[6]! - r[7]!) + rng.normal(0, 0.5);
+    const s =
+      r[0]! +
+      r[1]! * r[2]! -
+      0.5 * r[3]! * r[3]! +
+      0.8 * Math.sin(3 * r[4]!) +
+      0.3 * (r[5]! + r[6]! - r[7]!) +
+      rng.normal(0, 0.5);
     y[i] = s > -0.3 ? 1 : 0;
   }
   return { x, y };
@@ -78,7 +84,13 @@ function holdoutMetrics(p: Float32Array, y: Float32Array): { auc: number; loglos
 }
 
 /** The trainer's loop (src/trainer/engine.ts), exactly as TfjsTrainer runs it. */
-async function runEngine(train: TrainData, hold: TrainData, batch: number, backend: string, epochs = 1 + TIMED_EPOCHS): Promise<Run> {
+async function runEngine(
+  train: TrainData,
+  hold: TrainData,
+  batch: number,
+  backend: string,
+  epochs = 1 + TIMED_EPOCHS,
+): Promise<Run> {
   const net = new Network(PLAN, Network.initialValues(PLAN, 1));
   const rates: number[] = [];
   const cpu: number[] = [];
@@ -99,7 +111,14 @@ async function runEngine(train: TrainData, hold: TrainData, batch: number, backe
   });
   const m = holdoutMetrics(net.predict(hold), hold.target);
   net.dispose();
-  return { impl: 'trainer (engine)', backend, batch, samplesPerSecond: median(rates.slice(1).length ? rates.slice(1) : rates), perCpuSecond: median(cpu.slice(1).length ? cpu.slice(1) : cpu), ...m };
+  return {
+    impl: 'trainer (engine)',
+    backend,
+    batch,
+    samplesPerSecond: median(rates.slice(1).length ? rates.slice(1) : rates),
+    perCpuSecond: median(cpu.slice(1).length ? cpu.slice(1) : cpu),
+    ...m,
+  };
 }
 
 /** The straightforward implementation: a LayersModel and model.fit (shuffled by tfjs). */
@@ -122,14 +141,27 @@ async function runLayersFit(train: TrainData, hold: TrainData, batch: number, ep
     verbose: 0,
     callbacks: {
       onEpochBegin: async () => void ((t0 = performance.now()), (c0 = cpuMs())),
-      onEpochEnd: async () => void (rates.push((train.rows / (performance.now() - t0)) * 1000), cpu.push((train.rows / (cpuMs() - c0)) * 1000)),
+      onEpochEnd: async () =>
+        void (
+          rates.push((train.rows / (performance.now() - t0)) * 1000),
+          cpu.push((train.rows / (cpuMs() - c0)) * 1000)
+        ),
     },
   });
-  const p = tf.tidy(() => (model.predict(tf.tensor2d(hold.dense, [hold.rows, D])) as tf.Tensor).dataSync() as Float32Array);
+  const p = tf.tidy(
+    () => (model.predict(tf.tensor2d(hold.dense, [hold.rows, D])) as tf.Tensor).dataSync() as Float32Array,
+  );
   xs.dispose();
   ys.dispose();
   model.dispose();
-  return { impl: 'model.fit (straightforward)', backend: `tfjs/${tf.getBackend()}`, batch, samplesPerSecond: median(rates.slice(1).length ? rates.slice(1) : rates), perCpuSecond: median(cpu.slice(1).length ? cpu.slice(1) : cpu), ...holdoutMetrics(p, hold.target) };
+  return {
+    impl: 'model.fit (straightforward)',
+    backend: `tfjs/${tf.getBackend()}`,
+    batch,
+    samplesPerSecond: median(rates.slice(1).length ? rates.slice(1) : rates),
+    perCpuSecond: median(cpu.slice(1).length ? cpu.slice(1) : cpu),
+    ...holdoutMetrics(p, hold.target),
+  };
 }
 
 /** The previous best hand-rolled loop: optimizer.minimize (autograd), fused matMul+bias+ReLU, pre-split batches. */
@@ -137,12 +169,23 @@ function runAutogradFused(train: TrainData, batch: number): Run {
   const init = new Network(PLAN, Network.initialValues(PLAN, 1));
   const w = init.weights();
   init.dispose();
-  const v = ['hidden_0/kernel', 'hidden_0/bias', 'hidden_1/kernel', 'hidden_1/bias', 'output/kernel', 'output/bias'].map((k) => tf.variable(tf.tensor(w.get(k)!.values, w.get(k)!.shape)));
+  const v = [
+    'hidden_0/kernel',
+    'hidden_0/bias',
+    'hidden_1/kernel',
+    'hidden_1/bias',
+    'output/kernel',
+    'output/bias',
+  ].map((k) => tf.variable(tf.tensor(w.get(k)!.values, w.get(k)!.shape)));
   const [w1, b1, w2, b2, w3, b3] = v as tf.Variable<tf.Rank.R2>[];
   const opt = tf.train.adam(1e-3);
   const nb = Math.floor(train.rows / batch);
-  const xb = Array.from({ length: nb }, (_, i) => tf.tensor2d(train.dense.subarray(i * batch * D, (i + 1) * batch * D), [batch, D]));
-  const yb = Array.from({ length: nb }, (_, i) => tf.tensor2d(train.target.subarray(i * batch, (i + 1) * batch), [batch, 1]));
+  const xb = Array.from({ length: nb }, (_, i) =>
+    tf.tensor2d(train.dense.subarray(i * batch * D, (i + 1) * batch * D), [batch, D]),
+  );
+  const yb = Array.from({ length: nb }, (_, i) =>
+    tf.tensor2d(train.target.subarray(i * batch, (i + 1) * batch), [batch, 1]),
+  );
   const rates: number[] = [];
   const cpu: number[] = [];
   for (let e = 0; e < 2; e++) {
@@ -152,21 +195,41 @@ function runAutogradFused(train: TrainData, batch: number): Run {
       opt.minimize(() => {
         const h1 = tf.fused.matMul({ a: xb[i]!, b: w1!, bias: b1, activation: 'relu' });
         const h2 = tf.fused.matMul({ a: h1, b: w2!, bias: b2, activation: 'relu' });
-        return tf.losses.sigmoidCrossEntropy(yb[i]!, tf.fused.matMul({ a: h2, b: w3!, bias: b3 })) as tf.Scalar;
+        return tf.losses.sigmoidCrossEntropy(
+          yb[i]!,
+          tf.fused.matMul({ a: h2, b: w3!, bias: b3 }),
+        ) as tf.Scalar;
       });
     rates.push(((nb * batch) / (performance.now() - t0)) * 1000);
     cpu.push(((nb * batch) / (cpuMs() - c0)) * 1000);
   }
   [...xb, ...yb, ...v].forEach((t) => t.dispose());
   opt.dispose();
-  return { impl: 'autograd loop, fused ops', backend: `tfjs/${tf.getBackend()}`, batch, samplesPerSecond: rates[1]!, perCpuSecond: cpu[1]! };
+  return {
+    impl: 'autograd loop, fused ops',
+    backend: `tfjs/${tf.getBackend()}`,
+    batch,
+    samplesPerSecond: rates[1]!,
+    perCpuSecond: cpu[1]!,
+  };
 }
 
 function torchRun(dataDir: string, batch: number): Run & { threads?: number; version?: string } {
   const script = join(import.meta.dirname, 'train_torch.py');
-  const r = spawnSync('/usr/bin/python3', [script, dataDir, String(ROWS), String(HOLDOUT), String(batch), String(1 + TIMED_EPOCHS)], { encoding: 'utf8' });
+  const r = spawnSync(
+    '/usr/bin/python3',
+    [script, dataDir, String(ROWS), String(HOLDOUT), String(batch), String(1 + TIMED_EPOCHS)],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`train_torch.py failed: ${r.stderr.slice(-2000)}`);
-  const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { samples_per_second: number[]; samples_per_cpu_second: number[]; auc: number; logloss: number; threads: number; version: string };
+  const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as {
+    samples_per_second: number[];
+    samples_per_cpu_second: number[];
+    auc: number;
+    logloss: number;
+    threads: number;
+    version: string;
+  };
   return {
     impl: `PyTorch ${out.version}`,
     backend: `cpu (${out.threads} thread${out.threads > 1 ? 's' : ''})`,
@@ -181,11 +244,14 @@ function torchRun(dataDir: string, batch: number): Run & { threads?: number; ver
 }
 
 function ensureTorch(): boolean {
-  const ok = (): boolean => spawnSync('/usr/bin/python3', ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0;
+  const ok = (): boolean =>
+    spawnSync('/usr/bin/python3', ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0;
   if (ok()) return true;
   if (process.getuid?.() !== 0) return false;
   console.error('installing python3-torch (apt-get) ...');
-  spawnSync('sh', ['-c', 'flock /tmp/apt.lock apt-get install -y python3-torch python3-numpy'], { stdio: 'ignore' });
+  spawnSync('sh', ['-c', 'flock /tmp/apt.lock apt-get install -y python3-torch python3-numpy'], {
+    stdio: 'ignore',
+  });
   return ok();
 }
 
@@ -200,15 +266,27 @@ async function runEndToEnd(x: Float32Array, y: Float32Array, dataDir: string): P
   const n = ROWS + HOLDOUT;
   const csv = join(dataDir, 'rows.csv');
   const lines = [`id,__label_ts,__label,${Array.from({ length: D }, (_, j) => `bench__f${j}`).join(',')}`];
-  for (let i = 0; i < n; i++) lines.push(`r${i},${new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString()},${y[i]},${Array.from(x.subarray(i * D, i * D + D)).join(',')}`);
+  for (let i = 0; i < n; i++)
+    lines.push(
+      `r${i},${new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString()},${y[i]},${Array.from(x.subarray(i * D, i * D + D)).join(',')}`,
+    );
   writeFileSync(csv, lines.join('\n'));
   const path = join(dataDir, 'training-set.parquet');
   const db = await DuckDBInstance.create(':memory:');
   const conn = await db.connect();
-  await conn.run(`COPY (SELECT id, CAST(__label_ts AS TIMESTAMPTZ) AS __label_ts, CAST(__label AS BIGINT) AS __label, * EXCLUDE (id, __label_ts, __label) FROM read_csv('${csv}', header = true)) TO '${path}' (FORMAT parquet)`);
+  await conn.run(
+    `COPY (SELECT id, CAST(__label_ts AS TIMESTAMPTZ) AS __label_ts, CAST(__label AS BIGINT) AS __label, * EXCLUDE (id, __label_ts, __label) FROM read_csv('${csv}', header = true)) TO '${path}' (FORMAT parquet)`,
+  );
   conn.closeSync();
   db.closeSync();
-  const features = Array.from({ length: D }, (_, j) => ({ name: `f${j}`, type: 'float' as const, column: `f${j}`, pii: false, ref: `bench:f${j}`, view: 'bench' }));
+  const features = Array.from({ length: D }, (_, j) => ({
+    name: `f${j}`,
+    type: 'float' as const,
+    column: `f${j}`,
+    pii: false,
+    ref: `bench:f${j}`,
+    view: 'bench',
+  }));
   const model = {
     kind: 'Model' as const,
     name: 'bench',
@@ -220,7 +298,13 @@ async function runEndToEnd(x: Float32Array, y: Float32Array, dataDir: string): P
     views: ['bench'],
     trainer: {
       type: 'tfjs' as const,
-      architecture: { type: 'mlp' as const, hidden: [64, 64], activation: 'relu', dropout: 0, batchNorm: false },
+      architecture: {
+        type: 'mlp' as const,
+        hidden: [64, 64],
+        activation: 'relu',
+        dropout: 0,
+        batchNorm: false,
+      },
       epochs: 3,
       batchSize: 256,
       learningRate: 1e-3,
@@ -235,10 +319,30 @@ async function runEndToEnd(x: Float32Array, y: Float32Array, dataDir: string): P
     metrics: ['auc', 'logloss'],
     primaryMetric: 'auc',
   };
-  const ts = { path, rows: n, digest: '', cutoff: '', entityColumns: ['id'], features: features.map((f) => ({ ref: f.ref, column: `bench__${f.name}`, type: f.type })), nullCounts: {} };
-  const r = await new TfjsTrainer({ store: new LocalArtifactStore(join(dataDir, 'artifacts')), progress: 'none' }).train({ model, trainingSet: ts, seed: 1, workDir: join(dataDir, 'work') });
-  console.error(`end to end: ${r.trainRows} training rows, 3 epochs, ${(r.durationMs / 1000).toFixed(1)} s in all (read, preprocess, train, export, score)`);
-  return { impl: `TfjsTrainer.train end to end (${(r.durationMs / 1000).toFixed(1)} s)`, backend: r.backend, batch: 256, samplesPerSecond: ((3 * r.trainRows) / r.durationMs) * 1000, auc: r.metrics.auc, logloss: r.metrics.logloss };
+  const ts = {
+    path,
+    rows: n,
+    digest: '',
+    cutoff: '',
+    entityColumns: ['id'],
+    features: features.map((f) => ({ ref: f.ref, column: `bench__${f.name}`, type: f.type })),
+    nullCounts: {},
+  };
+  const r = await new TfjsTrainer({
+    store: new LocalArtifactStore(join(dataDir, 'artifacts')),
+    progress: 'none',
+  }).train({ model, trainingSet: ts, seed: 1, workDir: join(dataDir, 'work') });
+  console.error(
+    `end to end: ${r.trainRows} training rows, 3 epochs, ${(r.durationMs / 1000).toFixed(1)} s in all (read, preprocess, train, export, score)`,
+  );
+  return {
+    impl: `TfjsTrainer.train end to end (${(r.durationMs / 1000).toFixed(1)} s)`,
+    backend: r.backend,
+    batch: 256,
+    samplesPerSecond: ((3 * r.trainRows) / r.durationMs) * 1000,
+    auc: r.metrics.auc,
+    logloss: r.metrics.logloss,
+  };
 }
 
 /** Parallel trials: N independent trainings in worker threads (aggregate throughput). */
@@ -250,8 +354,13 @@ async function runWorkers(n: number, batch: number): Promise<number> {
         new Promise<{ rows: number; start: number; end: number }>((res, rej) => {
           // A worker does not inherit tsx's loader: register it, then load this file.
           const src = `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(import.meta.url)});`;
-          const w = new Worker(new URL(`data:text/javascript,${encodeURIComponent(src)}`), { workerData: { trial: true, batch } });
-          w.once('message', (r: { rows: number; start: number; end: number }) => (res(r), void w.terminate()));
+          const w = new Worker(new URL(`data:text/javascript,${encodeURIComponent(src)}`), {
+            workerData: { trial: true, batch },
+          });
+          w.once(
+            'message',
+            (r: { rows: number; start: number; end: number }) => (res(r), void w.terminate()),
+          );
           w.once('error', rej);
         }),
     ),
@@ -268,9 +377,23 @@ async function workerTrial(batch: number): Promise<{ rows: number; start: number
   const { x, y } = makeData(rows);
   const train: TrainData = { rows, dense: x, indices: [], target: y };
   const net = new Network(PLAN, Network.initialValues(PLAN, 1));
-  await fit(net, train, { epochs: 1, batchSize: batch, accumulate: 1, optimizer: 'adam', learningRate: () => 1e-3, seed: 1 });
+  await fit(net, train, {
+    epochs: 1,
+    batchSize: batch,
+    accumulate: 1,
+    optimizer: 'adam',
+    learningRate: () => 1e-3,
+    seed: 1,
+  });
   const start = performance.timeOrigin + performance.now();
-  await fit(net, train, { epochs: 1, batchSize: batch, accumulate: 1, optimizer: 'adam', learningRate: () => 1e-3, seed: 2 });
+  await fit(net, train, {
+    epochs: 1,
+    batchSize: batch,
+    accumulate: 1,
+    optimizer: 'adam',
+    learningRate: () => 1e-3,
+    seed: 2,
+  });
   const end = performance.timeOrigin + performance.now();
   net.dispose();
   return { rows, start, end };
@@ -279,17 +402,33 @@ async function workerTrial(batch: number): Promise<{ rows: number; start: number
 async function main(): Promise<void> {
   const load0 = loadavg();
   const { x, y } = makeData();
-  const train: TrainData = { rows: ROWS, dense: x.subarray(0, ROWS * D), indices: [], target: y.subarray(0, ROWS) };
-  const hold: TrainData = { rows: HOLDOUT, dense: x.subarray(ROWS * D), indices: [], target: y.subarray(ROWS) };
+  const train: TrainData = {
+    rows: ROWS,
+    dense: x.subarray(0, ROWS * D),
+    indices: [],
+    target: y.subarray(0, ROWS),
+  };
+  const hold: TrainData = {
+    rows: HOLDOUT,
+    dense: x.subarray(ROWS * D),
+    indices: [],
+    target: y.subarray(ROWS),
+  };
   const dataDir = join(tmpdir(), 'rudder-bench-train');
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(join(dataDir, 'x.f32'), new Uint8Array(x.buffer));
   writeFileSync(join(dataDir, 'y.f32'), new Uint8Array(y.buffer));
 
   const backend = await selectBackend((process.env.RUDDER_TF_BACKEND as 'wasm' | undefined) ?? 'auto');
-  const cpuModel = execFileSync('sh', ['-c', "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], { encoding: 'utf8' }).trim();
-  console.log(`bench/train: ${ROWS} rows × ${D} features, MLP 64-64 ReLU, Adam 1e-3; ${TIMED_EPOCHS} timed epochs after 1 warm-up`);
-  console.log(`machine: ${cpuModel}, ${(await import('node:os')).cpus().length} cores, load average ${load0.map((l) => l.toFixed(2)).join(' ')}; tfjs backend ${backend.label}${backend.skipped.length ? ` (skipped: ${backend.skipped.map((s) => s.name).join(', ')})` : ''}`);
+  const cpuModel = execFileSync('sh', ['-c', "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], {
+    encoding: 'utf8',
+  }).trim();
+  console.log(
+    `bench/train: ${ROWS} rows × ${D} features, MLP 64-64 ReLU, Adam 1e-3; ${TIMED_EPOCHS} timed epochs after 1 warm-up`,
+  );
+  console.log(
+    `machine: ${cpuModel}, ${(await import('node:os')).cpus().length} cores, load average ${load0.map((l) => l.toFixed(2)).join(' ')}; tfjs backend ${backend.label}${backend.skipped.length ? ` (skipped: ${backend.skipped.map((s) => s.name).join(', ')})` : ''}`,
+  );
 
   const torchOk = ensureTorch();
   const rows: Run[] = [];
@@ -314,17 +453,35 @@ async function main(): Promise<void> {
   }
   if (args.has('--cpu')) {
     await selectBackend('cpu');
-    const small: TrainData = { rows: 20_000, dense: train.dense.subarray(0, 20_000 * D), indices: [], target: train.target.subarray(0, 20_000) };
-    rows.push({ ...(await runEngine(small, hold, 256, 'tfjs/cpu', 2)), impl: 'trainer (engine), 20k rows', auc: undefined, logloss: undefined });
+    const small: TrainData = {
+      rows: 20_000,
+      dense: train.dense.subarray(0, 20_000 * D),
+      indices: [],
+      target: train.target.subarray(0, 20_000),
+    };
+    rows.push({
+      ...(await runEngine(small, hold, 256, 'tfjs/cpu', 2)),
+      impl: 'trainer (engine), 20k rows',
+      auc: undefined,
+      logloss: undefined,
+    });
     await selectBackend('wasm');
   }
   if (args.has('--e2e')) rows.push(await runEndToEnd(x, y, dataDir));
   if (args.has('--workers')) {
-    for (const n of [1, 2]) rows.push({ impl: `${n} parallel trial${n > 1 ? 's' : ''} (worker threads, aggregate)`, backend: 'tfjs/wasm', batch: 256, samplesPerSecond: await runWorkers(n, 256) });
+    for (const n of [1, 2])
+      rows.push({
+        impl: `${n} parallel trial${n > 1 ? 's' : ''} (worker threads, aggregate)`,
+        backend: 'tfjs/wasm',
+        batch: 256,
+        samplesPerSecond: await runWorkers(n, 256),
+      });
   }
 
   console.log('');
-  console.log(`${'implementation'.padEnd(44)} ${'backend'.padEnd(22)} ${'batch'.padStart(5)} ${'samples/s'.padStart(10)} ${'per CPU-s'.padStart(10)} ${'AUC'.padStart(7)} ${'logloss'.padStart(8)}`);
+  console.log(
+    `${'implementation'.padEnd(44)} ${'backend'.padEnd(22)} ${'batch'.padStart(5)} ${'samples/s'.padStart(10)} ${'per CPU-s'.padStart(10)} ${'AUC'.padStart(7)} ${'logloss'.padStart(8)}`,
+  );
   for (const r of rows)
     console.log(
       `${r.impl.padEnd(44)} ${r.backend.padEnd(22)} ${String(r.batch).padStart(5)} ${fmtRate(r.samplesPerSecond).padStart(10)} ${(r.perCpuSecond === undefined ? '' : fmtRate(r.perCpuSecond)).padStart(10)} ${r.auc === undefined ? '       ' : r.auc.toFixed(4).padStart(7)} ${r.logloss === undefined ? '' : r.logloss.toFixed(4).padStart(8)}`,
@@ -334,8 +491,14 @@ async function main(): Promise<void> {
   const ref = rows.find((r) => r.impl.startsWith('model.fit'));
   const ours = rows.find((r) => r.impl === 'trainer (engine)' && r.batch === 256);
   if (ref && ours && ref.auc !== undefined && ours.auc !== undefined)
-    console.log(`metrics: trainer AUC ${ours.auc.toFixed(4)} / logloss ${ours.logloss!.toFixed(4)} vs model.fit AUC ${ref.auc.toFixed(4)} / logloss ${ref.logloss!.toFixed(4)} → ${Math.abs(ours.auc - ref.auc) <= 0.01 ? 'same' : 'DIFFERENT'}`);
-  console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (2 cores, shared)`);
+    console.log(
+      `metrics: trainer AUC ${ours.auc.toFixed(4)} / logloss ${ours.logloss!.toFixed(4)} vs model.fit AUC ${ref.auc.toFixed(4)} / logloss ${ref.logloss!.toFixed(4)} → ${Math.abs(ours.auc - ref.auc) <= 0.01 ? 'same' : 'DIFFERENT'}`,
+    );
+  console.log(
+    `load average at the end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} (2 cores, shared)`,
+  );
 }
 
 function fmtRate(x: number): string {

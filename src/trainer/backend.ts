@@ -25,7 +25,12 @@ const NATIVE_PACKAGE: Partial<Record<BackendName, string>> = {
   'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
   tensorflow: '@tensorflow/tfjs-node',
 };
-const TF_NAME: Record<BackendName, string> = { 'tensorflow-gpu': 'tensorflow', tensorflow: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
+const TF_NAME: Record<BackendName, string> = {
+  'tensorflow-gpu': 'tensorflow',
+  tensorflow: 'tensorflow',
+  wasm: 'wasm',
+  cpu: 'cpu',
+};
 
 const loaded = new Map<BackendName, Promise<void>>();
 
@@ -36,11 +41,14 @@ async function load(name: BackendName): Promise<void> {
     const spec: string = pkg;
     await import(spec);
     if (!tf.engine().registryFactory[TF_NAME[name]])
-      throw new BackendError(`${pkg} loaded but registered no 'tensorflow' backend with this @tensorflow/tfjs (are the versions the same?)`);
+      throw new BackendError(
+        `${pkg} loaded but registered no 'tensorflow' backend with this @tensorflow/tfjs (are the versions the same?)`,
+      );
   } else if (name === 'wasm') {
     await import('@tensorflow/tfjs-backend-wasm');
   }
-  if (!(await tf.setBackend(TF_NAME[name]))) throw new BackendError(`the ${TF_NAME[name]} backend failed to initialize`);
+  if (!(await tf.setBackend(TF_NAME[name])))
+    throw new BackendError(`the ${TF_NAME[name]} backend failed to initialize`);
   if (name === 'tensorflow-gpu') {
     // tfjs-node-gpu falls back to the CPU build of libtensorflow silently when CUDA is missing.
     const gpu = (tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice;
@@ -63,7 +71,9 @@ export function requestedBackend(spec: Backend, env: NodeJS.ProcessEnv = process
   const forced = env[BACKEND_ENV]?.trim();
   if (!forced) return spec;
   if (forced !== 'auto' && !BACKEND_PREFERENCE.includes(forced as BackendName))
-    throw new BackendError(`${BACKEND_ENV}=${JSON.stringify(forced)} is not a backend (use auto, ${BACKEND_PREFERENCE.join(', ')})`);
+    throw new BackendError(
+      `${BACKEND_ENV}=${JSON.stringify(forced)} is not a backend (use auto, ${BACKEND_PREFERENCE.join(', ')})`,
+    );
   return forced as Backend;
 }
 
@@ -77,7 +87,8 @@ export async function selectBackend(requested: Backend): Promise<BackendChoice> 
   for (const name of candidates) {
     try {
       await tryLoad(name);
-      if (!(await tf.setBackend(TF_NAME[name]))) throw new BackendError(`the ${TF_NAME[name]} backend failed to initialize`);
+      if (!(await tf.setBackend(TF_NAME[name])))
+        throw new BackendError(`the ${TF_NAME[name]} backend failed to initialize`);
       await tf.ready();
       // Prod mode skips per-op NaN checks and debug bookkeeping; results are identical.
       tf.enableProdMode();
@@ -86,12 +97,16 @@ export async function selectBackend(requested: Backend): Promise<BackendChoice> 
       const reason = e instanceof Error ? e.message.split('\n')[0]! : String(e);
       if (requested !== 'auto') {
         const pkg = NATIVE_PACKAGE[name];
-        throw new BackendError(`backend ${name} was requested but cannot be used: ${reason}${pkg ? ` (install ${pkg}; its install downloads libtensorflow and needs internet access)` : ''}`);
+        throw new BackendError(
+          `backend ${name} was requested but cannot be used: ${reason}${pkg ? ` (install ${pkg}; its install downloads libtensorflow and needs internet access)` : ''}`,
+        );
       }
       skipped.push({ name, reason });
     }
   }
-  throw new BackendError(`no TensorFlow.js backend could be loaded: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
+  throw new BackendError(
+    `no TensorFlow.js backend could be loaded: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`,
+  );
 }
 
 let queue: Promise<unknown> = Promise.resolve();

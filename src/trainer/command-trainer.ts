@@ -14,7 +14,13 @@ import { LABEL_COLUMN, LABEL_TS_COLUMN, type TrainingSet } from '../store/port.t
 import { canonicalJson } from '../util/canonical.ts';
 import { describeHoldout } from './holdout.ts';
 import { splitRows, type SplitIndices } from './split.ts';
-import { TrainerError, type EvaluateOptions, type Trainer, type TrainInput, type TrainResult } from './trainer.ts';
+import {
+  TrainerError,
+  type EvaluateOptions,
+  type Trainer,
+  type TrainInput,
+  type TrainResult,
+} from './trainer.ts';
 
 export interface CommandTrainerOptions {
   store: LocalArtifactStore;
@@ -31,7 +37,18 @@ export interface CommandTrainerOptions {
 }
 
 /** Variables passed through from Rudder's environment besides `fromEnv`: never secrets. */
-const BASE_ENV = ['PATH', 'HOME', 'TMPDIR', 'TEMP', 'TMP', 'LANG', 'LC_ALL', 'TZ', 'SYSTEMROOT', 'PYTHONIOENCODING'];
+const BASE_ENV = [
+  'PATH',
+  'HOME',
+  'TMPDIR',
+  'TEMP',
+  'TMP',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'SYSTEMROOT',
+  'PYTHONIOENCODING',
+];
 
 export const CONTRACT_VERSION = 1;
 
@@ -69,7 +86,12 @@ export class CommandTrainer implements Trainer {
     try {
       artifact = await this.opts.store.putDir(files.artifactDir);
     } catch (e) {
-      if (e instanceof ArtifactError) throw new TrainerError(`model ${model.name}: the artifact directory cannot be stored: ${e.message}`, undefined, { cause: e });
+      if (e instanceof ArtifactError)
+        throw new TrainerError(
+          `model ${model.name}: the artifact directory cannot be stored: ${e.message}`,
+          undefined,
+          { cause: e },
+        );
       throw e;
     }
     return {
@@ -84,7 +106,13 @@ export class CommandTrainer implements Trainer {
   }
 
   /** Restore the stored artifact (digests verified) and run the program in `evaluate` mode on the holdout. */
-  async evaluate(model: Model, artifact: ArtifactRef, trainingSet: TrainingSet, workDir: string, options: EvaluateOptions = {}): Promise<Record<string, number>> {
+  async evaluate(
+    model: Model,
+    artifact: ArtifactRef,
+    trainingSet: TrainingSet,
+    workDir: string,
+    options: EvaluateOptions = {},
+  ): Promise<Record<string, number>> {
     const spec = commandSpec(model);
     const seed = options.seed ?? spec.seed;
     const dir = join(workDir, 'command-evaluate');
@@ -95,7 +123,14 @@ export class CommandTrainer implements Trainer {
     return readMetrics(model, files.metrics);
   }
 
-  private async prepare(model: Model, spec: CommandTrainerSpec, ts: TrainingSet, seed: number, dir: string, mode: 'train' | 'evaluate') {
+  private async prepare(
+    model: Model,
+    spec: CommandTrainerSpec,
+    ts: TrainingSet,
+    seed: number,
+    dir: string,
+    mode: 'train' | 'evaluate',
+  ) {
     await mkdir(dir, { recursive: true });
     const files: CommandFiles = {
       trainingSet: join(dir, 'training-set.parquet'),
@@ -109,7 +144,10 @@ export class CommandTrainer implements Trainer {
       log: join(dir, `${mode}.log`),
     };
     const { split, labelTs, entityKeys } = await writeSplitFiles(model, ts, seed, files);
-    if (split.holdout.length === 0) throw new TrainerError(`model ${model.name}: the holdout of ${ts.path} is empty (split.holdout is ${model.split.holdout})`);
+    if (split.holdout.length === 0)
+      throw new TrainerError(
+        `model ${model.name}: the holdout of ${ts.path} is empty (split.holdout is ${model.split.holdout})`,
+      );
     const holdout = describeHoldout(split.holdout, labelTs, entityKeys);
     const params = {
       contract: CONTRACT_VERSION,
@@ -123,14 +161,26 @@ export class CommandTrainer implements Trainer {
       label: { column: LABEL_COLUMN, timestampColumn: LABEL_TS_COLUMN, classes: model.label.classes ?? null },
       entityColumns: ts.entityColumns,
       features: ts.features,
-      split: { ...model.split, trainRows: split.train.length + split.validation.length, holdoutRows: split.holdout.length, holdoutDigest: holdout.digest },
+      split: {
+        ...model.split,
+        trainRows: split.train.length + split.validation.length,
+        holdoutRows: split.holdout.length,
+        holdoutDigest: holdout.digest,
+      },
       files,
     };
     await writeFile(files.params, `${JSON.stringify(JSON.parse(canonicalJson(params)), null, 2)}\n`);
     return { files, split, holdout };
   }
 
-  private async run(model: Model, spec: CommandTrainerSpec, files: CommandFiles, mode: 'train' | 'evaluate', seed: number, signal?: AbortSignal): Promise<void> {
+  private async run(
+    model: Model,
+    spec: CommandTrainerSpec,
+    files: CommandFiles,
+    mode: 'train' | 'evaluate',
+    seed: number,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const source = this.opts.env ?? process.env;
     const env: Record<string, string> = {};
     for (const k of BASE_ENV) if (source[k] !== undefined) env[k] = source[k]!;
@@ -172,11 +222,22 @@ export class CommandTrainer implements Trainer {
     const cwd = resolve(this.opts.cwd, spec.workdir);
     const [program, ...args] = spec.command;
     const argv = spec.command.map((a) => JSON.stringify(a)).join(' ');
-    const outcome = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error; timedOut: boolean; aborted: boolean }>((done) => {
+    const outcome = await new Promise<{
+      code: number | null;
+      signal: NodeJS.Signals | null;
+      error?: Error;
+      timedOut: boolean;
+      aborted: boolean;
+    }>((done) => {
       let timedOut = false;
       let aborted = false;
       let killTimer: NodeJS.Timeout | undefined;
-      const child = spawn(program!, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
+      const child = spawn(program!, args, {
+        cwd,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: process.platform !== 'win32',
+      });
       const kill = (): void => {
         const signalGroup = (sig: NodeJS.Signals): void => {
           try {
@@ -226,11 +287,25 @@ export class CommandTrainer implements Trainer {
     const where = `model ${model.name}: ${mode} command ${argv} (in ${cwd})`;
     if (outcome.error) {
       const code = (outcome.error as NodeJS.ErrnoException).code;
-      throw new TrainerError(code === 'ENOENT' ? `${where} cannot start: ${program} was not found (or the workdir does not exist)` : `${where} cannot start: ${outcome.error.message}`, logTail, { cause: outcome.error });
+      throw new TrainerError(
+        code === 'ENOENT'
+          ? `${where} cannot start: ${program} was not found (or the workdir does not exist)`
+          : `${where} cannot start: ${outcome.error.message}`,
+        logTail,
+        { cause: outcome.error },
+      );
     }
-    if (outcome.timedOut) throw new TrainerError(`${where} timed out after ${formatMs(spec.timeoutMs)} and was killed${tailNote(logTail)}`, logTail);
+    if (outcome.timedOut)
+      throw new TrainerError(
+        `${where} timed out after ${formatMs(spec.timeoutMs)} and was killed${tailNote(logTail)}`,
+        logTail,
+      );
     if (outcome.aborted) throw new TrainerError(`${where} was aborted${tailNote(logTail)}`, logTail);
-    if (outcome.code !== 0) throw new TrainerError(`${where} failed with ${outcome.code === null ? `signal ${outcome.signal}` : `exit code ${outcome.code}`}${tailNote(logTail)}`, logTail);
+    if (outcome.code !== 0)
+      throw new TrainerError(
+        `${where} failed with ${outcome.code === null ? `signal ${outcome.signal}` : `exit code ${outcome.code}`}${tailNote(logTail)}`,
+        logTail,
+      );
   }
 }
 
@@ -243,7 +318,8 @@ function formatMs(ms: number): string {
 }
 
 function commandSpec(model: Model): CommandTrainerSpec {
-  if (model.trainer.type !== 'command') throw new TrainerError(`model ${model.name} uses the ${model.trainer.type} trainer, not command`);
+  if (model.trainer.type !== 'command')
+    throw new TrainerError(`model ${model.name} uses the ${model.trainer.type} trainer, not command`);
   return model.trainer;
 }
 
@@ -253,7 +329,9 @@ async function readMetrics(model: Model, path: string): Promise<Record<string, n
   try {
     text = await readFile(path, 'utf8');
   } catch {
-    throw new TrainerError(`model ${model.name}: the command exited 0 but wrote no metrics.json (expected at ${path})`);
+    throw new TrainerError(
+      `model ${model.name}: the command exited 0 but wrote no metrics.json (expected at ${path})`,
+    );
   }
   let parsed: unknown;
   try {
@@ -266,14 +344,21 @@ async function readMetrics(model: Model, path: string): Promise<Record<string, n
         : `model ${model.name}: metrics.json is not valid JSON: ${(e as Error).message}`,
     );
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new TrainerError(`model ${model.name}: metrics.json must be a JSON object of metric name → number`);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new TrainerError(`model ${model.name}: metrics.json must be a JSON object of metric name → number`);
   const obj = parsed as Record<string, unknown>;
   const out: Record<string, number> = {};
   const missing = model.metrics.filter((m) => !(m in obj));
-  if (missing.length) throw new TrainerError(`model ${model.name}: metrics.json lacks ${missing.join(', ')} (it has ${Object.keys(obj).join(', ') || 'nothing'})`);
+  if (missing.length)
+    throw new TrainerError(
+      `model ${model.name}: metrics.json lacks ${missing.join(', ')} (it has ${Object.keys(obj).join(', ') || 'nothing'})`,
+    );
   for (const m of model.metrics) {
     const v = obj[m];
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new TrainerError(`model ${model.name}: metrics.json has ${m} = ${JSON.stringify(v)}; every metric must be a finite number`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new TrainerError(
+        `model ${model.name}: metrics.json has ${m} = ${JSON.stringify(v)}; every metric must be a finite number`,
+      );
     out[m] = v;
   }
   return out;
@@ -281,14 +366,21 @@ async function readMetrics(model: Model, path: string): Promise<Record<string, n
 
 async function checkArtifactDir(model: Model, dir: string): Promise<void> {
   const s = await stat(dir).catch(() => undefined);
-  if (!s?.isDirectory()) throw new TrainerError(`model ${model.name}: the command removed its artifact directory ${dir}`);
-  if ((await readdir(dir)).length === 0) throw new TrainerError(`model ${model.name}: the command wrote nothing to its artifact directory ${dir}`);
+  if (!s?.isDirectory())
+    throw new TrainerError(`model ${model.name}: the command removed its artifact directory ${dir}`);
+  if ((await readdir(dir)).length === 0)
+    throw new TrainerError(`model ${model.name}: the command wrote nothing to its artifact directory ${dir}`);
 }
 
 const literal = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
 /** Copy the training set and write its train / holdout parts (Parquet and CSV) with DuckDB. */
-async function writeSplitFiles(model: Model, ts: TrainingSet, seed: number, files: CommandFiles): Promise<{ split: SplitIndices; labelTs: Float64Array; entityKeys: string[] }> {
+async function writeSplitFiles(
+  model: Model,
+  ts: TrainingSet,
+  seed: number,
+  files: CommandFiles,
+): Promise<{ split: SplitIndices; labelTs: Float64Array; entityKeys: string[] }> {
   await copyFile(ts.path, files.trainingSet);
   const db = await DuckDBInstance.create(':memory:', { threads: '2' });
   const conn = await db.connect();
@@ -297,21 +389,34 @@ async function writeSplitFiles(model: Model, ts: TrainingSet, seed: number, file
     const keys = ts.entityColumns.map((k) => `CAST("${k.replace(/"/g, '""')}" AS VARCHAR)`);
     let cols: unknown[][];
     try {
-      const r = await conn.runAndReadAll(`SELECT epoch_ms("${LABEL_TS_COLUMN}")::DOUBLE${keys.map((k) => `, ${k}`).join('')} FROM ${src} ORDER BY file_row_number`);
+      const r = await conn.runAndReadAll(
+        `SELECT epoch_ms("${LABEL_TS_COLUMN}")::DOUBLE${keys.map((k) => `, ${k}`).join('')} FROM ${src} ORDER BY file_row_number`,
+      );
       cols = r.getColumnsJS() as unknown[][];
     } catch (e) {
-      throw new TrainerError(`model ${model.name}: cannot read training set ${ts.path}: ${(e as Error).message.split('\n')[0]}`, undefined, { cause: e });
+      throw new TrainerError(
+        `model ${model.name}: cannot read training set ${ts.path}: ${(e as Error).message.split('\n')[0]}`,
+        undefined,
+        { cause: e },
+      );
     }
     const rows = cols[0]?.length ?? 0;
     const labelTs = Float64Array.from(cols[0] ?? [], (v) => Number(v));
-    const entityKeys = Array.from({ length: rows }, (_, r) => ts.entityColumns.map((_k, j) => String(cols[1 + j]![r] ?? '')).join('\u001f'));
+    const entityKeys = Array.from({ length: rows }, (_, r) =>
+      ts.entityColumns.map((_k, j) => String(cols[1 + j]![r] ?? '')).join('\u001f'),
+    );
     const split = splitRows(rows, model.split, seed);
     const holdoutSet = `(SELECT unnest([${split.holdout.join(',')}]::BIGINT[]) AS i)`;
     for (const [part, parquet, csv] of [
       ['train', files.train, files.trainCsv],
       ['holdout', files.holdout, files.holdoutCsv],
     ] as const) {
-      const where = model.split.method === 'time' ? (part === 'holdout' ? `file_row_number >= ${rows - split.holdout.length}` : `file_row_number < ${rows - split.holdout.length}`) : `file_row_number ${part === 'holdout' ? '' : 'NOT '}IN ${holdoutSet}`;
+      const where =
+        model.split.method === 'time'
+          ? part === 'holdout'
+            ? `file_row_number >= ${rows - split.holdout.length}`
+            : `file_row_number < ${rows - split.holdout.length}`
+          : `file_row_number ${part === 'holdout' ? '' : 'NOT '}IN ${holdoutSet}`;
       const select = `SELECT * EXCLUDE (file_row_number) FROM ${src} WHERE ${where} ORDER BY file_row_number`;
       await conn.run(`COPY (${select}) TO ${literal(parquet)} (FORMAT parquet)`);
       await conn.run(`COPY (${select}) TO ${literal(csv)} (FORMAT csv, HEADER true)`);

@@ -24,7 +24,12 @@ export class DefaultTrainer implements Trainer {
   readonly command: CommandTrainer;
 
   constructor(opts: DefaultTrainerOptions) {
-    this.tfjs = new TfjsTrainer({ store: opts.store, env: opts.env, progress: opts.progress, progressStream: opts.progressStream });
+    this.tfjs = new TfjsTrainer({
+      store: opts.store,
+      env: opts.env,
+      progress: opts.progress,
+      progressStream: opts.progressStream,
+    });
     this.command = new CommandTrainer({ store: opts.store, cwd: opts.cwd, env: opts.env, onLog: opts.onLog });
   }
 
@@ -36,7 +41,13 @@ export class DefaultTrainer implements Trainer {
     return this.pick(input.model).train(input);
   }
 
-  evaluate(model: Model, artifact: ArtifactRef, trainingSet: TrainingSet, workDir: string, options?: EvaluateOptions): Promise<Record<string, number>> {
+  evaluate(
+    model: Model,
+    artifact: ArtifactRef,
+    trainingSet: TrainingSet,
+    workDir: string,
+    options?: EvaluateOptions,
+  ): Promise<Record<string, number>> {
     return this.pick(model).evaluate(model, artifact, trainingSet, workDir, options);
   }
 }

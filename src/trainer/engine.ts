@@ -45,7 +45,13 @@ export interface FitOptions {
   /** Shuffle the rows every epoch (seeded). Default true. */
   shuffle?: boolean;
   /** Early stopping on a validation metric; the best epoch's weights are restored. */
-  earlyStopping?: { data: TrainData; metric: string; lowerIsBetter: boolean; patience: number; score: (net: Network, data: TrainData) => number };
+  earlyStopping?: {
+    data: TrainData;
+    metric: string;
+    lowerIsBetter: boolean;
+    patience: number;
+    score: (net: Network, data: TrainData) => number;
+  };
   onEpoch?: (e: EpochInfo) => void;
   signal?: AbortSignal;
 }
@@ -147,7 +153,8 @@ export class Network {
     readonly plan: NetworkPlan,
     init: Float32Array,
   ) {
-    const add = (name: string, shape: number[]): void => void this.params.push({ name, shape, size: shape.reduce((a, b) => a * b, 1) });
+    const add = (name: string, shape: number[]): void =>
+      void this.params.push({ name, shape, size: shape.reduce((a, b) => a * b, 1) });
     plan.embeddings.forEach((e) => add(`${e.name}/embeddings`, [e.vocab, e.dim]));
     let width = inputWidth(plan);
     plan.hidden.forEach((h, i) => {
@@ -155,14 +162,18 @@ export class Network {
       if (h.batchNorm) {
         add(`bn_${i}/gamma`, [1, h.units]);
         add(`bn_${i}/beta`, [1, h.units]);
-        this.bnStats.push({ mean: tf.keep(tf.zeros([1, h.units])), variance: tf.keep(tf.ones([1, h.units])) });
+        this.bnStats.push({
+          mean: tf.keep(tf.zeros([1, h.units])),
+          variance: tf.keep(tf.ones([1, h.units])),
+        });
       } else add(`hidden_${i}/bias`, [h.units]);
       width = h.units;
     });
     add('output/kernel', [width, plan.output.units]);
     add('output/bias', [plan.output.units]);
     const total = this.params.reduce((s, p) => s + p.size, 0);
-    if (init.length !== total) throw new Error(`init has ${init.length} values; the network has ${total} parameters`);
+    if (init.length !== total)
+      throw new Error(`init has ${init.length} values; the network has ${total} parameters`);
     this.flat = tf.keep(tf.tensor1d(init));
   }
 
@@ -189,7 +200,8 @@ export class Network {
     const kernel = (fanIn: number, fanOut: number): void => {
       const start = out.length;
       uniform(fanIn * fanOut, Math.sqrt(6 / (fanIn + fanOut)));
-      if (first) for (const r of zeroInputRows) for (let c = 0; c < fanOut; c++) out[start + r * fanOut + c] = 0;
+      if (first)
+        for (const r of zeroInputRows) for (let c = 0; c < fanOut; c++) out[start + r * fanOut + c] = 0;
       first = false;
     };
     for (const h of plan.hidden) {
@@ -205,15 +217,27 @@ export class Network {
 
   /** The parameters as shaped tensors (inside a tidy). */
   views(): tf.Tensor[] {
-    return tf.split(this.flat, this.params.map((p) => p.size)).map((t, i) => t.reshape(this.params[i]!.shape));
+    return tf
+      .split(
+        this.flat,
+        this.params.map((p) => p.size),
+      )
+      .map((t, i) => t.reshape(this.params[i]!.shape));
   }
 
   /** Forward pass; `training` uses batch statistics and dropout masks from `rng`. */
-  forward(v: tf.Tensor[], batch: Pick<Batch, 'size' | 'dense' | 'denseT' | 'indices' | 'ones'>, training: boolean, rng?: Rng, updateStats = false): { logits: tf.Tensor2D; caches: LayerCache[]; input: tf.Tensor2D } {
+  forward(
+    v: tf.Tensor[],
+    batch: Pick<Batch, 'size' | 'dense' | 'denseT' | 'indices' | 'ones'>,
+    training: boolean,
+    rng?: Rng,
+    updateStats = false,
+  ): { logits: tf.Tensor2D; caches: LayerCache[]; input: tf.Tensor2D } {
     let k = 0;
     const parts: tf.Tensor2D[] = [];
     if (batch.dense) parts.push(batch.dense);
-    for (const [i] of this.plan.embeddings.entries()) parts.push(tf.gather(v[k++]!, batch.indices[i]!) as tf.Tensor2D);
+    for (const [i] of this.plan.embeddings.entries())
+      parts.push(tf.gather(v[k++]!, batch.indices[i]!) as tf.Tensor2D);
     const input = parts.length === 1 ? parts[0]! : tf.concat(parts, 1);
     const inputT = this.plan.embeddings.length === 0 ? batch.denseT : undefined;
     let a = input;
@@ -235,7 +259,9 @@ export class Network {
           variance = tf.mul(tf.matMul(batch.ones, tf.square(centered)), 1 / batch.size);
           if (updateStats) {
             const m = tf.keep(tf.sub(stats.mean, tf.mul(tf.sub(stats.mean, mean), 1 - BN_MOMENTUM)));
-            const s = tf.keep(tf.sub(stats.variance, tf.mul(tf.sub(stats.variance, variance), 1 - BN_MOMENTUM)));
+            const s = tf.keep(
+              tf.sub(stats.variance, tf.mul(tf.sub(stats.variance, variance), 1 - BN_MOMENTUM)),
+            );
             stats.mean.dispose();
             stats.variance.dispose();
             stats.mean = m as tf.Tensor2D;
@@ -254,7 +280,13 @@ export class Network {
         cache.h = activate(h.activation, y) as tf.Tensor2D;
       } else {
         const b = v[k++]!;
-        if (FUSABLE.has(h.activation)) cache.h = tf.fused.matMul({ a, b: w, bias: b, activation: h.activation === 'relu' ? 'relu' : 'linear' }) as tf.Tensor2D;
+        if (FUSABLE.has(h.activation))
+          cache.h = tf.fused.matMul({
+            a,
+            b: w,
+            bias: b,
+            activation: h.activation === 'relu' ? 'relu' : 'linear',
+          }) as tf.Tensor2D;
         else {
           cache.z = tf.fused.matMul({ a, b: w, bias: b }) as tf.Tensor2D;
           cache.h = activate(h.activation, cache.z) as tf.Tensor2D;
@@ -284,7 +316,12 @@ export class Network {
    * in the flat vector, so one matMul [aᵀ; 1] · dz yields both (its entry covers the two slots;
    * the bias slot stays undefined).
    */
-  backward(v: tf.Tensor[], batch: Pick<Batch, 'size' | 'indices' | 'ones'>, caches: LayerCache[], dLogits: tf.Tensor2D): (tf.Tensor | undefined)[] {
+  backward(
+    v: tf.Tensor[],
+    batch: Pick<Batch, 'size' | 'indices' | 'ones'>,
+    caches: LayerCache[],
+    dLogits: tf.Tensor2D,
+  ): (tf.Tensor | undefined)[] {
     const grads: (tf.Tensor | undefined)[] = new Array<tf.Tensor | undefined>(v.length);
     const nEmb = this.plan.embeddings.length;
     const kernelIndex: number[] = [];
@@ -294,14 +331,17 @@ export class Network {
       k += h.batchNorm ? 3 : 2;
     }
     const outIndex = k;
-    const inputT = (c: LayerCache, ones: boolean): tf.Tensor2D => (c.inputT && ones ? c.inputT : transposeOnes(c.input, ones));
+    const inputT = (c: LayerCache, ones: boolean): tf.Tensor2D =>
+      c.inputT && ones ? c.inputT : transposeOnes(c.input, ones);
     const needInputGrad = (layer: number): boolean => layer > 0 || nEmb > 0;
     const wT = (i: number): tf.Tensor2D => transposeOnes(v[i] as tf.Tensor2D, false);
 
     const outCache = caches[caches.length - 1]!;
     const last = this.plan.hidden.length;
     grads[outIndex] = tf.matMul(inputT(outCache, true), dLogits);
-    let d: tf.Tensor2D | undefined = needInputGrad(last) ? (tf.matMul(dLogits, wT(outIndex)) as tf.Tensor2D) : undefined;
+    let d: tf.Tensor2D | undefined = needInputGrad(last)
+      ? (tf.matMul(dLogits, wT(outIndex)) as tf.Tensor2D)
+      : undefined;
 
     for (let i = last - 1; i >= 0; i--) {
       const h = this.plan.hidden[i]!;
@@ -318,23 +358,38 @@ export class Network {
         const dzn = tf.mul(dy, gamma) as tf.Tensor2D;
         const sumDzn = tf.matMul(batch.ones, dzn);
         const sumDznZn = tf.matMul(batch.ones, tf.mul(dzn, c.zn!));
-        dz = tf.mul(tf.mul(tf.sub(tf.sub(tf.mul(dzn, batch.size), sumDzn), tf.mul(c.zn!, sumDznZn)), c.invStd!), 1 / batch.size) as tf.Tensor2D;
+        dz = tf.mul(
+          tf.mul(tf.sub(tf.sub(tf.mul(dzn, batch.size), sumDzn), tf.mul(c.zn!, sumDznZn)), c.invStd!),
+          1 / batch.size,
+        ) as tf.Tensor2D;
         const aT = inputT(c, true);
         // The host-built transpose carries a ones row; a batch-norm layer has no bias to use it.
-        grads[ki] = tf.matMul(aT.shape[0] === c.input.shape[1] ? aT : (tf.slice(aT, [0, 0], [c.input.shape[1]!, batch.size]) as tf.Tensor2D), dz);
+        grads[ki] = tf.matMul(
+          aT.shape[0] === c.input.shape[1]
+            ? aT
+            : (tf.slice(aT, [0, 0], [c.input.shape[1]!, batch.size]) as tf.Tensor2D),
+          dz,
+        );
       } else {
-        dz = (c.z ? activationGrad(h.activation, c.z, c.h, dh) : activationGrad(h.activation, c.h, c.h, dh)) as tf.Tensor2D;
+        dz = (
+          c.z ? activationGrad(h.activation, c.z, c.h, dh) : activationGrad(h.activation, c.h, c.h, dh)
+        ) as tf.Tensor2D;
         grads[ki] = tf.matMul(inputT(c, true), dz);
       }
       d = needInputGrad(i) ? (tf.matMul(dz, wT(ki)) as tf.Tensor2D) : undefined;
     }
     if (nEmb > 0) {
       // Split dL/dinput into the dense block and each embedding's columns; scatter-add rows.
-      const widths = [this.plan.denseInputs, ...this.plan.embeddings.map((e) => e.dim)].filter((w, i) => i > 0 || w > 0);
+      const widths = [this.plan.denseInputs, ...this.plan.embeddings.map((e) => e.dim)].filter(
+        (w, i) => i > 0 || w > 0,
+      );
       const parts = widths.length === 1 ? [d!] : tf.split(d!, widths, 1);
       const offset = this.plan.denseInputs > 0 ? 1 : 0;
       this.plan.embeddings.forEach((e, j) => {
-        grads[j] = tf.scatterND(batch.indices[j]!.reshape([batch.size, 1]), parts[j + offset]!, [e.vocab, e.dim]);
+        grads[j] = tf.scatterND(batch.indices[j]!.reshape([batch.size, 1]), parts[j + offset]!, [
+          e.vocab,
+          e.dim,
+        ]);
       });
     }
     return grads;
@@ -376,7 +431,10 @@ export class Network {
   }
 
   snapshot(): { flat: tf.Tensor1D; bn: { mean: tf.Tensor2D; variance: tf.Tensor2D }[] } {
-    return { flat: tf.keep(this.flat.clone()), bn: this.bnStats.map((s) => ({ mean: tf.keep(s.mean.clone()), variance: tf.keep(s.variance.clone()) })) };
+    return {
+      flat: tf.keep(this.flat.clone()),
+      bn: this.bnStats.map((s) => ({ mean: tf.keep(s.mean.clone()), variance: tf.keep(s.variance.clone()) })),
+    };
   }
 
   restore(s: { flat: tf.Tensor1D; bn: { mean: tf.Tensor2D; variance: tf.Tensor2D }[] }): void {
@@ -415,12 +473,20 @@ function onesRow(n: number): tf.Tensor2D {
 }
 
 /** Copy rows `order[start..start+n)` (or `start..start+n` when order is null) into batch tensors. */
-function makeBatchTensors(plan: NetworkPlan, data: Pick<TrainData, 'dense' | 'indices'>, order: Int32Array | null, start: number, n: number, withTranspose = false): Pick<Batch, 'size' | 'dense' | 'denseT' | 'indices' | 'ones'> {
+function makeBatchTensors(
+  plan: NetworkPlan,
+  data: Pick<TrainData, 'dense' | 'indices'>,
+  order: Int32Array | null,
+  start: number,
+  n: number,
+  withTranspose = false,
+): Pick<Batch, 'size' | 'dense' | 'denseT' | 'indices' | 'ones'> {
   const w = plan.denseInputs;
   let dense: tf.Tensor2D | undefined;
   let denseT: tf.Tensor2D | undefined;
   if (w > 0) {
-    if (order === null && !withTranspose) dense = tf.tensor2d(data.dense.subarray(start * w, (start + n) * w), [n, w]);
+    if (order === null && !withTranspose)
+      dense = tf.tensor2d(data.dense.subarray(start * w, (start + n) * w), [n, w]);
     else {
       const x = new Float32Array(n * w);
       const xt = withTranspose ? new Float32Array((w + 1) * n) : undefined;
@@ -448,7 +514,13 @@ function makeBatchTensors(plan: NetworkPlan, data: Pick<TrainData, 'dense' | 'in
   return { size: n, dense, denseT, indices, ones: onesRow(n) };
 }
 
-function makeTargets(plan: NetworkPlan, data: TrainData, order: Int32Array, start: number, n: number): Pick<Batch, 'y' | 'wB'> {
+function makeTargets(
+  plan: NetworkPlan,
+  data: TrainData,
+  order: Int32Array,
+  start: number,
+  n: number,
+): Pick<Batch, 'y' | 'wB'> {
   const k = plan.output.units;
   const y = new Float32Array(n * (plan.output.activation === 'softmax' ? k : 1));
   for (let i = 0; i < n; i++) {
@@ -466,7 +538,12 @@ function makeTargets(plan: NetworkPlan, data: TrainData, order: Int32Array, star
 }
 
 /** dL/dlogits and the batch's summed loss (weighted mean over the batch, like Keras). */
-function lossAndGrad(plan: NetworkPlan, logits: tf.Tensor2D, y: tf.Tensor2D, wB: tf.Tensor2D | number): { dLogits: tf.Tensor2D; loss: tf.Scalar } {
+function lossAndGrad(
+  plan: NetworkPlan,
+  logits: tf.Tensor2D,
+  y: tf.Tensor2D,
+  wB: tf.Tensor2D | number,
+): { dLogits: tf.Tensor2D; loss: tf.Scalar } {
   switch (plan.output.loss) {
     case 'binary-crossentropy': {
       const dLogits = tf.mul(tf.sub(tf.sigmoid(logits), y), wB) as tf.Tensor2D;
@@ -480,7 +557,10 @@ function lossAndGrad(plan: NetworkPlan, logits: tf.Tensor2D, y: tf.Tensor2D, wB:
     }
     case 'mse': {
       const diff = tf.sub(logits, y);
-      return { dLogits: tf.mul(diff, tf.mul(wB, 2)) as tf.Tensor2D, loss: tf.sum(tf.mul(tf.square(diff), wB)) as tf.Scalar };
+      return {
+        dLogits: tf.mul(diff, tf.mul(wB, 2)) as tf.Tensor2D,
+        loss: tf.sum(tf.mul(tf.square(diff), wB)) as tf.Scalar,
+      };
     }
   }
 }
@@ -510,7 +590,8 @@ class FlatOptimizer {
         case 'sgd':
           return [tf.sub(params, tf.mul(g, lr)), undefined, undefined];
         case 'adam': {
-          const b1 = 0.9, b2 = 0.999;
+          const b1 = 0.9,
+            b2 = 0.999;
           const m = tf.add(tf.mul(this.s1!, b1), tf.mul(g, 1 - b1));
           const v = tf.add(tf.mul(this.s2!, b2), tf.mul(tf.square(g), 1 - b2));
           const mHat = tf.mul(m, lr / (1 - b1 ** this.t));
@@ -528,8 +609,14 @@ class FlatOptimizer {
       }
     }) as [tf.Tensor1D, tf.Tensor1D | undefined, tf.Tensor1D | undefined];
     params.dispose();
-    if (s1) (this.s1!.dispose(), (this.s1 = s1));
-    if (s2) (this.s2!.dispose(), (this.s2 = s2));
+    if (s1) {
+      this.s1!.dispose();
+      this.s1 = s1;
+    }
+    if (s2) {
+      this.s2!.dispose();
+      this.s2 = s2;
+    }
     return next;
   }
 
@@ -569,12 +656,17 @@ export async function fit(net: Network, data: TrainData, opts: FitOptions): Prom
         if (opts.signal?.aborted) throw new AbortedError('training was aborted');
         const n = Math.min(opts.batchSize, data.rows - start);
         const { g, loss } = tf.tidy(() => {
-          const batch = { ...makeBatchTensors(plan, data, order, start, n, true), ...makeTargets(plan, data, order, start, n) };
+          const batch = {
+            ...makeBatchTensors(plan, data, order, start, n, true),
+            ...makeTargets(plan, data, order, start, n),
+          };
           const v = net.views();
           const { logits, caches } = net.forward(v, batch, true, rng, true);
           const { dLogits, loss } = lossAndGrad(plan, logits, batch.y, batch.wB);
           const grads = net.backward(v, batch, caches, dLogits);
-          const flatG = tf.concat(grads.filter((x) => x !== undefined).map((x) => x.reshape([-1]))) as tf.Tensor1D;
+          const flatG = tf.concat(
+            grads.filter((x) => x !== undefined).map((x) => x.reshape([-1])),
+          ) as tf.Tensor1D;
           return { g: gAcc ? tf.add(gAcc, flatG) : flatG, loss: tf.add(lossSum, loss) };
         });
         gAcc?.dispose();
@@ -602,11 +694,15 @@ export async function fit(net: Network, data: TrainData, opts: FitOptions): Prom
       const batches = Math.ceil(data.rows / opts.batchSize);
       const loss = (lossSum.dataSync()[0] ?? Number.NaN) / batches;
       lossSum.dispose();
-      if (!Number.isFinite(loss)) throw new Error(`training diverged: the loss is ${loss} at epoch ${epoch + 1} (lower the learning rate?)`);
+      if (!Number.isFinite(loss))
+        throw new Error(
+          `training diverged: the loss is ${loss} at epoch ${epoch + 1} (lower the learning rate?)`,
+        );
       let metric: number | undefined;
       if (es) {
         metric = es.score(net, es.data);
-        const better = Number.isNaN(best.value) || (es.lowerIsBetter ? metric < best.value : metric > best.value);
+        const better =
+          Number.isNaN(best.value) || (es.lowerIsBetter ? metric < best.value : metric > best.value);
         if (better) {
           best.snap?.flat.dispose();
           best.snap?.bn.forEach((b) => (b.mean.dispose(), b.variance.dispose()));
@@ -614,7 +710,14 @@ export async function fit(net: Network, data: TrainData, opts: FitOptions): Prom
         }
       }
       history.push({ epoch: epoch + 1, loss, metric });
-      opts.onEpoch?.({ epoch: epoch + 1, epochs: opts.epochs, loss, metric: es && metric !== undefined ? { name: es.metric, value: metric } : undefined, samplesPerSecond: (data.rows / ms) * 1000, learningRate: lr });
+      opts.onEpoch?.({
+        epoch: epoch + 1,
+        epochs: opts.epochs,
+        loss,
+        metric: es && metric !== undefined ? { name: es.metric, value: metric } : undefined,
+        samplesPerSecond: (data.rows / ms) * 1000,
+        learningRate: lr,
+      });
       await yieldToEventLoop();
       if (es && epoch - best.epoch >= es.patience) {
         stoppedEarly = true;
@@ -626,5 +729,11 @@ export async function fit(net: Network, data: TrainData, opts: FitOptions): Prom
     opt.dispose();
   }
   if (best.snap) net.restore(best.snap);
-  return { epochs: Math.min(epoch, opts.epochs), bestEpoch: es ? best.epoch + 1 : Math.min(epoch, opts.epochs), stoppedEarly, history, samplesPerSecond: totalMs > 0 ? (totalSamples / totalMs) * 1000 : 0 };
+  return {
+    epochs: Math.min(epoch, opts.epochs),
+    bestEpoch: es ? best.epoch + 1 : Math.min(epoch, opts.epochs),
+    stoppedEarly,
+    history,
+    samplesPerSecond: totalMs > 0 ? (totalSamples / totalMs) * 1000 : 0,
+  };
 }

@@ -42,7 +42,12 @@ export interface GateInput {
   championNote?: string;
 }
 
-const fmt = (x: number): string => (Number.isInteger(x) ? String(x) : Math.abs(x) >= 1e4 || Math.abs(x) < 1e-3 ? x.toExponential(4) : String(Number(x.toPrecision(6))));
+const fmt = (x: number): string =>
+  Number.isInteger(x)
+    ? String(x)
+    : Math.abs(x) >= 1e4 || Math.abs(x) < 1e-3
+      ? x.toExponential(4)
+      : String(Number(x.toPrecision(6)));
 
 export function evaluateGates(input: GateInput): GateDecision {
   const checks: GateCheck[] = [];
@@ -52,17 +57,39 @@ export function evaluateGates(input: GateInput): GateDecision {
     const champ = input.champion?.[g.metric];
     const candidate = typeof cand === 'number' && Number.isFinite(cand) ? cand : null;
     const champion = typeof champ === 'number' && Number.isFinite(champ) ? champ : null;
-    const improvement = candidate !== null && champion !== null ? (lower ? champion - candidate : candidate - champion) : null;
+    const improvement =
+      candidate !== null && champion !== null ? (lower ? champion - candidate : candidate - champion) : null;
     const add = (kind: GateCheckKind, threshold: number, status: GateCheck['status'], reason: string): void =>
-      void checks.push({ metric: g.metric, kind, threshold, candidate, champion, improvement, status, reason });
+      void checks.push({
+        metric: g.metric,
+        kind,
+        threshold,
+        candidate,
+        champion,
+        improvement,
+        status,
+        reason,
+      });
     const missing = `the candidate has no ${g.metric}`;
     if (g.min != null) {
       if (candidate === null) add('min', g.min, 'failed', missing);
-      else add('min', g.min, candidate >= g.min ? 'passed' : 'failed', `${g.metric} ${fmt(candidate)} ${candidate >= g.min ? '≥' : '<'} min ${fmt(g.min)}`);
+      else
+        add(
+          'min',
+          g.min,
+          candidate >= g.min ? 'passed' : 'failed',
+          `${g.metric} ${fmt(candidate)} ${candidate >= g.min ? '≥' : '<'} min ${fmt(g.min)}`,
+        );
     }
     if (g.max != null) {
       if (candidate === null) add('max', g.max, 'failed', missing);
-      else add('max', g.max, candidate <= g.max ? 'passed' : 'failed', `${g.metric} ${fmt(candidate)} ${candidate <= g.max ? '≤' : '>'} max ${fmt(g.max)}`);
+      else
+        add(
+          'max',
+          g.max,
+          candidate <= g.max ? 'passed' : 'failed',
+          `${g.metric} ${fmt(candidate)} ${candidate <= g.max ? '≤' : '>'} max ${fmt(g.max)}`,
+        );
     }
     for (const kind of ['beatChampionBy', 'maxRegression'] as const) {
       const threshold = g[kind];
@@ -72,7 +99,12 @@ export function evaluateGates(input: GateInput): GateDecision {
         continue;
       }
       if (input.champion === undefined) {
-        add(kind, threshold, 'skipped', `no champion to compare with${input.championNote ? ` (${input.championNote})` : ''}`);
+        add(
+          kind,
+          threshold,
+          'skipped',
+          `no champion to compare with${input.championNote ? ` (${input.championNote})` : ''}`,
+        );
         continue;
       }
       if (champion === null || improvement === null) {
@@ -82,13 +114,25 @@ export function evaluateGates(input: GateInput): GateDecision {
       const dir = lower ? 'lower' : 'higher';
       if (kind === 'beatChampionBy') {
         const ok = improvement >= threshold - 1e-12;
-        add(kind, threshold, ok ? 'passed' : 'failed', `${g.metric} ${fmt(candidate)} vs champion ${fmt(champion)}: ${improvement >= 0 ? 'better' : 'worse'} by ${fmt(Math.abs(improvement))} (${dir} is better), needs to beat it by ${fmt(threshold)}`);
+        add(
+          kind,
+          threshold,
+          ok ? 'passed' : 'failed',
+          `${g.metric} ${fmt(candidate)} vs champion ${fmt(champion)}: ${improvement >= 0 ? 'better' : 'worse'} by ${fmt(Math.abs(improvement))} (${dir} is better), needs to beat it by ${fmt(threshold)}`,
+        );
       } else {
         const ok = -improvement <= threshold + 1e-12;
-        add(kind, threshold, ok ? 'passed' : 'failed', `${g.metric} ${fmt(candidate)} vs champion ${fmt(champion)}: ${improvement >= 0 ? 'no regression' : `regressed by ${fmt(-improvement)}`} (${dir} is better), tolerance ${fmt(threshold)}`);
+        add(
+          kind,
+          threshold,
+          ok ? 'passed' : 'failed',
+          `${g.metric} ${fmt(candidate)} vs champion ${fmt(champion)}: ${improvement >= 0 ? 'no regression' : `regressed by ${fmt(-improvement)}`} (${dir} is better), tolerance ${fmt(threshold)}`,
+        );
       }
     }
   }
-  const failures = checks.filter((c) => c.status === 'failed').map((c) => `${c.kind} ${c.metric}: ${c.reason}`);
+  const failures = checks
+    .filter((c) => c.status === 'failed')
+    .map((c) => `${c.kind} ${c.metric}: ${c.reason}`);
   return { decision: failures.length === 0 ? 'passed' : 'rejected', checks, failures };
 }

@@ -2,7 +2,11 @@
 import { createHash } from 'node:crypto';
 import type { TrainResult } from './trainer.ts';
 
-export function describeHoldout(rows: readonly number[], labelTs: Float64Array, entityKeys: readonly string[]): TrainResult['holdout'] {
+export function describeHoldout(
+  rows: readonly number[],
+  labelTs: Float64Array,
+  entityKeys: readonly string[],
+): TrainResult['holdout'] {
   const h = createHash('sha256');
   let from = Number.POSITIVE_INFINITY;
   for (const r of rows) {
@@ -10,5 +14,9 @@ export function describeHoldout(rows: readonly number[], labelTs: Float64Array, 
     if (t < from) from = t;
     h.update(`${entityKeys[r]}\t${t}\n`);
   }
-  return { rows: rows.length, from: Number.isFinite(from) ? new Date(from).toISOString() : '', digest: `sha256:${h.digest('hex')}` };
+  return {
+    rows: rows.length,
+    from: Number.isFinite(from) ? new Date(from).toISOString() : '',
+    digest: `sha256:${h.digest('hex')}`,
+  };
 }

@@ -21,7 +21,13 @@ interface CpuLike {
 const BLOCK = 32;
 
 /** dst (cols+ones) × rows ← transpose of src rows × cols, then a row of ones when `ones`. */
-function transposeInto(src: Float32Array, dst: Float32Array, rows: number, cols: number, ones: boolean): void {
+function transposeInto(
+  src: Float32Array,
+  dst: Float32Array,
+  rows: number,
+  cols: number,
+  ones: boolean,
+): void {
   for (let r0 = 0; r0 < rows; r0 += BLOCK) {
     const r1 = Math.min(rows, r0 + BLOCK);
     for (let c0 = 0; c0 < cols; c0 += BLOCK) {
@@ -65,7 +71,8 @@ function register(backendName: string): boolean {
 
 /** [x | 1]ᵀ (or xᵀ when `ones` is false) for a float32 matrix. */
 export function transposeOnes(x: tf.Tensor2D, ones: boolean): tf.Tensor2D {
-  if (x.dtype === 'float32' && register(tf.getBackend())) return tf.engine().runKernel(KERNEL, { x }, { ones } as unknown as tf.NamedAttrMap) as tf.Tensor2D;
+  if (x.dtype === 'float32' && register(tf.getBackend()))
+    return tf.engine().runKernel(KERNEL, { x }, { ones } as unknown as tf.NamedAttrMap) as tf.Tensor2D;
   const t = tf.transpose(x) as tf.Tensor2D;
   return ones ? tf.concat([t, tf.ones([1, x.shape[0]])], 0) : t;
 }

@@ -65,12 +65,21 @@ function binaryMetric(name: string, y: ArrayLike<number>, p: ArrayLike<number>):
   }
 }
 
-function confusion(y: ArrayLike<number>, p: ArrayLike<number>): { tp: number; fp: number; fn: number; tn: number } {
-  let tp = 0, fp = 0, fn = 0, tn = 0;
+function confusion(
+  y: ArrayLike<number>,
+  p: ArrayLike<number>,
+): { tp: number; fp: number; fn: number; tn: number } {
+  let tp = 0,
+    fp = 0,
+    fn = 0,
+    tn = 0;
   for (let i = 0; i < y.length; i++) {
     const pred = p[i]! >= BINARY_THRESHOLD;
-    if (y[i] === 1) pred ? tp++ : fn++;
-    else pred ? fp++ : tn++;
+    if (y[i] === 1) {
+      if (pred) tp++;
+      else fn++;
+    } else if (pred) fp++;
+    else tn++;
   }
   return { tp, fp, fn, tn };
 }
@@ -104,7 +113,11 @@ export function rocAuc(y: ArrayLike<number>, p: ArrayLike<number>): number {
   for (let i = 0; i < y.length; i++) if (y[i] === 1) pos++;
   const neg = y.length - pos;
   if (pos === 0 || neg === 0) return Number.NaN;
-  let tp = 0, fp = 0, prevTp = 0, prevFp = 0, area = 0;
+  let tp = 0,
+    fp = 0,
+    prevTp = 0,
+    prevFp = 0,
+    area = 0;
   for (let k = 0; k < order.length; k++) {
     const i = order[k]!;
     if (y[i] === 1) tp++;
@@ -125,7 +138,10 @@ export function averagePrecision(y: ArrayLike<number>, p: ArrayLike<number>): nu
   let pos = 0;
   for (let i = 0; i < y.length; i++) if (y[i] === 1) pos++;
   if (pos === 0) return Number.NaN;
-  let tp = 0, fp = 0, prevRecall = 0, ap = 0;
+  let tp = 0,
+    fp = 0,
+    prevRecall = 0,
+    ap = 0;
   for (let k = 0; k < order.length; k++) {
     const i = order[k]!;
     if (y[i] === 1) tp++;
@@ -172,7 +188,9 @@ function multiclassMetric(name: string, y: ArrayLike<number>, p: ArrayLike<numbe
   for (let i = 0; i < n; i++) present.add(y[i]!).add(pred[i]!);
   let sum = 0;
   for (const c of present) {
-    let tp = 0, fp = 0, fn = 0;
+    let tp = 0,
+      fp = 0,
+      fn = 0;
     for (let i = 0; i < n; i++) {
       if (pred[i] === c && y[i] === c) tp++;
       else if (pred[i] === c) fp++;
@@ -185,7 +203,10 @@ function multiclassMetric(name: string, y: ArrayLike<number>, p: ArrayLike<numbe
 
 function regressionMetric(name: string, y: ArrayLike<number>, p: ArrayLike<number>): number {
   const n = y.length;
-  let se = 0, ae = 0, ape = 0, mean = 0;
+  let se = 0,
+    ae = 0,
+    ape = 0,
+    mean = 0;
   for (let i = 0; i < n; i++) mean += y[i]!;
   mean /= n;
   let ss = 0;
@@ -216,4 +237,17 @@ function clip(q: number): number {
 }
 
 /** Metrics Rudder computes itself (the rest, `custom:*`, only come from command trainers). */
-export const builtinMetrics: ReadonlySet<string> = new Set(['auc', 'pr_auc', 'accuracy', 'f1', 'precision', 'recall', 'logloss', 'brier', 'rmse', 'mae', 'r2', 'mape']);
+export const builtinMetrics: ReadonlySet<string> = new Set([
+  'auc',
+  'pr_auc',
+  'accuracy',
+  'f1',
+  'precision',
+  'recall',
+  'logloss',
+  'brier',
+  'rmse',
+  'mae',
+  'r2',
+  'mape',
+]);

@@ -27,21 +27,49 @@ export class ModelSpecError extends Error {
   override name = 'ModelSpecError';
 }
 
-const ACTIVATIONS: ReadonlySet<string> = new Set(['relu', 'elu', 'selu', 'tanh', 'sigmoid', 'gelu', 'swish', 'linear']);
+const ACTIVATIONS: ReadonlySet<string> = new Set([
+  'relu',
+  'elu',
+  'selu',
+  'tanh',
+  'sigmoid',
+  'gelu',
+  'swish',
+  'linear',
+]);
 
 /** The layers for a model, given the fitted preprocessing (which fixes the input widths). */
 export function planNetwork(model: Model, spec: TfjsTrainerSpec, pre: Preprocessing): NetworkPlan {
   const a = spec.architecture;
-  if (!ACTIVATIONS.has(a.activation)) throw new ModelSpecError(`model ${model.name}: activation ${JSON.stringify(a.activation)} is not supported (use ${[...ACTIVATIONS].join(', ')})`);
-  const hidden = a.type === 'linear' ? [] : a.hidden.map((units) => ({ units, activation: a.activation as Activation, dropout: a.dropout, batchNorm: a.batchNorm }));
+  if (!ACTIVATIONS.has(a.activation))
+    throw new ModelSpecError(
+      `model ${model.name}: activation ${JSON.stringify(a.activation)} is not supported (use ${[...ACTIVATIONS].join(', ')})`,
+    );
+  const hidden =
+    a.type === 'linear'
+      ? []
+      : a.hidden.map((units) => ({
+          units,
+          activation: a.activation as Activation,
+          dropout: a.dropout,
+          batchNorm: a.batchNorm,
+        }));
   const output: NetworkPlan['output'] =
     pre.label.kind === 'binary'
       ? { units: 1, activation: 'sigmoid', loss: 'binary-crossentropy' }
       : pre.label.kind === 'multiclass'
         ? { units: pre.label.classes.length, activation: 'softmax', loss: 'categorical-crossentropy' }
         : { units: 1, activation: 'linear', loss: 'mse' };
-  const embeddings = pre.categorical === 'embedding' ? pre.categories.map((c, i) => ({ name: `emb_${i}`, vocab: c.categories.length + 1, dim: c.embeddingDim ?? 2 })) : [];
-  if (pre.denseWidth + embeddings.length === 0) throw new ModelSpecError(`model ${model.name} has no input features`);
+  const embeddings =
+    pre.categorical === 'embedding'
+      ? pre.categories.map((c, i) => ({
+          name: `emb_${i}`,
+          vocab: c.categories.length + 1,
+          dim: c.embeddingDim ?? 2,
+        }))
+      : [];
+  if (pre.denseWidth + embeddings.length === 0)
+    throw new ModelSpecError(`model ${model.name} has no input features`);
   return { denseInputs: pre.denseWidth, embeddings, hidden, output };
 }
 
@@ -78,7 +106,10 @@ export function planBatchSize(batchSize: number | 'auto', trainRows: number, pla
  * epochs; `exponential`: × decay (default 0.95) per `every` (default 1) epochs; `cosine`: from
  * the base rate to 0 over the run.
  */
-export function learningRateAt(spec: Pick<TfjsTrainerSpec, 'learningRate' | 'schedule' | 'epochs'>, epoch: number): number {
+export function learningRateAt(
+  spec: Pick<TfjsTrainerSpec, 'learningRate' | 'schedule' | 'epochs'>,
+  epoch: number,
+): number {
   const s = spec.schedule;
   const lr = spec.learningRate;
   switch (s.type) {
@@ -97,7 +128,11 @@ export function learningRateAt(spec: Pick<TfjsTrainerSpec, 'learningRate' | 'sch
  * Per-class loss weights (index → weight). `balanced` is sklearn's n / (k · n_c); a map gives a
  * weight per class label (unlisted classes weigh 1).
  */
-export function classWeights(spec: TfjsTrainerSpec['classWeights'], classes: readonly ClassValue[], targets: ArrayLike<number>): number[] | undefined {
+export function classWeights(
+  spec: TfjsTrainerSpec['classWeights'],
+  classes: readonly ClassValue[],
+  targets: ArrayLike<number>,
+): number[] | undefined {
   if (spec == null) return undefined;
   if (spec === 'balanced') {
     const counts = new Array<number>(classes.length).fill(0);
@@ -106,6 +141,9 @@ export function classWeights(spec: TfjsTrainerSpec['classWeights'], classes: rea
   }
   const known = new Map(classes.map((c, i) => [classKey(c), i]));
   for (const k of Object.keys(spec))
-    if (!known.has(k)) throw new ModelSpecError(`classWeights names ${JSON.stringify(k)}, which is not a class (classes: ${classes.map((c) => JSON.stringify(c)).join(', ')})`);
+    if (!known.has(k))
+      throw new ModelSpecError(
+        `classWeights names ${JSON.stringify(k)}, which is not a class (classes: ${classes.map((c) => JSON.stringify(c)).join(', ')})`,
+      );
   return classes.map((c) => spec[classKey(c)] ?? 1);
 }

@@ -69,10 +69,17 @@ export class PreprocessError extends Error {
 /** Categories kept per feature (most frequent first); the rest share the "other" slot. */
 export const MAX_CATEGORIES = 256;
 
-export const isNumericType = (t: FeatureType): boolean => t === 'int' || t === 'float' || t === 'bool' || t === 'timestamp';
+export const isNumericType = (t: FeatureType): boolean =>
+  t === 'int' || t === 'float' || t === 'bool' || t === 'timestamp';
 
 /** Learn the preprocessing from the training rows of `table`. */
-export function fitPreprocessing(model: Model, features: readonly FeatureRef[], table: ColumnTable, trainRows: readonly number[], categorical: 'onehot' | 'embedding'): Preprocessing {
+export function fitPreprocessing(
+  model: Model,
+  features: readonly FeatureRef[],
+  table: ColumnTable,
+  trainRows: readonly number[],
+  categorical: 'onehot' | 'embedding',
+): Preprocessing {
   if (trainRows.length === 0) throw new PreprocessError('the training split is empty');
   const numeric: NumericEncoding[] = [];
   const categories: CategoryEncoding[] = [];
@@ -80,7 +87,9 @@ export function fitPreprocessing(model: Model, features: readonly FeatureRef[], 
     if (isNumericType(f.type)) {
       const col = table.numeric.get(f.column);
       if (!col) throw new PreprocessError(`column ${f.column} (feature ${f.ref}) was not read as numeric`);
-      let n = 0, sum = 0, missing = 0;
+      let n = 0,
+        sum = 0,
+        missing = 0;
       for (const r of trainRows) {
         const v = col[r]!;
         if (Number.isNaN(v)) missing++;
@@ -97,7 +106,13 @@ export function fitPreprocessing(model: Model, features: readonly FeatureRef[], 
       }
       // Population std, like sklearn's StandardScaler.
       const std = n === 0 ? 1 : Math.sqrt(ss / n);
-      numeric.push({ ...pick(f), kind: 'numeric', mean, std: std > 1e-12 && Number.isFinite(std) ? std : 1, indicator: missing > 0 });
+      numeric.push({
+        ...pick(f),
+        kind: 'numeric',
+        mean,
+        std: std > 1e-12 && Number.isFinite(std) ? std : 1,
+        indicator: missing > 0,
+      });
     } else {
       const col = table.text.get(f.column);
       if (!col) throw new PreprocessError(`column ${f.column} (feature ${f.ref}) was not read as text`);
@@ -118,7 +133,15 @@ export function fitPreprocessing(model: Model, features: readonly FeatureRef[], 
   const label = fitLabel(model, table.label, trainRows);
   const indicators = numeric.filter((n) => n.indicator).length;
   const oneHot = categorical === 'onehot' ? categories.reduce((s, c) => s + c.categories.length + 1, 0) : 0;
-  return { version: 1, categorical, features: features.map(pick), numeric, categories, label, denseWidth: numeric.length + indicators + oneHot };
+  return {
+    version: 1,
+    categorical,
+    features: features.map(pick),
+    numeric,
+    categories,
+    label,
+    denseWidth: numeric.length + indicators + oneHot,
+  };
 }
 
 function pick(f: FeatureRef): FeatureRef {
@@ -132,7 +155,8 @@ export function embeddingDim(cardinality: number): number {
 
 function fitLabel(model: Model, values: readonly unknown[], trainRows: readonly number[]): LabelEncoding {
   if (model.task === 'regression') {
-    let sum = 0, n = 0;
+    let sum = 0,
+      n = 0;
     for (const r of trainRows) {
       sum += regressionTarget(values[r], r);
       n++;
@@ -156,17 +180,24 @@ function fitLabel(model: Model, values: readonly unknown[], trainRows: readonly 
   if (model.task === 'binary-classification') {
     if (classes.length !== 2)
       throw new PreprocessError(
-        `a binary-classification label needs exactly 2 classes; the training split has ${classes.length}: ${classes.slice(0, 5).map((c) => JSON.stringify(c)).join(', ')}`,
+        `a binary-classification label needs exactly 2 classes; the training split has ${classes.length}: ${classes
+          .slice(0, 5)
+          .map((c) => JSON.stringify(c))
+          .join(', ')}`,
       );
     return { kind: 'binary', classes: [classes[0]!, classes[1]!] };
   }
-  if (classes.length < 2) throw new PreprocessError(`a multiclass-classification label needs at least 2 classes; the training split has ${classes.length}`);
+  if (classes.length < 2)
+    throw new PreprocessError(
+      `a multiclass-classification label needs at least 2 classes; the training split has ${classes.length}`,
+    );
   return { kind: 'multiclass', classes };
 }
 
 function compareClass(a: ClassValue, b: ClassValue): number {
   if (typeof a === 'number' && typeof b === 'number') return a - b;
-  const x = String(a), y = String(b);
+  const x = String(a),
+    y = String(b);
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
@@ -183,7 +214,10 @@ function classValue(v: unknown, row: number): ClassValue {
 
 function regressionTarget(v: unknown, row: number): number {
   const n = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : Number.NaN;
-  if (!Number.isFinite(n)) throw new PreprocessError(`row ${row}: regression label ${JSON.stringify(String(v))} is not a finite number`);
+  if (!Number.isFinite(n))
+    throw new PreprocessError(
+      `row ${row}: regression label ${JSON.stringify(String(v))} is not a finite number`,
+    );
   return n;
 }
 
@@ -191,7 +225,11 @@ function regressionTarget(v: unknown, row: number): number {
  * Targets for the rows: class index (classification) or the standardized value (regression).
  * A label outside the known classes is an error naming the row.
  */
-export function encodeLabels(pre: Preprocessing, values: readonly unknown[], rows: readonly number[]): Float32Array {
+export function encodeLabels(
+  pre: Preprocessing,
+  values: readonly unknown[],
+  rows: readonly number[],
+): Float32Array {
   const out = new Float32Array(rows.length);
   const l = pre.label;
   if (l.kind === 'regression') {
@@ -202,20 +240,31 @@ export function encodeLabels(pre: Preprocessing, values: readonly unknown[], row
   rows.forEach((r, i) => {
     const v = classValue(values[r], r);
     const k = index.get(classKey(v));
-    if (k === undefined) throw new PreprocessError(`row ${r}: label ${JSON.stringify(v)} is not one of the classes ${l.classes.map((c) => JSON.stringify(c)).join(', ')}`);
+    if (k === undefined)
+      throw new PreprocessError(
+        `row ${r}: label ${JSON.stringify(v)} is not one of the classes ${l.classes.map((c) => JSON.stringify(c)).join(', ')}`,
+      );
     out[i] = k;
   });
   return out;
 }
 
 /** Raw label values for metrics: class indices, or the value itself for regression. */
-export function labelTargets(pre: Preprocessing, values: readonly unknown[], rows: readonly number[]): Float64Array {
+export function labelTargets(
+  pre: Preprocessing,
+  values: readonly unknown[],
+  rows: readonly number[],
+): Float64Array {
   if (pre.label.kind === 'regression') return Float64Array.from(rows, (r) => regressionTarget(values[r], r));
   return Float64Array.from(encodeLabels(pre, values, rows));
 }
 
 /** Encode rows for the network. Works on any table with the feature columns (training or serving). */
-export function encodeRows(pre: Preprocessing, table: Pick<ColumnTable, 'numeric' | 'text'>, rows: readonly number[]): EncodedRows {
+export function encodeRows(
+  pre: Preprocessing,
+  table: Pick<ColumnTable, 'numeric' | 'text'>,
+  rows: readonly number[],
+): EncodedRows {
   const n = rows.length;
   const w = pre.denseWidth;
   const dense = new Float32Array(n * w);
@@ -264,11 +313,15 @@ export function encodeRows(pre: Preprocessing, table: Pick<ColumnTable, 'numeric
  * The serving-side check: a model is only ever fed the features it was trained on. Returns a
  * message naming the first difference, or undefined when the schemas agree.
  */
-export function checkFeatureSchema(expected: readonly FeatureRef[], actual: readonly FeatureRef[]): string | undefined {
+export function checkFeatureSchema(
+  expected: readonly FeatureRef[],
+  actual: readonly FeatureRef[],
+): string | undefined {
   const byRef = new Map(actual.map((f) => [f.ref, f]));
   for (const f of expected) {
     const a = byRef.get(f.ref);
-    if (!a) return `feature ${f.ref} is missing (the model was trained on ${expected.map((e) => e.ref).join(', ')})`;
+    if (!a)
+      return `feature ${f.ref} is missing (the model was trained on ${expected.map((e) => e.ref).join(', ')})`;
     if (a.type !== f.type) return `feature ${f.ref} is ${a.type}; the model was trained on ${f.type}`;
   }
   if (actual.length !== expected.length) {

@@ -13,19 +13,26 @@ export interface LoadedTrainingSet {
   features: FeatureRef[];
 }
 
-const NUMERIC_SQL_TYPES = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|REAL|DECIMAL.*)$/;
+const NUMERIC_SQL_TYPES =
+  /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|REAL|DECIMAL.*)$/;
 
 const ident = (s: string): string => `"${s.replace(/"/g, '""')}"`;
 const literal = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
 /** Columns of the file, by name → DuckDB type. */
-async function describe(conn: Awaited<ReturnType<DuckDBInstance['connect']>>, path: string): Promise<Map<string, string>> {
+async function describe(
+  conn: Awaited<ReturnType<DuckDBInstance['connect']>>,
+  path: string,
+): Promise<Map<string, string>> {
   const r = await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${literal(path)})`);
   const rows = r.getRowObjectsJS();
   return new Map(rows.map((row) => [String(row.column_name), String(row.column_type)]));
 }
 
-export async function readTrainingSet(ts: TrainingSet, features: readonly FeatureRef[] = ts.features): Promise<LoadedTrainingSet> {
+export async function readTrainingSet(
+  ts: TrainingSet,
+  features: readonly FeatureRef[] = ts.features,
+): Promise<LoadedTrainingSet> {
   const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
   const conn = await instance.connect();
   try {
@@ -37,7 +44,10 @@ export async function readTrainingSet(ts: TrainingSet, features: readonly Featur
     }
     const need = (name: string, what: string): string => {
       const t = columns.get(name);
-      if (t === undefined) throw new TrainerError(`training set ${ts.path} has no column ${JSON.stringify(name)} (${what}); it has ${[...columns.keys()].join(', ')}`);
+      if (t === undefined)
+        throw new TrainerError(
+          `training set ${ts.path} has no column ${JSON.stringify(name)} (${what}); it has ${[...columns.keys()].join(', ')}`,
+        );
       return t;
     };
     for (const k of ts.entityColumns) need(k, 'entity key');
@@ -45,22 +55,35 @@ export async function readTrainingSet(ts: TrainingSet, features: readonly Featur
     const labelType = need(LABEL_COLUMN, 'label');
     const select: string[] = [
       `epoch_ms(${ident(LABEL_TS_COLUMN)})::DOUBLE AS "t"`,
-      labelType === 'BOOLEAN' ? `${ident(LABEL_COLUMN)} AS "l"` : NUMERIC_SQL_TYPES.test(labelType) ? `CAST(${ident(LABEL_COLUMN)} AS DOUBLE) AS "l"` : `CAST(${ident(LABEL_COLUMN)} AS VARCHAR) AS "l"`,
+      labelType === 'BOOLEAN'
+        ? `${ident(LABEL_COLUMN)} AS "l"`
+        : NUMERIC_SQL_TYPES.test(labelType)
+          ? `CAST(${ident(LABEL_COLUMN)} AS DOUBLE) AS "l"`
+          : `CAST(${ident(LABEL_COLUMN)} AS VARCHAR) AS "l"`,
       ...ts.entityColumns.map((k, i) => `CAST(${ident(k)} AS VARCHAR) AS "k${i}"`),
     ];
     features.forEach((f, i) => {
       const t = need(f.column, `feature ${f.ref}`);
       const c = ident(f.column);
-      if (f.type === 'timestamp') select.push(`epoch(${/^(TIMESTAMP|DATE)/.test(t) ? c : `CAST(${c} AS TIMESTAMPTZ)`})::DOUBLE AS "f${i}"`);
+      if (f.type === 'timestamp')
+        select.push(
+          `epoch(${/^(TIMESTAMP|DATE)/.test(t) ? c : `CAST(${c} AS TIMESTAMPTZ)`})::DOUBLE AS "f${i}"`,
+        );
       else if (isNumericType(f.type)) select.push(`CAST(${c} AS DOUBLE) AS "f${i}"`);
       else select.push(`CAST(${c} AS VARCHAR) AS "f${i}"`);
     });
     let cols: unknown[][];
     try {
-      const r = await conn.runAndReadAll(`SELECT ${select.join(', ')} FROM read_parquet(${literal(ts.path)})`);
+      const r = await conn.runAndReadAll(
+        `SELECT ${select.join(', ')} FROM read_parquet(${literal(ts.path)})`,
+      );
       cols = r.getColumnsJS() as unknown[][];
     } catch (e) {
-      throw new TrainerError(`cannot read the features of training set ${ts.path}: ${firstLine(e)}`, undefined, { cause: e });
+      throw new TrainerError(
+        `cannot read the features of training set ${ts.path}: ${firstLine(e)}`,
+        undefined,
+        { cause: e },
+      );
     }
     const rows = cols[0]?.length ?? 0;
     const labelTs = Float64Array.from(cols[0] ?? [], (v) => (v == null ? Number.NaN : Number(v)));
@@ -76,8 +99,16 @@ export async function readTrainingSet(ts: TrainingSet, features: readonly Featur
     const text = new Map<string, (string | null)[]>();
     features.forEach((f, i) => {
       const src = cols[2 + nk + i]!;
-      if (isNumericType(f.type)) numeric.set(f.column, Float64Array.from(src, (v) => (v == null ? Number.NaN : Number(v))));
-      else text.set(f.column, src.map((v) => (v == null ? null : String(v))));
+      if (isNumericType(f.type))
+        numeric.set(
+          f.column,
+          Float64Array.from(src, (v) => (v == null ? Number.NaN : Number(v))),
+        );
+      else
+        text.set(
+          f.column,
+          src.map((v) => (v == null ? null : String(v))),
+        );
     });
     return { table: { rows, numeric, text, label }, labelTs, entityKeys, features: [...features] };
   } finally {

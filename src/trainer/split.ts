@@ -22,7 +22,11 @@ export function splitRows(rows: number, split: Model['split'], seed: number): Sp
   const nValidation = share(rows - nHoldout, split.validation, rows - nHoldout - 1);
   const nTrain = rows - nHoldout - nValidation;
   if (split.method === 'time') {
-    return { train: range(0, nTrain), validation: range(nTrain, nTrain + nValidation), holdout: range(nTrain + nValidation, rows) };
+    return {
+      train: range(0, nTrain),
+      validation: range(nTrain, nTrain + nValidation),
+      holdout: range(nTrain + nValidation, rows),
+    };
   }
   const perm = permutation(rows, seed);
   const asc = (xs: number[]): number[] => xs.sort((a, b) => a - b);

@@ -9,13 +9,45 @@ import { requestedBackend, withBackend, type BackendChoice } from './backend.ts'
 import { AbortedError, fit, Network, type TrainData } from './engine.ts';
 import { describeHoldout } from './holdout.ts';
 import { builtinMetrics, computeMetrics, type Scores } from './metrics.ts';
-import { classWeights, learningRateAt, ModelSpecError, planBatchSize, planNetwork, type NetworkPlan } from './model-spec.ts';
-import { checkFeatureSchema, encodeLabels, encodeRows, fitPreprocessing, labelTargets, PreprocessError, type FeatureRef, type Preprocessing } from './preprocess.ts';
+import {
+  classWeights,
+  learningRateAt,
+  ModelSpecError,
+  planBatchSize,
+  planNetwork,
+  type NetworkPlan,
+} from './model-spec.ts';
+import {
+  checkFeatureSchema,
+  encodeLabels,
+  encodeRows,
+  fitPreprocessing,
+  labelTargets,
+  PreprocessError,
+  type FeatureRef,
+  type Preprocessing,
+} from './preprocess.ts';
 import { createProgressReporter, type ProgressMode } from './progress.ts';
 import { readTrainingSet, type LoadedTrainingSet } from './read-training-set.ts';
 import { splitRows } from './split.ts';
-import { buildLayersModel, loadTfjsModel, modelFromFiles, serializeLayersModel, setLayersWeights, sha256Digest, storeModelFiles, type ModelFiles, type TfjsModel } from './tfjs-artifact.ts';
-import { TrainerError, type EvaluateOptions, type Trainer, type TrainInput, type TrainResult } from './trainer.ts';
+import {
+  buildLayersModel,
+  loadTfjsModel,
+  modelFromFiles,
+  serializeLayersModel,
+  setLayersWeights,
+  sha256Digest,
+  storeModelFiles,
+  type ModelFiles,
+  type TfjsModel,
+} from './tfjs-artifact.ts';
+import {
+  TrainerError,
+  type EvaluateOptions,
+  type Trainer,
+  type TrainInput,
+  type TrainResult,
+} from './trainer.ts';
 
 export interface TfjsTrainerOptions {
   store: LocalArtifactStore;
@@ -34,36 +66,61 @@ export class TfjsTrainer implements Trainer {
     const spec = tfjsSpec(model);
     const started = performance.now();
     const requested = requestedBackend(spec.backend, this.opts.env);
-    return withBackend(requested, (backend) => guard(model, () => this.trainOn(backend, input, spec, started)));
+    return withBackend(requested, (backend) =>
+      guard(model, () => this.trainOn(backend, input, spec, started)),
+    );
   }
 
-  private async trainOn(backend: BackendChoice, input: TrainInput, spec: TfjsTrainerSpec, started: number): Promise<TrainResult> {
+  private async trainOn(
+    backend: BackendChoice,
+    input: TrainInput,
+    spec: TfjsTrainerSpec,
+    started: number,
+  ): Promise<TrainResult> {
     const { model, trainingSet, seed } = input;
     const features = modelFeatures(model);
     checkMetrics(model);
     const mismatch = checkFeatureSchema(features, trainingSet.features);
-    if (mismatch) throw new TrainerError(`model ${model.name}: training set ${trainingSet.path} does not match the model's features: ${mismatch}`);
+    if (mismatch)
+      throw new TrainerError(
+        `model ${model.name}: training set ${trainingSet.path} does not match the model's features: ${mismatch}`,
+      );
     const data = await readTrainingSet(trainingSet, features);
-    if (data.table.rows < 3) throw new TrainerError(`model ${model.name}: training set ${trainingSet.path} has ${data.table.rows} rows; at least 3 are needed to train and hold out`);
+    if (data.table.rows < 3)
+      throw new TrainerError(
+        `model ${model.name}: training set ${trainingSet.path} has ${data.table.rows} rows; at least 3 are needed to train and hold out`,
+      );
     const split = splitRows(data.table.rows, model.split, seed);
-    if (split.holdout.length === 0) throw new TrainerError(`model ${model.name}: the holdout is empty (split.holdout is ${model.split.holdout}); metrics need held-out rows`);
+    if (split.holdout.length === 0)
+      throw new TrainerError(
+        `model ${model.name}: the holdout is empty (split.holdout is ${model.split.holdout}); metrics need held-out rows`,
+      );
 
     const pre = fitPreprocessing(model, features, data.table, split.train, spec.categorical);
     const plan = planNetwork(model, spec, pre);
     const train = trainData(pre, data, split.train);
-    if (pre.label.kind === 'regression' && spec.classWeights) throw new TrainerError(`model ${model.name}: classWeights apply to classification, not regression`);
-    const cw = pre.label.kind === 'regression' ? undefined : classWeights(spec.classWeights, pre.label.classes, train.target);
+    if (pre.label.kind === 'regression' && spec.classWeights)
+      throw new TrainerError(`model ${model.name}: classWeights apply to classification, not regression`);
+    const cw =
+      pre.label.kind === 'regression'
+        ? undefined
+        : classWeights(spec.classWeights, pre.label.classes, train.target);
     if (cw) train.weight = Float32Array.from(train.target, (t) => cw[t]!);
     const batchSize = planBatchSize(spec.batchSize, train.rows, plan);
 
     const net = new Network(plan, Network.initialValues(plan, seed, otherSlotRows(pre)));
-    const reporter = input.onProgress ? undefined : createProgressReporter(this.opts.progress ?? 'auto', this.opts.progressStream, this.opts.env);
+    const reporter = input.onProgress
+      ? undefined
+      : createProgressReporter(this.opts.progress ?? 'auto', this.opts.progressStream, this.opts.env);
     let details: Record<string, string | number | boolean>;
     let files: ModelFiles;
     try {
       const es = spec.earlyStopping;
-      const validation = es && split.validation.length > 0 ? trainData(pre, data, split.validation) : undefined;
-      const validationTargets = validation ? labelTargets(pre, data.table.label, split.validation) : undefined;
+      const validation =
+        es && split.validation.length > 0 ? trainData(pre, data, split.validation) : undefined;
+      const validationTargets = validation
+        ? labelTargets(pre, data.table.label, split.validation)
+        : undefined;
       const result = await fit(net, train, {
         epochs: spec.epochs,
         batchSize,
@@ -74,10 +131,23 @@ export class TfjsTrainer implements Trainer {
         signal: input.signal,
         earlyStopping:
           es && validation && validationTargets
-            ? { data: validation, metric: es.metric, lowerIsBetter: lowerIsBetter.has(es.metric), patience: es.patience, score: (n, d) => scoreMetric(es.metric, model, pre, n.predict(d), validationTargets) }
+            ? {
+                data: validation,
+                metric: es.metric,
+                lowerIsBetter: lowerIsBetter.has(es.metric),
+                patience: es.patience,
+                score: (n, d) => scoreMetric(es.metric, model, pre, n.predict(d), validationTargets),
+              }
             : undefined,
         onEpoch: (e) => {
-          const p = { model: model.name, epoch: e.epoch, epochs: e.epochs, loss: e.loss, metric: e.metric, samplesPerSecond: e.samplesPerSecond };
+          const p = {
+            model: model.name,
+            epoch: e.epoch,
+            epochs: e.epochs,
+            loss: e.loss,
+            metric: e.metric,
+            samplesPerSecond: e.samplesPerSecond,
+          };
           input.onProgress?.(p);
           reporter?.update(p);
         },
@@ -123,17 +193,27 @@ export class TfjsTrainer implements Trainer {
     };
   }
 
-  async evaluate(model: Model, artifact: ArtifactRef, trainingSet: TrainingSet, _workDir: string, options: EvaluateOptions = {}): Promise<Record<string, number>> {
+  async evaluate(
+    model: Model,
+    artifact: ArtifactRef,
+    trainingSet: TrainingSet,
+    _workDir: string,
+    options: EvaluateOptions = {},
+  ): Promise<Record<string, number>> {
     const spec = tfjsSpec(model);
     checkMetrics(model);
     return withBackend(requestedBackend(spec.backend, this.opts.env), () =>
       guard(model, async () => {
         const loaded = await loadTfjsModel(this.opts.store, artifact, trainingSet.features);
         try {
-          if (loaded.manifest.task !== model.task) throw new TrainerError(`model ${model.name}: artifact ${artifact.digest} was trained for ${loaded.manifest.task}, not ${model.task}`);
+          if (loaded.manifest.task !== model.task)
+            throw new TrainerError(
+              `model ${model.name}: artifact ${artifact.digest} was trained for ${loaded.manifest.task}, not ${model.task}`,
+            );
           const data = await readTrainingSet(trainingSet, loaded.features);
           const split = splitRows(data.table.rows, model.split, options.seed ?? spec.seed);
-          if (split.holdout.length === 0) throw new TrainerError(`model ${model.name}: the holdout of ${trainingSet.path} is empty`);
+          if (split.holdout.length === 0)
+            throw new TrainerError(`model ${model.name}: the holdout of ${trainingSet.path} is empty`);
           return scoreHoldout(model, loaded, data, split.holdout);
         } finally {
           loaded.dispose();
@@ -143,13 +223,20 @@ export class TfjsTrainer implements Trainer {
   }
 
   /** Load a stored model for scoring; throws unless its feature schema equals `features`. */
-  async load(artifact: ArtifactRef | string, features: readonly FeatureRef[], backend: TfjsTrainerSpec['backend'] = 'auto'): Promise<TfjsModel> {
-    return withBackend(requestedBackend(backend, this.opts.env), () => loadTfjsModel(this.opts.store, artifact, features));
+  async load(
+    artifact: ArtifactRef | string,
+    features: readonly FeatureRef[],
+    backend: TfjsTrainerSpec['backend'] = 'auto',
+  ): Promise<TfjsModel> {
+    return withBackend(requestedBackend(backend, this.opts.env), () =>
+      loadTfjsModel(this.opts.store, artifact, features),
+    );
   }
 }
 
 function tfjsSpec(model: Model): TfjsTrainerSpec {
-  if (model.trainer.type !== 'tfjs') throw new TrainerError(`model ${model.name} uses the ${model.trainer.type} trainer, not tfjs`);
+  if (model.trainer.type !== 'tfjs')
+    throw new TrainerError(`model ${model.name} uses the ${model.trainer.type} trainer, not tfjs`);
   return model.trainer;
 }
 
@@ -159,7 +246,10 @@ function modelFeatures(model: Model): FeatureRef[] {
 
 function checkMetrics(model: Model): void {
   const custom = model.metrics.filter((m) => !builtinMetrics.has(m));
-  if (custom.length) throw new TrainerError(`model ${model.name}: the tfjs trainer computes built-in metrics only; ${custom.join(', ')} must come from a command trainer`);
+  if (custom.length)
+    throw new TrainerError(
+      `model ${model.name}: the tfjs trainer computes built-in metrics only; ${custom.join(', ')} must come from a command trainer`,
+    );
 }
 
 /** Turn bad input and internal failures into TrainerErrors naming the model. */
@@ -168,15 +258,23 @@ async function guard<T>(model: Model, fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (e) {
     if (e instanceof TrainerError) throw e;
-    if (e instanceof PreprocessError || e instanceof ModelSpecError || e instanceof AbortedError) throw new TrainerError(`model ${model.name}: ${e.message}`, undefined, { cause: e });
+    if (e instanceof PreprocessError || e instanceof ModelSpecError || e instanceof AbortedError)
+      throw new TrainerError(`model ${model.name}: ${e.message}`, undefined, { cause: e });
     const message = e instanceof Error ? e.message : String(e);
-    throw new TrainerError(`model ${model.name}: training failed: ${message.split('\n')[0]}`, undefined, { cause: e });
+    throw new TrainerError(`model ${model.name}: training failed: ${message.split('\n')[0]}`, undefined, {
+      cause: e,
+    });
   }
 }
 
 function trainData(pre: Preprocessing, data: LoadedTrainingSet, rows: readonly number[]): TrainData {
   const enc = encodeRows(pre, data.table, rows);
-  return { rows: enc.rows, dense: enc.dense, indices: enc.indices, target: encodeLabels(pre, data.table.label, rows) };
+  return {
+    rows: enc.rows,
+    dense: enc.dense,
+    indices: enc.indices,
+    target: encodeLabels(pre, data.table.label, rows),
+  };
 }
 
 /** Dense-input rows fed by an "other" category slot (one-hot mode). */
@@ -193,22 +291,49 @@ function otherSlotRows(pre: Preprocessing): number[] {
 }
 
 function scores(model: Model, pre: Preprocessing, predictions: Float32Array, targets: Float64Array): Scores {
-  if (model.task === 'multiclass-classification') return { task: model.task, y: targets, p: predictions, classes: pre.label.kind === 'multiclass' ? pre.label.classes.length : 2 };
+  if (model.task === 'multiclass-classification')
+    return {
+      task: model.task,
+      y: targets,
+      p: predictions,
+      classes: pre.label.kind === 'multiclass' ? pre.label.classes.length : 2,
+    };
   return { task: model.task, y: targets, p: predictions };
 }
 
 /** A metric on the network's own predictions (validation, for early stopping). */
-function scoreMetric(name: string, model: Model, pre: Preprocessing, raw: Float32Array, targets: Float64Array): number {
-  const p = pre.label.kind === 'regression' ? raw.map((x) => x * (pre.label as { std: number }).std + (pre.label as { mean: number }).mean) : raw;
+function scoreMetric(
+  name: string,
+  model: Model,
+  pre: Preprocessing,
+  raw: Float32Array,
+  targets: Float64Array,
+): number {
+  const p =
+    pre.label.kind === 'regression'
+      ? raw.map((x) => x * (pre.label as { std: number }).std + (pre.label as { mean: number }).mean)
+      : raw;
   const v = computeMetrics([name], scores(model, pre, p, targets))[name]!;
   // An undefined validation metric (one class in a tiny validation set) must not stop training.
-  return Number.isFinite(v) ? v : lowerIsBetter.has(name) ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+  return Number.isFinite(v)
+    ? v
+    : lowerIsBetter.has(name)
+      ? Number.POSITIVE_INFINITY
+      : Number.NEGATIVE_INFINITY;
 }
 
-function scoreHoldout(model: Model, loaded: TfjsModel, data: LoadedTrainingSet, holdout: readonly number[]): Record<string, number> {
+function scoreHoldout(
+  model: Model,
+  loaded: TfjsModel,
+  data: LoadedTrainingSet,
+  holdout: readonly number[],
+): Record<string, number> {
   const pre = loaded.manifest.preprocessing;
   const p = loaded.predict(data.table, holdout);
-  const metrics = computeMetrics(model.metrics, scores(model, pre, p, labelTargets(pre, data.table.label, holdout)));
+  const metrics = computeMetrics(
+    model.metrics,
+    scores(model, pre, p, labelTargets(pre, data.table.label, holdout)),
+  );
   const bad = Object.entries(metrics).filter(([, v]) => !Number.isFinite(v));
   if (bad.length)
     throw new TrainerError(
@@ -217,7 +342,14 @@ function scoreHoldout(model: Model, loaded: TfjsModel, data: LoadedTrainingSet, 
   return metrics;
 }
 
-async function exportModel(model: Model, net: Network, plan: NetworkPlan, pre: Preprocessing, seed: number, backend: string): Promise<ModelFiles> {
+async function exportModel(
+  model: Model,
+  net: Network,
+  plan: NetworkPlan,
+  pre: Preprocessing,
+  seed: number,
+  backend: string,
+): Promise<ModelFiles> {
   const layers = buildLayersModel(plan);
   try {
     setLayersWeights(layers, plan, net.weights());
@@ -225,7 +357,19 @@ async function exportModel(model: Model, net: Network, plan: NetworkPlan, pre: P
     return {
       modelJson,
       weights,
-      manifest: { kind: 'rudder.model', version: 1, format: 'tfjs-layers', model: model.name, task: model.task, features: pre.features, preprocessing: pre, plan, seed, backend, weightsDigest: sha256Digest(weights) },
+      manifest: {
+        kind: 'rudder.model',
+        version: 1,
+        format: 'tfjs-layers',
+        model: model.name,
+        task: model.task,
+        features: pre.features,
+        preprocessing: pre,
+        plan,
+        seed,
+        backend,
+        weightsDigest: sha256Digest(weights),
+      },
     };
   } finally {
     layers.dispose();

@@ -52,7 +52,13 @@ export interface EvaluateOptions {
 export interface Trainer {
   train(input: TrainInput): Promise<TrainResult>;
   /** Score a stored artifact on the holdout of a training set (for champion comparison). */
-  evaluate(model: Model, artifact: ArtifactRef, trainingSet: TrainingSet, workDir: string, options?: EvaluateOptions): Promise<Record<string, number>>;
+  evaluate(
+    model: Model,
+    artifact: ArtifactRef,
+    trainingSet: TrainingSet,
+    workDir: string,
+    options?: EvaluateOptions,
+  ): Promise<Record<string, number>>;
 }
 
 export class TrainerError extends Error {

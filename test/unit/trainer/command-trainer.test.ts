@@ -20,11 +20,25 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function setup(name: string, params: Record<string, unknown> = {}, over: Parameters<typeof commandSpec>[0] = {}) {
+function setup(
+  name: string,
+  params: Record<string, unknown> = {},
+  over: Parameters<typeof commandSpec>[0] = {},
+) {
   const store = new LocalArtifactStore(join(dir, name, 'artifacts'));
-  const model = makeModel({ features: churnFeatures, metrics: ['accuracy', 'auc'], trainer: commandSpec({ command: ['python3', SCRIPT], params, ...over }) });
+  const model = makeModel({
+    features: churnFeatures,
+    metrics: ['accuracy', 'auc'],
+    trainer: commandSpec({ command: ['python3', SCRIPT], params, ...over }),
+  });
   const logs: string[] = [];
-  const trainer = new CommandTrainer({ store, cwd: dir, env: { ...process.env, API_TOKEN: 's3cr3t-value' }, onLog: (l) => logs.push(l), killGraceMs: 200 });
+  const trainer = new CommandTrainer({
+    store,
+    cwd: dir,
+    env: { ...process.env, API_TOKEN: 's3cr3t-value' },
+    onLog: (l) => logs.push(l),
+    killGraceMs: 200,
+  });
   return { store, model, trainer, logs, workDir: join(dir, name, 'work') };
 }
 
@@ -46,7 +60,15 @@ describe('command trainer contract', () => {
     expect(r.trainRows).toBe(160);
     expect(logs[0]).toBe('mode=train seed=5 rows=160');
     const params = JSON.parse(await readFile(join(workDir, 'command', 'params.json'), 'utf8'));
-    expect(params).toMatchObject({ contract: 1, mode: 'train', model: 'churn', seed: 5, params: { lr: 0.1 }, metrics: ['accuracy', 'auc'], split: { method: 'time', holdoutRows: 40, trainRows: 160 } });
+    expect(params).toMatchObject({
+      contract: 1,
+      mode: 'train',
+      model: 'churn',
+      seed: 5,
+      params: { lr: 0.1 },
+      metrics: ['accuracy', 'auc'],
+      split: { method: 'time', holdoutRows: 40, trainRows: 160 },
+    });
     expect(await store.has(r.artifact.digest)).toBe(true);
     // AND evaluate mode restores the stored artifact and reproduces the holdout metrics
     const again = await trainer.evaluate(model, r.artifact, ts, join(workDir, 'eval'), { seed: 5 });
@@ -54,10 +76,18 @@ describe('command trainer contract', () => {
   });
 
   const failures: [string, Record<string, unknown>, RegExp][] = [
-    ['a non-zero exit, with the log tail', { behaviour: 'fail' }, /failed with exit code 3; last output:\n(.|\n)*ValueError: the loss exploded/],
+    [
+      'a non-zero exit, with the log tail',
+      { behaviour: 'fail' },
+      /failed with exit code 3; last output:\n(.|\n)*ValueError: the loss exploded/,
+    ],
     ['no metrics.json', { behaviour: 'no-metrics' }, /exited 0 but wrote no metrics\.json/],
     ['malformed metrics.json', { behaviour: 'malformed' }, /metrics\.json is not valid JSON/],
-    ['a NaN metric', { behaviour: 'nan' }, /metrics\.json contains NaN; every metric must be a finite number/],
+    [
+      'a NaN metric',
+      { behaviour: 'nan' },
+      /metrics\.json contains NaN; every metric must be a finite number/,
+    ],
     ['a missing metric', { behaviour: 'missing-metric' }, /metrics\.json lacks auc \(it has accuracy\)/],
     ['an empty artifact directory', { behaviour: 'no-artifact' }, /wrote nothing to its artifact directory/],
   ];
@@ -72,15 +102,23 @@ describe('command trainer contract', () => {
   test('a timeout kills the program and reports the log tail', async () => {
     const { store, model, trainer, workDir } = setup('timeout', { behaviour: 'sleep' }, { timeoutMs: 700 });
     const t0 = Date.now();
-    const err = (await trainer.train({ model, trainingSet: ts, seed: 1, workDir }).catch((e: unknown) => e)) as TrainerError;
+    const err = (await trainer
+      .train({ model, trainingSet: ts, seed: 1, workDir })
+      .catch((e: unknown) => e)) as TrainerError;
     expect(Date.now() - t0).toBeLessThan(10_000);
-    expect(err.message).toMatch(/timed out after 700ms and was killed; last output:\nmode=train seed=1 rows=160/);
+    expect(err.message).toMatch(
+      /timed out after 700ms and was killed; last output:\nmode=train seed=1 rows=160/,
+    );
     expect(err.logTail).toContain('mode=train');
     expect(await storedFiles(store)).toBe(0);
   });
 
   test('fromEnv passes a secret through without it ever reaching the logs', async () => {
-    const { model, trainer, logs, workDir } = setup('secret', { behaviour: 'print-secret' }, { fromEnv: ['API_TOKEN'], env: { MODE: 'x' } });
+    const { model, trainer, logs, workDir } = setup(
+      'secret',
+      { behaviour: 'print-secret' },
+      { fromEnv: ['API_TOKEN'], env: { MODE: 'x' } },
+    );
     await trainer.train({ model, trainingSet: ts, seed: 1, workDir });
     expect(logs).toContain('token is ***');
     expect(logs.join('\n')).not.toContain('s3cr3t-value');
@@ -95,8 +133,12 @@ describe('command trainer contract', () => {
 
   test('an unset fromEnv variable is not passed; a missing program is a clear error', async () => {
     const a = setup('unset', {}, { fromEnv: ['NOT_SET_ANYWHERE'] });
-    await expect(a.trainer.train({ model: a.model, trainingSet: ts, seed: 1, workDir: a.workDir })).resolves.toMatchObject({ backend: 'command' });
+    await expect(
+      a.trainer.train({ model: a.model, trainingSet: ts, seed: 1, workDir: a.workDir }),
+    ).resolves.toMatchObject({ backend: 'command' });
     const b = setup('missing', {}, { command: ['no-such-trainer-binary', '--x'] });
-    await expect(b.trainer.train({ model: b.model, trainingSet: ts, seed: 1, workDir: b.workDir })).rejects.toThrow(/"no-such-trainer-binary" "--x" .*cannot start: no-such-trainer-binary was not found/);
+    await expect(
+      b.trainer.train({ model: b.model, trainingSet: ts, seed: 1, workDir: b.workDir }),
+    ).rejects.toThrow(/"no-such-trainer-binary" "--x" .*cannot start: no-such-trainer-binary was not found/);
   });
 });

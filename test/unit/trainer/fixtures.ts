@@ -4,7 +4,12 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { CommandTrainerSpec, FeatureType, Model, TfjsTrainerSpec } from '../../../src/compiler/desired-state.ts';
+import type {
+  CommandTrainerSpec,
+  FeatureType,
+  Model,
+  TfjsTrainerSpec,
+} from '../../../src/compiler/desired-state.ts';
 import type { TrainingSet } from '../../../src/store/port.ts';
 import type { Task } from '../../../src/schema/vocabulary.ts';
 import { Rng } from '../../../src/util/rng.ts';
@@ -33,20 +38,56 @@ export function tfjsSpec(over: Partial<TfjsTrainerSpec> = {}): TfjsTrainerSpec {
 }
 
 export function commandSpec(over: Partial<CommandTrainerSpec> = {}): CommandTrainerSpec {
-  return { type: 'command', command: ['python3', 'train.py'], workdir: '.', timeoutMs: 30_000, env: {}, fromEnv: [], params: {}, seed: 42, ...over };
+  return {
+    type: 'command',
+    command: ['python3', 'train.py'],
+    workdir: '.',
+    timeoutMs: 30_000,
+    env: {},
+    fromEnv: [],
+    params: {},
+    seed: 42,
+    ...over,
+  };
 }
 
-export function makeModel(opts: { name?: string; task?: Task; features: FeatureDef[]; trainer?: Model['trainer']; metrics?: string[]; split?: Partial<Model['split']>; classes?: Model['label']['classes'] }): Model {
+export function makeModel(opts: {
+  name?: string;
+  task?: Task;
+  features: FeatureDef[];
+  trainer?: Model['trainer'];
+  metrics?: string[];
+  split?: Partial<Model['split']>;
+  classes?: Model['label']['classes'];
+}): Model {
   const task = opts.task ?? 'binary-classification';
-  const metrics = opts.metrics ?? (task === 'regression' ? ['rmse', 'mae', 'r2'] : task === 'multiclass-classification' ? ['accuracy', 'logloss'] : ['auc', 'accuracy', 'logloss']);
+  const metrics =
+    opts.metrics ??
+    (task === 'regression'
+      ? ['rmse', 'mae', 'r2']
+      : task === 'multiclass-classification'
+        ? ['accuracy', 'logloss']
+        : ['auc', 'accuracy', 'logloss']);
   return {
     kind: 'Model',
     name: opts.name ?? 'churn',
     digest: 'sha256:' + '0'.repeat(64),
     origin: { file: 'policies/model.yaml', doc: 0 },
     task,
-    label: { source: { path: 'data/labels.csv', format: 'csv', timestamp: 'ts' }, entities: ['customer_id'], column: 'label', classes: opts.classes },
-    features: opts.features.map((f) => ({ name: f.name, type: f.type, column: f.name, pii: false, ref: `${f.view}:${f.name}`, view: f.view })),
+    label: {
+      source: { path: 'data/labels.csv', format: 'csv', timestamp: 'ts' },
+      entities: ['customer_id'],
+      column: 'label',
+      classes: opts.classes,
+    },
+    features: opts.features.map((f) => ({
+      name: f.name,
+      type: f.type,
+      column: f.name,
+      pii: false,
+      ref: `${f.view}:${f.name}`,
+      view: f.view,
+    })),
     views: [...new Set(opts.features.map((f) => f.view))].sort(),
     trainer: opts.trainer ?? tfjsSpec(),
     split: { method: 'time', holdout: 0.2, validation: 0.1, ...opts.split },
@@ -55,7 +96,14 @@ export function makeModel(opts: { name?: string; task?: Task; features: FeatureD
   };
 }
 
-const SQL_TYPE: Record<FeatureType, string> = { int: 'BIGINT', float: 'DOUBLE', bool: 'BOOLEAN', category: 'VARCHAR', string: 'VARCHAR', timestamp: 'TIMESTAMPTZ' };
+const SQL_TYPE: Record<FeatureType, string> = {
+  int: 'BIGINT',
+  float: 'DOUBLE',
+  bool: 'BOOLEAN',
+  category: 'VARCHAR',
+  string: 'VARCHAR',
+  timestamp: 'TIMESTAMPTZ',
+};
 
 /** Write rows as a training-set Parquet file and describe it like the store would. */
 export async function writeTrainingSet(
@@ -67,34 +115,60 @@ export async function writeTrainingSet(
 ): Promise<TrainingSet> {
   const jsonl = join(dir, `${file}.jsonl`);
   const cols = (r: (typeof rows)[number]): Record<string, unknown> => {
-    const o: Record<string, unknown> = { customer_id: r.id, __label_ts: r.ts.toISOString(), __label: r.label };
-    features.forEach((f, i) => (o[`${f.view}__${f.name}`] = r.values[i] instanceof Date ? (r.values[i] as Date).toISOString() : r.values[i]));
+    const o: Record<string, unknown> = {
+      customer_id: r.id,
+      __label_ts: r.ts.toISOString(),
+      __label: r.label,
+    };
+    features.forEach(
+      (f, i) =>
+        (o[`${f.view}__${f.name}`] =
+          r.values[i] instanceof Date ? (r.values[i] as Date).toISOString() : r.values[i]),
+    );
     return o;
   };
   await writeFile(jsonl, rows.map((r) => JSON.stringify(cols(r))).join('\n') + '\n');
-  const columns = [`customer_id: 'VARCHAR'`, `__label_ts: 'TIMESTAMPTZ'`, `__label: '${labelType}'`, ...features.map((f) => `${f.view}__${f.name}: '${SQL_TYPE[f.type]}'`)].join(', ');
+  const columns = [
+    `customer_id: 'VARCHAR'`,
+    `__label_ts: 'TIMESTAMPTZ'`,
+    `__label: '${labelType}'`,
+    ...features.map((f) => `${f.view}__${f.name}: '${SQL_TYPE[f.type]}'`),
+  ].join(', ');
   const path = join(dir, file);
   const db = await DuckDBInstance.create(':memory:');
   const conn = await db.connect();
-  await conn.run(`COPY (SELECT * FROM read_json('${jsonl}', format='newline_delimited', columns={${columns}}) ORDER BY __label_ts, customer_id) TO '${path}' (FORMAT parquet)`);
+  await conn.run(
+    `COPY (SELECT * FROM read_json('${jsonl}', format='newline_delimited', columns={${columns}}) ORDER BY __label_ts, customer_id) TO '${path}' (FORMAT parquet)`,
+  );
   conn.closeSync();
   db.closeSync();
-  const digest = `sha256:${createHash('sha256').update(await readFile(path)).digest('hex')}`;
+  const digest = `sha256:${createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex')}`;
   const nullCounts: Record<string, number> = {};
-  features.forEach((f, i) => (nullCounts[`${f.view}:${f.name}`] = rows.filter((r) => r.values[i] == null).length));
+  features.forEach(
+    (f, i) => (nullCounts[`${f.view}:${f.name}`] = rows.filter((r) => r.values[i] == null).length),
+  );
   return {
     path,
     rows: rows.length,
     digest,
     cutoff: rows.reduce((m, r) => (r.ts > m ? r.ts : m), new Date(0)).toISOString(),
     entityColumns: ['customer_id'],
-    features: features.map((f) => ({ ref: `${f.view}:${f.name}`, column: `${f.view}__${f.name}`, type: f.type })),
+    features: features.map((f) => ({
+      ref: `${f.view}:${f.name}`,
+      column: `${f.view}__${f.name}`,
+      type: f.type,
+    })),
     nullCounts,
   };
 }
 
 /** A learnable churn-like binary problem: two numeric features, a category, some nulls. */
-export function churnRows(n: number, seed: number): { id: string; ts: Date; label: number; values: unknown[] }[] {
+export function churnRows(
+  n: number,
+  seed: number,
+): { id: string; ts: Date; label: number; values: unknown[] }[] {
   const rng = new Rng(seed);
   const plans = ['basic', 'plus', 'pro'];
   const out = [];
@@ -102,8 +176,18 @@ export function churnRows(n: number, seed: number): { id: string; ts: Date; labe
     const tenure = rng.int(0, 60);
     const spend = rng.normal(50, 20);
     const plan = rng.pick(plans);
-    const z = -0.08 * tenure + 0.03 * (spend - 50) + (plan === 'basic' ? 1.2 : plan === 'pro' ? -0.8 : 0) + 1.0 + rng.normal(0, 0.7);
-    out.push({ id: `c${String(i).padStart(5, '0')}`, ts: new Date(Date.UTC(2024, 0, 1) + i * 3_600_000), label: z > 0 ? 1 : 0, values: [tenure, rng.chance(0.05) ? null : spend, plan] });
+    const z =
+      -0.08 * tenure +
+      0.03 * (spend - 50) +
+      (plan === 'basic' ? 1.2 : plan === 'pro' ? -0.8 : 0) +
+      1.0 +
+      rng.normal(0, 0.7);
+    out.push({
+      id: `c${String(i).padStart(5, '0')}`,
+      ts: new Date(Date.UTC(2024, 0, 1) + i * 3_600_000),
+      label: z > 0 ? 1 : 0,
+      values: [tenure, rng.chance(0.05) ? null : spend, plan],
+    });
   }
   return out;
 }

@@ -3,35 +3,78 @@ import { evaluateGates } from '../../../src/trainer/gates.ts';
 
 describe('promotion gates', () => {
   test('passes when every floor holds and the candidate beats the champion by the margin', () => {
-    const d = evaluateGates({ gates: [{ metric: 'auc', min: 0.7, beatChampionBy: 0.01 }], candidate: { auc: 0.83 }, champion: { auc: 0.81 } });
+    const d = evaluateGates({
+      gates: [{ metric: 'auc', min: 0.7, beatChampionBy: 0.01 }],
+      candidate: { auc: 0.83 },
+      champion: { auc: 0.81 },
+    });
     expect(d.decision).toBe('passed');
     expect(d.checks).toEqual([
-      { metric: 'auc', kind: 'min', threshold: 0.7, candidate: 0.83, champion: 0.81, improvement: expect.closeTo(0.02, 12), status: 'passed', reason: 'auc 0.83 ≥ min 0.7' },
-      expect.objectContaining({ kind: 'beatChampionBy', status: 'passed', reason: 'auc 0.83 vs champion 0.81: better by 0.02 (higher is better), needs to beat it by 0.01' }),
+      {
+        metric: 'auc',
+        kind: 'min',
+        threshold: 0.7,
+        candidate: 0.83,
+        champion: 0.81,
+        improvement: expect.closeTo(0.02, 12),
+        status: 'passed',
+        reason: 'auc 0.83 ≥ min 0.7',
+      },
+      expect.objectContaining({
+        kind: 'beatChampionBy',
+        status: 'passed',
+        reason: 'auc 0.83 vs champion 0.81: better by 0.02 (higher is better), needs to beat it by 0.01',
+      }),
     ]);
   });
 
   test('rejects a candidate that does not beat the champion by enough, with the numbers', () => {
-    const d = evaluateGates({ gates: [{ metric: 'auc', beatChampionBy: 0.01 }], candidate: { auc: 0.815 }, champion: { auc: 0.81 } });
+    const d = evaluateGates({
+      gates: [{ metric: 'auc', beatChampionBy: 0.01 }],
+      candidate: { auc: 0.815 },
+      champion: { auc: 0.81 },
+    });
     expect(d.decision).toBe('rejected');
-    expect(d.failures).toEqual(['beatChampionBy auc: auc 0.815 vs champion 0.81: better by 0.005 (higher is better), needs to beat it by 0.01']);
+    expect(d.failures).toEqual([
+      'beatChampionBy auc: auc 0.815 vs champion 0.81: better by 0.005 (higher is better), needs to beat it by 0.01',
+    ]);
   });
 
   test('lower-is-better metrics flip the comparison', () => {
-    const better = evaluateGates({ gates: [{ metric: 'rmse', max: 30000, beatChampionBy: 500 }], candidate: { rmse: 24000 }, champion: { rmse: 25000 } });
+    const better = evaluateGates({
+      gates: [{ metric: 'rmse', max: 30000, beatChampionBy: 500 }],
+      candidate: { rmse: 24000 },
+      champion: { rmse: 25000 },
+    });
     expect(better.decision).toBe('passed');
     expect(better.checks[1]!.improvement).toBe(1000);
-    const worse = evaluateGates({ gates: [{ metric: 'logloss', maxRegression: 0.01 }], candidate: { logloss: 0.45 }, champion: { logloss: 0.42 } });
+    const worse = evaluateGates({
+      gates: [{ metric: 'logloss', maxRegression: 0.01 }],
+      candidate: { logloss: 0.45 },
+      champion: { logloss: 0.42 },
+    });
     expect(worse.decision).toBe('rejected');
-    expect(worse.failures[0]).toMatch(/logloss 0\.45 vs champion 0\.42: regressed by 0\.03 \(lower is better\), tolerance 0\.01/);
+    expect(worse.failures[0]).toMatch(
+      /logloss 0\.45 vs champion 0\.42: regressed by 0\.03 \(lower is better\), tolerance 0\.01/,
+    );
   });
 
   test('maxRegression tolerates a small regression', () => {
-    expect(evaluateGates({ gates: [{ metric: 'accuracy', maxRegression: 0.02 }], candidate: { accuracy: 0.89 }, champion: { accuracy: 0.9 } }).decision).toBe('passed');
+    expect(
+      evaluateGates({
+        gates: [{ metric: 'accuracy', maxRegression: 0.02 }],
+        candidate: { accuracy: 0.89 },
+        champion: { accuracy: 0.9 },
+      }).decision,
+    ).toBe('passed');
   });
 
   test('without a champion the comparative gates are skipped, floors still apply', () => {
-    const d = evaluateGates({ gates: [{ metric: 'auc', min: 0.9, beatChampionBy: 0.01 }], candidate: { auc: 0.85 }, championNote: 'first version' });
+    const d = evaluateGates({
+      gates: [{ metric: 'auc', min: 0.9, beatChampionBy: 0.01 }],
+      candidate: { auc: 0.85 },
+      championNote: 'first version',
+    });
     expect(d.decision).toBe('rejected');
     expect(d.checks.map((c) => [c.kind, c.status, c.reason])).toEqual([
       ['min', 'failed', 'auc 0.85 < min 0.9'],
@@ -40,10 +83,16 @@ describe('promotion gates', () => {
   });
 
   test('a metric the candidate lacks fails its gate', () => {
-    expect(evaluateGates({ gates: [{ metric: 'f1', min: 0.5 }], candidate: { auc: 0.9 } }).failures).toEqual(['min f1: the candidate has no f1']);
+    expect(evaluateGates({ gates: [{ metric: 'f1', min: 0.5 }], candidate: { auc: 0.9 } }).failures).toEqual([
+      'min f1: the candidate has no f1',
+    ]);
   });
 
   test('no gates: passed', () => {
-    expect(evaluateGates({ gates: [], candidate: { auc: 0.5 } })).toEqual({ decision: 'passed', checks: [], failures: [] });
+    expect(evaluateGates({ gates: [], candidate: { auc: 0.5 } })).toEqual({
+      decision: 'passed',
+      checks: [],
+      failures: [],
+    });
   });
 });

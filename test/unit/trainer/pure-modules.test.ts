@@ -1,35 +1,68 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { classWeights, learningRateAt, planBatchSize, planNetwork, parameterCount } from '../../../src/trainer/model-spec.ts';
-import { checkFeatureSchema, encodeRows, fitPreprocessing, type ColumnTable } from '../../../src/trainer/preprocess.ts';
+import {
+  classWeights,
+  learningRateAt,
+  planBatchSize,
+  planNetwork,
+  parameterCount,
+} from '../../../src/trainer/model-spec.ts';
+import {
+  checkFeatureSchema,
+  encodeRows,
+  fitPreprocessing,
+  type ColumnTable,
+} from '../../../src/trainer/preprocess.ts';
 import { permutation, splitRows } from '../../../src/trainer/split.ts';
 import { makeModel, tfjsSpec } from './fixtures.ts';
 
 const PURE = ['split.ts', 'metrics.ts', 'model-spec.ts', 'preprocess.ts', 'gates.ts'];
 test.each(PURE)('src/trainer/%s imports no I/O', (f) => {
-  expect(readFileSync(join(import.meta.dirname, '../../../src/trainer', f), 'utf8')).not.toMatch(/from ['"](node:|@tensorflow|@duckdb|simple-git)/);
+  expect(readFileSync(join(import.meta.dirname, '../../../src/trainer', f), 'utf8')).not.toMatch(
+    /from ['"](node:|@tensorflow|@duckdb|simple-git)/,
+  );
 });
 
 describe('split', () => {
   test('time: the most recent rows are the holdout, validation just before it', () => {
-    expect(splitRows(10, { method: 'time', holdout: 0.2, validation: 0.25 }, 1)).toEqual({ train: [0, 1, 2, 3, 4, 5], validation: [6, 7], holdout: [8, 9] });
+    expect(splitRows(10, { method: 'time', holdout: 0.2, validation: 0.25 }, 1)).toEqual({
+      train: [0, 1, 2, 3, 4, 5],
+      validation: [6, 7],
+      holdout: [8, 9],
+    });
   });
   test('random: seeded, disjoint, covering, and stable for a seed', () => {
     const a = splitRows(100, { method: 'random', holdout: 0.2, validation: 0.1 }, 7);
     expect(splitRows(100, { method: 'random', holdout: 0.2, validation: 0.1 }, 7)).toEqual(a);
-    expect(splitRows(100, { method: 'random', holdout: 0.2, validation: 0.1 }, 8).holdout).not.toEqual(a.holdout);
-    expect([...a.train, ...a.validation, ...a.holdout].sort((x, y) => x - y)).toEqual(permutation(100, 1).sort((x, y) => x - y));
+    expect(splitRows(100, { method: 'random', holdout: 0.2, validation: 0.1 }, 8).holdout).not.toEqual(
+      a.holdout,
+    );
+    expect([...a.train, ...a.validation, ...a.holdout].sort((x, y) => x - y)).toEqual(
+      permutation(100, 1).sort((x, y) => x - y),
+    );
     expect([a.holdout.length, a.validation.length, a.train.length]).toEqual([20, 8, 72]);
   });
   test('tiny sets keep a training row', () => {
-    expect(splitRows(2, { method: 'time', holdout: 0.5, validation: 0.5 }, 1)).toEqual({ train: [0], validation: [], holdout: [1] });
+    expect(splitRows(2, { method: 'time', holdout: 0.5, validation: 0.5 }, 1)).toEqual({
+      train: [0],
+      validation: [],
+      holdout: [1],
+    });
   });
 });
 
 describe('preprocessing', () => {
-  const model = makeModel({ features: [{ view: 'v', name: 'x', type: 'float' }, { view: 'v', name: 'c', type: 'category' }] });
-  const feats = [{ ref: 'v:x', column: 'v__x', type: 'float' as const }, { ref: 'v:c', column: 'v__c', type: 'category' as const }];
+  const model = makeModel({
+    features: [
+      { view: 'v', name: 'x', type: 'float' },
+      { view: 'v', name: 'c', type: 'category' },
+    ],
+  });
+  const feats = [
+    { ref: 'v:x', column: 'v__x', type: 'float' as const },
+    { ref: 'v:c', column: 'v__c', type: 'category' as const },
+  ];
   const table: ColumnTable = {
     rows: 6,
     numeric: new Map([['v__x', Float64Array.from([1, 3, Number.NaN, 5, 100, Number.NaN])]]),
@@ -57,11 +90,19 @@ describe('preprocessing', () => {
   test('the feature schema check names the difference', () => {
     expect(checkFeatureSchema(feats, feats)).toBeUndefined();
     expect(checkFeatureSchema(feats, [feats[0]!])).toMatch(/feature v:c is missing/);
-    expect(checkFeatureSchema(feats, [...feats, { ref: 'v:y', column: 'v__y', type: 'int' }])).toMatch(/unexpected feature\(s\) v:y/);
+    expect(checkFeatureSchema(feats, [...feats, { ref: 'v:y', column: 'v__y', type: 'int' }])).toMatch(
+      /unexpected feature\(s\) v:y/,
+    );
   });
 
   test('the layer plan follows the spec and the fitted widths', () => {
-    const plan = planNetwork(model, tfjsSpec({ architecture: { type: 'mlp', hidden: [8, 4], activation: 'tanh', dropout: 0.1, batchNorm: false } }), pre);
+    const plan = planNetwork(
+      model,
+      tfjsSpec({
+        architecture: { type: 'mlp', hidden: [8, 4], activation: 'tanh', dropout: 0.1, batchNorm: false },
+      }),
+      pre,
+    );
     expect(plan).toEqual({
       denseInputs: 5,
       embeddings: [],
@@ -79,13 +120,24 @@ describe('training schedule', () => {
   test('learning-rate schedules', () => {
     const base = { learningRate: 0.1, epochs: 10 };
     expect(learningRateAt({ ...base, schedule: { type: 'constant' } }, 7)).toBe(0.1);
-    expect(learningRateAt({ ...base, schedule: { type: 'step', decay: 0.5, every: 3 } }, 7)).toBeCloseTo(0.025, 12);
-    expect(learningRateAt({ ...base, schedule: { type: 'exponential', decay: 0.9 } }, 2)).toBeCloseTo(0.081, 12);
+    expect(learningRateAt({ ...base, schedule: { type: 'step', decay: 0.5, every: 3 } }, 7)).toBeCloseTo(
+      0.025,
+      12,
+    );
+    expect(learningRateAt({ ...base, schedule: { type: 'exponential', decay: 0.9 } }, 2)).toBeCloseTo(
+      0.081,
+      12,
+    );
     expect(learningRateAt({ ...base, schedule: { type: 'cosine' } }, 0)).toBe(0.1);
     expect(learningRateAt({ ...base, schedule: { type: 'cosine' } }, 5)).toBeCloseTo(0.05, 12);
   });
   test('automatic batch size: about 50 batches, a power of two in [32, 1024]', () => {
-    const plan = { denseInputs: 20, embeddings: [], hidden: [{ units: 64, activation: 'relu' as const, dropout: 0, batchNorm: false }], output: { units: 1, activation: 'sigmoid' as const, loss: 'binary-crossentropy' as const } };
+    const plan = {
+      denseInputs: 20,
+      embeddings: [],
+      hidden: [{ units: 64, activation: 'relu' as const, dropout: 0, batchNorm: false }],
+      output: { units: 1, activation: 'sigmoid' as const, loss: 'binary-crossentropy' as const },
+    };
     expect(planBatchSize('auto', 1000, plan)).toBe(32);
     expect(planBatchSize('auto', 13_000, plan)).toBe(256);
     expect(planBatchSize('auto', 10_000_000, plan)).toBe(1024);
@@ -94,6 +146,8 @@ describe('training schedule', () => {
   test('class weights: balanced like sklearn, or by class label', () => {
     expect(classWeights('balanced', [0, 1], [0, 0, 0, 1])).toEqual([4 / 6, 2]);
     expect(classWeights({ yes: 5 }, ['no', 'yes'], [0, 1])).toEqual([1, 5]);
-    expect(() => classWeights({ maybe: 2 }, ['no', 'yes'], [0, 1])).toThrow(/classWeights names "maybe", which is not a class/);
+    expect(() => classWeights({ maybe: 2 }, ['no', 'yes'], [0, 1])).toThrow(
+      /classWeights names "maybe", which is not a class/,
+    );
   });
 });
