@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LocalArtifactStore } from '../../../src/state/artifact-store.ts';
 import type { TrainingSet } from '../../../src/store/port.ts';
 import { CommandTrainer } from '../../../src/trainer/command-trainer.ts';
+import { DefaultTrainer } from '../../../src/trainer/default-trainer.ts';
 import { TrainerError } from '../../../src/trainer/trainer.ts';
 import { churnFeatures, churnRows, commandSpec, makeModel, writeTrainingSet } from './fixtures.ts';
 
@@ -123,6 +124,17 @@ describe('command trainer contract', () => {
     expect(logs).toContain('token is ***');
     expect(logs.join('\n')).not.toContain('s3cr3t-value');
     expect(await readFile(join(workDir, 'command', 'train.log'), 'utf8')).not.toContain('s3cr3t-value');
+  });
+
+  test('the default trainer dispatches a command model to the command trainer', async () => {
+    const { store, model, workDir } = setup('default');
+    const r = await new DefaultTrainer({ store, cwd: dir, progress: 'none' }).train({
+      model,
+      trainingSet: ts,
+      seed: 2,
+      workDir,
+    });
+    expect(r.backend).toBe('command');
   });
 
   test('only PATH-like basics, the spec env and fromEnv reach the program', async () => {
