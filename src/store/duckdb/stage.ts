@@ -85,6 +85,13 @@ const isText = (t: string): boolean => t === 'VARCHAR' || t.startsWith('ENUM');
 const ZONE_RE = String.raw`(?i)\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:z|utc|gmt|[+-]\d{2}(?::?\d{2})?|[a-z_]+/[a-z_]+)$`;
 const INT_RE = String.raw`\s*[+-]?\d+\s*`;
 
+interface Problem {
+  problem: string;
+  code: Check['code'];
+  /** SQL condition on the raw and the cast value. */
+  cond: (raw: string, value: string) => string;
+}
+
 interface Check {
   column: string;
   problem: string;
@@ -181,51 +188,71 @@ export async function stageSource(db: Db, req: StageRequest): Promise<Staged> {
     if (schemas.some((s) => isText(s.columns.get(col)!)) && !zoneCols.some((z) => z.column === col))
       zoneCols.push({ column: col, flag: flagOf(col) });
 
+  // Two levels: the inner SELECT reads and casts each column once (`__r<i>` raw, `__v<i>`
+  // value); the outer one names the canonical columns and derives the checks from both, so
+  // no cast is evaluated twice.
   const selects = schemas.map((s, fileIdx) => {
-    const exprs: string[] = [`${fileIdx}::INTEGER AS __file`];
+    const inner: string[] = [`${fileIdx}::INTEGER AS __file`];
+    const outer: string[] = ['__file', '__row'];
     const conds: string[] = [];
-    const add = (column: string, problem: string, code: Check['code'], cond: string) => {
-      let i = checks.findIndex((c) => c.column === column && c.problem === problem);
-      if (i < 0) i = checks.push({ column, problem, code }) - 1;
+    let n = 0;
+    const column = (source: string, value: string) => {
+      const i = n++;
+      inner.push(`${ident(source)} AS __r${i}`, `${value} AS __v${i}`);
+      return { r: `__r${i}`, v: `__v${i}` };
+    };
+    const add = (col: string, problem: string, code: Check['code'], cond: string) => {
+      let i = checks.findIndex((c) => c.column === col && c.problem === problem);
+      if (i < 0) i = checks.push({ column: col, problem, code }) - 1;
       conds.push(`WHEN ${cond} THEN ${i}`);
     };
     for (const k of keys) {
       const t = s.columns.get(k.name)!;
       const c = ident(k.name);
-      exprs.push(`${k.type === 'BIGINT' || !isText(t) ? `CAST(${c} AS ${k.type})` : c} AS ${ident(k.stage)}`);
-      add(k.name, 'the entity key is empty', 'store/empty-key', `${c} IS NULL`);
+      const { r, v } = column(k.name, k.type === 'BIGINT' || !isText(t) ? `CAST(${c} AS ${k.type})` : c);
+      outer.push(`${v} AS ${ident(k.stage)}`);
+      add(k.name, 'the entity key is empty', 'store/empty-key', `${r} IS NULL`);
     }
+    const rawOf = new Map<string, string>();
     {
-      const c = ident(req.timestamp);
-      const v = timestampExpr(c, s.columns.get(req.timestamp)!);
-      exprs.push(`${v} AS __ts`);
-      add(req.timestamp, 'the event time is empty', 'store/not-a-timestamp', `${c} IS NULL`);
+      const { r, v } = column(
+        req.timestamp,
+        timestampExpr(ident(req.timestamp), s.columns.get(req.timestamp)!),
+      );
+      rawOf.set(req.timestamp, r);
+      outer.push(`${v} AS __ts`);
+      add(req.timestamp, 'the event time is empty', 'store/not-a-timestamp', `${r} IS NULL`);
       add(req.timestamp, 'the value is not a timestamp', 'store/not-a-timestamp', `${v} IS NULL`);
     }
     for (const f of req.features) {
       const t = s.columns.get(f.column)!;
-      const c = ident(f.column);
-      const { value, problems } = featureExpr(c, t, f.type, s.file, f.column, req.what);
-      exprs.push(`${value} AS ${ident(featureStage(f.name))}`);
-      for (const p of problems) add(f.column, p.problem, p.code, p.cond);
+      const { value, problems } = featureExpr(ident(f.column), t, f.type, s.file, f.column, req.what);
+      const { r, v } = column(f.column, value);
+      rawOf.set(f.column, r);
+      outer.push(`${v} AS ${ident(featureStage(f.name))}`);
+      for (const p of problems) add(f.column, p.problem, p.code, p.cond(r, v));
     }
     if (req.labelColumn) {
       const c = ident(req.labelColumn);
-      exprs.push(`${labelType === s.columns.get(req.labelColumn) ? c : `CAST(${c} AS VARCHAR)`} AS __label`);
+      const { v } = column(
+        req.labelColumn,
+        labelType === s.columns.get(req.labelColumn) ? c : `CAST(${c} AS VARCHAR)`,
+      );
+      outer.push(`${v} AS __label`);
     }
     for (const z of zoneCols) {
       const t = s.columns.get(z.column)!;
-      const c = ident(z.column);
-      exprs.push(
-        `${isText(t) ? `CASE WHEN ${c} IS NULL THEN NULL ELSE regexp_matches(trim(${c}), ${lit(ZONE_RE)}) END` : ZONED_TS_TYPES.has(t) ? 'true' : 'false'} AS ${z.flag}`,
+      outer.push(
+        `${isText(t) ? zonedExpr(rawOf.get(z.column)!) : ZONED_TS_TYPES.has(t) ? 'true' : 'false'} AS ${z.flag}`,
       );
     }
-    exprs.push(conds.length ? `CASE ${conds.join(' ')} END::INTEGER AS __err` : 'NULL::INTEGER AS __err');
+    outer.push(conds.length ? `CASE ${conds.join(' ')} END::INTEGER AS __err` : 'NULL::INTEGER AS __err');
     const from =
       s.format === 'parquet'
-        ? `(SELECT *, file_row_number + 1 AS __row FROM read_parquet(${lit(s.file.abs)}, file_row_number = true))`
-        : `(SELECT *, ordinality AS __row FROM ${csvRead(s.file, [...s.columns.keys()])} WITH ORDINALITY)`;
-    return `SELECT ${exprs.join(', ')}, __row::BIGINT AS __row FROM ${from}`;
+        ? `read_parquet(${lit(s.file.abs)}, file_row_number = true)`
+        : `${csvRead(s.file, [...s.columns.keys()])} WITH ORDINALITY`;
+    const row = s.format === 'parquet' ? 'file_row_number + 1' : 'ordinality';
+    return `SELECT ${outer.join(', ')} FROM (SELECT ${inner.join(', ')}, (${row})::BIGINT AS __row FROM ${from})`;
   });
 
   try {
@@ -393,8 +420,14 @@ async function readCsvHeader(file: SourceFile, what: string): Promise<string[]> 
   return names;
 }
 
+/** Whether a text timestamp carries a zone; the common `…Z` ending skips the regular expression. */
+function zonedExpr(c: string): string {
+  return `CASE WHEN ${c} IS NULL THEN NULL WHEN ends_with(${c}, 'Z') THEN true ELSE regexp_matches(trim(${c}), ${lit(ZONE_RE)}) END`;
+}
+
 function timestampExpr(c: string, t: string): string {
-  if (isText(t)) return `TRY_CAST(trim(${c}) AS TIMESTAMPTZ)`;
+  // DuckDB's casts skip surrounding blanks (BOOLEAN excepted): no trim() on the hot path.
+  if (isText(t)) return `TRY_CAST(${c} AS TIMESTAMPTZ)`;
   return `CAST(${c} AS TIMESTAMPTZ)`;
 }
 
@@ -405,7 +438,7 @@ function featureExpr(
   file: SourceFile,
   column: string,
   what: string,
-): { value: string; problems: { problem: string; code: Check['code']; cond: string }[] } {
+): { value: string; problems: Problem[] } {
   const wrong = () =>
     new StoreError(
       'store/wrong-type',
@@ -416,14 +449,14 @@ function featureExpr(
   switch (type) {
     case 'int': {
       if (text) {
-        const v = `TRY_CAST(CASE WHEN regexp_full_match(${c}, ${lit(INT_RE)}) THEN trim(${c}) END AS BIGINT)`;
+        const v = `TRY_CAST(CASE WHEN regexp_full_match(${c}, ${lit(INT_RE)}) THEN ${c} END AS BIGINT)`;
         return {
           value: v,
           problems: [
             {
               problem: 'the value is not an integer',
               code: 'store/wrong-type',
-              cond: `${c} IS NOT NULL AND ${v} IS NULL`,
+              cond: (r, val) => `${r} IS NOT NULL AND ${val} IS NULL`,
             },
           ],
         };
@@ -436,26 +469,34 @@ function featureExpr(
           {
             problem: 'the integer does not fit in 64 bits',
             code: 'store/wrong-type',
-            cond: `${c} IS NOT NULL AND ${v} IS NULL`,
+            cond: (r, val) => `${r} IS NOT NULL AND ${val} IS NULL`,
           },
         ],
       };
     }
     case 'float': {
       let v: string;
-      const problems: { problem: string; code: Check['code']; cond: string }[] = [];
+      const problems: Problem[] = [];
       if (text) {
-        v = `TRY_CAST(trim(${c}) AS DOUBLE)`;
+        v = `TRY_CAST(${c} AS DOUBLE)`;
         problems.push({
           problem: 'the value is not a number',
           code: 'store/wrong-type',
-          cond: `${c} IS NOT NULL AND ${v} IS NULL`,
+          cond: (r, val) => `${r} IS NOT NULL AND ${val} IS NULL`,
         });
       } else if (isNumeric(t)) v = `CAST(${c} AS DOUBLE)`;
       else throw wrong();
       if (text || FLOAT_TYPES.has(t)) {
-        problems.push({ problem: 'the value is NaN', code: 'store/not-finite', cond: `isnan(${v})` });
-        problems.push({ problem: 'the value is infinite', code: 'store/not-finite', cond: `isinf(${v})` });
+        problems.push({
+          problem: 'the value is NaN',
+          code: 'store/not-finite',
+          cond: (_r, val) => `isnan(${val})`,
+        });
+        problems.push({
+          problem: 'the value is infinite',
+          code: 'store/not-finite',
+          cond: (_r, val) => `isinf(${val})`,
+        });
       }
       return { value: v, problems };
     }
@@ -468,7 +509,7 @@ function featureExpr(
             {
               problem: 'the value is not a boolean (true/false, 1/0)',
               code: 'store/wrong-type',
-              cond: `${c} IS NOT NULL AND ${v} IS NULL`,
+              cond: (r, val) => `${r} IS NOT NULL AND ${val} IS NULL`,
             },
           ],
         };
@@ -494,7 +535,7 @@ function featureExpr(
               {
                 problem: 'the value is not a timestamp',
                 code: 'store/not-a-timestamp',
-                cond: `${c} IS NOT NULL AND ${v} IS NULL`,
+                cond: (r, val) => `${r} IS NOT NULL AND ${val} IS NULL`,
               },
             ]
           : [],

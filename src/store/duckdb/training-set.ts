@@ -112,6 +112,9 @@ export async function buildTrainingSet(ctx: TrainingContext, req: TrainingSetReq
     for (const [i, view] of views.entries()) {
       const what = `feature view "${view.name}"`;
       const source = await resolveSource(ctx.root, view.source, what);
+      // Hashing the files (main thread) overlaps with DuckDB reading them (its own threads).
+      const sourceDigest = digestFiles(source.files);
+      sourceDigest.catch(() => undefined);
       const viewPolicies = policiesFor(policies, view.name);
       const used = model.features.filter((f) => f.view === view.name);
       // With a policy to enforce, every declared column is staged so that all are scanned.
@@ -145,7 +148,7 @@ export async function buildTrainingSet(ctx: TrainingContext, req: TrainingSetReq
       stagedViews.push({
         view,
         staged,
-        sourceDigest: await digestFiles(source.files),
+        sourceDigest: await sourceDigest,
         sourceRows: staged.rows,
         quarantined: enf.quarantinedRows,
       });
@@ -159,6 +162,13 @@ export async function buildTrainingSet(ctx: TrainingContext, req: TrainingSetReq
       `${label.expr} AS ${LABEL_COLUMN}`,
     ];
     const joins: string[] = [];
+    // A view row older than the oldest label minus the TTL, or newer than the newest label, can
+    // never be picked: leaving them out of the ASOF join's sort is the cheapest speed-up there is.
+    const span = await ctx.db.one(
+      `SELECT epoch_us(min(__ts)) AS lo, epoch_us(max(__ts)) AS hi FROM ${LABELS}`,
+    );
+    const lo = BigInt(span.lo as bigint);
+    const hi = BigInt(span.hi as bigint);
     const labelExtra: string[] = [];
     stagedViews.forEach(({ view, staged }, i) => {
       const alias = `v${i}`;
@@ -185,7 +195,7 @@ export async function buildTrainingSet(ctx: TrainingContext, req: TrainingSetReq
       }
       select.push(`${alias}.__ts AS __vts${i}`, `(${fresh}) AS __fresh${i}`);
       joins.push(
-        `ASOF LEFT JOIN (SELECT ${proj.join(', ')} FROM ${ident(staged.table)}) ${alias} ON ${on.join(' AND ')} AND l.__ts >= ${alias}.__ts`,
+        `ASOF LEFT JOIN (SELECT ${proj.join(', ')} FROM ${ident(staged.table)} WHERE __ts BETWEEN make_timestamptz(${lo - BigInt(Math.floor(view.ttlMs)) * 1000n}) AND make_timestamptz(${hi})) ${alias} ON ${on.join(' AND ')} AND l.__ts >= ${alias}.__ts`,
       );
     });
     const from = labelExtra.length ? `(SELECT *, ${labelExtra.join(', ')} FROM ${LABELS})` : LABELS;

@@ -215,4 +215,43 @@ spec:
       await store.close();
     }
   });
+  test('the earliest label still sees a value exactly one TTL old (the join pre-filter keeps its bound)', async () => {
+    repo.write(
+      'data/v.csv',
+      'id,ts,v\na,2026-01-01T00:00:00Z,1\na,2025-12-31T23:59:59Z,0\nb,2026-01-01T00:00:00Z,2\n',
+    );
+    repo.write('data/l.csv', 'id,ts,y\na,2026-01-04T00:00:00Z,1\nb,2026-01-04T00:00:01Z,0\n');
+    repo.write(
+      'policies.yaml',
+      `apiVersion: rudder.dev/v1alpha1
+kind: FeatureView
+metadata: { name: v }
+spec: { source: { path: data/v.csv, timestamp: ts }, entities: [id], ttl: 3d, features: [{ name: v, type: int }] }
+---
+apiVersion: rudder.dev/v1alpha1
+kind: Model
+metadata: { name: m }
+spec:
+  task: binary-classification
+  label: { source: { path: data/l.csv, timestamp: ts }, entities: [id], column: y }
+  features: [v:v]
+  trainer: { type: tfjs }
+`,
+    );
+    const state = repo.state();
+    const store = await repo.open();
+    try {
+      const ts = await store.buildTrainingSet({
+        model: state.models[0]!,
+        views: state.featureViews,
+        outPath: join(repo.root, 'b.parquet'),
+      });
+      expect((await readAsText(ts.path)).slice(1).map((r) => [r[0], r[3]])).toEqual([
+        ['a', '1'],
+        ['b', ''],
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
 });
