@@ -1,6 +1,6 @@
 // (DesiredState, LockState, Observations) → Plan. Pure: the clock, the options and the
 // repository identity are inputs; the same inputs give the same plan, byte for byte.
-import type { DataPolicy, DesiredState, FeatureView, Model, RetrainPolicy, RolloutPolicy } from '../compiler/desired-state.ts';
+import type { DataPolicy, DesiredState, Model, RetrainPolicy, RolloutPolicy } from '../compiler/desired-state.ts';
 import { isViewError, type Observations } from '../observe/observations.ts';
 import { lowerIsBetter, formatDuration } from '../schema/vocabulary.ts';
 import { lockPath } from '../state/lockfile.ts';
@@ -132,15 +132,19 @@ export function planChanges(desired: DesiredState, lock: LockState, obs: Observa
     });
   }
 
-  // Models: train, promote (or start a rollout), retire.
+  // Models: train, promote (or start a rollout), retire. Indexed: plans cover 10,000s of models.
+  const retrainOf = new Map(desired.retrainPolicies.map((p) => [p.model, p]));
+  const rolloutOf = new Map(desired.rolloutPolicies.map((p) => [p.model, p]));
+  const viewDigest = new Map(desired.featureViews.map((v) => [v.name, v.digest]));
+  const modelNames = new Set(desired.models.map((m) => m.name));
   for (const m of desired.models) {
     const ml = lock.models[m.name];
-    const rp = desired.retrainPolicies.find((p) => p.model === m.name);
-    const ro = desired.rolloutPolicies.find((p) => p.model === m.name);
+    const rp = retrainOf.get(m.name);
+    const ro = rolloutOf.get(m.name);
     const blocked = m.views.filter((v) => isViewError(obs.views[v]) || obs.views[v] == null);
     const latest = ml?.versions.at(-1);
     const champion = ml?.versions.find((v) => v.status === 'champion');
-    const reasons = trainReasons(m, ml, latest, rp, desired.featureViews, obs, now, forced.has(m.name), notes);
+    const reasons = trainReasons(m, ml, latest, rp, viewDigest, obs, now, forced.has(m.name), notes);
     if (reasons.length > 0 && blocked.length > 0) {
       notes.push(`Model ${m.name}: would train (${reasons.map((r) => r.code).join(', ')}) but cannot read ${blocked.join(', ')}.`);
       continue;
@@ -177,7 +181,7 @@ export function planChanges(desired: DesiredState, lock: LockState, obs: Observa
     }
   }
   for (const name of Object.keys(lock.models).sort()) {
-    if (desired.models.some((m) => m.name === name)) continue;
+    if (modelNames.has(name)) continue;
     const ml = lock.models[name]!;
     const path = lockPath(stateDir, 'ModelLock', name);
     const live = ml.versions.filter((v) => v.status === 'champion' || v.status === 'challenger');
@@ -231,7 +235,7 @@ function trainReasons(
   ml: ModelLock | undefined,
   latest: ModelVersion | undefined,
   rp: RetrainPolicy | undefined,
-  views: readonly FeatureView[],
+  viewDigest: ReadonlyMap<string, string>,
   obs: Observations,
   now: number,
   forced: boolean,
@@ -242,10 +246,7 @@ function trainReasons(
   // Compare with the latest version, whatever its status: a candidate the gates rejected for
   // this very spec is not retrained until something changes.
   if (latest.specDigest !== m.digest) deliberate.push({ code: 'spec-changed', message: `spec changed since v${latest.version} (${short(latest.specDigest)} → ${short(m.digest)})` });
-  const changedViews = m.views.filter((v) => {
-    const cur = views.find((x) => x.name === v)?.digest;
-    return latest.featureViewDigests[v] !== cur;
-  });
+  const changedViews = m.views.filter((v) => latest.featureViewDigests[v] !== viewDigest.get(v));
   if (changedViews.length > 0) {
     const watched = rp?.triggers.find((t) => t.type === 'featureChange');
     const relevant = watched && watched.type === 'featureChange' && watched.views.length > 0 ? changedViews.filter((v) => watched.views.includes(v)) : changedViews;
