@@ -9,7 +9,6 @@ import { rootCommit } from './git/identity.ts';
 import { observe } from './observe/observe.ts';
 import { planChanges } from './planner/plan.ts';
 import type { Plan } from './planner/plan-types.ts';
-import { lockFileDigests } from './state/lock-state.ts';
 import { readLockState } from './state/state-io.ts';
 import type { LockState } from './state/types.ts';
 import { openFeatureStore } from './store/open-store.ts';
@@ -27,6 +26,8 @@ export interface Workspace {
   root: string;
   desired: DesiredState;
   lock: LockState;
+  /** Lockfile path → text as read: what a plan binds to (hashing the bytes beats re-rendering thousands of locks). */
+  lockTexts: ReadonlyMap<string, string>;
 }
 
 export type Loaded<T> = { ok: true; value: T; diagnostics: Diagnostic[]; sources: Map<string, string> } | { ok: false; diagnostics: Diagnostic[]; sources: Map<string, string> };
@@ -39,7 +40,7 @@ export async function loadWorkspace(opts: WorkspaceOptions): Promise<Loaded<Work
   const l = await readLockState(root, v.state.project.stateDir);
   const sources = new Map([...v.sources, ...l.sources]);
   if (!l.ok) return { ok: false, diagnostics: [...v.diagnostics, ...l.diagnostics], sources };
-  return { ok: true, value: { root, desired: v.state, lock: l.value }, diagnostics: [...v.diagnostics, ...l.diagnostics], sources };
+  return { ok: true, value: { root, desired: v.state, lock: l.value, lockTexts: l.sources }, diagnostics: [...v.diagnostics, ...l.diagnostics], sources };
 }
 
 /** The feature store of a workspace, honouring released quarantines recorded in the data locks. */
@@ -62,7 +63,7 @@ export async function makePlan(ws: Workspace, opts: MakePlanOptions, store?: Fea
       retrain: opts.retrain,
       rudder: RUDDER_VERSION,
       repository: { project: ws.desired.project.name, rootCommit: await rootCommit(ws.root) },
-      lockfileDigests: lockFileDigests(ws.lock, ws.desired.project.stateDir),
+      lockfileDigests: Object.fromEntries([...ws.lockTexts].map(([path, text]) => [path, `sha256:${nodeSha256(text)}`])),
       hash: nodeSha256,
     });
   } finally {
