@@ -552,6 +552,11 @@ async function checkDuplicates(
 ): Promise<void> {
   const t = ident(req.table);
   const cols = [...keys.map((k) => ident(k.stage)), '__ts'];
+  // Fast exact-negative pre-check: equal (keys, time) give equal hashes, so as many distinct
+  // hashes as rows means no duplicate. Only otherwise (a duplicate, or a hash collision)
+  // does the grouping below locate the rows.
+  const pre = await db.one(`SELECT count(*) - count(DISTINCT hash(${cols.join(', ')})) AS d FROM ${t}`);
+  if (num(pre.d) === 0) return;
   const dup = await db.all(
     `SELECT min(__file::BIGINT * 4294967296 + __row) AS pos FROM ${t} GROUP BY ${cols.join(', ')} HAVING count(*) > 1 ORDER BY pos LIMIT 1`,
   );
