@@ -72,6 +72,25 @@ describe('plan and apply (real DuckDB, real tfjs, real git)', () => {
     expect(foreign.diagnostics[0]!.code).toBe('plan/other-repository');
   });
 
+  test('approval: manual keeps the candidate waiting until --approve names the model', async () => {
+    const repo = await churnRepo({ customers: 120, epochs: 1 });
+    const policy = join(repo, 'policies', 'operations', 'churn-retrain.yaml');
+    writeFileSync(policy, readFileSync(policy, 'utf8').replace('approval: auto', 'approval: manual'));
+    git(repo, 'commit', '-qam', 'manual approval');
+    const first = await apply({ cwd: repo, actor: 'cli', now: clock, trainers: { tfjs: fastTrainer(repo) } });
+    expect(first.ok).toBe(true);
+    const waiting = first.outcomes.find((o) => o.id.startsWith('model.promote'))!;
+    expect(waiting.status).toBe('skipped');
+    expect(waiting.message).toBe('awaiting approval: run rudder apply --approve churn');
+    expect(readFileSync(join(repo, 'state', 'models', 'churn.lock.yaml'), 'utf8')).toMatch(/status: candidate/);
+
+    const pending = await plan({ cwd: repo, now: NOW });
+    expect(pending.ok && pending.plan.actions.map((a) => [a.type, a.requiresApproval])).toEqual([['model.promote', true]]);
+    const approved = await apply({ cwd: repo, actor: 'cli', now: clock, approve: ['churn'], trainers: { tfjs: fastTrainer(repo) } });
+    expect(approved.outcomes.map((o) => o.status)).toEqual(['done']);
+    expect(readFileSync(join(repo, 'state', 'models', 'churn.lock.yaml'), 'utf8')).toMatch(/status: champion/);
+  });
+
   test('two applies at once: the second fails at once naming the holder', async () => {
     const repo = await churnRepo({ customers: 120, epochs: 1 });
     const held = await acquireApplyLock({ root: repo, operation: 'apply (test)', timeoutMs: 0 });

@@ -111,3 +111,16 @@ describe('rudder validate (CLI)', () => {
 function readFileText(p: string): string {
   return spawnSync('cat', [p], { encoding: 'utf8' }).stdout;
 }
+
+describe('rudder init', () => {
+  test('scaffolds a repository that validates, and never overwrites', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'rudder-init-')), 'acme');
+    const r = rudder(['init', dir]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/Scaffolded .*: rudder.yaml and 6 policy files and an empty git repository/);
+    expect(rudder(['-C', dir, 'validate']).code).toBe(0);
+    const again = rudder(['init', dir]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already exists; init never overwrites/);
+  });
+});

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { cp, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,8 +21,20 @@ export async function initCommand(opts: { dir: string }, io: CommandIO): Promise
   if (!(await exists(join(opts.dir, '.gitignore'))))
     await writeFile(join(opts.dir, '.gitignore'), '.rudder/\ndata/\n');
   const files = await readdir(join(opts.dir, 'policies'), { recursive: true });
+  // A policy repository is a git repository: state commits need one.
+  let gitNote = '';
+  try {
+    execFileSync('git', ['rev-parse', '--is-inside-work-tree'], { cwd: opts.dir, stdio: 'ignore' });
+  } catch {
+    try {
+      execFileSync('git', ['init', '-q'], { cwd: opts.dir, stdio: 'ignore' });
+      gitNote = ' and an empty git repository';
+    } catch {
+      gitNote = ' (git is not available: state changes will not be committed)';
+    }
+  }
   io.stderr(
-    `Scaffolded ${opts.dir}: rudder.yaml and ${files.filter((f) => String(f).endsWith('.yaml')).length} policy files.\nNext: rudder -C ${relative(process.cwd(), opts.dir) || '.'} sample-data && rudder -C ${relative(process.cwd(), opts.dir) || '.'} validate\n`,
+    `Scaffolded ${opts.dir}: rudder.yaml and ${files.filter((f) => String(f).endsWith('.yaml')).length} policy files${gitNote}.\nNext: rudder -C ${relative(process.cwd(), opts.dir) || '.'} sample-data && rudder -C ${relative(process.cwd(), opts.dir) || '.'} plan\n`,
   );
   return ExitCode.ok;
 }
