@@ -261,7 +261,8 @@ function trainReasons(
     if (t.type === 'schedule' && now - last >= t.everyMs)
       automatic.push({ code: 'schedule-due', message: `last trained ${formatAge(now - last)} ago; schedule every ${formatDuration(t.everyMs)}` });
     if (t.type === 'drift' && mo?.drift && mo.drift.samples >= t.minSamples && mo.drift.features > 0 && mo.drift.drifted / mo.drift.features >= t.share) {
-      const top = mo.drift.details.filter((d) => d.drifted).slice(0, 3).map((d) => `${d.feature} ${d.method} ${round(d.statistic)} > ${round(d.threshold)}`);
+      // Thresholds are upper bounds for distances and lower bounds for p-values: say which without guessing.
+      const top = mo.drift.details.filter((d) => d.drifted).slice(0, 3).map((d) => `${d.feature} ${d.method} ${round(d.statistic)} (threshold ${round(d.threshold)})`);
       automatic.push({ code: 'drift', message: `${mo.drift.drifted} of ${mo.drift.features} features drifted (share ${round(mo.drift.share)} ≥ ${t.share}): ${top.join(', ')}` });
     }
     if (t.type === 'performance' && mo?.quality && mo.quality.metric === t.metric && mo.quality.labels >= t.minLabels) {

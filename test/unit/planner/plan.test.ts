@@ -104,7 +104,7 @@ describe('planChanges', () => {
     const withDrift = compilePolicies({ projectDocs: [], docs: docsOf('p.yaml', POLICIES.replace('triggers: [{ schedule: { every: 30d } }]', 'triggers: [{ drift: { share: 0.3, minSamples: 500 } }]')) });
     if (!withDrift.ok) throw new Error('fixture');
     const late = planChanges(withDrift.value, appliedState(withDrift.value, '2026-05-20T00:00:00Z'), drifted, opts);
-    expect(late.actions.find((a) => a.type === 'model.train')?.reasons[0]!.message).toBe('1 of 2 features drifted (share 0.5 ≥ 0.3): activity:x psi 0.31 > 0.2');
+    expect(late.actions.find((a) => a.type === 'model.train')?.reasons[0]!.message).toBe('1 of 2 features drifted (share 0.5 ≥ 0.3): activity:x psi 0.31 (threshold 0.2)');
     const recent = planChanges(withDrift.value, appliedState(withDrift.value, '2026-05-31T12:00:00Z'), drifted, opts);
     expect(recent.actions).toEqual([]);
     expect(recent.notes[0]).toMatch(/cooldown \(1d\) runs until 2026-06-01T12:00:00.000Z/);
