@@ -373,7 +373,8 @@ function describeField(parent: Record<string, unknown>, field: string): string |
   return desc ? `${field}: ${desc}` : undefined;
 }
 
-function pointerToPath(pointer: string, root: unknown): (string | number)[] {
+/** An ajv instancePath (JSON pointer) as a path, with array indices as numbers. */
+export function pointerToPath(pointer: string, root: unknown): (string | number)[] {
   if (pointer === '') return [];
   const out: (string | number)[] = [];
   let cur: unknown = root;

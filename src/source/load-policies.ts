@@ -3,6 +3,7 @@ import { isAbsolute, join, relative, sep } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { limits, parseDocuments } from './parse-documents.ts';
 import type { SourceDoc } from './source-doc.ts';
+import { pathExists } from '../util/fs.ts';
 
 export interface LoadedSources {
   /** rudder.yaml's documents (empty when the file is absent). */
@@ -34,7 +35,7 @@ export async function loadPolicies(root: string, policiesDir?: string): Promise<
   const rootReal = await realpath(root);
 
   const projectPath = join(root, PROJECT_FILE);
-  if (await exists(projectPath)) {
+  if (await pathExists(projectPath)) {
     const parsed = await readOne(rootReal, projectPath, PROJECT_FILE, out);
     out.projectDocs = parsed;
     if (policiesDir == null) {
@@ -230,13 +231,4 @@ function escapes(rootReal: string, p: string): boolean {
 
 function toPosix(p: string): string {
   return p.split(sep).join('/');
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
 }

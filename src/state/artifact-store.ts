@@ -1,10 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Project } from '../compiler/desired-state.ts';
 import { canonicalJson } from '../util/canonical.ts';
 import { atomicWrite, syncDir, TMP_MARKER } from './atomic.ts';
+import { pathExists } from '../util/fs.ts';
 
 /** A content-addressed artifact: `sha256:<hex>` and where it lives. */
 export interface ArtifactRef {
@@ -42,7 +43,7 @@ export class LocalArtifactStore {
   async putBytes(bytes: Uint8Array): Promise<ArtifactRef> {
     const hex = createHash('sha256').update(bytes).digest('hex');
     const target = this.pathOf(hex);
-    if (!(await exists(target))) await atomicWrite(target, bytes);
+    if (!(await pathExists(target))) await atomicWrite(target, bytes);
     return { digest: `sha256:${hex}`, uri: `artifact://sha256/${hex}`, size: bytes.byteLength };
   }
 
@@ -72,7 +73,7 @@ export class LocalArtifactStore {
     await out.close();
     const hex = h.digest('hex');
     const target = this.pathOf(hex);
-    if (await exists(target)) await rm(tmp, { force: true });
+    if (await pathExists(target)) await rm(tmp, { force: true });
     else {
       await mkdir(dirname(target), { recursive: true });
       await rename(tmp, target);
@@ -147,7 +148,7 @@ export class LocalArtifactStore {
   }
 
   async has(digest: string): Promise<boolean> {
-    return exists(this.pathOf(parseDigest(digest)));
+    return pathExists(this.pathOf(parseDigest(digest)));
   }
 
   /** Bytes of the artifact a lockfile's URI names (`artifact://sha256/<hex>`), verified. */
@@ -205,13 +206,4 @@ async function listFiles(dir: string): Promise<string[]> {
       throw new ArtifactError(`${p} is a symbolic link; artifacts hold plain files only`);
   }
   return out;
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -5,7 +5,7 @@ import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { isMap, parseAllDocuments, type Document } from 'yaml';
 import { quote, type Diagnostic, type JsonPath, type Result } from '../diagnostics/diagnostic.ts';
 import type { DiagnosticCode } from '../diagnostics/codes.ts';
-import { dotted } from '../schema/validate-doc.ts';
+import { dotted, pointerToPath } from '../schema/validate-doc.ts';
 import { makeSourceDoc } from '../source/source-doc.ts';
 import { renderCanonicalYaml } from './canonical.ts';
 import { LockfileError } from './errors.ts';
@@ -188,7 +188,11 @@ const ANCHOR_OR_ALIAS = /(^|[\s[{,])[&*][^\s,\]}]/m;
  * anchors, several documents, a failed check, a migration — returns undefined and takes the
  * `yaml` path below, which reports positions.
  */
-function parseLockfileFast(text: string, file: string, expect?: { kind: LockKind; name: string }): Result<AnyLock> | undefined {
+function parseLockfileFast(
+  text: string,
+  file: string,
+  expect?: { kind: LockKind; name: string },
+): Result<AnyLock> | undefined {
   if (ANCHOR_OR_ALIAS.test(text)) return undefined;
   let docs: unknown[];
   try {
@@ -197,7 +201,8 @@ function parseLockfileFast(text: string, file: string, expect?: { kind: LockKind
     return undefined;
   }
   const value = docs[0];
-  if (docs.length !== 1 || value == null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  if (docs.length !== 1 || value == null || typeof value !== 'object' || Array.isArray(value))
+    return undefined;
   const v = value as Record<string, unknown>;
   if (typeof v.kind !== 'string' || !(v.kind in lockDirs) || v.lockVersion !== LOCK_VERSION) return undefined;
   if (findNonFinite(v).length > 0 || Object.prototype.hasOwnProperty.call(v, '__proto__')) return undefined;
@@ -495,19 +500,6 @@ function mapSchemaErrors(errors: ErrorObject[], root: unknown, diag: MakeDiag): 
     [...out.values()].filter((x) => x.code === 'lock/wrong-type').map((x) => x.path.join('/')),
   );
   return [...out.values()].filter((x) => x.code === 'lock/wrong-type' || !typed.has(x.path.join('/')));
-}
-
-function pointerToPath(pointer: string, root: unknown): (string | number)[] {
-  if (pointer === '') return [];
-  const out: (string | number)[] = [];
-  let cur: unknown = root;
-  for (const raw of pointer.slice(1).split('/')) {
-    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    const key: string | number = Array.isArray(cur) && /^\d+$/.test(seg) ? Number(seg) : seg;
-    out.push(key);
-    cur = cur != null && typeof cur === 'object' ? (cur as Record<string, unknown>)[key] : undefined;
-  }
-  return out;
 }
 
 /** Paths of every NaN or ±Infinity inside a value (iterative: hostile nesting cannot blow the stack). */

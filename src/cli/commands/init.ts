@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { cp, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ExitCode, ExitError, type CommandIO } from '../io.ts';
+import { pathExists } from '../../util/fs.ts';
 
 const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -11,14 +12,14 @@ export async function initCommand(opts: { dir: string }, io: CommandIO): Promise
   await mkdir(opts.dir, { recursive: true });
   const targets = ['rudder.yaml', 'policies'];
   for (const t of targets) {
-    if (await exists(join(opts.dir, t)))
+    if (await pathExists(join(opts.dir, t)))
       throw new ExitError(
         `${join(relative(process.cwd(), opts.dir) || '.', t)} already exists; init never overwrites`,
       );
   }
   await cp(join(PACKAGE_ROOT, 'rudder.yaml'), join(opts.dir, 'rudder.yaml'));
   await cp(join(PACKAGE_ROOT, 'policies'), join(opts.dir, 'policies'), { recursive: true });
-  if (!(await exists(join(opts.dir, '.gitignore'))))
+  if (!(await pathExists(join(opts.dir, '.gitignore'))))
     await writeFile(join(opts.dir, '.gitignore'), '.rudder/\ndata/\n');
   const files = await readdir(join(opts.dir, 'policies'), { recursive: true });
   // A policy repository is a git repository: state commits need one.
@@ -37,13 +38,4 @@ export async function initCommand(opts: { dir: string }, io: CommandIO): Promise
     `Scaffolded ${opts.dir}: rudder.yaml and ${files.filter((f) => String(f).endsWith('.yaml')).length} policy files${gitNote}.\nNext: rudder -C ${relative(process.cwd(), opts.dir) || '.'} sample-data && rudder -C ${relative(process.cwd(), opts.dir) || '.'} plan\n`,
   );
   return ExitCode.ok;
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
