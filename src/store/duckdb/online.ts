@@ -46,13 +46,14 @@ export async function materializeView(
   const policies = policiesFor(ctx.policies, view.name);
   const features = servableFeatures(view, ctx.policies);
   try {
+    // Every declared column is scanned when a policy applies; only servable ones are written.
     const staged = await stageSource(ctx.db, {
       what,
       table: STAGE,
       source,
       entities: view.entities,
       timestamp: view.source.timestamp,
-      features,
+      features: policies.length > 0 ? view.features : features,
     });
     const enf = await enforcePolicies(ctx, staged, policies, {
       view: view.name,

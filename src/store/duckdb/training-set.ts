@@ -117,10 +117,11 @@ export async function buildTrainingSet(ctx: TrainingContext, req: TrainingSetReq
       sourceDigest.catch(() => undefined);
       const viewPolicies = policiesFor(policies, view.name);
       const used = model.features.filter((f) => f.view === view.name);
-      // With a policy to enforce, every declared column is staged so that all are scanned.
+      // With a policy to enforce, every declared column is staged so that all are scanned (as
+      // `rudder data scan` does, so both find the same quarantines); only used ones are output.
       const features =
         viewPolicies.length > 0
-          ? view.features.filter((f) => !f.pii || used.some((u) => u.name === f.name))
+          ? view.features
           : view.features.filter((f) => used.some((u) => u.name === f.name));
       tables.push(viewTable(i));
       const staged = await stageSource(ctx.db, {
@@ -220,7 +221,7 @@ export async function buildTrainingSet(ctx: TrainingContext, req: TrainingSetReq
     const viewStats: TrainingSetViewStats[] = [];
     for (const [i, sv] of stagedViews.entries()) {
       const matched = num(stats[`m${i}`]);
-      if (matched === 0) await refuseDisjointEntities(ctx, labels, sv.staged, sv.view);
+      if (matched === 0) await refuseDisjointEntities(ctx, labels, sv.staged, sv.view, sv.quarantined);
       viewStats.push({
         view: sv.view.name,
         viewDigest: sv.view.digest,
@@ -383,6 +384,7 @@ async function refuseDisjointEntities(
   labels: Staged,
   view: Staged,
   fv: FeatureView,
+  quarantined: number,
 ): Promise<void> {
   const on = view.keys
     .map((k) => {
@@ -404,7 +406,7 @@ async function refuseDisjointEntities(
     .join(', ');
   throw new StoreError(
     'store/no-matching-entities',
-    `${file}: no label row's ${cols} appears in feature view "${fv.name}" (${view.files.map((f) => f.rel).join(', ')}), starting at row ${num(firstRow.__row)}; check the key format and type (label vs view: ${types})`,
+    `${file}: no label row's ${cols} appears in feature view "${fv.name}" (${view.files.map((f) => f.rel).join(', ')}), starting at row ${num(firstRow.__row)}; check the key format and type (label vs view: ${types})${quarantined ? `; ${quarantined} of the view's rows are quarantined by a DataPolicy` : ''}`,
     { file, column: view.keys[0]?.name, row: num(firstRow.__row) },
   );
 }

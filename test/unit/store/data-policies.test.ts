@@ -292,4 +292,43 @@ describe('DataPolicy actions on training sets', () => {
       ),
     ).toBe(true);
   });
+  test('a finding in a pii: true column the model does not read still quarantines its rows, as the scan says', async () => {
+    repo.write(
+      'data/acct.csv',
+      readFileSync(join(repo.root, 'data/acct.csv'), 'utf8')
+        .split('\n')
+        .map((l, i) =>
+          l === '' ? l : `${l},${i === 0 ? 'tax_id' : l.startsWith('e,') ? '078-05-1120' : ''}`,
+        )
+        .join('\n'),
+    );
+    repo.write(
+      'policies.yaml',
+      policies({ action: 'quarantine' }).replace(
+        '{ name: email, type: string, pii: true }',
+        '{ name: email, type: string, pii: true }\n    - { name: tax_id, type: string, pii: true }',
+      ),
+    );
+    const state = repo.state();
+    const store = await repo.open();
+    try {
+      const applied = await store.applyDataPolicy(state.dataPolicies[0]!, state.featureViews);
+      expect(applied.findings.find((f) => f.column === 'tax_id')).toMatchObject({
+        detector: 'ssn',
+        rows: 1,
+        allowed: false,
+      });
+      const ts = await store.buildTrainingSet({
+        model: state.models[0]!,
+        views: state.featureViews,
+        outPath: join(repo.root, 'q.parquet'),
+      });
+      expect(ts.policies!.quarantines.map((q) => q.id)).toEqual(applied.quarantines.map((q) => q.id));
+      expect(ts.views![0]!.quarantinedRows).toBe(3);
+      const rows = (await readAsText(ts.path)).slice(1);
+      expect(rows.find((r) => r[0] === 'e')?.slice(3)).toEqual(['', '', '']);
+    } finally {
+      await store.close();
+    }
+  });
 });
