@@ -5,7 +5,13 @@ import type { Diagnostic } from './diagnostics/diagnostic.ts';
 import { runApply, type ApplyOptions, type ApplyRunResult } from './executor/run-apply.ts';
 import type { Plan } from './planner/plan-types.ts';
 import { loadWorkspace, makePlan } from './workspace.ts';
-import { readResourceHistory, readStatus, type HistoryOptions, type HistoryReport, type StatusReport } from './state/read-status.ts';
+import {
+  readResourceHistory,
+  readStatus,
+  type HistoryOptions,
+  type HistoryReport,
+  type StatusReport,
+} from './state/read-status.ts';
 
 // ── State: status and history (lockfiles in state/, their history in git) ──
 

@@ -15,7 +15,9 @@ import { openFeatureStore } from './store/open-store.ts';
 import type { FeatureStore } from './store/port.ts';
 import { nodeSha256 } from './util/node-hash.ts';
 
-export const RUDDER_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const RUDDER_VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 export interface WorkspaceOptions {
   cwd: string;
@@ -30,7 +32,9 @@ export interface Workspace {
   lockTexts: ReadonlyMap<string, string>;
 }
 
-export type Loaded<T> = { ok: true; value: T; diagnostics: Diagnostic[]; sources: Map<string, string> } | { ok: false; diagnostics: Diagnostic[]; sources: Map<string, string> };
+export type Loaded<T> =
+  | { ok: true; value: T; diagnostics: Diagnostic[]; sources: Map<string, string> }
+  | { ok: false; diagnostics: Diagnostic[]; sources: Map<string, string> };
 
 /** Compile the policies and read the lockfiles; every problem as diagnostics. */
 export async function loadWorkspace(opts: WorkspaceOptions): Promise<Loaded<Workspace>> {
@@ -40,12 +44,19 @@ export async function loadWorkspace(opts: WorkspaceOptions): Promise<Loaded<Work
   const l = await readLockState(root, v.state.project.stateDir);
   const sources = new Map([...v.sources, ...l.sources]);
   if (!l.ok) return { ok: false, diagnostics: [...v.diagnostics, ...l.diagnostics], sources };
-  return { ok: true, value: { root, desired: v.state, lock: l.value, lockTexts: l.sources }, diagnostics: [...v.diagnostics, ...l.diagnostics], sources };
+  return {
+    ok: true,
+    value: { root, desired: v.state, lock: l.value, lockTexts: l.sources },
+    diagnostics: [...v.diagnostics, ...l.diagnostics],
+    sources,
+  };
 }
 
 /** The feature store of a workspace, honouring released quarantines recorded in the data locks. */
 export function openStore(ws: Workspace): Promise<FeatureStore> {
-  const released = Object.values(ws.lock.data).flatMap((d) => d.quarantines.filter((q) => q.released != null).map((q) => q.id));
+  const released = Object.values(ws.lock.data).flatMap((d) =>
+    d.quarantines.filter((q) => q.released != null).map((q) => q.id),
+  );
   return openFeatureStore(ws.root, ws.desired, { releasedQuarantines: released });
 }
 
@@ -63,7 +74,9 @@ export async function makePlan(ws: Workspace, opts: MakePlanOptions, store?: Fea
       retrain: opts.retrain,
       rudder: RUDDER_VERSION,
       repository: { project: ws.desired.project.name, rootCommit: await rootCommit(ws.root) },
-      lockfileDigests: Object.fromEntries([...ws.lockTexts].map(([path, text]) => [path, `sha256:${nodeSha256(text)}`])),
+      lockfileDigests: Object.fromEntries(
+        [...ws.lockTexts].map(([path, text]) => [path, `sha256:${nodeSha256(text)}`]),
+      ),
       hash: nodeSha256,
     });
   } finally {

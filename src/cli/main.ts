@@ -65,57 +65,95 @@ export function buildProgram(io?: CommandIO): Command {
     .option('--detailed-exitcode', 'exit 0 with no changes, 2 with changes, 1 on errors')
     .option('--retrain <model...>', 'force retraining of these models')
     .option('--policies <dir>', 'policy folder (default: spec.policies in rudder.yaml, or policies)')
-    .action(async (o: { out?: string; markdown?: boolean; detailedExitcode?: boolean; retrain?: string[]; policies?: string }, cmd: Command) => {
-      const c = ctx(cmd);
-      const { planCommand } = await import('./commands/plan.ts');
-      process.exitCode = await planCommand(
-        { cwd: c.cwd, policiesDir: o.policies, out: o.out ? resolve(c.cwd, o.out) : undefined, format: c.json ? 'json' : o.markdown ? 'markdown' : 'text', detailedExitcode: o.detailedExitcode ?? false, retrain: o.retrain ?? [] },
-        c.io,
-      );
-    });
+    .action(
+      async (
+        o: {
+          out?: string;
+          markdown?: boolean;
+          detailedExitcode?: boolean;
+          retrain?: string[];
+          policies?: string;
+        },
+        cmd: Command,
+      ) => {
+        const c = ctx(cmd);
+        const { planCommand } = await import('./commands/plan.ts');
+        process.exitCode = await planCommand(
+          {
+            cwd: c.cwd,
+            policiesDir: o.policies,
+            out: o.out ? resolve(c.cwd, o.out) : undefined,
+            format: c.json ? 'json' : o.markdown ? 'markdown' : 'text',
+            detailedExitcode: o.detailedExitcode ?? false,
+            retrain: o.retrain ?? [],
+          },
+          c.io,
+        );
+      },
+    );
 
   program
     .command('apply [plan]')
-    .description('apply a reviewed plan file exactly, or plan and apply in one go (asks first; --auto-approve elsewhere)')
+    .description(
+      'apply a reviewed plan file exactly, or plan and apply in one go (asks first; --auto-approve elsewhere)',
+    )
     .option('--auto-approve', 'do not ask for confirmation (CI)')
     .option('--approve <model...>', 'approve the manual-approval actions of these models (or "all")')
     .option('--allow-destroy', 'allow actions that remove state (retiring removed models)')
     .option('--lock-timeout <duration>', 'wait this long for another apply to finish (e.g. 30s, 5m)', '0s')
     .option('--retrain <model...>', 'without a plan file: force retraining of these models')
     .option('--policies <dir>', 'policy folder (default: spec.policies in rudder.yaml, or policies)')
-    .action(async (planFile: string | undefined, o: { autoApprove?: boolean; approve?: string[]; allowDestroy?: boolean; lockTimeout: string; retrain?: string[]; policies?: string }, cmd: Command) => {
-      const c = ctx(cmd);
-      const { parseDuration } = await import('../schema/vocabulary.ts');
-      const timeout = parseDuration(o.lockTimeout);
-      if (timeout == null) throw new ExitError(`--lock-timeout ${JSON.stringify(o.lockTimeout)}: expected a duration such as 30s or 5m`);
-      const { applyCommand } = await import('./commands/apply.ts');
-      const ac = new AbortController();
-      const onSignal = () => {
-        process.stderr.write('rudder: interrupted; finishing the running action cleanly (Ctrl-C again to force)\n');
-        ac.abort();
-        process.off('SIGINT', onSignal);
-      };
-      process.on('SIGINT', onSignal);
-      try {
-        process.exitCode = await applyCommand(
-          {
-            cwd: c.cwd,
-            policiesDir: o.policies,
-            planFile: planFile ? resolve(c.cwd, planFile) : undefined,
-            autoApprove: o.autoApprove ?? false,
-            approve: o.approve?.includes('all') ? 'all' : (o.approve ?? []),
-            allowDestroy: o.allowDestroy ?? false,
-            lockTimeoutMs: timeout,
-            retrain: o.retrain ?? [],
-            json: c.json,
-            signal: ac.signal,
-          },
-          c.io,
-        );
-      } finally {
-        process.off('SIGINT', onSignal);
-      }
-    });
+    .action(
+      async (
+        planFile: string | undefined,
+        o: {
+          autoApprove?: boolean;
+          approve?: string[];
+          allowDestroy?: boolean;
+          lockTimeout: string;
+          retrain?: string[];
+          policies?: string;
+        },
+        cmd: Command,
+      ) => {
+        const c = ctx(cmd);
+        const { parseDuration } = await import('../schema/vocabulary.ts');
+        const timeout = parseDuration(o.lockTimeout);
+        if (timeout == null)
+          throw new ExitError(
+            `--lock-timeout ${JSON.stringify(o.lockTimeout)}: expected a duration such as 30s or 5m`,
+          );
+        const { applyCommand } = await import('./commands/apply.ts');
+        const ac = new AbortController();
+        const onSignal = () => {
+          process.stderr.write(
+            'rudder: interrupted; finishing the running action cleanly (Ctrl-C again to force)\n',
+          );
+          ac.abort();
+          process.off('SIGINT', onSignal);
+        };
+        process.on('SIGINT', onSignal);
+        try {
+          process.exitCode = await applyCommand(
+            {
+              cwd: c.cwd,
+              policiesDir: o.policies,
+              planFile: planFile ? resolve(c.cwd, planFile) : undefined,
+              autoApprove: o.autoApprove ?? false,
+              approve: o.approve?.includes('all') ? 'all' : (o.approve ?? []),
+              allowDestroy: o.allowDestroy ?? false,
+              lockTimeoutMs: timeout,
+              retrain: o.retrain ?? [],
+              json: c.json,
+              signal: ac.signal,
+            },
+            c.io,
+          );
+        } finally {
+          process.off('SIGINT', onSignal);
+        }
+      },
+    );
 
   program
     .command('schema [kind]')
@@ -133,14 +171,26 @@ export function buildProgram(io?: CommandIO): Command {
     .option('--drift <spec>', 'plant a shift: <feature>@<date>[*factor], e.g. spend_30d@2026-05-01*1.8')
     .option('--start <date>', 'first week, YYYY-MM-DD (default: so that the data ends this week)')
     .option('--force', 'regenerate even when the files exist')
-    .action(async (o: { out: string; seed: string; drift?: string; start?: string; force?: boolean }, cmd: Command) => {
-      const c = ctx(cmd);
-      const { sampleDataCommand } = await import('./commands/sample-data.ts');
-      process.exitCode = await sampleDataCommand(
-        { cwd: c.cwd, out: o.out, seed: Number(o.seed), drift: o.drift, start: o.start, force: o.force ?? false },
-        c.io,
-      );
-    });
+    .action(
+      async (
+        o: { out: string; seed: string; drift?: string; start?: string; force?: boolean },
+        cmd: Command,
+      ) => {
+        const c = ctx(cmd);
+        const { sampleDataCommand } = await import('./commands/sample-data.ts');
+        process.exitCode = await sampleDataCommand(
+          {
+            cwd: c.cwd,
+            out: o.out,
+            seed: Number(o.seed),
+            drift: o.drift,
+            start: o.start,
+            force: o.force ?? false,
+          },
+          c.io,
+        );
+      },
+    );
 
   program
     .command('init [dir]')
@@ -153,14 +203,19 @@ export function buildProgram(io?: CommandIO): Command {
 
   program
     .command('dataset <model>')
-    .description("build a model's point-in-time training set (Parquet or CSV); rows, nulls, digest and cut-off on stderr")
+    .description(
+      "build a model's point-in-time training set (Parquet or CSV); rows, nulls, digest and cut-off on stderr",
+    )
     .requiredOption('--out <file>', 'output file: .parquet or .csv')
     .option('--until <time>', 'only labels at or before this ISO date or timestamp')
     .option('--policies <dir>', 'policy folder (default: spec.policies in rudder.yaml, or policies)')
     .action(async (model: string, o: { out: string; until?: string; policies?: string }, cmd: Command) => {
       const c = ctx(cmd);
       const { datasetCommand } = await import('./commands/dataset.ts');
-      process.exitCode = await datasetCommand({ cwd: c.cwd, model, out: o.out, until: o.until, policiesDir: o.policies, json: c.json }, c.io);
+      process.exitCode = await datasetCommand(
+        { cwd: c.cwd, model, out: o.out, until: o.until, policiesDir: o.policies, json: c.json },
+        c.io,
+      );
     });
 
   const data = program.command('data').description('PII scans and quarantines of the feature store');
@@ -174,11 +229,17 @@ export function buildProgram(io?: CommandIO): Command {
     });
   data
     .command('release <id>')
-    .description('release a quarantine: its rows are read again by training and the online table')
-    .action(async (id: string, _o: unknown, cmd: Command) => {
+    .description(
+      'release a quarantine: its rows are read again by training and the online table (recorded and committed)',
+    )
+    .requiredOption(
+      '--reason <text>',
+      'why these rows may be used after all (recorded in the data lock and the commit)',
+    )
+    .action(async (id: string, o: { reason: string }, cmd: Command) => {
       const c = ctx(cmd);
       const { dataReleaseCommand } = await import('./commands/data.ts');
-      process.exitCode = await dataReleaseCommand({ cwd: c.cwd, json: c.json, id }, c.io);
+      process.exitCode = await dataReleaseCommand({ cwd: c.cwd, json: c.json, id, reason: o.reason }, c.io);
     });
 
   program
@@ -202,20 +263,28 @@ export function buildProgram(io?: CommandIO): Command {
 
   program
     .command('history <resource>')
-    .description('state changes of a resource from git: when, plan, actions, actor, reason (churn, model/churn or a lockfile path)')
+    .description(
+      'state changes of a resource from git: when, plan, actions, actor, reason (churn, model/churn or a lockfile path)',
+    )
     .option('--diff', 'show each commit’s lockfile diff')
     .option('-n, --limit <n>', 'at most n commits')
     .action(async (resource: string, o: { diff?: boolean; limit?: string }, cmd: Command) => {
       const c = ctx(cmd);
       const limit = o.limit == null ? undefined : Number(o.limit);
-      if (limit != null && !(Number.isInteger(limit) && limit > 0)) throw new ExitError(`--limit ${o.limit}: expected a positive integer`);
+      if (limit != null && !(Number.isInteger(limit) && limit > 0))
+        throw new ExitError(`--limit ${o.limit}: expected a positive integer`);
       const { historyCommand } = await import('./commands/history.ts');
-      process.exitCode = await historyCommand({ cwd: c.cwd, resource, diff: o.diff ?? false, limit, json: c.json }, c.io);
+      process.exitCode = await historyCommand(
+        { cwd: c.cwd, resource, diff: o.diff ?? false, limit, json: c.json },
+        c.io,
+      );
     });
 
   program
     .command('unlock <id>')
-    .description('release the apply lock by hand (its id is in the error a blocked apply prints, and in rudder status)')
+    .description(
+      'release the apply lock by hand (its id is in the error a blocked apply prints, and in rudder status)',
+    )
     .option('--force', 'release it even though its process still runs on this machine')
     .action(async (id: string, o: { force?: boolean }, cmd: Command) => {
       const c = ctx(cmd);

@@ -74,6 +74,7 @@ export const diagnosticCodes = {
   'plan/stale': 'An input of the plan (a policy, a lockfile, an observation) changed since it was made.',
   'apply/locked': 'Another apply holds the apply lock.',
   'apply/destroy-not-allowed': 'The plan removes state and --allow-destroy was not given.',
+  'data/unknown-quarantine': 'No data lock records a quarantine with this id.',
   // Lockfiles under state/ and the state transaction journal
   'lock/read-failed': 'A lockfile or the state journal could not be read.',
   'lock/yaml-syntax': 'A lockfile is not valid YAML.',

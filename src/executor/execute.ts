@@ -51,7 +51,12 @@ export interface ExecuteResult {
   touchedFiles: string[];
 }
 
-export async function executePlan(actions: readonly PlanAction[], waves: readonly string[][], initial: LockState, ports: ExecutePorts): Promise<ExecuteResult> {
+export async function executePlan(
+  actions: readonly PlanAction[],
+  waves: readonly string[][],
+  initial: LockState,
+  ports: ExecutePorts,
+): Promise<ExecuteResult> {
   let lock = initial;
   const outcomes = new Map<string, ActionOutcome>();
   const touched = new Set<string>();
@@ -81,10 +86,26 @@ export async function executePlan(actions: readonly PlanAction[], waves: readonl
 
   const runAction = async (a: PlanAction): Promise<ActionOutcome> => {
     const failedDep = a.dependsOn.map((d) => outcomes.get(d)).find((o) => o && o.status !== 'done');
-    if (failedDep) return { id: a.id, status: 'skipped', message: `skipped: ${failedDep.id} ${failedDep.status === 'failed' ? 'failed' : 'did not run'}`, files: [] };
-    if (a.requiresApproval && ports.approve !== 'all' && !ports.approve.has(String(a.params.model ?? a.resource.name)))
-      return { id: a.id, status: 'skipped', message: `awaiting approval: run rudder apply --approve ${String(a.params.model ?? a.resource.name)}`, files: [] };
-    if (ports.signal?.aborted) return { id: a.id, status: 'skipped', message: 'skipped: apply was interrupted', files: [] };
+    if (failedDep)
+      return {
+        id: a.id,
+        status: 'skipped',
+        message: `skipped: ${failedDep.id} ${failedDep.status === 'failed' ? 'failed' : 'did not run'}`,
+        files: [],
+      };
+    if (
+      a.requiresApproval &&
+      ports.approve !== 'all' &&
+      !ports.approve.has(String(a.params.model ?? a.resource.name))
+    )
+      return {
+        id: a.id,
+        status: 'skipped',
+        message: `awaiting approval: run rudder apply --approve ${String(a.params.model ?? a.resource.name)}`,
+        files: [],
+      };
+    if (ports.signal?.aborted)
+      return { id: a.id, status: 'skipped', message: 'skipped: apply was interrupted', files: [] };
     const at = ports.clock().toISOString();
     const prov: Provenance = { plan: ports.planDigest, action: a.id };
     ports.onEvent?.({ type: 'action-start', action: a });
@@ -92,16 +113,29 @@ export async function executePlan(actions: readonly PlanAction[], waves: readonl
       switch (a.type) {
         case 'feature.materialize': {
           const view = ports.desired.featureViews.find((v) => v.name === a.params.view)!;
-          const r = await withStore(() => ports.store.materialize(view, (a.params.since as string | null) ?? null));
-          const files = await record((s) => withLock(s, featureLockAfter(view, r, String(a.params.sourceDigest), at, prov)));
-          return { id: a.id, status: 'done', message: `${r.rows} rows materialized${r.full ? ' (full refresh)' : ''}; watermark ${r.watermark ?? 'none'}`, files };
+          const r = await withStore(() =>
+            ports.store.materialize(view, (a.params.since as string | null) ?? null),
+          );
+          const files = await record((s) =>
+            withLock(s, featureLockAfter(view, r, String(a.params.sourceDigest), at, prov)),
+          );
+          return {
+            id: a.id,
+            status: 'done',
+            message: `${r.rows} rows materialized${r.full ? ' (full refresh)' : ''}; watermark ${r.watermark ?? 'none'}`,
+            files,
+          };
         }
         case 'data.scan': {
           const policy = ports.desired.dataPolicies.find((p) => p.name === a.params.policy)!;
           const views = ports.desired.featureViews.filter((v) => policy.views.includes(v.name));
           const store = ports.store;
-          const r = await withStore(() => (store.applyDataPolicy ? store.applyDataPolicy(policy, views) : store.scanPii(policy, views)));
-          const files = await record((s) => withLock(s, dataLockAfter(s.data[policy.name], policy, r, at, prov)));
+          const r = await withStore(() =>
+            store.applyDataPolicy ? store.applyDataPolicy(policy, views) : store.scanPii(policy, views),
+          );
+          const files = await record((s) =>
+            withLock(s, dataLockAfter(s.data[policy.name], policy, r, at, prov)),
+          );
           const found = r.findings.filter((f) => !f.allowed);
           const q = 'quarantines' in r && Array.isArray(r.quarantines) ? r.quarantines.length : 0;
           return {
@@ -116,24 +150,63 @@ export async function executePlan(actions: readonly PlanAction[], waves: readonl
           const views = ports.desired.featureViews.filter((v) => model.views.includes(v.name));
           const wd = join(ports.workDir, safe(a.id));
           await mkdir(wd, { recursive: true });
-          const ts = await withStore(() => ports.store.buildTrainingSet({ model, views, outPath: join(wd, 'training-set.parquet'), policies: ports.desired.dataPolicies }));
+          const ts = await withStore(() =>
+            ports.store.buildTrainingSet({
+              model,
+              views,
+              outPath: join(wd, 'training-set.parquet'),
+              policies: ports.desired.dataPolicies,
+            }),
+          );
           trainingSets.set(model.name, ts);
           const seed = model.trainer.seed;
-          const result = await ports.trainerFor(model.trainer.type).train({ model, trainingSet: ts, seed, workDir: wd, signal: ports.signal });
+          const result = await ports
+            .trainerFor(model.trainer.type)
+            .train({ model, trainingSet: ts, seed, workDir: wd, signal: ports.signal });
           const snapshot = await ports.artifacts.putFile(ts.path);
           const version = Number(a.params.version);
           const reason = `trained: ${a.reasons.map((r) => r.code).join(', ')}`;
-          const files = await record((s) => withLock(s, modelLockWithCandidate(s.models[model.name], { model, views, version, result, trainingSet: ts, trainingSetUri: snapshot.uri, seed, at, prov, reason })));
-          const metrics = Object.entries(result.metrics).map(([k, v]) => `${k} ${round(v)}`).join(', ');
-          return { id: a.id, status: 'done', message: `v${version} trained on ${ts.rows} rows (${result.backend}): ${metrics}`, files };
+          const files = await record((s) =>
+            withLock(
+              s,
+              modelLockWithCandidate(s.models[model.name], {
+                model,
+                views,
+                version,
+                result,
+                trainingSet: ts,
+                trainingSetUri: snapshot.uri,
+                seed,
+                at,
+                prov,
+                reason,
+              }),
+            ),
+          );
+          const metrics = Object.entries(result.metrics)
+            .map(([k, v]) => `${k} ${round(v)}`)
+            .join(', ');
+          return {
+            id: a.id,
+            status: 'done',
+            message: `v${version} trained on ${ts.rows} rows (${result.backend}): ${metrics}`,
+            files,
+          };
         }
         case 'model.promote':
         case 'rollout.start':
           return await promoteAction(a, at, prov);
         case 'model.retire': {
           const name = String(a.params.model);
-          const files = await record((s) => withoutLock(withoutLock(s, 'ModelLock', name), 'RolloutLock', name));
-          return { id: a.id, status: 'done', message: `${name} retired; its lockfiles are removed (history stays in git)`, files };
+          const files = await record((s) =>
+            withoutLock(withoutLock(s, 'ModelLock', name), 'RolloutLock', name),
+          );
+          return {
+            id: a.id,
+            status: 'done',
+            message: `${name} retired; its lockfiles are removed (history stays in git)`,
+            files,
+          };
         }
       }
     } catch (e) {
@@ -149,7 +222,8 @@ export async function executePlan(actions: readonly PlanAction[], waves: readonl
     const ml: ModelLock | undefined = lock.models[model.name];
     const cand = ml?.versions.find((v) => v.version === version);
     if (!ml || !cand) throw new Error(`model ${model.name} has no v${version} to promote`);
-    if (cand.status !== 'candidate') return { id: a.id, status: 'skipped', message: `v${version} is already ${cand.status}`, files: [] };
+    if (cand.status !== 'candidate')
+      return { id: a.id, status: 'skipped', message: `v${version} is already ${cand.status}`, files: [] };
     const rp = ports.desired.retrainPolicies.find((p) => p.model === model.name);
     const ro = ports.desired.rolloutPolicies.find((p) => p.model === model.name);
     const champion = championOf(ml);
@@ -162,27 +236,57 @@ export async function executePlan(actions: readonly PlanAction[], waves: readonl
       let ts = trainingSets.get(model.name);
       if (!ts || ts.digest !== cand.trainingSet.digest) {
         const views = ports.desired.featureViews.filter((v) => model.views.includes(v.name));
-        ts = await withStore(() => ports.store.buildTrainingSet({ model, views, outPath: join(wd, 'training-set.parquet'), until: new Date(cand.trainingSet.cutoff), policies: ports.desired.dataPolicies }));
+        ts = await withStore(() =>
+          ports.store.buildTrainingSet({
+            model,
+            views,
+            outPath: join(wd, 'training-set.parquet'),
+            until: new Date(cand.trainingSet.cutoff),
+            policies: ports.desired.dataPolicies,
+          }),
+        );
       }
       const holdoutSet = ts;
       if (holdoutSet.digest !== cand.trainingSet.digest) {
         // The data moved since the candidate was trained: score both on today's holdout.
-        candidateMetrics = await ports.trainerFor(cand.trainer.type).evaluate(model, { ...cand.artifact, size: 0 }, holdoutSet, wd, { seed: cand.seed });
+        candidateMetrics = await ports
+          .trainerFor(cand.trainer.type)
+          .evaluate(model, { ...cand.artifact, size: 0 }, holdoutSet, wd, { seed: cand.seed });
       }
       try {
-        championMetrics = await ports.trainerFor(champion.trainer.type).evaluate(model, { ...champion.artifact, size: 0 }, holdoutSet, wd, { seed: cand.seed });
+        championMetrics = await ports
+          .trainerFor(champion.trainer.type)
+          .evaluate(model, { ...champion.artifact, size: 0 }, holdoutSet, wd, { seed: cand.seed });
       } catch (e) {
         championNote = `champion v${champion.version} cannot be scored on this holdout: ${(e as Error).message.split('\n')[0]}`;
       }
     }
-    const decision = evaluateGates({ gates: rp?.gates ?? [], candidate: candidateMetrics, champion: championMetrics, championNote });
-    const strategy = a.type === 'rollout.start' ? (String(a.params.strategy) as 'canary' | 'abTest') : 'direct';
-    const out = promote({ lock: ml, version, decision, strategy, weight: Number(a.params.weight ?? 1), rollout: lock.rollouts[model.name], policyDigest: ro?.digest, at, prov });
+    const decision = evaluateGates({
+      gates: rp?.gates ?? [],
+      candidate: candidateMetrics,
+      champion: championMetrics,
+      championNote,
+    });
+    const strategy =
+      a.type === 'rollout.start' ? (String(a.params.strategy) as 'canary' | 'abTest') : 'direct';
+    const out = promote({
+      lock: ml,
+      version,
+      decision,
+      strategy,
+      weight: Number(a.params.weight ?? 1),
+      rollout: lock.rollouts[model.name],
+      policyDigest: ro?.digest,
+      at,
+      prov,
+    });
     const files = await record((s) => {
       const next = withLock(s, out.model);
       return out.rollout ? withLock(next, out.rollout) : next;
     });
-    const detail = decision.checks.map((c) => `${c.status === 'passed' ? '✓' : c.status === 'failed' ? '✗' : '–'} ${c.reason}`).join('; ');
+    const detail = decision.checks
+      .map((c) => `${c.status === 'passed' ? '✓' : c.status === 'failed' ? '✗' : '–'} ${c.reason}`)
+      .join('; ');
     const msg =
       out.outcome === 'rejected'
         ? `v${version} rejected by its gates: ${decision.failures.join('; ')}`
@@ -202,8 +306,10 @@ export async function executePlan(actions: readonly PlanAction[], waves: readonl
         const a = queue[next++]!;
         const outcome = await runAction(a);
         outcomes.set(a.id, outcome);
-        if (outcome.status === 'done') ports.onEvent?.({ type: 'action-done', action: a, message: outcome.message });
-        else if (outcome.status === 'failed') ports.onEvent?.({ type: 'action-failed', action: a, message: outcome.message });
+        if (outcome.status === 'done')
+          ports.onEvent?.({ type: 'action-done', action: a, message: outcome.message });
+        else if (outcome.status === 'failed')
+          ports.onEvent?.({ type: 'action-failed', action: a, message: outcome.message });
         else ports.onEvent?.({ type: 'action-skipped', action: a, message: outcome.message });
         await ports.onRecorded?.(a.id, outcome.status, outcome.files);
       }
@@ -211,7 +317,11 @@ export async function executePlan(actions: readonly PlanAction[], waves: readonl
     await Promise.all(workers);
   }
   await rm(ports.workDir, { recursive: true, force: true });
-  return { lock, outcomes: actions.map((a) => outcomes.get(a.id)!).filter(Boolean), touchedFiles: [...touched].sort() };
+  return {
+    lock,
+    outcomes: actions.map((a) => outcomes.get(a.id)!).filter(Boolean),
+    touchedFiles: [...touched].sort(),
+  };
 }
 
 function safe(id: string): string {

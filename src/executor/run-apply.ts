@@ -54,34 +54,77 @@ export interface ApplyRunResult {
   summary: string;
 }
 
-const err = (code: Diagnostic['code'], message: string, hint?: string): Diagnostic => ({ code, severity: 'error', message, hint, path: [] });
+const err = (code: Diagnostic['code'], message: string, hint?: string): Diagnostic => ({
+  code,
+  severity: 'error',
+  message,
+  hint,
+  path: [],
+});
 
 export async function runApply(opts: ApplyOptions): Promise<ApplyRunResult> {
   const clock = opts.now ?? (() => new Date());
   const say = (message: string) => opts.onEvent?.({ type: 'notice', message });
   const first = await loadWorkspace(opts);
-  if (!first.ok) return { ok: false, diagnostics: first.diagnostics, sources: first.sources, outcomes: [], summary: 'Nothing applied: fix the errors above.' };
+  if (!first.ok)
+    return {
+      ok: false,
+      diagnostics: first.diagnostics,
+      sources: first.sources,
+      outcomes: [],
+      summary: 'Nothing applied: fix the errors above.',
+    };
   const root = first.value.root;
 
   let lockHandle;
   try {
-    lockHandle = await acquireApplyLock({ root, operation: opts.plan ? `apply ${opts.plan.digest.slice(7, 19)}` : 'apply', timeoutMs: opts.lockTimeoutMs ?? 0, onWait: (h) => say(`waiting for the apply lock held by ${h.owner} (pid ${h.pid}, ${h.operation})…`) });
+    lockHandle = await acquireApplyLock({
+      root,
+      operation: opts.plan ? `apply ${opts.plan.digest.slice(7, 19)}` : 'apply',
+      timeoutMs: opts.lockTimeoutMs ?? 0,
+      onWait: (h) => say(`waiting for the apply lock held by ${h.owner} (pid ${h.pid}, ${h.operation})…`),
+    });
   } catch (e) {
-    if (e instanceof LockHeldError) return { ok: false, diagnostics: [err('apply/locked', e.message, 'Wait for it to finish, or use --lock-timeout; if its process is gone, rudder unlock <id>.')], sources: first.sources, outcomes: [], summary: 'Nothing applied: another apply is running.' };
+    if (e instanceof LockHeldError)
+      return {
+        ok: false,
+        diagnostics: [
+          err(
+            'apply/locked',
+            e.message,
+            'Wait for it to finish, or use --lock-timeout; if its process is gone, rudder unlock <id>.',
+          ),
+        ],
+        sources: first.sources,
+        outcomes: [],
+        summary: 'Nothing applied: another apply is running.',
+      };
     throw e;
   }
   try {
     // Finish an interrupted state write, then settle an interrupted run before planning.
     const recovered = await recoverState(root, first.value.desired.project.stateDir);
-    if (recovered.rolledForward) say(`completed an interrupted state write (${recovered.files.length} file(s))`);
+    if (recovered.rolledForward)
+      say(`completed an interrupted state write (${recovered.files.length} file(s))`);
     await settleInterruptedRun(root, first.value, opts.actor, say);
 
     const loaded = await loadWorkspace(opts);
-    if (!loaded.ok) return { ok: false, diagnostics: loaded.diagnostics, sources: loaded.sources, outcomes: [], summary: 'Nothing applied: fix the errors above.' };
+    if (!loaded.ok)
+      return {
+        ok: false,
+        diagnostics: loaded.diagnostics,
+        sources: loaded.sources,
+        outcomes: [],
+        summary: 'Nothing applied: fix the errors above.',
+      };
     const ws = loaded.value;
     const store = await openStore(ws);
     try {
-      const fresh = await makePlan(ws, { now: clock(), retrain: opts.plan?.inputs.options.retrain ?? opts.retrain }, store);
+      const fresh = await makePlan(
+        ws,
+        { now: clock(), retrain: opts.plan?.inputs.options.retrain ?? opts.retrain },
+        store,
+      );
       let plan = fresh;
       if (opts.plan) {
         const changed = diffPlanInputs(opts.plan.inputs, fresh.inputs);
@@ -89,7 +132,19 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyRunResult> {
           const other = changed.find((c) => c.startsWith('repository:'));
           return {
             ok: false,
-            diagnostics: [other ? err('plan/other-repository', `the plan was made elsewhere: ${other.slice(12)}`, 'Plan in this repository.') : err('plan/stale', `the plan no longer matches the world: ${changed.join('; ')}`, 'Run rudder plan again, review it, and apply the new plan.')],
+            diagnostics: [
+              other
+                ? err(
+                    'plan/other-repository',
+                    `the plan was made elsewhere: ${other.slice(12)}`,
+                    'Plan in this repository.',
+                  )
+                : err(
+                    'plan/stale',
+                    `the plan no longer matches the world: ${changed.join('; ')}`,
+                    'Run rudder plan again, review it, and apply the new plan.',
+                  ),
+            ],
             sources: loaded.sources,
             plan: opts.plan,
             outcomes: [],
@@ -102,19 +157,49 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyRunResult> {
       if (destructive.length > 0 && !opts.allowDestroy)
         return {
           ok: false,
-          diagnostics: [err('apply/destroy-not-allowed', `the plan removes state (${destructive.map((a) => a.id).join(', ')}) and --allow-destroy was not given`, 'Review the - lines, then apply with --allow-destroy.')],
+          diagnostics: [
+            err(
+              'apply/destroy-not-allowed',
+              `the plan removes state (${destructive.map((a) => a.id).join(', ')}) and --allow-destroy was not given`,
+              'Review the - lines, then apply with --allow-destroy.',
+            ),
+          ],
           sources: loaded.sources,
           plan,
           outcomes: [],
           summary: 'Nothing applied.',
         };
-      if (plan.actions.length === 0) return { ok: true, diagnostics: [], sources: loaded.sources, plan, outcomes: [], nothingToDo: true, summary: renderSummaryLine(plan) };
-      if (opts.confirm && !(await opts.confirm(plan))) return { ok: true, diagnostics: [], sources: loaded.sources, plan, outcomes: [], cancelled: true, summary: 'Apply cancelled; nothing changed.' };
+      if (plan.actions.length === 0)
+        return {
+          ok: true,
+          diagnostics: [],
+          sources: loaded.sources,
+          plan,
+          outcomes: [],
+          nothingToDo: true,
+          summary: renderSummaryLine(plan),
+        };
+      if (opts.confirm && !(await opts.confirm(plan)))
+        return {
+          ok: true,
+          diagnostics: [],
+          sources: loaded.sources,
+          plan,
+          outcomes: [],
+          cancelled: true,
+          summary: 'Apply cancelled; nothing changed.',
+        };
 
       const artifacts = openArtifactStore(root, ws.desired.project.artifacts);
       const tfjs = opts.trainers?.tfjs ?? new TfjsTrainer({ store: artifacts });
       const command = opts.trainers?.command ?? new CommandTrainer({ store: artifacts, cwd: root });
-      const journal: RunJournal = { plan: plan.digest, actor: opts.actor, pid: process.pid, startedAt: clock().toISOString(), actions: {} };
+      const journal: RunJournal = {
+        plan: plan.digest,
+        actor: opts.actor,
+        pid: process.pid,
+        startedAt: clock().toISOString(),
+        actions: {},
+      };
       await writeRunJournal(root, journal);
       const result = await executePlan(plan.actions, plan.waves, ws.lock, {
         root,
@@ -147,7 +232,9 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyRunResult> {
           trailers: { plan: plan.digest, actions: done.map((o) => o.id), actor: opts.actor },
           onNotice: say,
         });
-        commit = published.commit.committed ? { sha: published.commit.sha, message: published.commit.message } : { message: published.commit.message };
+        commit = published.commit.committed
+          ? { sha: published.commit.sha, message: published.commit.message }
+          : { message: published.commit.message };
       }
       await clearRunJournal(root);
       const failed = result.outcomes.filter((o) => o.status === 'failed');
@@ -174,12 +261,19 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyRunResult> {
  * lockfiles atomically, so the state is consistent; commit them now and let planning take
  * over the rest (the next plan includes whatever did not run).
  */
-async function settleInterruptedRun(root: string, ws: Workspace, actor: Actor, say: (m: string) => void): Promise<void> {
+async function settleInterruptedRun(
+  root: string,
+  ws: Workspace,
+  actor: Actor,
+  say: (m: string) => void,
+): Promise<void> {
   const j = await readRunJournal(root);
   if (!j) return;
   const done = Object.entries(j.actions).filter(([, a]) => a.status === 'done');
   const files = [...new Set(done.flatMap(([, a]) => a.files))].sort();
-  say(`an earlier apply of plan ${j.plan.slice(7, 19)} (pid ${j.pid}, started ${j.startedAt}) was interrupted after ${done.length} action(s); ${files.length ? 'committing what it recorded and ' : ''}planning the rest again`);
+  say(
+    `an earlier apply of plan ${j.plan.slice(7, 19)} (pid ${j.pid}, started ${j.startedAt}) was interrupted after ${done.length} action(s); ${files.length ? 'committing what it recorded and ' : ''}planning the rest again`,
+  );
   if (files.length > 0)
     await publishState({
       root,
@@ -200,7 +294,14 @@ function commitSubject(plan: Plan, outcomes: readonly ActionOutcome[]): string {
     if (o.status !== 'done') continue;
     const a = byId.get(o.id)!;
     const v = a.params.version != null ? ` v${a.params.version}` : '';
-    const verb = { 'feature.materialize': 'materialize', 'data.scan': 'scan', 'model.train': 'train', 'model.promote': o.message.includes('rejected') ? 'reject' : 'promote', 'rollout.start': 'roll out', 'model.retire': 'retire' }[a.type];
+    const verb = {
+      'feature.materialize': 'materialize',
+      'data.scan': 'scan',
+      'model.train': 'train',
+      'model.promote': o.message.includes('rejected') ? 'reject' : 'promote',
+      'rollout.start': 'roll out',
+      'model.retire': 'retire',
+    }[a.type];
     const why = a.type === 'model.train' ? ` (${a.reasons.map((r) => r.code).join(', ')})` : '';
     parts.push(`${verb} ${a.resource.name}${v}${why}`);
   }

@@ -1,12 +1,28 @@
 // How each action's outcome changes the locks. Pure: results, the clock and provenance in,
 // new lock values out; the executor writes them.
 import type { DataPolicy, FeatureView, Model } from '../compiler/desired-state.ts';
-import { LOCK_VERSION, type DataLock, type FeatureLock, type GateResult, type ModelLock, type ModelVersion, type Provenance, type RolloutLock, type VersionStatus } from '../state/types.ts';
+import {
+  LOCK_VERSION,
+  type DataLock,
+  type FeatureLock,
+  type GateResult,
+  type ModelLock,
+  type ModelVersion,
+  type Provenance,
+  type RolloutLock,
+  type VersionStatus,
+} from '../state/types.ts';
 import type { MaterializeResult, PiiScanResult, QuarantineRecord, TrainingSet } from '../store/port.ts';
 import type { GateDecision } from '../trainer/gates.ts';
 import type { TrainResult } from '../trainer/trainer.ts';
 
-export function featureLockAfter(view: FeatureView, r: MaterializeResult, sourceDigest: string, at: string, prov: Provenance): FeatureLock {
+export function featureLockAfter(
+  view: FeatureView,
+  r: MaterializeResult,
+  sourceDigest: string,
+  at: string,
+  prov: Provenance,
+): FeatureLock {
   return {
     kind: 'FeatureLock',
     lockVersion: LOCK_VERSION,
@@ -20,7 +36,13 @@ export function featureLockAfter(view: FeatureView, r: MaterializeResult, source
   };
 }
 
-export function dataLockAfter(prev: DataLock | undefined, policy: DataPolicy, scan: PiiScanResult & { quarantines?: QuarantineRecord[] }, at: string, prov: Provenance): DataLock {
+export function dataLockAfter(
+  prev: DataLock | undefined,
+  policy: DataPolicy,
+  scan: PiiScanResult & { quarantines?: QuarantineRecord[] },
+  at: string,
+  prov: Provenance,
+): DataLock {
   const scans = new Map((prev?.scans ?? []).map((s) => [s.view, s]));
   for (const s of scan.scans ?? []) {
     scans.set(s.view, {
@@ -28,7 +50,9 @@ export function dataLockAfter(prev: DataLock | undefined, policy: DataPolicy, sc
       at,
       scannedRows: s.scannedRows,
       sourceDigest: s.sourceDigest,
-      findings: s.findings.map((f) => ({ column: f.column, detector: f.detector, rows: f.rows, allowed: f.allowed })).sort((a, b) => (a.column + a.detector < b.column + b.detector ? -1 : 1)),
+      findings: s.findings
+        .map((f) => ({ column: f.column, detector: f.detector, rows: f.rows, allowed: f.allowed }))
+        .sort((a, b) => (a.column + a.detector < b.column + b.detector ? -1 : 1)),
     });
   }
   const quarantines = new Map((prev?.quarantines ?? []).map((q) => [q.id, q]));
@@ -36,7 +60,17 @@ export function dataLockAfter(prev: DataLock | undefined, policy: DataPolicy, sc
     const old = quarantines.get(q.id);
     // A released quarantine stays released: the id is derived from the same rows.
     if (old) continue;
-    quarantines.set(q.id, { id: q.id, view: q.view, column: q.column, detector: q.detector, rows: q.rows, digest: q.digest, at, reason: `${policy.name}: ${q.detector} in ${q.column} (${q.file})`, ...prov });
+    quarantines.set(q.id, {
+      id: q.id,
+      view: q.view,
+      column: q.column,
+      detector: q.detector,
+      rows: q.rows,
+      digest: q.digest,
+      at,
+      reason: `${policy.name}: ${q.detector} in ${q.column} (${q.file})`,
+      ...prov,
+    });
   }
   return {
     kind: 'DataLock',
@@ -70,7 +104,12 @@ export function modelLockWithCandidate(prev: ModelLock | undefined, c: Candidate
     statusHistory: [{ status: 'candidate', at: c.at, reason: c.reason, ...c.prov }],
     specDigest: c.model.digest,
     featureViewDigests,
-    trainingSet: { digest: c.trainingSet.digest, cutoff: c.trainingSet.cutoff, rows: c.trainingSet.rows, ...(c.trainingSetUri ? { uri: c.trainingSetUri } : {}) },
+    trainingSet: {
+      digest: c.trainingSet.digest,
+      cutoff: c.trainingSet.cutoff,
+      rows: c.trainingSet.rows,
+      ...(c.trainingSetUri ? { uri: c.trainingSetUri } : {}),
+    },
     holdout: { digest: c.result.holdout.digest, rows: c.result.holdout.rows, from: c.result.holdout.from },
     seed: c.seed,
     trainer: { type: c.model.trainer.type, backend: c.result.backend },
@@ -84,17 +123,33 @@ export function modelLockWithCandidate(prev: ModelLock | undefined, c: Candidate
     lockVersion: LOCK_VERSION,
     name: c.model.name,
     specDigest: c.model.digest,
-    versions: [...(prev?.versions ?? []).filter((v) => v.version !== c.version), version].sort((a, b) => a.version - b.version),
+    versions: [...(prev?.versions ?? []).filter((v) => v.version !== c.version), version].sort(
+      (a, b) => a.version - b.version,
+    ),
   };
 }
 
-function setStatus(v: ModelVersion, status: VersionStatus, at: string, reason: string, prov: Provenance): ModelVersion {
+function setStatus(
+  v: ModelVersion,
+  status: VersionStatus,
+  at: string,
+  reason: string,
+  prov: Provenance,
+): ModelVersion {
   if (v.status === status) return v;
   return { ...v, status, statusHistory: [...v.statusHistory, { status, at, reason, ...prov }] };
 }
 
 export function gateResults(d: GateDecision): GateResult[] {
-  return d.checks.filter((c) => c.status !== 'skipped' && c.candidate != null).map((c) => ({ metric: c.metric, rule: c.kind, value: c.candidate!, threshold: c.threshold, passed: c.status === 'passed' }));
+  return d.checks
+    .filter((c) => c.status !== 'skipped' && c.candidate != null)
+    .map((c) => ({
+      metric: c.metric,
+      rule: c.kind,
+      value: c.candidate!,
+      threshold: c.threshold,
+      passed: c.status === 'passed',
+    }));
 }
 
 export interface PromotionInput {
@@ -111,17 +166,41 @@ export interface PromotionInput {
   prov: Provenance;
 }
 
-export function promote(p: PromotionInput): { model: ModelLock; rollout?: RolloutLock; outcome: 'champion' | 'challenger' | 'rejected' } {
+export function promote(p: PromotionInput): {
+  model: ModelLock;
+  rollout?: RolloutLock;
+  outcome: 'champion' | 'challenger' | 'rejected';
+} {
   const champion = p.lock.versions.find((v) => v.status === 'champion');
   const gates = gateResults(p.decision);
   const summary = p.decision.checks.map((c) => c.reason).join('; ') || 'no gates';
   if (p.decision.decision === 'rejected') {
-    const versions = p.lock.versions.map((v) => (v.version === p.version ? { ...setStatus(v, 'rejected', p.at, `gates failed: ${p.decision.failures.join('; ')}`, p.prov), gates } : v));
+    const versions = p.lock.versions.map((v) =>
+      v.version === p.version
+        ? {
+            ...setStatus(v, 'rejected', p.at, `gates failed: ${p.decision.failures.join('; ')}`, p.prov),
+            gates,
+          }
+        : v,
+    );
     return { model: { ...p.lock, versions }, outcome: 'rejected' };
   }
   const staged = p.strategy !== 'direct' && champion != null && champion.version !== p.version;
   if (staged) {
-    const versions = p.lock.versions.map((v) => (v.version === p.version ? { ...setStatus(v, 'challenger', p.at, `gates passed (${summary}); ${p.strategy} rollout started`, p.prov), gates } : v));
+    const versions = p.lock.versions.map((v) =>
+      v.version === p.version
+        ? {
+            ...setStatus(
+              v,
+              'challenger',
+              p.at,
+              `gates passed (${summary}); ${p.strategy} rollout started`,
+              p.prov,
+            ),
+            gates,
+          }
+        : v,
+    );
     const w = Math.min(1, Math.max(0, p.weight));
     const rollout: RolloutLock = {
       kind: 'RolloutLock',
@@ -144,8 +223,10 @@ export function promote(p: PromotionInput): { model: ModelLock; rollout?: Rollou
     return { model: { ...p.lock, versions }, rollout, outcome: 'challenger' };
   }
   const versions = p.lock.versions.map((v) => {
-    if (v.version === p.version) return { ...setStatus(v, 'champion', p.at, `gates passed: ${summary}`, p.prov), gates };
-    if (v.status === 'champion' || v.status === 'challenger') return setStatus(v, 'retired', p.at, `replaced by v${p.version}`, p.prov);
+    if (v.version === p.version)
+      return { ...setStatus(v, 'champion', p.at, `gates passed: ${summary}`, p.prov), gates };
+    if (v.status === 'champion' || v.status === 'challenger')
+      return setStatus(v, 'retired', p.at, `replaced by v${p.version}`, p.prov);
     return v;
   });
   const rollout: RolloutLock = {

@@ -40,6 +40,8 @@ export interface Observations {
   models: Record<string, ModelObservation>;
 }
 
-export function isViewError(o: ViewObservation | ViewObservationError | undefined): o is ViewObservationError {
+export function isViewError(
+  o: ViewObservation | ViewObservationError | undefined,
+): o is ViewObservationError {
   return o != null && 'error' in o;
 }

@@ -11,7 +11,11 @@ export interface ObserveOptions {
  * Snapshot what the planner needs from the world. A source that cannot be read becomes an
  * error observation (the planner explains it) rather than failing the whole plan.
  */
-export async function observe(desired: DesiredState, store: FeatureStore, opts: ObserveOptions): Promise<Observations> {
+export async function observe(
+  desired: DesiredState,
+  store: FeatureStore,
+  opts: ObserveOptions,
+): Promise<Observations> {
   const views: Observations['views'] = {};
   for (const v of desired.featureViews) {
     try {

@@ -4,12 +4,7 @@ import type { Observations } from '../observe/observations.ts';
 export const PLAN_FORMAT_VERSION = 1;
 
 export type ActionType =
-  | 'feature.materialize'
-  | 'data.scan'
-  | 'model.train'
-  | 'model.promote'
-  | 'model.retire'
-  | 'rollout.start';
+  'feature.materialize' | 'data.scan' | 'model.train' | 'model.promote' | 'model.retire' | 'rollout.start';
 
 /** Terraform-style: `+` creates, `~` updates, `-` destroys. */
 export type Op = 'create' | 'update' | 'delete';

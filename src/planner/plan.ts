@@ -1,6 +1,12 @@
 // (DesiredState, LockState, Observations) → Plan. Pure: the clock, the options and the
 // repository identity are inputs; the same inputs give the same plan, byte for byte.
-import type { DataPolicy, DesiredState, Model, RetrainPolicy, RolloutPolicy } from '../compiler/desired-state.ts';
+import type {
+  DataPolicy,
+  DesiredState,
+  Model,
+  RetrainPolicy,
+  RolloutPolicy,
+} from '../compiler/desired-state.ts';
 import { isViewError, type Observations } from '../observe/observations.ts';
 import { lowerIsBetter, formatDuration } from '../schema/vocabulary.ts';
 import { lockPath } from '../state/lockfile.ts';
@@ -31,7 +37,12 @@ const AFTER = '(known after apply)';
 const short = (d: string | undefined) => (d == null ? '(none)' : d.replace(/^sha256:/, '').slice(0, 12));
 
 /** Compute what must change to make the world match the policies, and why. */
-export function planChanges(desired: DesiredState, lock: LockState, obs: Observations, opts: PlanOptions): Plan {
+export function planChanges(
+  desired: DesiredState,
+  lock: LockState,
+  obs: Observations,
+  opts: PlanOptions,
+): Plan {
   const now = Date.parse(obs.at);
   const stateDir = desired.project.stateDir;
   const actions: PlanAction[] = [];
@@ -40,13 +51,17 @@ export function planChanges(desired: DesiredState, lock: LockState, obs: Observa
   const scanByView = new Map<string, string>(); // view → data.scan action id
   const forced = new Set(opts.retrain ?? []);
 
-  for (const name of forced) if (!desired.models.some((m) => m.name === name)) notes.push(`--retrain ${name}: no such model; ignored.`);
+  for (const name of forced)
+    if (!desired.models.some((m) => m.name === name))
+      notes.push(`--retrain ${name}: no such model; ignored.`);
 
   // Feature views: materialize when never done, when the definition changed, or on new data.
   for (const v of desired.featureViews) {
     const o = obs.views[v.name];
     if (isViewError(o)) {
-      notes.push(`FeatureView ${v.name}: source cannot be read (${o.error}); nothing that reads it is planned.`);
+      notes.push(
+        `FeatureView ${v.name}: source cannot be read (${o.error}); nothing that reads it is planned.`,
+      );
       continue;
     }
     if (o == null) continue;
@@ -54,17 +69,26 @@ export function planChanges(desired: DesiredState, lock: LockState, obs: Observa
     const reasons: Reason[] = [];
     if (!fl) reasons.push({ code: 'never-materialized', message: 'never materialized' });
     else {
-      if (fl.viewDigest !== v.digest) reasons.push({ code: 'definition-changed', message: `definition changed (${short(fl.viewDigest)} → ${short(v.digest)})` });
+      if (fl.viewDigest !== v.digest)
+        reasons.push({
+          code: 'definition-changed',
+          message: `definition changed (${short(fl.viewDigest)} → ${short(v.digest)})`,
+        });
       if (fl.sourceDigest !== o.sourceDigest) {
         if (v.freshness.refresh === 'auto' || reasons.length > 0)
-          reasons.push({ code: 'new-data', message: `source changed (${o.rows} rows, newest event ${o.newestEvent ?? 'none'}; materialized up to ${fl.watermark ?? 'none'})` });
+          reasons.push({
+            code: 'new-data',
+            message: `source changed (${o.rows} rows, newest event ${o.newestEvent ?? 'none'}; materialized up to ${fl.watermark ?? 'none'})`,
+          });
         else notes.push(`FeatureView ${v.name}: the source has new data, but refresh is manual.`);
       }
     }
     if (o.newestEvent != null) {
       const age = now - Date.parse(o.newestEvent);
       if (age > v.freshness.maxAgeMs)
-        notes.push(`FeatureView ${v.name}: newest event is ${formatAge(age)} old (maxAge ${formatDuration(v.freshness.maxAgeMs)}); materializing cannot make it fresher — check the pipeline that writes ${v.source.path}.`);
+        notes.push(
+          `FeatureView ${v.name}: newest event is ${formatAge(age)} old (maxAge ${formatDuration(v.freshness.maxAgeMs)}); materializing cannot make it fresher — check the pipeline that writes ${v.source.path}.`,
+        );
     }
     if (reasons.length === 0) continue;
     const path = lockPath(stateDir, 'FeatureLock', v.name);
@@ -81,11 +105,23 @@ export function planChanges(desired: DesiredState, lock: LockState, obs: Observa
       requiresApproval: false,
       destructive: false,
       changes: [
-        ...(fl?.viewDigest !== v.digest ? [{ path, field: 'viewDigest', from: fl ? short(fl.viewDigest) : undefined, to: short(v.digest) }] : []),
-        { path, field: 'sourceDigest', from: fl ? short(fl.sourceDigest) : undefined, to: short(o.sourceDigest) },
+        ...(fl?.viewDigest !== v.digest
+          ? [{ path, field: 'viewDigest', from: fl ? short(fl.viewDigest) : undefined, to: short(v.digest) }]
+          : []),
+        {
+          path,
+          field: 'sourceDigest',
+          from: fl ? short(fl.sourceDigest) : undefined,
+          to: short(o.sourceDigest),
+        },
         { path, field: 'watermark', from: fl?.watermark ?? undefined, to: AFTER },
       ],
-      params: { view: v.name, viewDigest: v.digest, sourceDigest: o.sourceDigest, since: fl && fl.viewDigest === v.digest ? fl.watermark : null },
+      params: {
+        view: v.name,
+        viewDigest: v.digest,
+        sourceDigest: o.sourceDigest,
+        since: fl && fl.viewDigest === v.digest ? fl.watermark : null,
+      },
     });
   }
 
@@ -97,7 +133,11 @@ export function planChanges(desired: DesiredState, lock: LockState, obs: Observa
     const scannedWith = dl?.policyDigest;
     const policyChanged = dl != null && scannedWith !== dp.digest;
     if (!dl) reasons.push({ code: 'never-scanned', message: 'never scanned' });
-    else if (policyChanged) reasons.push({ code: 'policy-changed', message: `policy changed (${short(scannedWith)} → ${short(dp.digest)})` });
+    else if (policyChanged)
+      reasons.push({
+        code: 'policy-changed',
+        message: `policy changed (${short(scannedWith)} → ${short(dp.digest)})`,
+      });
     for (const view of dp.views) {
       const o = obs.views[view];
       if (o == null || isViewError(o)) continue;
@@ -109,7 +149,8 @@ export function planChanges(desired: DesiredState, lock: LockState, obs: Observa
       }
     }
     if (views.length === 0) continue;
-    if (dl && !policyChanged && reasons.length === 0) reasons.push({ code: 'unscanned-view', message: `${views.join(', ')} not scanned yet` });
+    if (dl && !policyChanged && reasons.length === 0)
+      reasons.push({ code: 'unscanned-view', message: `${views.join(', ')} not scanned yet` });
     const id = `data.scan:${dp.name}@${short(dp.digest)}`;
     for (const v of views) scanByView.set(v, id);
     const path = lockPath(stateDir, 'DataLock', dp.name);
@@ -118,7 +159,13 @@ export function planChanges(desired: DesiredState, lock: LockState, obs: Observa
       type: 'data.scan',
       op: dl ? 'update' : 'create',
       resource: { kind: 'DataPolicy', name: dp.name },
-      reasons: [...reasons, { code: 'action', message: `${dp.detectors.join(', ')} on ${views.join(', ')}; findings → ${dp.action}` }],
+      reasons: [
+        ...reasons,
+        {
+          code: 'action',
+          message: `${dp.detectors.join(', ')} on ${views.join(', ')}; findings → ${dp.action}`,
+        },
+      ],
       dependsOn: [],
       // Quarantine and hashing change what training reads.
       risk: dp.action === 'block' ? 'low' : 'medium',
@@ -146,7 +193,9 @@ export function planChanges(desired: DesiredState, lock: LockState, obs: Observa
     const champion = ml?.versions.find((v) => v.status === 'champion');
     const reasons = trainReasons(m, ml, latest, rp, viewDigest, obs, now, forced.has(m.name), notes);
     if (reasons.length > 0 && blocked.length > 0) {
-      notes.push(`Model ${m.name}: would train (${reasons.map((r) => r.code).join(', ')}) but cannot read ${blocked.join(', ')}.`);
+      notes.push(
+        `Model ${m.name}: would train (${reasons.map((r) => r.code).join(', ')}) but cannot read ${blocked.join(', ')}.`,
+      );
       continue;
     }
     const path = lockPath(stateDir, 'ModelLock', m.name);
@@ -154,7 +203,11 @@ export function planChanges(desired: DesiredState, lock: LockState, obs: Observa
     const nextVersion = (ml?.versions.at(-1)?.version ?? 0) + 1;
     if (reasons.length > 0) {
       const id = `model.train:${m.name}@${short(m.digest)}`;
-      const deps = [...new Set(m.views.flatMap((v) => [byView.get(v), scanByView.get(v)]).filter((x): x is string => x != null))].sort();
+      const deps = [
+        ...new Set(
+          m.views.flatMap((v) => [byView.get(v), scanByView.get(v)]).filter((x): x is string => x != null),
+        ),
+      ].sort();
       actions.push({
         id,
         type: 'model.train',
@@ -166,8 +219,21 @@ export function planChanges(desired: DesiredState, lock: LockState, obs: Observa
         requiresApproval: false,
         destructive: false,
         changes: [
-          { path, field: `versions[${nextVersion}]`, to: `v${nextVersion}: candidate, ${m.trainer.type} trainer, metrics ${AFTER}` },
-          ...(ml?.specDigest !== m.digest ? [{ path, field: 'specDigest', from: ml ? short(ml.specDigest) : undefined, to: short(m.digest) }] : []),
+          {
+            path,
+            field: `versions[${nextVersion}]`,
+            to: `v${nextVersion}: candidate, ${m.trainer.type} trainer, metrics ${AFTER}`,
+          },
+          ...(ml?.specDigest !== m.digest
+            ? [
+                {
+                  path,
+                  field: 'specDigest',
+                  from: ml ? short(ml.specDigest) : undefined,
+                  to: short(m.digest),
+                },
+              ]
+            : []),
         ],
         params: { model: m.name, specDigest: m.digest, version: nextVersion, views: m.views },
       });
@@ -190,14 +256,33 @@ export function planChanges(desired: DesiredState, lock: LockState, obs: Observa
       type: 'model.retire',
       op: 'delete',
       resource: { kind: 'Model', name },
-      reasons: [{ code: 'removed', message: `model ${name} is no longer in the policies${live.length ? `; v${live.map((v) => v.version).join(', v')} still serving` : ''}` }],
+      reasons: [
+        {
+          code: 'removed',
+          message: `model ${name} is no longer in the policies${live.length ? `; v${live.map((v) => v.version).join(', v')} still serving` : ''}`,
+        },
+      ],
       dependsOn: [],
       risk: 'high',
       requiresApproval: false,
       destructive: true,
       changes: [
-        ...live.map((v): ExpectedChange => ({ path, field: `versions[${v.version}].status`, from: v.status, to: 'retired' })),
-        ...(lock.rollouts[name] ? [{ path: lockPath(stateDir, 'RolloutLock', name), field: '(file)', from: 'present', to: '(deleted)' }] : []),
+        ...live.map((v): ExpectedChange => ({
+          path,
+          field: `versions[${v.version}].status`,
+          from: v.status,
+          to: 'retired',
+        })),
+        ...(lock.rollouts[name]
+          ? [
+              {
+                path: lockPath(stateDir, 'RolloutLock', name),
+                field: '(file)',
+                from: 'present',
+                to: '(deleted)',
+              },
+            ]
+          : []),
       ],
       params: { model: name },
     });
@@ -245,12 +330,23 @@ function trainReasons(
   const deliberate: Reason[] = [];
   // Compare with the latest version, whatever its status: a candidate the gates rejected for
   // this very spec is not retrained until something changes.
-  if (latest.specDigest !== m.digest) deliberate.push({ code: 'spec-changed', message: `spec changed since v${latest.version} (${short(latest.specDigest)} → ${short(m.digest)})` });
+  if (latest.specDigest !== m.digest)
+    deliberate.push({
+      code: 'spec-changed',
+      message: `spec changed since v${latest.version} (${short(latest.specDigest)} → ${short(m.digest)})`,
+    });
   const changedViews = m.views.filter((v) => latest.featureViewDigests[v] !== viewDigest.get(v));
   if (changedViews.length > 0) {
     const watched = rp?.triggers.find((t) => t.type === 'featureChange');
-    const relevant = watched && watched.type === 'featureChange' && watched.views.length > 0 ? changedViews.filter((v) => watched.views.includes(v)) : changedViews;
-    if (relevant.length > 0) deliberate.push({ code: 'features-changed', message: `feature definitions changed: ${relevant.join(', ')}` });
+    const relevant =
+      watched && watched.type === 'featureChange' && watched.views.length > 0
+        ? changedViews.filter((v) => watched.views.includes(v))
+        : changedViews;
+    if (relevant.length > 0)
+      deliberate.push({
+        code: 'features-changed',
+        message: `feature definitions changed: ${relevant.join(', ')}`,
+      });
   }
   if (forced) deliberate.push({ code: 'forced', message: 'retraining requested (--retrain)' });
 
@@ -259,28 +355,60 @@ function trainReasons(
   const mo = obs.models[m.name];
   for (const t of rp?.triggers ?? []) {
     if (t.type === 'schedule' && now - last >= t.everyMs)
-      automatic.push({ code: 'schedule-due', message: `last trained ${formatAge(now - last)} ago; schedule every ${formatDuration(t.everyMs)}` });
-    if (t.type === 'drift' && mo?.drift && mo.drift.samples >= t.minSamples && mo.drift.features > 0 && mo.drift.drifted / mo.drift.features >= t.share) {
+      automatic.push({
+        code: 'schedule-due',
+        message: `last trained ${formatAge(now - last)} ago; schedule every ${formatDuration(t.everyMs)}`,
+      });
+    if (
+      t.type === 'drift' &&
+      mo?.drift &&
+      mo.drift.samples >= t.minSamples &&
+      mo.drift.features > 0 &&
+      mo.drift.drifted / mo.drift.features >= t.share
+    ) {
       // Thresholds are upper bounds for distances and lower bounds for p-values: say which without guessing.
-      const top = mo.drift.details.filter((d) => d.drifted).slice(0, 3).map((d) => `${d.feature} ${d.method} ${round(d.statistic)} (threshold ${round(d.threshold)})`);
-      automatic.push({ code: 'drift', message: `${mo.drift.drifted} of ${mo.drift.features} features drifted (share ${round(mo.drift.share)} ≥ ${t.share}): ${top.join(', ')}` });
+      const top = mo.drift.details
+        .filter((d) => d.drifted)
+        .slice(0, 3)
+        .map((d) => `${d.feature} ${d.method} ${round(d.statistic)} (threshold ${round(d.threshold)})`);
+      automatic.push({
+        code: 'drift',
+        message: `${mo.drift.drifted} of ${mo.drift.features} features drifted (share ${round(mo.drift.share)} ≥ ${t.share}): ${top.join(', ')}`,
+      });
     }
-    if (t.type === 'performance' && mo?.quality && mo.quality.metric === t.metric && mo.quality.labels >= t.minLabels) {
+    if (
+      t.type === 'performance' &&
+      mo?.quality &&
+      mo.quality.metric === t.metric &&
+      mo.quality.labels >= t.minLabels
+    ) {
       const v = mo.quality.value;
       const worse = (a: number, b: number) => (lowerIsBetter.has(t.metric) ? a > b : a < b);
       const champ = ml.versions.find((x) => x.status === 'champion')?.metrics[t.metric];
-      if (t.min != null && worse(v, t.min)) automatic.push({ code: 'performance', message: `live ${t.metric} ${round(v)} beyond floor ${t.min} (${mo.quality.labels} labels)` });
+      if (t.min != null && worse(v, t.min))
+        automatic.push({
+          code: 'performance',
+          message: `live ${t.metric} ${round(v)} beyond floor ${t.min} (${mo.quality.labels} labels)`,
+        });
       else if (t.dropBy != null && champ != null && Math.abs(v - champ) >= t.dropBy && worse(v, champ))
-        automatic.push({ code: 'performance', message: `live ${t.metric} ${round(v)} vs ${round(champ)} at promotion: moved by ${round(Math.abs(v - champ))} ≥ ${t.dropBy}` });
+        automatic.push({
+          code: 'performance',
+          message: `live ${t.metric} ${round(v)} vs ${round(champ)} at promotion: moved by ${round(Math.abs(v - champ))} ≥ ${t.dropBy}`,
+        });
     }
     if (t.type === 'dataVolume' && mo?.labelRows != null) {
       const added = mo.labelRows - latest.trainingSet.rows;
-      if ((t.newRows != null && added >= t.newRows) || (t.growth != null && latest.trainingSet.rows > 0 && added / latest.trainingSet.rows >= t.growth))
+      if (
+        (t.newRows != null && added >= t.newRows) ||
+        (t.growth != null && latest.trainingSet.rows > 0 && added / latest.trainingSet.rows >= t.growth)
+      )
         automatic.push({ code: 'data-volume', message: `${added} new label rows since v${latest.version}` });
     }
   }
   if (automatic.length > 0 && deliberate.length === 0 && rp && now - last < rp.cooldownMs) {
-    notes.push(`Model ${m.name}: ${automatic.map((r) => r.code).join(', ')} would retrain, but the cooldown (${formatDuration(rp.cooldownMs)}) runs until ${new Date(last + rp.cooldownMs).toISOString()}.`);
+    notes.push(
+      `Model ${m.name}: ${automatic.map((r) => r.code).join(', ')} would retrain, but the cooldown (${formatDuration(rp.cooldownMs)}) runs until ${new Date(last + rp.cooldownMs).toISOString()}.`,
+    );
     return [];
   }
   return [...deliberate, ...automatic];
@@ -297,18 +425,37 @@ function promoteAction(
 ): PlanAction {
   const path = lockPath(stateDir, 'ModelLock', m.name);
   const rolloutPath = lockPath(stateDir, 'RolloutLock', m.name);
-  const gates = rp?.gates.length ? rp.gates.map(describeGate).join('; ') : 'no gates: any finite metrics pass';
+  const gates = rp?.gates.length
+    ? rp.gates.map(describeGate).join('; ')
+    : 'no gates: any finite metrics pass';
   const strategy = ro?.strategy;
   const staged = champion != null && strategy != null && strategy.type !== 'direct' ? strategy : undefined;
   const approval = rp?.approval === 'manual';
   const reasons: Reason[] = [
-    { code: trainStep ? 'new-candidate' : 'waiting-candidate', message: trainStep ? `v${version} will be a candidate` : `v${version} is a candidate awaiting promotion` },
-    { code: 'gates', message: champion ? `gates against champion v${champion.version} on the same holdout: ${gates}` : `first version; gates: ${gates}` },
+    {
+      code: trainStep ? 'new-candidate' : 'waiting-candidate',
+      message: trainStep
+        ? `v${version} will be a candidate`
+        : `v${version} is a candidate awaiting promotion`,
+    },
+    {
+      code: 'gates',
+      message: champion
+        ? `gates against champion v${champion.version} on the same holdout: ${gates}`
+        : `first version; gates: ${gates}`,
+    },
   ];
-  if (approval) reasons.push({ code: 'manual-approval', message: `${rp!.name} requires approval: apply with --approve ${m.name}` });
+  if (approval)
+    reasons.push({
+      code: 'manual-approval',
+      message: `${rp!.name} requires approval: apply with --approve ${m.name}`,
+    });
   if (staged && ro && champion) {
     const first = staged.type === 'canary' ? staged.steps[0]!.weight : staged.split;
-    reasons.push({ code: 'rollout', message: `${ro.name}: ${staged.type} from ${Math.round(first * 100)}% of traffic; champion v${champion.version} keeps the rest` });
+    reasons.push({
+      code: 'rollout',
+      message: `${ro.name}: ${staged.type} from ${Math.round(first * 100)}% of traffic; champion v${champion.version} keeps the rest`,
+    });
     return {
       id: `rollout.start:${m.name}@v${version}`,
       type: 'rollout.start',
@@ -320,8 +467,17 @@ function promoteAction(
       requiresApproval: approval,
       destructive: false,
       changes: [
-        { path, field: `versions[${version}].status`, from: 'candidate', to: 'challenger (if gates pass) or rejected' },
-        { path: rolloutPath, field: 'versions', to: `v${champion.version} ${Math.round((1 - first) * 100)}%, v${version} ${Math.round(first * 100)}%` },
+        {
+          path,
+          field: `versions[${version}].status`,
+          from: 'candidate',
+          to: 'challenger (if gates pass) or rejected',
+        },
+        {
+          path: rolloutPath,
+          field: 'versions',
+          to: `v${champion.version} ${Math.round((1 - first) * 100)}%, v${version} ${Math.round(first * 100)}%`,
+        },
       ],
       params: { model: m.name, version, strategy: staged.type, weight: first },
     };
@@ -337,8 +493,22 @@ function promoteAction(
     requiresApproval: approval,
     destructive: false,
     changes: [
-      { path, field: `versions[${version}].status`, from: 'candidate', to: 'champion (if gates pass) or rejected' },
-      ...(champion ? [{ path, field: `versions[${champion.version}].status`, from: 'champion', to: 'retired (if the candidate passes)' }] : []),
+      {
+        path,
+        field: `versions[${version}].status`,
+        from: 'candidate',
+        to: 'champion (if gates pass) or rejected',
+      },
+      ...(champion
+        ? [
+            {
+              path,
+              field: `versions[${champion.version}].status`,
+              from: 'champion',
+              to: 'retired (if the candidate passes)',
+            },
+          ]
+        : []),
       { path: rolloutPath, field: 'versions', to: `v${version} 100%` },
     ],
     params: { model: m.name, version, strategy: 'direct' },

@@ -8,7 +8,14 @@ const VERB: Record<ActionType, string> = {
   'rollout.start': 'to roll out',
   'model.retire': 'to retire',
 };
-const ORDER: ActionType[] = ['feature.materialize', 'data.scan', 'model.train', 'model.promote', 'rollout.start', 'model.retire'];
+const ORDER: ActionType[] = [
+  'feature.materialize',
+  'data.scan',
+  'model.train',
+  'model.promote',
+  'rollout.start',
+  'model.retire',
+];
 
 /** `Plan: 2 to materialize, 1 to train, 1 to promote.` or the no-change line. */
 export function renderSummaryLine(plan: Plan): string {
@@ -32,16 +39,28 @@ export function renderPlanText(plan: Plan, opts: RenderOptions = {}): string {
   const bold = c('1');
   const byId = new Map(plan.actions.map((a) => [a.id, a]));
   const lines: string[] = [];
-  lines.push(bold(`Rudder plan ${plan.digest.slice(7, 19)}`) + dim(` — ${plan.actions.length} action${plan.actions.length === 1 ? '' : 's'} in ${plan.waves.length} wave${plan.waves.length === 1 ? '' : 's'}, observed ${plan.observations.at}`));
+  lines.push(
+    bold(`Rudder plan ${plan.digest.slice(7, 19)}`) +
+      dim(
+        ` — ${plan.actions.length} action${plan.actions.length === 1 ? '' : 's'} in ${plan.waves.length} wave${plan.waves.length === 1 ? '' : 's'}, observed ${plan.observations.at}`,
+      ),
+  );
   plan.waves.forEach((wave, i) => {
     lines.push('', dim(`Wave ${i + 1}`));
     for (const id of wave) {
       const a = byId.get(id)!;
       const paint = a.op === 'create' ? green : a.op === 'delete' ? red : yellow;
-      const flags = [a.risk === 'high' ? 'risk: high' : a.risk === 'medium' ? 'risk: medium' : '', a.requiresApproval ? 'needs approval' : '', a.destructive ? 'needs --allow-destroy' : ''].filter(Boolean);
-      lines.push(`  ${paint(SIGN[a.op])} ${paint(a.type.padEnd(19))} ${bold(target(a))}${flags.length ? dim(`  [${flags.join(', ')}]`) : ''}`);
+      const flags = [
+        a.risk === 'high' ? 'risk: high' : a.risk === 'medium' ? 'risk: medium' : '',
+        a.requiresApproval ? 'needs approval' : '',
+        a.destructive ? 'needs --allow-destroy' : '',
+      ].filter(Boolean);
+      lines.push(
+        `  ${paint(SIGN[a.op])} ${paint(a.type.padEnd(19))} ${bold(target(a))}${flags.length ? dim(`  [${flags.join(', ')}]`) : ''}`,
+      );
       for (const r of a.reasons) lines.push(`      ${r.message}`);
-      for (const ch of a.changes) lines.push(dim(`      ${ch.path}: ${ch.field}${ch.from != null ? ` ${ch.from} →` : ' →'} ${ch.to}`));
+      for (const ch of a.changes)
+        lines.push(dim(`      ${ch.path}: ${ch.field}${ch.from != null ? ` ${ch.from} →` : ' →'} ${ch.to}`));
       if (a.dependsOn.length) lines.push(dim(`      after ${a.dependsOn.join(', ')}`));
     }
   });
@@ -55,7 +74,11 @@ export function renderPlanText(plan: Plan, opts: RenderOptions = {}): string {
 
 function target(a: PlanAction): string {
   const v = a.params.version;
-  return typeof v === 'number' && a.type !== 'model.train' ? `${a.resource.name} v${v}` : a.type === 'model.train' ? `${a.resource.name} → v${v}` : a.resource.name;
+  return typeof v === 'number' && a.type !== 'model.train'
+    ? `${a.resource.name} v${v}`
+    : a.type === 'model.train'
+      ? `${a.resource.name} → v${v}`
+      : a.resource.name;
 }
 
 /** GitHub caps a comment at 65,536 characters; stay well under it. */
@@ -74,7 +97,9 @@ export function renderPlanMarkdown(plan: Plan): string {
   if (plan.actions.length > 0) {
     head.push('| | action | resource | risk | why |', '| --- | --- | --- | --- | --- |');
     for (const a of plan.actions)
-      head.push(`| ${SIGN[a.op]} | \`${a.type}\` | ${esc(target(a))} | ${a.risk}${a.requiresApproval ? ' · approval' : ''}${a.destructive ? ' · destroy' : ''} | ${esc(a.reasons[0]?.message ?? '')} |`);
+      head.push(
+        `| ${SIGN[a.op]} | \`${a.type}\` | ${esc(target(a))} | ${a.risk}${a.requiresApproval ? ' · approval' : ''}${a.destructive ? ' · destroy' : ''} | ${esc(a.reasons[0]?.message ?? '')} |`,
+      );
     head.push('');
   }
   const tail = [
@@ -88,7 +113,17 @@ export function renderPlanMarkdown(plan: Plan): string {
       `<details><summary>${SIGN[a.op]} <code>${a.type}</code> ${esc(target(a))}</summary>`,
       '',
       ...a.reasons.map((r) => `- ${esc(r.message)}`),
-      ...(a.changes.length ? ['', '```diff', ...a.changes.map((ch) => `${SIGN[a.op] === '-' ? '-' : '+'} ${ch.path}: ${ch.field}${ch.from != null ? ` ${ch.from} →` : ''} ${ch.to}`), '```'] : []),
+      ...(a.changes.length
+        ? [
+            '',
+            '```diff',
+            ...a.changes.map(
+              (ch) =>
+                `${SIGN[a.op] === '-' ? '-' : '+'} ${ch.path}: ${ch.field}${ch.from != null ? ` ${ch.from} →` : ''} ${ch.to}`,
+            ),
+            '```',
+          ]
+        : []),
       ...(a.dependsOn.length ? ['', `After: ${a.dependsOn.map((d) => `\`${d}\``).join(', ')}`] : []),
       '</details>',
       '',
@@ -98,8 +133,15 @@ export function renderPlanMarkdown(plan: Plan): string {
   let body = [...head, ...sections, ...tail].join('\n');
   if (body.length > MARKDOWN_LIMIT) {
     // Keep the summary table and say what was cut, rather than let GitHub reject the comment.
-    const short = [...head, `_Details of ${plan.actions.length} actions omitted: the comment would exceed GitHub's size limit. Run \`rudder plan\` for the full text._`, ...tail].join('\n');
-    body = short.length > MARKDOWN_LIMIT ? `${short.slice(0, MARKDOWN_LIMIT - 200)}\n\n_…truncated: run \`rudder plan\` for the full plan._\n` : short;
+    const short = [
+      ...head,
+      `_Details of ${plan.actions.length} actions omitted: the comment would exceed GitHub's size limit. Run \`rudder plan\` for the full text._`,
+      ...tail,
+    ].join('\n');
+    body =
+      short.length > MARKDOWN_LIMIT
+        ? `${short.slice(0, MARKDOWN_LIMIT - 200)}\n\n_…truncated: run \`rudder plan\` for the full plan._\n`
+        : short;
   }
   return body;
 }

@@ -7,6 +7,8 @@ import { acquireApplyLock } from '../../src/state/apply-lock.ts';
 import { churnRepo, ROOT } from '../helpers/churn-repo.ts';
 import { cleanupTemp, git, isolateGitConfig } from '../helpers/temp-repo.ts';
 import { nodeSha256 } from '../../src/util/node-hash.ts';
+import type { Model } from '../../src/compiler/desired-state.ts';
+import type { TrainInput } from '../../src/trainer/trainer.ts';
 
 const NOW = new Date('2026-07-06T00:00:00Z');
 const clock = () => NOW;
@@ -19,10 +21,22 @@ describe('plan and apply (real DuckDB, real tfjs, real git)', () => {
     const repo = await churnRepo({ epochs: 3 });
     const p = await plan({ cwd: repo, now: NOW });
     if (!p.ok) throw new Error(JSON.stringify(p.diagnostics));
-    expect(p.plan.actions.map((a) => a.type).sort()).toEqual(['data.scan', 'feature.materialize', 'feature.materialize', 'model.promote', 'model.train']);
+    expect(p.plan.actions.map((a) => a.type).sort()).toEqual([
+      'data.scan',
+      'feature.materialize',
+      'feature.materialize',
+      'model.promote',
+      'model.train',
+    ]);
 
     const events: string[] = [];
-    const r = await apply({ cwd: repo, plan: p.plan, actor: 'cli', now: clock, onEvent: (e) => events.push(e.type) });
+    const r = await apply({
+      cwd: repo,
+      plan: p.plan,
+      actor: 'cli',
+      now: clock,
+      onEvent: (e) => events.push(e.type),
+    });
     expect(r.diagnostics).toEqual([]);
     expect(r.ok).toBe(true);
     expect(r.outcomes.map((o) => o.status)).toEqual(['done', 'done', 'done', 'done', 'done']);
@@ -56,7 +70,10 @@ describe('plan and apply (real DuckDB, real tfjs, real git)', () => {
     const p = await plan({ cwd: repo, now: NOW });
     if (!p.ok) throw new Error('plan');
     // The data changes under the reviewed plan.
-    writeFileSync(join(repo, 'data', 'customer_profile.csv'), `${readFileSync(join(repo, 'data', 'customer_profile.csv'), 'utf8')}c999999,2026-01-01T00:00:00Z,3,emea,+1-555-0000000\n`);
+    writeFileSync(
+      join(repo, 'data', 'customer_profile.csv'),
+      `${readFileSync(join(repo, 'data', 'customer_profile.csv'), 'utf8')}c999999,2026-01-01T00:00:00Z,3,emea,+1-555-0000000\n`,
+    );
     const stale = await apply({ cwd: repo, plan: p.plan, actor: 'cli', now: clock });
     expect(stale.ok).toBe(false);
     expect(stale.diagnostics[0]!.code).toBe('plan/stale');
@@ -64,8 +81,13 @@ describe('plan and apply (real DuckDB, real tfjs, real git)', () => {
     expect(git(repo, 'status', '--porcelain')).toBe('');
 
     const text = renderPlanJson(p.plan);
-    expect(parsePlanFile(text.replace('"model.train"', '"model.retire"'), 'plan.json', nodeSha256).diagnostics[0]!.code).toBe('plan/tampered');
-    expect(parsePlanFile(text.slice(0, text.length / 2), 'plan.json', nodeSha256).diagnostics[0]!.code).toBe('plan/malformed');
+    expect(
+      parsePlanFile(text.replace('"model.train"', '"model.retire"'), 'plan.json', nodeSha256).diagnostics[0]!
+        .code,
+    ).toBe('plan/tampered');
+    expect(parsePlanFile(text.slice(0, text.length / 2), 'plan.json', nodeSha256).diagnostics[0]!.code).toBe(
+      'plan/malformed',
+    );
 
     const other = await churnRepo({ customers: 120, epochs: 1, project: 'acme-other' });
     const foreign = await apply({ cwd: other, plan: p.plan, actor: 'cli', now: clock });
@@ -82,13 +104,25 @@ describe('plan and apply (real DuckDB, real tfjs, real git)', () => {
     const waiting = first.outcomes.find((o) => o.id.startsWith('model.promote'))!;
     expect(waiting.status).toBe('skipped');
     expect(waiting.message).toBe('awaiting approval: run rudder apply --approve churn');
-    expect(readFileSync(join(repo, 'state', 'models', 'churn.lock.yaml'), 'utf8')).toMatch(/status: candidate/);
+    expect(readFileSync(join(repo, 'state', 'models', 'churn.lock.yaml'), 'utf8')).toMatch(
+      /status: candidate/,
+    );
 
     const pending = await plan({ cwd: repo, now: NOW });
-    expect(pending.ok && pending.plan.actions.map((a) => [a.type, a.requiresApproval])).toEqual([['model.promote', true]]);
-    const approved = await apply({ cwd: repo, actor: 'cli', now: clock, approve: ['churn'], trainers: { tfjs: fastTrainer(repo) } });
+    expect(pending.ok && pending.plan.actions.map((a) => [a.type, a.requiresApproval])).toEqual([
+      ['model.promote', true],
+    ]);
+    const approved = await apply({
+      cwd: repo,
+      actor: 'cli',
+      now: clock,
+      approve: ['churn'],
+      trainers: { tfjs: fastTrainer(repo) },
+    });
     expect(approved.outcomes.map((o) => o.status)).toEqual(['done']);
-    expect(readFileSync(join(repo, 'state', 'models', 'churn.lock.yaml'), 'utf8')).toMatch(/status: champion/);
+    expect(readFileSync(join(repo, 'state', 'models', 'churn.lock.yaml'), 'utf8')).toMatch(
+      /status: champion/,
+    );
   });
 
   test('two applies at once: the second fails at once naming the holder', async () => {
@@ -133,7 +167,12 @@ describe('plan and apply (real DuckDB, real tfjs, real git)', () => {
     const train = r.outcomes.find((o) => o.id.startsWith('model.train'))!;
     expect(train.status).toBe('failed');
     expect(train.message).toMatch(/ENOTDIR|EEXIST|not a directory/i);
-    expect(r.outcomes.filter((o) => o.status === 'done').map((o) => o.id.split(':')[0]).sort()).toEqual(['data.scan', 'feature.materialize', 'feature.materialize']);
+    expect(
+      r.outcomes
+        .filter((o) => o.status === 'done')
+        .map((o) => o.id.split(':')[0])
+        .sort(),
+    ).toEqual(['data.scan', 'feature.materialize', 'feature.materialize']);
     expect(git(repo, 'status', '--porcelain')).toBe('');
     rmSync(join(repo, '.rudder', 'artifacts'));
     const next = await apply({ cwd: repo, actor: 'cli', now: clock, trainers: { tfjs: fastTrainer(repo) } });
@@ -144,7 +183,11 @@ describe('plan and apply (real DuckDB, real tfjs, real git)', () => {
 
   test('slow: a killed apply is noticed, its recorded work committed, and the rest planned again', async () => {
     const repo = await churnRepo({ customers: 400, epochs: 40 });
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'rudder.js'), '-C', repo, 'apply', '--auto-approve'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } });
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'bin', 'rudder.js'), '-C', repo, 'apply', '--auto-approve'],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } },
+    );
     let err = '';
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`never reached training: ${err}`)), 60_000);
@@ -159,8 +202,16 @@ describe('plan and apply (real DuckDB, real tfjs, real git)', () => {
     });
     await new Promise((r) => child.on('exit', r));
     const notices: string[] = [];
-    const r = await apply({ cwd: repo, actor: 'cli', now: clock, trainers: { tfjs: fastTrainer(repo) }, onEvent: (e) => e.type === 'notice' && notices.push(e.message) });
-    expect(notices.join('\n')).toMatch(/was interrupted after [1-9]\d* action\(s\); committing what it recorded/);
+    const r = await apply({
+      cwd: repo,
+      actor: 'cli',
+      now: clock,
+      trainers: { tfjs: fastTrainer(repo) },
+      onEvent: (e) => e.type === 'notice' && notices.push(e.message),
+    });
+    expect(notices.join('\n')).toMatch(
+      /was interrupted after [1-9]\d* action\(s\); committing what it recorded/,
+    );
     expect(r.ok).toBe(true);
     expect(r.outcomes.map((o) => o.id.split(':')[0]).sort()).toEqual(['model.promote', 'model.train']);
     expect(git(repo, 'log', '--format=%s')).toMatch(/record interrupted apply/);
@@ -172,14 +223,23 @@ describe('plan and apply (real DuckDB, real tfjs, real git)', () => {
 /** A deterministic stand-in trainer for tests that are about the executor, not about learning. */
 function fastTrainer(repo: string) {
   return {
-    async train(input: import('../../src/trainer/trainer.ts').TrainInput) {
+    async train(input: TrainInput) {
       const { openArtifactStore } = await import('../../src/state/artifact-store.ts');
       const store = openArtifactStore(repo);
-      const artifact = await store.putBytes(new TextEncoder().encode(`${input.model.digest}:${input.trainingSet.digest}:${input.seed}`));
+      const artifact = await store.putBytes(
+        new TextEncoder().encode(`${input.model.digest}:${input.trainingSet.digest}:${input.seed}`),
+      );
       const metrics = Object.fromEntries(input.model.metrics.map((m) => [m, 0.8]));
-      return { metrics, artifact, backend: 'test/fake', holdout: { rows: 1, from: input.trainingSet.cutoff, digest: input.trainingSet.digest }, trainRows: input.trainingSet.rows, durationMs: 1 };
+      return {
+        metrics,
+        artifact,
+        backend: 'test/fake',
+        holdout: { rows: 1, from: input.trainingSet.cutoff, digest: input.trainingSet.digest },
+        trainRows: input.trainingSet.rows,
+        durationMs: 1,
+      };
     },
-    async evaluate(model: import('../../src/compiler/desired-state.ts').Model) {
+    async evaluate(model: Model) {
       return Object.fromEntries(model.metrics.map((m) => [m, 0.8]));
     },
   };

@@ -24,18 +24,30 @@ for (const name of cases) {
       .flatMap((f) => parseDocuments(`policies/${f}`, readFileSync(join(dir, 'policies', f))).docs);
     const compiled = compilePolicies({ projectDocs: [], docs }, { hash: nodeSha256 });
     if (!compiled.ok) throw new Error(JSON.stringify(compiled.diagnostics));
-    const raw = existsSync(join(dir, 'lock.json')) ? (JSON.parse(readFileSync(join(dir, 'lock.json'), 'utf8')) as Partial<LockState>) : {};
-    const lock: LockState = { ...emptyLockState(), ...Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, record(v as Record<string, never>)])) };
+    const raw = existsSync(join(dir, 'lock.json'))
+      ? (JSON.parse(readFileSync(join(dir, 'lock.json'), 'utf8')) as Partial<LockState>)
+      : {};
+    const lock: LockState = {
+      ...emptyLockState(),
+      ...Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, record(v as Record<string, never>)])),
+    };
     // Digests in the lock fixtures are written as @view:<name> / @model:<name> so the files stay
     // readable; they resolve to the compiled digests here.
     const digestOf = (ref: string) => {
       const [kind, n] = ref.slice(1).split(':') as [string, string];
-      const r = kind === 'view' ? compiled.value.featureViews.find((v) => v.name === n) : compiled.value.models.find((m) => m.name === n);
+      const r =
+        kind === 'view'
+          ? compiled.value.featureViews.find((v) => v.name === n)
+          : compiled.value.models.find((m) => m.name === n);
       return r?.digest ?? ref;
     };
-    const resolved = JSON.parse(JSON.stringify(lock), (_k, v: unknown) => (typeof v === 'string' && /^@(view|model):/.test(v) ? digestOf(v) : v)) as LockState;
+    const resolved = JSON.parse(JSON.stringify(lock), (_k, v: unknown) =>
+      typeof v === 'string' && /^@(view|model):/.test(v) ? digestOf(v) : v,
+    ) as LockState;
     const observations = JSON.parse(readFileSync(join(dir, 'observations.json'), 'utf8')) as Observations;
-    const options = existsSync(join(dir, 'options.json')) ? (JSON.parse(readFileSync(join(dir, 'options.json'), 'utf8')) as { retrain?: string[] }) : {};
+    const options = existsSync(join(dir, 'options.json'))
+      ? (JSON.parse(readFileSync(join(dir, 'options.json'), 'utf8')) as { retrain?: string[] })
+      : {};
     const plan = planChanges(compiled.value, resolved, observations, {
       retrain: options.retrain,
       rudder: '0.0.0-golden',

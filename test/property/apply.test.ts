@@ -18,9 +18,18 @@ function fakeTrainer(root: string, quality: number): Trainer {
   const store = openArtifactStore(root);
   return {
     async train(input) {
-      const artifact = await store.putBytes(new TextEncoder().encode(`${input.model.digest}:${input.trainingSet.digest}:${input.seed}`));
+      const artifact = await store.putBytes(
+        new TextEncoder().encode(`${input.model.digest}:${input.trainingSet.digest}:${input.seed}`),
+      );
       const metrics = Object.fromEntries(input.model.metrics.map((m) => [m, quality]));
-      return { metrics, artifact, backend: 'test/fake', holdout: { rows: 1, from: input.trainingSet.cutoff, digest: input.trainingSet.digest }, trainRows: input.trainingSet.rows, durationMs: 1 };
+      return {
+        metrics,
+        artifact,
+        backend: 'test/fake',
+        holdout: { rows: 1, from: input.trainingSet.cutoff, digest: input.trainingSet.digest },
+        trainRows: input.trainingSet.rows,
+        durationMs: 1,
+      };
     },
     async evaluate(model) {
       return Object.fromEntries(model.metrics.map((m) => [m, quality]));
@@ -35,22 +44,47 @@ function writeData(root: string, docs: Record<string, unknown>[]): void {
     const spec = d.spec as { features: { name: string; type: string }[] };
     const name = (d.metadata as { name: string }).name;
     const cols = spec.features.map((f) => f.name);
-    const rows = ids.map((id, i) => [id, `2026-02-0${1 + (i % 9)}T00:00:00Z`, ...spec.features.map((f, k) => (f.type === 'category' ? `c${(i + k) % 3}` : f.type === 'bool' ? String(i % 2 === 0) : f.type === 'int' ? String(i * (k + 1)) : String((i * 0.37 + k).toFixed(3))))].join(','));
+    const rows = ids.map((id, i) =>
+      [
+        id,
+        `2026-02-0${1 + (i % 9)}T00:00:00Z`,
+        ...spec.features.map((f, k) =>
+          f.type === 'category'
+            ? `c${(i + k) % 3}`
+            : f.type === 'bool'
+              ? String(i % 2 === 0)
+              : f.type === 'int'
+                ? String(i * (k + 1))
+                : String((i * 0.37 + k).toFixed(3)),
+        ),
+      ].join(','),
+    );
     writeFileSync(join(root, 'data', `${name}.csv`), `id,ts,${cols.join(',')}\n${rows.join('\n')}\n`);
   }
-  writeFileSync(join(root, 'data', 'labels.csv'), `id,ts,label\n${ids.map((id, i) => `${id},2026-02-20T00:00:00Z,${i % 2}`).join('\n')}\n`);
+  writeFileSync(
+    join(root, 'data', 'labels.csv'),
+    `id,ts,label\n${ids.map((id, i) => `${id},2026-02-20T00:00:00Z,${i % 2}`).join('\n')}\n`,
+  );
 }
 
 describe('apply properties', () => {
-  test.prop([arbPolicySet, fc.double({ min: 0.61, max: 0.99, noNaN: true })], { numRuns: 6 })('replanning after a successful apply yields no changes', async (docs, quality) => {
-    const root = tempRepo();
-    mkdirSync(join(root, 'policies'));
-    writeFileSync(join(root, 'policies', 'all.yaml'), docs.map((d) => stringify(d)).join('---\n'));
-    writeData(root, docs);
-    const r = await apply({ cwd: root, actor: 'ci', now: () => NOW, trainers: { tfjs: fakeTrainer(root, quality) } });
-    expect(r.diagnostics).toEqual([]);
-    expect(r.outcomes.filter((o) => o.status !== 'done')).toEqual([]);
-    const again = await plan({ cwd: root, now: NOW });
-    expect(again.ok && again.plan.actions).toEqual([]);
-  });
+  test.prop([arbPolicySet, fc.double({ min: 0.61, max: 0.99, noNaN: true })], { numRuns: 6 })(
+    'replanning after a successful apply yields no changes',
+    async (docs, quality) => {
+      const root = tempRepo();
+      mkdirSync(join(root, 'policies'));
+      writeFileSync(join(root, 'policies', 'all.yaml'), docs.map((d) => stringify(d)).join('---\n'));
+      writeData(root, docs);
+      const r = await apply({
+        cwd: root,
+        actor: 'ci',
+        now: () => NOW,
+        trainers: { tfjs: fakeTrainer(root, quality) },
+      });
+      expect(r.diagnostics).toEqual([]);
+      expect(r.outcomes.filter((o) => o.status !== 'done')).toEqual([]);
+      const again = await plan({ cwd: root, now: NOW });
+      expect(again.ok && again.plan.actions).toEqual([]);
+    },
+  );
 });

@@ -38,6 +38,8 @@ function closure(entry: string): string[] {
 }
 
 test.each(roots)('src/%s imports no I/O, directly or transitively', (entry) => {
-  const offenders = closure(entry).filter((f) => IO.test(readFileSync(f, 'utf8').replace(/^import type .*$/gm, '')));
+  const offenders = closure(entry).filter((f) =>
+    IO.test(readFileSync(f, 'utf8').replace(/^import type .*$/gm, '')),
+  );
   expect(offenders.map((f) => relative(SRC, f))).toEqual([]);
 });

@@ -30,7 +30,9 @@ export async function applyCommand(opts: ApplyCommandOptions, io: CommandIO): Pr
     try {
       text = await readFile(opts.planFile, 'utf8');
     } catch (e) {
-      throw new ExitError(`cannot read plan file ${opts.planFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new ExitError(
+        `cannot read plan file ${opts.planFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
     }
     const parsed = parsePlanFile(text, opts.planFile, nodeSha256);
     if (!parsed.ok) {
@@ -41,7 +43,9 @@ export async function applyCommand(opts: ApplyCommandOptions, io: CommandIO): Pr
   }
   const interactive = io.isTTY && process.stdin.isTTY;
   if (!reviewed && !opts.autoApprove && !interactive)
-    throw new ExitError('rudder apply without a plan file needs --auto-approve when not run in a terminal (or apply a reviewed plan: rudder plan --out plan.json; rudder apply plan.json)');
+    throw new ExitError(
+      'rudder apply without a plan file needs --auto-approve when not run in a terminal (or apply a reviewed plan: rudder plan --out plan.json; rudder apply plan.json)',
+    );
 
   const r = await apply({
     cwd: opts.cwd,
@@ -69,11 +73,15 @@ export async function applyCommand(opts: ApplyCommandOptions, io: CommandIO): Pr
           },
   });
   if (r.diagnostics.length > 0) io.stderr(formatPretty(r.diagnostics, r.sources, { color: io.color }));
-  if (opts.json) io.stdout(`${JSON.stringify({ ok: r.ok, plan: r.plan?.digest, outcomes: r.outcomes, commit: r.commit, summary: r.summary }, null, 2)}\n`);
+  if (opts.json)
+    io.stdout(
+      `${JSON.stringify({ ok: r.ok, plan: r.plan?.digest, outcomes: r.outcomes, commit: r.commit, summary: r.summary }, null, 2)}\n`,
+    );
   else {
     if (r.plan && r.nothingToDo) io.stdout(`${r.summary}\n`);
     else {
-      if (r.commit) io.stdout(`${r.commit.sha ? `Committed ${r.commit.sha.slice(0, 12)}` : r.commit.message}\n`);
+      if (r.commit)
+        io.stdout(`${r.commit.sha ? `Committed ${r.commit.sha.slice(0, 12)}` : r.commit.message}\n`);
       io.stdout(`${r.summary}\n`);
     }
   }

@@ -73,26 +73,39 @@ export async function dataScanCommand(
 }
 
 /**
- * `rudder data release <id>`: let a quarantine's rows back into training and the online table.
- * TODO(integration): also record the release in the DataLock (state/data/<policy>.lock.yaml)
- * and commit it; until then the release lives in the local store only, and a fresh checkout
- * learns of it through `openFeatureStore(..., { releasedQuarantines })` from the lock.
+ * `rudder data release <id> --reason "…"`: let a quarantine's rows back into training and the
+ * online table. Recorded in the data lock (so every checkout honours it) and committed.
  */
 export async function dataReleaseCommand(
-  opts: DataCommandOptions & { id: string },
+  opts: DataCommandOptions & { id: string; reason: string },
   io: CommandIO,
 ): Promise<number> {
   if (!/^q-[0-9a-f]{12}$/.test(opts.id))
     throw new ExitError(
-      `${JSON.stringify(opts.id)} is not a quarantine id (q- and 12 hex digits; \`rudder data scan\` lists them)`,
+      `${JSON.stringify(opts.id)} is not a quarantine id (q- and 12 hex digits; \`rudder status\` and \`rudder data scan\` list them)`,
     );
-  const out = await withStore(opts, io, (store) => store.releaseQuarantine(opts.id));
-  if (!out) return ExitCode.error;
-  const q = out.record;
-  if (opts.json) io.stdout(`${JSON.stringify(out, null, 2)}\n`);
+  if (opts.reason.trim().length < 3)
+    throw new ExitError('--reason is required: say why these rows may be used after all');
+  const { releaseQuarantine } = await import('../../executor/release.ts');
+  const r = await releaseQuarantine({
+    cwd: opts.cwd,
+    id: opts.id,
+    reason: opts.reason.trim(),
+    actor: process.env.CI ? 'ci' : 'cli',
+    onNotice: (m) => io.stderr(`rudder: ${m}\n`),
+  });
+  if (!r.ok) {
+    io.stderr(formatPretty(r.diagnostics, r.sources, { color: io.color }));
+    return ExitCode.error;
+  }
+  const q = r.quarantine!;
+  if (opts.json)
+    io.stdout(
+      `${JSON.stringify({ policy: r.policy, quarantine: q, changed: r.changed, commit: r.commit }, null, 2)}\n`,
+    );
   else
     io.stdout(
-      `${out.changed ? 'released' : 'already released'} ${q.id}: ${rows(q.rows)} of ${q.view} (${q.file}, column ${q.column}, ${q.detector}) [${q.policy}]\n`,
+      `${r.changed ? 'released' : 'already released'} ${q.id}: ${rows(q.rows)} of ${q.view}${q.column ? `.${q.column}` : ''} (${q.detector}) [${r.policy}]${r.commit?.sha ? `; committed ${r.commit.sha.slice(0, 12)}` : r.commit ? `; ${r.commit.message}` : ''}\n`,
     );
   return ExitCode.ok;
 }

@@ -26,8 +26,15 @@ export async function demoCommand(opts: DemoCommandOptions, io: CommandIO): Prom
   const t0 = performance.now();
   const step = (s: string) => io.stderr(`\n━━ ${s}\n`);
   step('sample data');
-  const data = await writeSampleData(join(opts.cwd, 'data'), { ...defaultChurnOptions, start: startForToday(new Date()) });
-  io.stderr(data.skipped ? 'already present in data/\n' : data.files.map((f) => `wrote ${relative(opts.cwd, f.path)} (${f.rows} rows)\n`).join(''));
+  const data = await writeSampleData(join(opts.cwd, 'data'), {
+    ...defaultChurnOptions,
+    start: startForToday(new Date()),
+  });
+  io.stderr(
+    data.skipped
+      ? 'already present in data/\n'
+      : data.files.map((f) => `wrote ${relative(opts.cwd, f.path)} (${f.rows} rows)\n`).join(''),
+  );
 
   let repo = opts.cwd;
   if (!opts.inPlace) {
@@ -35,16 +42,29 @@ export async function demoCommand(opts: DemoCommandOptions, io: CommandIO): Prom
     step(`scratch repository ${relative(opts.cwd, repo)}`);
     await rm(repo, { recursive: true, force: true });
     await mkdir(repo, { recursive: true });
-    for (const p of ['rudder.yaml', 'policies', 'data']) await cp(join(opts.cwd, p), join(repo, p), { recursive: true });
+    for (const p of ['rudder.yaml', 'policies', 'data'])
+      await cp(join(opts.cwd, p), join(repo, p), { recursive: true });
     await writeFile(join(repo, '.gitignore'), '.rudder/\ndata/\n');
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       git('init', '-q', '-b', 'main');
       git('add', '-A');
-      git('-c', 'user.name=Rudder demo', '-c', 'user.email=demo@rudder.invalid', 'commit', '-q', '-m', 'policies: churn scenario');
+      git(
+        '-c',
+        'user.name=Rudder demo',
+        '-c',
+        'user.email=demo@rudder.invalid',
+        'commit',
+        '-q',
+        '-m',
+        'policies: churn scenario',
+      );
       io.stderr('git repository with the policies committed\n');
     } catch (e) {
-      io.stderr(`git is not available (${(e as Error).message.split('\n')[0]}); the demo runs without commits\n`);
+      io.stderr(
+        `git is not available (${(e as Error).message.split('\n')[0]}); the demo runs without commits\n`,
+      );
     }
   }
 
@@ -65,7 +85,9 @@ export async function demoCommand(opts: DemoCommandOptions, io: CommandIO): Prom
   step('apply');
   const a = await apply({ cwd: repo, plan: p.plan, actor: 'cli', onEvent: (e) => io.stderr(renderEvent(e)) });
   if (a.diagnostics.length > 0) io.stderr(formatPretty(a.diagnostics, a.sources, { color: io.color }));
-  io.stdout(`${a.summary}${a.commit?.sha ? ` Committed ${a.commit.sha.slice(0, 12)}.` : a.commit ? ` ${a.commit.message}` : ''}\n`);
+  io.stdout(
+    `${a.summary}${a.commit?.sha ? ` Committed ${a.commit.sha.slice(0, 12)}.` : a.commit ? ` ${a.commit.message}` : ''}\n`,
+  );
   if (!a.ok) return ExitCode.error;
 
   step('plan again');
@@ -75,6 +97,8 @@ export async function demoCommand(opts: DemoCommandOptions, io: CommandIO): Prom
 
   step('status');
   io.stdout(renderStatus(await status({ cwd: repo })));
-  io.stdout(`\nLockfiles: ${relative(opts.cwd, join(repo, v.state!.project.stateDir)) || '.'}/  ·  history: git -C ${relative(opts.cwd, repo) || '.'} log --stat  ·  ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  io.stdout(
+    `\nLockfiles: ${relative(opts.cwd, join(repo, v.state!.project.stateDir)) || '.'}/  ·  history: git -C ${relative(opts.cwd, repo) || '.'} log --stat  ·  ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+  );
   return again.plan.actions.length === 0 ? ExitCode.ok : ExitCode.error;
 }

@@ -18,13 +18,19 @@ export interface PlanCommandOptions {
 
 /** `rudder plan`: 0 no changes (or any changes without --detailed-exitcode), 2 changes, 1 errors. */
 export async function planCommand(opts: PlanCommandOptions, io: CommandIO): Promise<number> {
-  const r = await plan({ cwd: opts.cwd, policiesDir: opts.policiesDir, retrain: opts.retrain, now: opts.now });
+  const r = await plan({
+    cwd: opts.cwd,
+    policiesDir: opts.policiesDir,
+    retrain: opts.retrain,
+    now: opts.now,
+  });
   const warnings = r.diagnostics.filter((d) => d.severity !== 'error');
   if (!r.ok) {
     io.stderr(formatPretty(r.diagnostics, r.sources, { color: io.color }));
     return ExitCode.error;
   }
-  if (warnings.length > 0 && opts.format === 'text') io.stderr(formatPretty(warnings, r.sources, { color: io.color }));
+  if (warnings.length > 0 && opts.format === 'text')
+    io.stderr(formatPretty(warnings, r.sources, { color: io.color }));
   if (opts.out) {
     const target = relative(process.cwd(), opts.out) || opts.out;
     await atomicWrite(opts.out, renderPlanJson(r.plan));

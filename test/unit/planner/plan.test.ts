@@ -57,7 +57,18 @@ function appliedState(d: DesiredState, trainedAt = '2026-05-31T12:00:00Z'): Lock
   const s = emptyLockState();
   const v = d.featureViews[0]!;
   const m = d.models[0]!;
-  s.features = record({ activity: { kind: 'FeatureLock', lockVersion: 1, view: 'activity', viewDigest: v.digest, watermark: '2026-05-31T00:00:00Z', rows: 100, materializedAt: trainedAt, sourceDigest: 'sha256:s1' } });
+  s.features = record({
+    activity: {
+      kind: 'FeatureLock',
+      lockVersion: 1,
+      view: 'activity',
+      viewDigest: v.digest,
+      watermark: '2026-05-31T00:00:00Z',
+      rows: 100,
+      materializedAt: trainedAt,
+      sourceDigest: 'sha256:s1',
+    },
+  });
   const version: ModelVersion = {
     version: 1,
     status: 'champion',
@@ -71,7 +82,9 @@ function appliedState(d: DesiredState, trainedAt = '2026-05-31T12:00:00Z'): Lock
     artifact: { digest: 'sha256:a', uri: 'artifact://sha256/a' },
     trainedAt,
   };
-  s.models = record({ churn: { kind: 'ModelLock', lockVersion: 1, name: 'churn', specDigest: m.digest, versions: [version] } });
+  s.models = record({
+    churn: { kind: 'ModelLock', lockVersion: 1, name: 'churn', specDigest: m.digest, versions: [version] },
+  });
   return s;
 }
 
@@ -79,7 +92,11 @@ describe('planChanges', () => {
   test('GIVEN no state WHEN planned THEN materialize, train and promote in three waves', () => {
     const plan = planChanges(desired(), emptyLockState(), obs(), opts);
     expect(plan.actions.map((a) => a.type)).toEqual(['feature.materialize', 'model.promote', 'model.train']);
-    expect(plan.waves.map((w) => w.map((id) => id.split(':')[0]))).toEqual([['feature.materialize'], ['model.train'], ['model.promote']]);
+    expect(plan.waves.map((w) => w.map((id) => id.split(':')[0]))).toEqual([
+      ['feature.materialize'],
+      ['model.train'],
+      ['model.promote'],
+    ]);
     expect(renderPlanText(plan)).toContain('Plan: 1 to materialize, 1 to train, 1 to promote.');
   });
 
@@ -93,19 +110,54 @@ describe('planChanges', () => {
   test('a schedule trigger fires when due', () => {
     const d = desired();
     const due = planChanges(d, appliedState(d, '2026-04-01T00:00:00Z'), obs(), opts);
-    expect(due.actions.find((a) => a.type === 'model.train')?.reasons.map((r) => r.code)).toEqual(['schedule-due']);
+    expect(due.actions.find((a) => a.type === 'model.train')?.reasons.map((r) => r.code)).toEqual([
+      'schedule-due',
+    ]);
   });
 
   test('drift retrains with its evidence, except inside the cooldown', () => {
     const drifted: Observations = {
       ...obs(),
-      models: { churn: { drift: { drifted: 1, features: 2, share: 0.5, samples: 1000, details: [{ feature: 'activity:x', method: 'psi', statistic: 0.31, threshold: 0.2, drifted: true }] } } },
+      models: {
+        churn: {
+          drift: {
+            drifted: 1,
+            features: 2,
+            share: 0.5,
+            samples: 1000,
+            details: [
+              { feature: 'activity:x', method: 'psi', statistic: 0.31, threshold: 0.2, drifted: true },
+            ],
+          },
+        },
+      },
     };
-    const withDrift = compilePolicies({ projectDocs: [], docs: docsOf('p.yaml', POLICIES.replace('triggers: [{ schedule: { every: 30d } }]', 'triggers: [{ drift: { share: 0.3, minSamples: 500 } }]')) });
+    const withDrift = compilePolicies({
+      projectDocs: [],
+      docs: docsOf(
+        'p.yaml',
+        POLICIES.replace(
+          'triggers: [{ schedule: { every: 30d } }]',
+          'triggers: [{ drift: { share: 0.3, minSamples: 500 } }]',
+        ),
+      ),
+    });
     if (!withDrift.ok) throw new Error('fixture');
-    const late = planChanges(withDrift.value, appliedState(withDrift.value, '2026-05-20T00:00:00Z'), drifted, opts);
-    expect(late.actions.find((a) => a.type === 'model.train')?.reasons[0]!.message).toBe('1 of 2 features drifted (share 0.5 ≥ 0.3): activity:x psi 0.31 (threshold 0.2)');
-    const recent = planChanges(withDrift.value, appliedState(withDrift.value, '2026-05-31T12:00:00Z'), drifted, opts);
+    const late = planChanges(
+      withDrift.value,
+      appliedState(withDrift.value, '2026-05-20T00:00:00Z'),
+      drifted,
+      opts,
+    );
+    expect(late.actions.find((a) => a.type === 'model.train')?.reasons[0]!.message).toBe(
+      '1 of 2 features drifted (share 0.5 ≥ 0.3): activity:x psi 0.31 (threshold 0.2)',
+    );
+    const recent = planChanges(
+      withDrift.value,
+      appliedState(withDrift.value, '2026-05-31T12:00:00Z'),
+      drifted,
+      opts,
+    );
     expect(recent.actions).toEqual([]);
     expect(recent.notes[0]).toMatch(/cooldown \(1d\) runs until 2026-06-01T12:00:00.000Z/);
   });
@@ -115,7 +167,10 @@ describe('planChanges', () => {
     const state = appliedState(d);
     state.models.fraud = { ...state.models.churn!, name: 'fraud' };
     const plan = planChanges(d, state, obs('sha256:s2'), opts);
-    expect(plan.actions.map((a) => `${a.op} ${a.type}`)).toEqual(['update feature.materialize', 'delete model.retire']);
+    expect(plan.actions.map((a) => `${a.op} ${a.type}`)).toEqual([
+      'update feature.materialize',
+      'delete model.retire',
+    ]);
     expect(plan.actions[1]!.destructive).toBe(true);
     expect(renderPlanText(plan)).toMatch(/- model\.retire\s+fraud/);
   });
@@ -146,10 +201,17 @@ spec: { model: churn, strategy: { type: canary, steps: [{ weight: 10% }, { weigh
     const back = parsePlanFile(text, 'plan.json');
     expect(back.ok && back.value).toEqual(plan);
     expect(parsePlanFile(text.slice(0, 200), 'plan.json').diagnostics[0]!.code).toBe('plan/malformed');
-    expect(parsePlanFile(text.replace('"risk": "high"', '"risk": "low"'), 'plan.json').diagnostics[0]!.code).toBe('plan/tampered');
-    expect(parsePlanFile(text.replace('"formatVersion": 1', '"formatVersion": 9'), 'plan.json').diagnostics[0]!.code).toBe('plan/unsupported-version');
+    expect(
+      parsePlanFile(text.replace('"risk": "high"', '"risk": "low"'), 'plan.json').diagnostics[0]!.code,
+    ).toBe('plan/tampered');
+    expect(
+      parsePlanFile(text.replace('"formatVersion": 1', '"formatVersion": 9'), 'plan.json').diagnostics[0]!
+        .code,
+    ).toBe('plan/unsupported-version');
     const other = planChanges(desired(), emptyLockState(), obs('sha256:s9'), opts);
-    expect(diffPlanInputs(plan.inputs, other.inputs)).toEqual(['observations changed (a source has new data, or was rewritten)']);
+    expect(diffPlanInputs(plan.inputs, other.inputs)).toEqual([
+      'observations changed (a source has new data, or was rewritten)',
+    ]);
   });
 
   test('markdown stays under the GitHub comment limit with summary first', () => {

@@ -86,9 +86,21 @@ describe('rudder dataset and rudder data (CLI)', () => {
       scan.stdout,
     )?.[1];
     expect(id).toBeDefined();
-    const rel = rudder(repo.root, 'data', 'release', id!);
+    // A scan previews; the state records quarantines only through apply.
+    const early = rudder(repo.root, 'data', 'release', id!, '--reason', 'reviewed: a test value');
+    expect(early.code).toBe(1);
+    expect(early.stderr).toContain(`quarantine ${id} was found by a scan but is not recorded in state/ yet`);
+    rudder(repo.root, 'apply', '--auto-approve');
+    expect(readFileSync(join(repo.root, 'state/data/pii.lock.yaml'), 'utf8')).toContain(`id: ${id}`);
+    expect(rudder(repo.root, 'data', 'release', id!).stderr).toContain(
+      "required option '--reason <text>' not specified",
+    );
+    const rel = rudder(repo.root, 'data', 'release', id!, '--reason', 'reviewed: a test value');
     expect(rel.code).toBe(0);
-    expect(rel.stdout).toContain(`released ${id}: 1 row of acct`);
+    expect(rel.stdout).toContain(`released ${id}: 1 row of acct.notes (ssn) [pii]`);
+    expect(readFileSync(join(repo.root, 'state/data/pii.lock.yaml'), 'utf8')).toContain(
+      'reason: "reviewed: a test value"',
+    );
     const again = rudder(repo.root, 'dataset', 'm', '--out', 'out/m2.parquet');
     expect(again.stderr).toContain(`quarantine ${id} (released)`);
     expect(again.stderr).toContain('nulls: acct:notes 1\n');
@@ -114,7 +126,7 @@ describe('rudder dataset and rudder data (CLI)', () => {
     expect(rudder(repo.root, 'dataset', 'm', '--out', 'x.json').stderr).toContain(
       'must end in .parquet or .csv',
     );
-    const r = rudder(repo.root, 'data', 'release', 'nope');
+    const r = rudder(repo.root, 'data', 'release', 'nope', '--reason', 'whatever');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('is not a quarantine id');
   });

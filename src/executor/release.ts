@@ -1,0 +1,150 @@
+// `rudder data release <id>`: a quarantine's rows go back to training and serving. The data
+// lock is the record (a fresh checkout learns of the release from it); the change is
+// committed like any other state change, naming who released what and why.
+import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import { publishState } from '../git/git.ts';
+import { acquireApplyLock, LockHeldError } from '../state/apply-lock.ts';
+import { diffLockStates, withLock } from '../state/lock-state.ts';
+import { writeLockChanges } from '../state/state-io.ts';
+import type { Actor, Quarantine } from '../state/types.ts';
+import { StoreError } from '../store/port.ts';
+import { loadWorkspace, openStore } from '../workspace.ts';
+
+export interface ReleaseOptions {
+  cwd: string;
+  id: string;
+  /** Why the rows may be used after all: recorded in the lock and the commit. */
+  reason: string;
+  actor: Actor;
+  now?: () => Date;
+  lockTimeoutMs?: number;
+  onNotice?: (message: string) => void;
+}
+
+export interface ReleaseResult {
+  ok: boolean;
+  diagnostics: Diagnostic[];
+  sources: Map<string, string>;
+  quarantine?: Quarantine;
+  policy?: string;
+  changed: boolean;
+  commit?: { sha?: string; message: string };
+}
+
+export async function releaseQuarantine(opts: ReleaseOptions): Promise<ReleaseResult> {
+  const clock = opts.now ?? (() => new Date());
+  const err = (code: Diagnostic['code'], message: string, hint?: string): Diagnostic => ({
+    code,
+    severity: 'error',
+    message,
+    hint,
+    path: [],
+  });
+  const loaded = await loadWorkspace(opts);
+  if (!loaded.ok)
+    return { ok: false, diagnostics: loaded.diagnostics, sources: loaded.sources, changed: false };
+  const root = loaded.value.root;
+  let handle;
+  try {
+    handle = await acquireApplyLock({
+      root,
+      operation: `data release ${opts.id}`,
+      timeoutMs: opts.lockTimeoutMs ?? 0,
+    });
+  } catch (e) {
+    if (e instanceof LockHeldError)
+      return {
+        ok: false,
+        diagnostics: [err('apply/locked', e.message)],
+        sources: loaded.sources,
+        changed: false,
+      };
+    throw e;
+  }
+  try {
+    const again = await loadWorkspace(opts);
+    if (!again.ok)
+      return { ok: false, diagnostics: again.diagnostics, sources: again.sources, changed: false };
+    const ws = again.value;
+    const owner = Object.values(ws.lock.data).find((d) => d.quarantines.some((q) => q.id === opts.id));
+    if (!owner) {
+      const active = Object.values(ws.lock.data).flatMap((d) =>
+        d.quarantines.filter((q) => !q.released).map((q) => q.id),
+      );
+      const store = await openStore(ws);
+      const seen = await (store.listQuarantines?.() ?? Promise.resolve([])).finally(() => store.close());
+      const local = seen.some((q) => q.id === opts.id);
+      return {
+        ok: false,
+        diagnostics: [
+          err(
+            'data/unknown-quarantine',
+            local
+              ? `quarantine ${opts.id} was found by a scan but is not recorded in state/ yet`
+              : `no data lock records quarantine ${JSON.stringify(opts.id)}`,
+            local
+              ? "rudder apply records the data policy's quarantines; release it after that."
+              : active.length
+                ? `Active quarantines: ${active.slice(0, 10).join(', ')}`
+                : 'No quarantine is active.',
+          ),
+        ],
+        sources: again.sources,
+        changed: false,
+      };
+    }
+    const q = owner.quarantines.find((x) => x.id === opts.id)!;
+    if (q.released)
+      return {
+        ok: true,
+        diagnostics: [],
+        sources: again.sources,
+        quarantine: q,
+        policy: owner.policy,
+        changed: false,
+      };
+
+    const store = await openStore(ws);
+    try {
+      await store.releaseQuarantine?.(opts.id);
+    } catch (e) {
+      // A fresh checkout's store has no record yet; the lock below is what counts.
+      if (!(e instanceof StoreError && e.code === 'store/unknown-quarantine')) throw e;
+    } finally {
+      await store.close();
+    }
+    const action = `data.release:${opts.id}`;
+    const released: Quarantine = {
+      ...q,
+      released: { at: clock().toISOString(), reason: opts.reason, action },
+    };
+    const next = withLock(ws.lock, {
+      ...owner,
+      quarantines: owner.quarantines.map((x) => (x.id === q.id ? released : x)),
+    });
+    const changes = diffLockStates(ws.lock, next, ws.desired.project.stateDir);
+    await writeLockChanges(root, ws.desired.project.stateDir, changes);
+    const published = await publishState({
+      root,
+      git: ws.desired.project.git,
+      files: changes.map((c) => c.path),
+      subject: `release quarantine ${q.id} (${q.rows} rows of ${q.view}.${q.column ?? '?'}, ${q.detector})`,
+      body: `Reason: ${opts.reason}`,
+      trailers: { actions: [action], actor: opts.actor },
+      onNotice: opts.onNotice,
+    });
+    return {
+      ok: true,
+      diagnostics: [],
+      sources: again.sources,
+      quarantine: released,
+      policy: owner.policy,
+      changed: true,
+      commit: published.commit.committed
+        ? { sha: published.commit.sha, message: published.commit.message }
+        : { message: published.commit.message },
+    };
+  } finally {
+    await handle.release();
+  }
+}
