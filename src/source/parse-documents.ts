@@ -248,7 +248,7 @@ function fastParse(file: string, text: string): SourceDoc[] | undefined {
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (v == null) continue;
-    if (checkValue(v) || hasForbiddenOrDeep(v)) return undefined;
+    if (!isPlainAndSafe(v)) return undefined;
     docs.push(makeLazySourceDoc(file, i, v, lazy));
   }
   return docs.length > 0 ? docs : undefined;
@@ -267,20 +267,28 @@ function checkValue(root: unknown): { path: (string | number)[]; value: number }
   return undefined;
 }
 
-function hasForbiddenOrDeep(root: unknown): boolean {
+/** One walk for the fast path: finite numbers, no forbidden keys, bounded depth. */
+function isPlainAndSafe(root: unknown): boolean {
   const stack: [unknown, number][] = [[root, 1]];
   while (stack.length > 0) {
     const [v, depth] = stack.pop()!;
-    if (depth > limits.maxDepth) return true;
-    if (Array.isArray(v)) for (const x of v) stack.push([x, depth + 1]);
-    else if (v && typeof v === 'object') {
-      for (const k of Object.keys(v)) if (FORBIDDEN_KEYS.has(k)) return true;
-      // js-yaml defines __proto__ as an own property; Object.keys sees it, but be explicit.
-      if (Object.prototype.hasOwnProperty.call(v, '__proto__')) return true;
-      for (const x of Object.values(v)) stack.push([x, depth + 1]);
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) return false;
+      continue;
+    }
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > limits.maxDepth) return false;
+    if (Array.isArray(v)) {
+      for (const x of v) stack.push([x, depth + 1]);
+      continue;
+    }
+    // js-yaml defines __proto__ as an own property, so Object.keys sees it.
+    for (const k of Object.keys(v)) {
+      if (FORBIDDEN_KEYS.has(k)) return false;
+      stack.push([(v as Record<string, unknown>)[k], depth + 1]);
     }
   }
-  return false;
+  return true;
 }
 
 function lineSpan(text: string, offset: number): { start: number; end: number } {

@@ -9,6 +9,19 @@ export function resolveModelFeatures(ctx: CompileContext): void {
   for (const dp of ctx.dataPolicies)
     for (const a of dp.allow) if (a.training) trainingAllowed.add(`${a.view}:${a.column}`);
 
+  // Built once per view and shared by every model that reads it: repositories with thousands of
+  // models reuse a few views heavily. The objects are never mutated.
+  const index = new Map<string, { byName: Map<string, ModelFeature>; star: ModelFeature[] }>();
+  const indexOf = (view: { name: string; features: readonly { name: string; pii: boolean }[] }) => {
+    let entry = index.get(view.name);
+    if (!entry) {
+      const all = (view.features as ModelFeature[]).map((f) => ({ ...f, ref: `${view.name}:${f.name}`, view: view.name }));
+      entry = { byName: new Map(all.map((f) => [f.name, f])), star: all.filter((f) => !f.pii || trainingAllowed.has(f.ref)) };
+      index.set(view.name, entry);
+    }
+    return entry;
+  };
+
   for (const model of ctx.models.values()) {
     const written = ctx.featureRefs.get(model.name) ?? [];
     const checked = new Set<string>();
@@ -31,11 +44,12 @@ export function resolveModelFeatures(ctx: CompileContext): void {
         });
         return;
       }
-      let picked = view.features;
+      const vi = indexOf(view);
+      let picked: readonly ModelFeature[];
       if (featName === '*') {
-        picked = view.features.filter((f) => !f.pii || trainingAllowed.has(`${view.name}:${f.name}`));
+        picked = vi.star;
       } else {
-        const f = view.features.find((x) => x.name === featName);
+        const f = vi.byName.get(featName);
         if (!f) {
           rejected = true;
           ctx.report({
@@ -50,7 +64,7 @@ export function resolveModelFeatures(ctx: CompileContext): void {
           });
           return;
         }
-        if (f.pii && !trainingAllowed.has(`${view.name}:${f.name}`)) {
+        if (f.pii && !trainingAllowed.has(f.ref)) {
           rejected = true;
           ctx.report({
             code: 'model/pii-feature',
@@ -64,7 +78,7 @@ export function resolveModelFeatures(ctx: CompileContext): void {
         picked = [f];
       }
       for (const f of picked) {
-        const key = `${view.name}:${f.name}`;
+        const key = f.ref;
         const first = seen.get(key);
         if (first != null) {
           ctx.report({
@@ -80,7 +94,7 @@ export function resolveModelFeatures(ctx: CompileContext): void {
           continue;
         }
         seen.set(key, i);
-        out.push({ ...f, ref: key, view: view.name });
+        out.push(f);
       }
       if (!checked.has(view.name)) {
         checked.add(view.name);
