@@ -1,7 +1,8 @@
 // Reading and writing the whole state/ folder. A multi-file write is all-or-nothing for readers
 // (see journal.ts); a killed writer is rolled forward by the next one.
 import { randomUUID } from 'node:crypto';
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { lstatSync, readFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fail, ok, sortDiagnostics, type Diagnostic, type Result } from '../diagnostics/diagnostic.ts';
@@ -190,7 +191,9 @@ async function readSnapshot(
         continue;
       }
       try {
-        const st = await lstat(join(root, path));
+        // Synchronous on purpose: thousands of small files cost more in thread-pool round trips
+        // than in reading (see load-policies.ts).
+        const st = lstatSync(join(root, path));
         if (!st.isFile()) {
           unexpected(
             st.isSymbolicLink() ? 'is a symbolic link; lockfiles are plain files' : 'is not a regular file',
@@ -207,7 +210,7 @@ async function readSnapshot(
           });
           continue;
         }
-        const bytes = await readFile(join(root, path));
+        const bytes = readFileSync(join(root, path));
         let text: string;
         try {
           text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
