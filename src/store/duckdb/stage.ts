@@ -250,15 +250,36 @@ export async function stageSource(db: Db, req: StageRequest): Promise<Staged> {
     const from =
       s.format === 'parquet'
         ? `read_parquet(${lit(s.file.abs)}, file_row_number = true)`
-        : `${csvRead(s.file, [...s.columns.keys()])} WITH ORDINALITY`;
-    const row = s.format === 'parquet' ? 'file_row_number + 1' : 'ordinality';
+        : ident(rawTable(req.table, fileIdx));
+    // CSV rows are numbered by their position in a raw copy read in parallel: `WITH
+    // ORDINALITY` on read_csv forces one thread and doubled the read time (bench/training-set).
+    const row = s.format === 'parquet' ? 'file_row_number + 1' : 'rowid + 1';
     return `SELECT ${outer.join(', ')} FROM (SELECT ${inner.join(', ')}, (${row})::BIGINT AS __row FROM ${from})`;
   });
 
+  const raws: string[] = [];
   try {
+    // With insertion order preserved, a freshly created table's rowid is the data row's
+    // position in the file.
+    // The connection runs with preserve_insertion_order off (see sql.ts); these loads need it.
+    if (schemas.some((s) => s.format === 'csv')) await db.run(`SET preserve_insertion_order = true`);
+    try {
+      for (const [fileIdx, s] of schemas.entries()) {
+        if (s.format !== 'csv') continue;
+        const raw = rawTable(req.table, fileIdx);
+        raws.push(raw);
+        await db.run(
+          `CREATE OR REPLACE TEMP TABLE ${ident(raw)} AS SELECT * FROM ${csvRead(s.file, [...s.columns.keys()])}`,
+        );
+      }
+    } finally {
+      await db.run(`SET preserve_insertion_order = false`);
+    }
     await db.run(`CREATE OR REPLACE TEMP TABLE ${ident(req.table)} AS ${selects.join('\nUNION ALL\n')}`);
   } catch (e) {
     throw readError(e, source.files, req.what, format);
+  } finally {
+    for (const raw of raws) await db.run(`DROP TABLE IF EXISTS ${ident(raw)}`);
   }
 
   const bad = await db.all(
@@ -318,6 +339,10 @@ export async function stageSource(db: Db, req: StageRequest): Promise<Staged> {
     labelColumn: req.labelColumn,
     timestampColumn: req.timestamp,
   };
+}
+
+function rawTable(table: string, fileIdx: number): string {
+  return `${table}__raw${fileIdx}`;
 }
 
 async function inspect(

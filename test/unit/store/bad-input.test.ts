@@ -34,9 +34,9 @@ describe('bad input is refused with file, column and first offending row, and no
   });
   afterEach(() => repo.cleanup());
 
-  async function build(): Promise<StoreError> {
+  async function build(threads = 1): Promise<StoreError> {
     const state = repo.state();
-    const store = await repo.open();
+    const store = await repo.open({ threads });
     try {
       await store.buildTrainingSet({
         model: state.models[0]!,
@@ -54,6 +54,18 @@ describe('bad input is refused with file, column and first offending row, and no
     }
     throw new Error('expected a StoreError');
   }
+
+  test('a bad value deep in a large CSV is reported at its true row (rows are read in parallel)', async () => {
+    // Large enough that DuckDB splits the read across threads: row numbers must still be file order.
+    const lines = ['id,ts,x,n'];
+    for (let i = 1; i <= 300_000; i++)
+      lines.push(`e${i},2026-01-01T00:00:00Z,${i}.5,${i === 287_654 ? 'oops' : i}`);
+    repo.write('data/v.csv', `${lines.join('\n')}\n`);
+    const e = await build(4);
+    expect(e.message).toBe(
+      'data/v.csv: row 287654, column "n": the value is not an integer (feature view "v" reads it as int)',
+    );
+  });
 
   test('a missing file', async () => {
     const e = await build();
