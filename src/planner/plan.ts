@@ -450,6 +450,21 @@ function promoteAction(
       code: 'manual-approval',
       message: `${rp!.name} requires approval: apply with --approve ${m.name}`,
     });
+  // The two outcomes share everything but what the candidate becomes and how traffic moves.
+  const common = {
+    op: 'update' as const,
+    reasons,
+    dependsOn: trainStep ? [trainStep] : [],
+    risk: 'high' as const,
+    requiresApproval: approval,
+    destructive: false,
+  };
+  const candidateTo = (to: string): ExpectedChange => ({
+    path,
+    field: `versions[${version}].status`,
+    from: 'candidate',
+    to,
+  });
   if (staged && ro && champion) {
     const first = staged.type === 'canary' ? staged.steps[0]!.weight : staged.split;
     reasons.push({
@@ -457,22 +472,12 @@ function promoteAction(
       message: `${ro.name}: ${staged.type} from ${Math.round(first * 100)}% of traffic; champion v${champion.version} keeps the rest`,
     });
     return {
+      ...common,
       id: `rollout.start:${m.name}@v${version}`,
       type: 'rollout.start',
-      op: 'update',
       resource: { kind: 'RolloutPolicy', name: ro.name },
-      reasons,
-      dependsOn: trainStep ? [trainStep] : [],
-      risk: 'high',
-      requiresApproval: approval,
-      destructive: false,
       changes: [
-        {
-          path,
-          field: `versions[${version}].status`,
-          from: 'candidate',
-          to: 'challenger (if gates pass) or rejected',
-        },
+        candidateTo('challenger (if gates pass) or rejected'),
         {
           path: rolloutPath,
           field: 'versions',
@@ -483,22 +488,12 @@ function promoteAction(
     };
   }
   return {
+    ...common,
     id: `model.promote:${m.name}@v${version}`,
     type: 'model.promote',
-    op: 'update',
     resource: { kind: 'Model', name: m.name },
-    reasons,
-    dependsOn: trainStep ? [trainStep] : [],
-    risk: 'high',
-    requiresApproval: approval,
-    destructive: false,
     changes: [
-      {
-        path,
-        field: `versions[${version}].status`,
-        from: 'candidate',
-        to: 'champion (if gates pass) or rejected',
-      },
+      candidateTo('champion (if gates pass) or rejected'),
       ...(champion
         ? [
             {
