@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { relative } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { apply, parsePlanFile } from '../../api.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
@@ -72,7 +73,12 @@ export async function applyCommand(opts: ApplyCommandOptions, io: CommandIO): Pr
             }
           },
   });
-  if (r.diagnostics.length > 0) io.stderr(formatPretty(r.diagnostics, r.sources, { color: io.color }));
+  // Plan problems are about the file the user passed: name it.
+  const planRel = opts.planFile ? relative(process.cwd(), opts.planFile) || opts.planFile : undefined;
+  const diags = r.diagnostics.map((d) =>
+    planRel && d.file == null && d.code.startsWith('plan/') ? { ...d, file: planRel } : d,
+  );
+  if (diags.length > 0) io.stderr(formatPretty(diags, r.sources, { color: io.color }));
   if (opts.json)
     io.stdout(
       `${JSON.stringify({ ok: r.ok, plan: r.plan?.digest, outcomes: r.outcomes, commit: r.commit, summary: r.summary }, null, 2)}\n`,
