@@ -15,8 +15,15 @@ export function resolveModelFeatures(ctx: CompileContext): void {
   const indexOf = (view: { name: string; features: readonly { name: string; pii: boolean }[] }) => {
     let entry = index.get(view.name);
     if (!entry) {
-      const all = (view.features as ModelFeature[]).map((f) => ({ ...f, ref: `${view.name}:${f.name}`, view: view.name }));
-      entry = { byName: new Map(all.map((f) => [f.name, f])), star: all.filter((f) => !f.pii || trainingAllowed.has(f.ref)) };
+      const all = (view.features as ModelFeature[]).map((f) => ({
+        ...f,
+        ref: `${view.name}:${f.name}`,
+        view: view.name,
+      }));
+      entry = {
+        byName: new Map(all.map((f) => [f.name, f])),
+        star: all.filter((f) => !f.pii || trainingAllowed.has(f.ref)),
+      };
       index.set(view.name, entry);
     }
     return entry;
