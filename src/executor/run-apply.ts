@@ -62,18 +62,21 @@ const err = (code: Diagnostic['code'], message: string, hint?: string): Diagnost
   path: [],
 });
 
+/** A run that stopped before executing anything. */
+function refused(
+  diagnostics: Diagnostic[],
+  sources: Map<string, string>,
+  summary: string,
+  plan?: Plan,
+): ApplyRunResult {
+  return { ok: false, diagnostics, sources, plan, outcomes: [], summary };
+}
+
 export async function runApply(opts: ApplyOptions): Promise<ApplyRunResult> {
   const clock = opts.now ?? (() => new Date());
   const say = (message: string) => opts.onEvent?.({ type: 'notice', message });
   const first = await loadWorkspace(opts);
-  if (!first.ok)
-    return {
-      ok: false,
-      diagnostics: first.diagnostics,
-      sources: first.sources,
-      outcomes: [],
-      summary: 'Nothing applied: fix the errors above.',
-    };
+  if (!first.ok) return refused(first.diagnostics, first.sources, 'Nothing applied: fix the errors above.');
   const root = first.value.root;
 
   let lockHandle;
@@ -86,19 +89,17 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyRunResult> {
     });
   } catch (e) {
     if (e instanceof LockHeldError)
-      return {
-        ok: false,
-        diagnostics: [
+      return refused(
+        [
           err(
             'apply/locked',
             e.message,
             'Wait for it to finish, or use --lock-timeout; if its process is gone, rudder unlock <id>.',
           ),
         ],
-        sources: first.sources,
-        outcomes: [],
-        summary: 'Nothing applied: another apply is running.',
-      };
+        first.sources,
+        'Nothing applied: another apply is running.',
+      );
     throw e;
   }
   try {
@@ -110,13 +111,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyRunResult> {
 
     const loaded = await loadWorkspace(opts);
     if (!loaded.ok)
-      return {
-        ok: false,
-        diagnostics: loaded.diagnostics,
-        sources: loaded.sources,
-        outcomes: [],
-        summary: 'Nothing applied: fix the errors above.',
-      };
+      return refused(loaded.diagnostics, loaded.sources, 'Nothing applied: fix the errors above.');
     const ws = loaded.value;
     const store = await openStore(ws);
     try {
@@ -130,9 +125,8 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyRunResult> {
         const changed = diffPlanInputs(opts.plan.inputs, fresh.inputs);
         if (changed.length > 0) {
           const other = changed.find((c) => c.startsWith('repository:'));
-          return {
-            ok: false,
-            diagnostics: [
+          return refused(
+            [
               other
                 ? err(
                     'plan/other-repository',
@@ -145,30 +139,27 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyRunResult> {
                     'Run rudder plan again, review it, and apply the new plan.',
                   ),
             ],
-            sources: loaded.sources,
-            plan: opts.plan,
-            outcomes: [],
-            summary: 'Nothing applied: the plan is out of date.',
-          };
+            loaded.sources,
+            'Nothing applied: the plan is out of date.',
+            opts.plan,
+          );
         }
         plan = opts.plan;
       }
       const destructive = plan.actions.filter((a) => a.destructive);
       if (destructive.length > 0 && !opts.allowDestroy)
-        return {
-          ok: false,
-          diagnostics: [
+        return refused(
+          [
             err(
               'apply/destroy-not-allowed',
               `the plan removes state (${destructive.map((a) => a.id).join(', ')}) and --allow-destroy was not given`,
               'Review the - lines, then apply with --allow-destroy.',
             ),
           ],
-          sources: loaded.sources,
+          loaded.sources,
+          'Nothing applied.',
           plan,
-          outcomes: [],
-          summary: 'Nothing applied.',
-        };
+        );
       if (plan.actions.length === 0)
         return {
           ok: true,

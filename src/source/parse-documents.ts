@@ -1,6 +1,7 @@
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { parseAllDocuments, isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import { ANCHOR_OR_ALIAS } from '../util/yaml-anchors.ts';
 import { makeLazySourceDoc, makeSourceDoc, type SourceDoc } from './source-doc.ts';
 
 export const limits = {
@@ -221,10 +222,6 @@ function parseYaml(text: string): Document[] {
     strict: true,
   }) as Document[];
 }
-
-// Anchors and aliases go through `yaml`, which bounds alias expansion; js-yaml would share
-// references and let later stages walk an exponential graph.
-const ANCHOR_OR_ALIAS = /(^|[\s[{,])[&*][^\s,\]}]/m;
 
 /**
  * js-yaml (core schema) is an order of magnitude faster than `yaml`'s composer, which matters

@@ -6,6 +6,7 @@ import { isMap, parseAllDocuments, type Document } from 'yaml';
 import { quote, type Diagnostic, type JsonPath, type Result } from '../diagnostics/diagnostic.ts';
 import type { DiagnosticCode } from '../diagnostics/codes.ts';
 import { dotted, pointerToPath } from '../schema/validate-doc.ts';
+import { ANCHOR_OR_ALIAS } from '../util/yaml-anchors.ts';
 import { makeSourceDoc } from '../source/source-doc.ts';
 import { renderCanonicalYaml } from './canonical.ts';
 import { LockfileError } from './errors.ts';
@@ -180,8 +181,6 @@ const nameField = (kind: LockKind): string =>
  * violations, broken invariants, unknown newer lockVersions become diagnostics with spans.
  * Older lockVersions are migrated (the result is at LOCK_VERSION); lists come back sorted.
  */
-const ANCHOR_OR_ALIAS = /(^|[\s[{,])[&*][^\s,\]}]/m;
-
 /**
  * The common case, quickly: a clean lockfile read with js-yaml (core schema, ~10× faster than
  * `yaml`'s composer; states hold thousands of lockfiles). Anything unusual — a parse error,

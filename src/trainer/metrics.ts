@@ -107,53 +107,60 @@ function byScoreDesc(p: ArrayLike<number>): Uint32Array {
   return idx.sort((a, b) => p[b]! - p[a]! || a - b);
 }
 
-/** Area under the ROC curve, trapezoids over distinct thresholds (ties count half). */
-export function rocAuc(y: ArrayLike<number>, p: ArrayLike<number>): number {
+/**
+ * Walk the scores from high to low and call `at(tp, fp)` once per distinct threshold, with the
+ * true and false positives counted at or above it. Ties share one step, as in scikit-learn.
+ */
+function forEachThreshold(
+  y: ArrayLike<number>,
+  p: ArrayLike<number>,
+  at: (tp: number, fp: number) => void,
+): void {
   const order = byScoreDesc(p);
-  let pos = 0;
-  for (let i = 0; i < y.length; i++) if (y[i] === 1) pos++;
-  const neg = y.length - pos;
-  if (pos === 0 || neg === 0) return Number.NaN;
-  let tp = 0,
-    fp = 0,
-    prevTp = 0,
-    prevFp = 0,
-    area = 0;
+  let tp = 0;
+  let fp = 0;
   for (let k = 0; k < order.length; k++) {
     const i = order[k]!;
     if (y[i] === 1) tp++;
     else fp++;
     const next = order[k + 1];
-    if (next === undefined || p[next] !== p[i]) {
-      area += ((fp - prevFp) * (tp + prevTp)) / 2;
-      prevTp = tp;
-      prevFp = fp;
-    }
+    if (next === undefined || p[next] !== p[i]) at(tp, fp);
   }
+}
+
+function positives(y: ArrayLike<number>): number {
+  let pos = 0;
+  for (let i = 0; i < y.length; i++) if (y[i] === 1) pos++;
+  return pos;
+}
+
+/** Area under the ROC curve, trapezoids over distinct thresholds (ties count half). */
+export function rocAuc(y: ArrayLike<number>, p: ArrayLike<number>): number {
+  const pos = positives(y);
+  const neg = y.length - pos;
+  if (pos === 0 || neg === 0) return Number.NaN;
+  let prevTp = 0;
+  let prevFp = 0;
+  let area = 0;
+  forEachThreshold(y, p, (tp, fp) => {
+    area += ((fp - prevFp) * (tp + prevTp)) / 2;
+    prevTp = tp;
+    prevFp = fp;
+  });
   return area / (pos * neg);
 }
 
 /** sklearn's average_precision_score: Σ (Rₙ − Rₙ₋₁) Pₙ over distinct thresholds, no interpolation. */
 export function averagePrecision(y: ArrayLike<number>, p: ArrayLike<number>): number {
-  const order = byScoreDesc(p);
-  let pos = 0;
-  for (let i = 0; i < y.length; i++) if (y[i] === 1) pos++;
+  const pos = positives(y);
   if (pos === 0) return Number.NaN;
-  let tp = 0,
-    fp = 0,
-    prevRecall = 0,
-    ap = 0;
-  for (let k = 0; k < order.length; k++) {
-    const i = order[k]!;
-    if (y[i] === 1) tp++;
-    else fp++;
-    const next = order[k + 1];
-    if (next === undefined || p[next] !== p[i]) {
-      const recall = tp / pos;
-      ap += (recall - prevRecall) * (tp / (tp + fp));
-      prevRecall = recall;
-    }
-  }
+  let prevRecall = 0;
+  let ap = 0;
+  forEachThreshold(y, p, (tp, fp) => {
+    const recall = tp / pos;
+    ap += (recall - prevRecall) * (tp / (tp + fp));
+    prevRecall = recall;
+  });
   return ap;
 }
 
