@@ -228,7 +228,8 @@ function parseYaml(text: string): Document[] {
  * for repositories of thousands of files. It is used only for clean files: anything with
  * anchors, a parse error, a forbidden key, excessive depth or a non-finite number falls back
  * to the `yaml` path, which produces the exact diagnostics. Both read YAML 1.2 core the same
- * way (tests compare them), and document indices agree, so lazy positions line up.
+ * way on the cases where 1.1 and 1.2 differ (dates, yes/no, octals, .inf, ~, empty documents),
+ * and document indices agree, so lazy positions line up.
  */
 function fastParse(file: string, text: string): SourceDoc[] | undefined {
   if (ANCHOR_OR_ALIAS.test(text)) return undefined;
