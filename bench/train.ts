@@ -261,7 +261,7 @@ function ensureTorch(): boolean {
  */
 async function runEndToEnd(x: Float32Array, y: Float32Array, dataDir: string): Promise<Run> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
-  const { LocalArtifactStore } = await import('../src/state/artifact-store.ts');
+  const { LocalArtifactStore } = await import('../src/artifacts/local.ts');
   const { TfjsTrainer } = await import('../src/trainer/tfjs-trainer.ts');
   const n = ROWS + HOLDOUT;
   const csv = join(dataDir, 'rows.csv');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { mkdir, rm } from 'node:fs/promises';
 import type { DesiredState, Model } from '../compiler/desired-state.ts';
 import type { PlanAction } from '../planner/plan-types.ts';
-import type { LocalArtifactStore } from '../state/artifact-store.ts';
+import type { ArtifactStore } from '../artifacts/port.ts';
 import { championOf } from '../state/lockfile.ts';
 import { diffLockStates, withLock, withoutLock } from '../state/lock-state.ts';
 import { writeLockChanges } from '../state/state-io.ts';
@@ -21,7 +21,7 @@ export interface ExecutePorts {
   desired: DesiredState;
   store: FeatureStore;
   trainerFor(type: Model['trainer']['type']): Trainer;
-  artifacts: LocalArtifactStore;
+  artifacts: ArtifactStore;
   clock: () => Date;
   actor: Actor;
   /** Models whose manual-approval actions may run, or 'all'. */

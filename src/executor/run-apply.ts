@@ -8,7 +8,7 @@ import { diffPlanInputs } from '../planner/plan-file.ts';
 import type { Plan } from '../planner/plan-types.ts';
 import { renderSummaryLine } from '../planner/render.ts';
 import { acquireApplyLock, LockHeldError } from '../state/apply-lock.ts';
-import { openArtifactStore } from '../state/artifact-store.ts';
+import { openArtifactStore } from '../artifacts/local.ts';
 import { recoverState } from '../state/state-io.ts';
 import type { Actor } from '../state/types.ts';
 import { CommandTrainer } from '../trainer/command-trainer.ts';

@@ -9,7 +9,7 @@ import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs
 import { join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { CommandTrainerSpec, Model } from '../compiler/desired-state.ts';
-import { type ArtifactRef, ArtifactError, type LocalArtifactStore } from '../state/artifact-store.ts';
+import { type ArtifactRef, ArtifactError, type ArtifactStore } from '../artifacts/port.ts';
 import { LABEL_COLUMN, LABEL_TS_COLUMN, type TrainingSet } from '../store/port.ts';
 import { canonicalJson } from '../util/canonical.ts';
 import { describeHoldout } from './holdout.ts';
@@ -23,7 +23,7 @@ import {
 } from './trainer.ts';
 
 export interface CommandTrainerOptions {
-  store: LocalArtifactStore;
+  store: ArtifactStore;
   /** Repository root: the spec's `workdir` is relative to it. */
   cwd: string;
   /** Where `fromEnv` values and PATH/HOME/... come from. Default: process.env. */

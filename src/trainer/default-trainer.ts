@@ -1,7 +1,7 @@
 // The Trainer the executor uses: dispatches each model to the tfjs or command trainer by its
 // spec. One instance serves every model of an apply.
 import type { Model } from '../compiler/desired-state.ts';
-import type { ArtifactRef, LocalArtifactStore } from '../state/artifact-store.ts';
+import type { ArtifactRef, ArtifactStore } from '../artifacts/port.ts';
 import type { TrainingSet } from '../store/port.ts';
 import { CommandTrainer, type CommandTrainerOptions } from './command-trainer.ts';
 import type { ProgressMode } from './progress.ts';
@@ -9,7 +9,7 @@ import { TfjsTrainer } from './tfjs-trainer.ts';
 import type { EvaluateOptions, Trainer, TrainInput, TrainResult } from './trainer.ts';
 
 export interface DefaultTrainerOptions {
-  store: LocalArtifactStore;
+  store: ArtifactStore;
   /** Repository root (command trainers' `workdir` is relative to it). */
   cwd: string;
   env?: NodeJS.ProcessEnv;

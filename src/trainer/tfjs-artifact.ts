@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Task } from '../schema/vocabulary.ts';
-import type { ArtifactRef, LocalArtifactStore } from '../state/artifact-store.ts';
+import type { ArtifactRef, ArtifactStore } from '../artifacts/port.ts';
 import { canonicalJson } from '../util/canonical.ts';
 import type { Network } from './engine.ts';
 import type { NetworkPlan } from './model-spec.ts';
@@ -151,7 +151,7 @@ export interface ModelFiles {
 
 /** Write the files into `dir` and store the directory; returns its tree reference. */
 export async function storeModelFiles(
-  store: LocalArtifactStore,
+  store: ArtifactStore,
   dir: string,
   files: ModelFiles,
 ): Promise<ArtifactRef> {
@@ -221,7 +221,7 @@ export async function modelFromFiles(files: ModelFiles): Promise<TfjsModel> {
  * schema must equal `features` (ref and type, in any order), or this throws.
  */
 export async function loadTfjsModel(
-  store: LocalArtifactStore,
+  store: ArtifactStore,
   artifact: ArtifactRef | string,
   features: readonly FeatureRef[],
 ): Promise<TfjsModel> {

@@ -3,7 +3,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Model, TfjsTrainerSpec } from '../compiler/desired-state.ts';
 import { lowerIsBetter } from '../schema/vocabulary.ts';
-import type { ArtifactRef, LocalArtifactStore } from '../state/artifact-store.ts';
+import type { ArtifactRef, ArtifactStore } from '../artifacts/port.ts';
 import { featureColumnName, type TrainingSet } from '../store/port.ts';
 import { requestedBackend, withBackend, type BackendChoice } from './backend.ts';
 import { AbortedError, fit, Network, type TrainData } from './engine.ts';
@@ -50,7 +50,7 @@ import {
 } from './trainer.ts';
 
 export interface TfjsTrainerOptions {
-  store: LocalArtifactStore;
+  store: ArtifactStore;
   /** Progress on stderr: a bar in a terminal, lines in CI (`auto`, the default). */
   progress?: ProgressMode;
   progressStream?: NodeJS.WritableStream & { isTTY?: boolean };

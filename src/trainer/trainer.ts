@@ -1,7 +1,7 @@
 // The trainer port: a point-in-time training set and a Model in, an evaluated, stored,
 // reproducible artifact out. `tfjs` (built in) and `command` (external program) implement it.
 import type { Model } from '../compiler/desired-state.ts';
-import type { ArtifactRef } from '../state/artifact-store.ts';
+import type { ArtifactRef } from '../artifacts/port.ts';
 import type { TrainingSet } from '../store/port.ts';
 
 export interface TrainProgress {

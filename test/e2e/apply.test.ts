@@ -224,7 +224,7 @@ describe('plan and apply (real DuckDB, real tfjs, real git)', () => {
 function fastTrainer(repo: string) {
   return {
     async train(input: TrainInput) {
-      const { openArtifactStore } = await import('../../src/state/artifact-store.ts');
+      const { openArtifactStore } = await import('../../src/artifacts/local.ts');
       const store = openArtifactStore(repo);
       const artifact = await store.putBytes(
         new TextEncoder().encode(`${input.model.digest}:${input.trainingSet.digest}:${input.seed}`),

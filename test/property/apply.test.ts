@@ -4,7 +4,7 @@ import { fc, test } from '@fast-check/vitest';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { stringify } from 'yaml';
 import { apply, plan } from '../../src/api.ts';
-import { openArtifactStore } from '../../src/state/artifact-store.ts';
+import { openArtifactStore } from '../../src/artifacts/local.ts';
 import type { Trainer } from '../../src/trainer/trainer.ts';
 import { arbPolicySet } from '../helpers/arb-policies.ts';
 import { cleanupTemp, isolateGitConfig, tempRepo } from '../helpers/temp-repo.ts';

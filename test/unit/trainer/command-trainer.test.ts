@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { LocalArtifactStore } from '../../../src/state/artifact-store.ts';
+import { LocalArtifactStore } from '../../../src/artifacts/local.ts';
 import type { TrainingSet } from '../../../src/store/port.ts';
 import { CommandTrainer } from '../../../src/trainer/command-trainer.ts';
 import { DefaultTrainer } from '../../../src/trainer/default-trainer.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { LocalArtifactStore } from '../../../src/state/artifact-store.ts';
+import { LocalArtifactStore } from '../../../src/artifacts/local.ts';
 import type { TrainingSet } from '../../../src/store/port.ts';
 import { TfjsTrainer } from '../../../src/trainer/tfjs-trainer.ts';
 import { TrainerError, type TrainProgress } from '../../../src/trainer/trainer.ts';

@@ -4,23 +4,9 @@ import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/p
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Project } from '../compiler/desired-state.ts';
 import { canonicalJson } from '../util/canonical.ts';
-import { atomicWrite, syncDir, TMP_MARKER } from './atomic.ts';
+import { atomicWrite, syncDir, TMP_MARKER } from '../state/atomic.ts';
 import { pathExists } from '../util/fs.ts';
-
-/** A content-addressed artifact: `sha256:<hex>` and where it lives. */
-export interface ArtifactRef {
-  digest: string;
-  /** `artifact://sha256/<hex>` for a blob, `artifact://sha256/<hex>?tree` for a directory manifest. */
-  uri: string;
-  size: number;
-}
-
-export class ArtifactError extends Error {
-  override name = 'ArtifactError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
+import { ArtifactError, parseArtifactUri, type ArtifactRef, type ArtifactStore } from './port.ts';
 
 interface TreeManifest {
   kind: 'rudder.artifact-tree';
@@ -33,8 +19,12 @@ interface TreeManifest {
  * file, are fsynced, then renamed, so a blob under its digest is always complete. Every read
  * re-hashes and refuses content that does not match its name.
  */
-export class LocalArtifactStore {
+export class LocalArtifactStore implements ArtifactStore {
   constructor(readonly root: string) {}
+
+  get description(): string {
+    return `local store at ${this.root}`;
+  }
 
   private pathOf(hex: string): string {
     return join(this.root, 'sha256', hex.slice(0, 2), hex.slice(2));
@@ -168,14 +158,6 @@ export class LocalArtifactStore {
     }
     return this.pathOf(parseDigest(digest));
   }
-}
-
-/** `artifact://sha256/<hex>[?tree]` → its digest; ArtifactError for anything else. */
-export function parseArtifactUri(uri: string): { digest: string; tree: boolean } {
-  const m = /^artifact:\/\/sha256\/([0-9a-f]{64})(\?tree)?$/.exec(uri);
-  if (!m)
-    throw new ArtifactError(`not an artifact URI: ${JSON.stringify(uri)} (expected artifact://sha256/<hex>)`);
-  return { digest: `sha256:${m[1]!}`, tree: m[2] != null };
 }
 
 /**

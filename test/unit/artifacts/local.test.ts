@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { ArtifactError, openArtifactStore, parseArtifactUri } from '../../../src/state/artifact-store.ts';
+import { ArtifactError, parseArtifactUri } from '../../../src/artifacts/port.ts';
+import { openArtifactStore } from '../../../src/artifacts/local.ts';
 import { readProjectSettings } from '../../../src/state/settings.ts';
 import { cleanupTemp, tempDir, writeFile } from '../../helpers/temp-repo.ts';
 

@@ -1,0 +1,46 @@
+// The prediction-log port: what `rudder serve` writes for every prediction and delayed label,
+// and what monitoring (drift, live quality) and rollout analysis read back by window.
+export type EntityKey = Record<string, string | number | boolean>;
+
+export interface PredictionRecord {
+  requestId: string;
+  /** ISO time the prediction was made. */
+  at: string;
+  model: string;
+  version: number;
+  entity: EntityKey;
+  /** The feature values the model saw, by feature ref (`view:feature`). */
+  features: Record<string, number | string | boolean | null>;
+  /** See Prediction.score; null when the request failed. */
+  score: number | null;
+  latencyMs: number;
+  /** Set when the model failed for this request (counts toward the error rate). */
+  error?: string;
+}
+
+export interface LabelRecord {
+  /** ISO time the labelled outcome happened (joined to predictions at or before it). */
+  at: string;
+  model: string;
+  entity: EntityKey;
+  label: number | string | boolean;
+}
+
+export interface LogWindow {
+  model: string;
+  /** Inclusive lower bound, exclusive upper bound. */
+  from: Date;
+  to: Date;
+  /** Only this version. */
+  version?: number;
+}
+
+export interface PredictionLog {
+  /** Buffered; durable after flush() or close(). */
+  append(records: readonly PredictionRecord[]): Promise<void>;
+  appendLabels(labels: readonly LabelRecord[]): Promise<void>;
+  readPredictions(window: LogWindow): Promise<PredictionRecord[]>;
+  readLabels(window: LogWindow): Promise<LabelRecord[]>;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
