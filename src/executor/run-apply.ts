@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Model } from '../compiler/desired-state.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { publishState } from '../git/git.ts';
+import type { ApprovedBy } from '../git/message.ts';
 import { diffPlanInputs } from '../planner/plan-file.ts';
 import type { Plan } from '../planner/plan-types.ts';
 import { renderSummaryLine } from '../planner/render.ts';
@@ -32,6 +33,8 @@ export interface ApplyOptions {
   /** How long to wait for another apply to finish. Default 0: fail at once. */
   lockTimeoutMs?: number;
   actor: Actor;
+  /** How an MCP write was approved; recorded as the Rudder-Approved-By trailer. */
+  approvedBy?: ApprovedBy;
   now?: () => Date;
   onEvent?: (e: ApplyEvent) => void;
   signal?: AbortSignal;
@@ -220,7 +223,12 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyRunResult> {
           files: result.touchedFiles,
           subject: commitSubject(plan, result.outcomes),
           body: commitBody(plan, result.outcomes),
-          trailers: { plan: plan.digest, actions: done.map((o) => o.id), actor: opts.actor },
+          trailers: {
+            plan: plan.digest,
+            actions: done.map((o) => o.id),
+            actor: opts.actor,
+            approvedBy: opts.approvedBy,
+          },
           onNotice: say,
         });
         commit = published.commit.committed

@@ -6,6 +6,10 @@ import type { Actor } from '../state/types.ts';
 export const TRAILER_PLAN = 'Rudder-Plan';
 export const TRAILER_ACTION = 'Rudder-Action';
 export const TRAILER_ACTOR = 'Rudder-Actor';
+export const TRAILER_APPROVED_BY = 'Rudder-Approved-By';
+
+/** How a write through the MCP server was approved: the person via elicitation, or a confirmation token. */
+export type ApprovedBy = 'elicitation' | 'token';
 
 export interface StateTrailers {
   /** Digest of the plan applied (`sha256:…`). */
@@ -13,6 +17,7 @@ export interface StateTrailers {
   /** One per action applied, in plan order. */
   actions: readonly string[];
   actor: Actor;
+  approvedBy?: ApprovedBy;
 }
 
 export interface CommitMessage {
@@ -28,9 +33,10 @@ export interface ParsedCommitMessage {
   plan?: string;
   actions: string[];
   actor?: string;
+  approvedBy?: string;
 }
 
-const ACTOR = /^(cli|ci|reconcile|mcp:[A-Za-z0-9._-]{1,64})$/;
+const ACTOR = /^(cli|ci|reconcile|mcp:[A-Za-z0-9._-]{1,64}(\/[A-Za-z0-9._+-]{1,32})?)$/;
 const PLAN = /^sha256:[0-9a-f]{64}$/;
 const ACTION = /^[^\s]{1,300}$/;
 const MAX_SUBJECT = 200;
@@ -62,6 +68,11 @@ export function renderCommitMessage(m: CommitMessage): string {
   if (m.trailers.plan) trailers.push(`${TRAILER_PLAN}: ${m.trailers.plan}`);
   for (const a of m.trailers.actions) trailers.push(`${TRAILER_ACTION}: ${a}`);
   trailers.push(`${TRAILER_ACTOR}: ${m.trailers.actor}`);
+  if (m.trailers.approvedBy != null) {
+    if (m.trailers.approvedBy !== 'elicitation' && m.trailers.approvedBy !== 'token')
+      throw new InternalError(`invalid Rudder-Approved-By ${JSON.stringify(m.trailers.approvedBy)}`);
+    trailers.push(`${TRAILER_APPROVED_BY}: ${m.trailers.approvedBy}`);
+  }
   parts.push(trailers.join('\n'));
   return `${parts.join('\n\n')}\n`;
 }
@@ -92,6 +103,7 @@ export function parseCommitMessage(text: string): ParsedCommitMessage {
     if (key === TRAILER_PLAN) out.plan = value;
     else if (key === TRAILER_ACTION) out.actions.push(value);
     else if (key === TRAILER_ACTOR) out.actor = value;
+    else if (key === TRAILER_APPROVED_BY) out.approvedBy = value;
   }
   return out;
 }
