@@ -21,42 +21,13 @@ import {
   type RolloutLock,
 } from './types.ts';
 
-export const LOCK_SUFFIX = '.lock.yaml';
+import { LOCK_SUFFIX, lockDirs, lockKinds, lockNameOf, lockPath } from './lock-paths.ts';
 
-/** Folder under the state directory for each kind. */
-export const lockDirs: Readonly<Record<LockKind, string>> = {
-  ModelLock: 'models',
-  FeatureLock: 'features',
-  RolloutLock: 'rollouts',
-  DataLock: 'data',
-};
-export const lockKinds = Object.keys(lockDirs) as LockKind[];
+// The path helpers live in lock-paths.ts (pure, import-free); re-exported for existing callers.
+export { LOCK_SUFFIX, lockDirs, lockKinds, lockNameOf, lockPath, lockPathOf } from './lock-paths.ts';
 
 export const HEADER =
   '# Rudder state: written by rudder apply, checked against its schema on every read. History: rudder history.\n';
-
-/** The resource a lock describes: model, view, model (rollouts) or policy name. */
-export function lockNameOf(lock: AnyLock): string {
-  switch (lock.kind) {
-    case 'ModelLock':
-      return lock.name;
-    case 'FeatureLock':
-      return lock.view;
-    case 'RolloutLock':
-      return lock.model;
-    case 'DataLock':
-      return lock.policy;
-  }
-}
-
-/** `state/models/churn.lock.yaml`: repository-relative, POSIX separators. */
-export function lockPath(stateDir: string, kind: LockKind, name: string): string {
-  const dir = stateDir.replace(/\\/g, '/').replace(/\/+$/, '');
-  return `${dir === '' || dir === '.' ? '' : `${dir}/`}${lockDirs[kind]}/${name}${LOCK_SUFFIX}`;
-}
-
-export const lockPathOf = (stateDir: string, lock: AnyLock): string =>
-  lockPath(stateDir, lock.kind, lockNameOf(lock));
 
 /**
  * Put a lock's lists in canonical order (versions, weights, scans and quarantines ascending by
