@@ -7,6 +7,7 @@ const ROOT = join(import.meta.dirname, '../../..');
 const pure = [
   'src/state/types.ts',
   'src/state/lockfile.ts',
+  'src/state/lock-paths.ts',
   'src/state/lock-schema.ts',
   'src/state/canonical.ts',
   'src/state/migrations.ts',
