@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { InternalError } from '../diagnostics/diagnostic.ts';
+import { asEnvironmentError } from '../diagnostics/environment-error.ts';
 // Commands are imported when they run: DuckDB, tfjs and the MCP SDK are slow to load, and
 // `rudder validate` should not pay for them.
 import { ExitCode, ExitError, processIO, type CommandIO } from './io.ts';
@@ -315,6 +316,13 @@ export function reportError(err: unknown): number {
   if (err instanceof ExitError) {
     if (err.message) process.stderr.write(`rudder: ${err.message}\n`);
     return err.code;
+  }
+  // Git refusing, a full disk, a read-only folder: the user's to fix, not a bug.
+  const env = asEnvironmentError(err);
+  if (env) {
+    const d = env.toDiagnostic();
+    process.stderr.write(`rudder: error ${d.code}: ${d.message}\n${d.hint ? `  hint: ${d.hint}\n` : ''}`);
+    return ExitCode.error;
   }
   const e = err as Error;
   process.stderr.write(

@@ -97,6 +97,19 @@ export const diagnosticCodes = {
   'lock/interrupted-write':
     'An interrupted state write was found; readers see its completed result until the next write finishes it.',
   'lock/busy': 'The state kept changing while it was read.',
+  // Git and the environment
+  'git/failed': 'A git command failed.',
+  'git/push-failed': 'Pushing the state commit failed; the commit is kept locally.',
+  'git/push-conflict': 'Pushing was rejected and the state commit cannot be rebased onto the remote.',
+  'git/commit-rejected':
+    'git refused the state commit (a hook, signing); the lockfiles are written but not committed.',
+  'git/index-locked':
+    "git's index.lock exists: another git process runs, or one was killed and left it behind.",
+  'git/state-ignored':
+    'A .gitignore pattern matches files under the state folder, so they would never be committed.',
+  'env/no-space': 'A write failed because the disk (or quota) is full.',
+  'env/permission-denied': 'A file or folder Rudder must write is not writable.',
+  'env/read-only': 'A file system Rudder must write is mounted read-only.',
 } as const;
 
 export type DiagnosticCode = keyof typeof diagnosticCodes;

@@ -1,18 +1,48 @@
 // Git through simple-git: commit exactly the state files an apply touched, push with a bounded
 // fetch–rebase–recheck loop, read a resource's history. Never touches the user's other changes.
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { Project } from '../compiler/desired-state.ts';
+import type { DiagnosticCode } from '../diagnostics/codes.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import { EnvironmentError } from '../diagnostics/environment-error.ts';
 import { parseCommitMessage, renderCommitMessage, type StateTrailers } from './message.ts';
 
-export class GitError extends Error {
+export type GitErrorKind =
+  | 'failed'
+  | 'rejected'
+  | 'conflict'
+  | 'recheck-failed'
+  | 'dirty'
+  | 'detached'
+  | 'commit-rejected'
+  | 'index-locked'
+  | 'state-ignored'
+  | 'push-failed';
+
+const CODE_OF: Record<GitErrorKind, DiagnosticCode> = {
+  failed: 'git/failed',
+  rejected: 'git/push-failed',
+  conflict: 'git/push-conflict',
+  'recheck-failed': 'git/push-conflict',
+  dirty: 'git/push-failed',
+  detached: 'git/failed',
+  'commit-rejected': 'git/commit-rejected',
+  'index-locked': 'git/index-locked',
+  'state-ignored': 'git/state-ignored',
+  'push-failed': 'git/push-failed',
+};
+
+/** A git failure: a diagnostic with the next step (exit 1), never an internal error. */
+export class GitError extends EnvironmentError {
   override name = 'GitError';
   constructor(
     message: string,
-    readonly kind: 'failed' | 'rejected' | 'conflict' | 'recheck-failed' | 'dirty' | 'detached' = 'failed',
-    options?: { cause?: unknown },
+    readonly kind: GitErrorKind = 'failed',
+    options?: { cause?: unknown; hint?: string; kept?: string },
   ) {
-    super(message, options);
+    super(CODE_OF[kind], message, options?.hint, options);
   }
 }
 
@@ -101,6 +131,7 @@ export async function commitState(opts: CommitStateOptions): Promise<CommitState
       throw new GitError(`refusing to commit ${JSON.stringify(f)}: not a path inside the repository`);
   if (files.length === 0) return { committed: false, reason: 'no-changes', message: 'no state file changed' };
   const { git } = avail;
+  await checkGitReady(opts.root, files, avail);
   const changed = await run('git status', () => statusOf(git, files));
   if (changed.length === 0)
     return {
@@ -118,8 +149,8 @@ export async function commitState(opts: CommitStateOptions): Promise<CommitState
   // New files must be known to git for `commit --only`; adding them touches only their own index entries.
   if (untracked.length > 0) await run('git add', () => g.raw(['add', '--', ...untracked]));
   const paths = changed.map((c) => c.path);
-  await run('git commit', () =>
-    g.raw([
+  try {
+    await g.raw([
       'commit',
       '--only',
       '--cleanup=verbatim',
@@ -129,8 +160,23 @@ export async function commitState(opts: CommitStateOptions): Promise<CommitState
       message,
       '--',
       ...paths,
-    ]),
-  );
+    ]);
+  } catch (e) {
+    // Leave the index as it was: the files we added for `--only` go back to untracked.
+    if (untracked.length > 0)
+      await g
+        .raw(['rm', '--cached', '--quiet', '--ignore-unmatch', '--', ...untracked])
+        .catch(() => undefined);
+    throw new GitError(
+      `git refused the state commit: ${firstLines((e as Error).message)}`,
+      'commit-rejected',
+      {
+        cause: e,
+        kept: `The lockfiles are written but not committed: ${paths.join(', ')}.`,
+        hint: 'Fix what git or the hook reports (user hooks and commit signing apply to state commits), then run rudder apply again: it commits uncommitted state before planning. Or commit the files yourself.',
+      },
+    );
+  }
   const sha = (await run('git rev-parse', () => g.raw(['rev-parse', 'HEAD']))).trim();
   return { committed: true, sha, files: paths, message };
 }
@@ -164,6 +210,89 @@ async function statusOf(
     entries.push({ path, untracked: xy === '??' });
   }
   return entries.filter((e) => files.includes(e.path)).sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+
+/**
+ * Refuse early what would make the state commit fail or silently miss files: git's index lock
+ * held or left behind, and .gitignore patterns that match files under the state folder.
+ * `files` are paths relative to root (existing or not); probing `state/<kind>/x.lock.yaml`
+ * before an apply catches an ignore rule before any work is done.
+ */
+export async function checkGitReady(
+  root: string,
+  files: readonly string[],
+  avail?: Extract<GitAvailability, { ok: true }>,
+): Promise<void> {
+  const a = avail ?? (await detectGit(root));
+  if (!a.ok) return;
+  const { git, topLevel } = a;
+  const lockPath = resolvePath(topLevel, (await git.raw(['rev-parse', '--git-path', 'index.lock'])).trim());
+  if (existsSync(lockPath)) {
+    const owners = gitProcessesIn(topLevel);
+    const since = (() => {
+      try {
+        return statSync(lockPath).mtime.toISOString();
+      } catch {
+        return 'an unknown time';
+      }
+    })();
+    if (owners === undefined || owners.length > 0)
+      throw new GitError(
+        `git's index lock ${lockPath} exists (since ${since})${owners?.length ? `: git process ${owners.join(', ')} is working in this repository` : ''}`,
+        'index-locked',
+        { hint: 'Wait for the other git command to finish, then run this command again.' },
+      );
+    throw new GitError(
+      `git's index lock ${lockPath} was left behind by a git process that is no longer running (it dates from ${since}; no git process works in this repository)`,
+      'index-locked',
+      { hint: `Remove it (rm ${lockPath}), then run this command again.` },
+    );
+  }
+  if (files.length === 0) return;
+  let out = '';
+  try {
+    out = await git.raw(['check-ignore', '--verbose', '--non-matching', '--', ...files]);
+  } catch (e) {
+    // Exit status 1 means "nothing ignored" for check-ignore; only real failures carry stderr.
+    if (!/fatal|error/i.test((e as Error).message)) return;
+    throw new GitError(`git check-ignore failed: ${firstLines((e as Error).message)}`, 'failed', {
+      cause: e,
+    });
+  }
+  const ignored = out
+    .split('\n')
+    .map((l) => /^([^:\t]+):(\d+):([^\t]*)\t(.+)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m != null && m[3] !== '' && !m[3]!.startsWith('!'));
+  if (ignored.length === 0) return;
+  const m = ignored[0]!;
+  throw new GitError(
+    `${m[4]} is ignored by git (${m[1]}:${m[2]}: ${JSON.stringify(m[3])}): state files under it would never be committed`,
+    'state-ignored',
+    {
+      hint: `Nothing under the state folder may be ignored: change that pattern (e.g. anchor it as /${m[3]!.replace(/^\//, '')}), or add an exception such as !${m[4]}.`,
+    },
+  );
+}
+
+/** Pids of running `git` processes whose working directory is inside `top`; undefined without /proc. */
+function gitProcessesIn(top: string): number[] | undefined {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return undefined;
+  }
+  const out: number[] = [];
+  for (const pid of pids) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'git') continue;
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
+      if (cwd === top || cwd.startsWith(`${top}/`)) out.push(Number(pid));
+    } catch {
+      // Gone already, or not ours to read.
+    }
+  }
+  return out;
 }
 
 async function identityFor(
@@ -275,8 +404,17 @@ export async function pushWithRetry(opts: PushOptions): Promise<PushResult> {
       opts.onEvent?.({ type: 'pushed', attempt, sha });
       return { sha, attempts: attempt, rebased, branch };
     }
-    if (!pushed.nonFastForward)
-      throw new GitError(`git push to ${remote} ${branch} failed: ${firstLines(pushed.output)}`, 'failed');
+    if (!pushed.nonFastForward) {
+      const head = (await git.raw(['rev-parse', 'HEAD'])).trim();
+      throw new GitError(
+        `git push to ${remote} ${branch} failed: ${firstLines(pushed.output)}`,
+        'push-failed',
+        {
+          kept: `The state commit ${head.slice(0, 12)} is kept locally.`,
+          hint: `Fix access to ${remote} (URL, credentials, permissions), then push it: git push ${remote} HEAD:${branch}`,
+        },
+      );
+    }
     opts.onEvent?.({ type: 'rejected', attempt });
     const head = (await git.raw(['rev-parse', 'HEAD'])).trim();
     if (attempt >= maxAttempts)

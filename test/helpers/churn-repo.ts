@@ -24,7 +24,7 @@ export async function churnRepo(
     const p = join(repo, 'policies', 'models', 'churn.yaml');
     writeFileSync(p, readFileSync(p, 'utf8').replace(/epochs: \d+/, `epochs: ${opts.epochs}`));
   }
-  writeFileSync(join(repo, '.gitignore'), '.rudder/\ndata/\n');
+  writeFileSync(join(repo, '.gitignore'), '/.rudder/\n/data/\n');
   await writeSampleData(join(repo, 'data'), {
     ...defaultChurnOptions,
     customers: opts.customers ?? 400,

@@ -44,7 +44,7 @@ export async function demoCommand(opts: DemoCommandOptions, io: CommandIO): Prom
     await mkdir(repo, { recursive: true });
     for (const p of ['rudder.yaml', 'policies', 'data'])
       await cp(join(opts.cwd, p), join(repo, p), { recursive: true });
-    await writeFile(join(repo, '.gitignore'), '.rudder/\ndata/\n');
+    await writeFile(join(repo, '.gitignore'), '/.rudder/\n/data/\n');
     const git = (...args: string[]) =>
       execFileSync('git', args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
     try {

@@ -20,7 +20,7 @@ export async function initCommand(opts: { dir: string }, io: CommandIO): Promise
   await cp(join(PACKAGE_ROOT, 'rudder.yaml'), join(opts.dir, 'rudder.yaml'));
   await cp(join(PACKAGE_ROOT, 'policies'), join(opts.dir, 'policies'), { recursive: true });
   if (!(await pathExists(join(opts.dir, '.gitignore'))))
-    await writeFile(join(opts.dir, '.gitignore'), '.rudder/\ndata/\n');
+    await writeFile(join(opts.dir, '.gitignore'), '/.rudder/\n/data/\n');
   const files = await readdir(join(opts.dir, 'policies'), { recursive: true });
   // A policy repository is a git repository: state commits need one.
   let gitNote = '';
