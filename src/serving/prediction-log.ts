@@ -2,6 +2,17 @@
 // and what monitoring (drift, live quality) and rollout analysis read back by window.
 export type EntityKey = Record<string, string | number | boolean>;
 
+/**
+ * One text per entity: keys sorted, values as text (`customer_id=42`), so 42 and "42" are the
+ * same customer. Joins labels to predictions and drives the sticky traffic split.
+ */
+export function entityKeyString(entity: EntityKey): string {
+  return Object.keys(entity)
+    .sort()
+    .map((k) => `${k}=${String(entity[k])}`)
+    .join('\u001f');
+}
+
 export interface PredictionRecord {
   requestId: string;
   /** ISO time the prediction was made. */

@@ -1,0 +1,469 @@
+// Rollout analysis from prediction-log rows, with Argo Rollouts' semantics (users know them):
+// one measurement per metric per `interval` since the step began; a measurement with fewer than
+// `minSamples` samples is Inconclusive; a metric Fails when its failed measurements exceed
+// `failureLimit`. Quality metrics compare the challenger with the champion on the same traffic
+// window (`maxDegradation`). Pure: rows, the clock and the policy in; measurements out.
+import { computeMetrics, type Scores } from '../trainer/metrics.ts';
+import { lowerIsBetter, type Task } from '../schema/vocabulary.ts';
+import { entityKeyString, type LabelRecord, type PredictionRecord } from '../serving/prediction-log.ts';
+
+export interface AnalysisMetric {
+  metric: string;
+  min?: number;
+  max?: number;
+  maxDegradation?: number;
+}
+
+export interface AnalysisSettings {
+  intervalMs: number;
+  minSamples: number;
+  /** Failed measurements tolerated per metric; one more fails the analysis. Argo's default 0. */
+  failureLimit: number;
+  metrics: readonly AnalysisMetric[];
+}
+
+export type MeasurementPhase = 'Successful' | 'Failed' | 'Inconclusive' | 'Error';
+
+export interface Measurement {
+  metric: string;
+  /** ISO bounds of the window measured: [from, to). */
+  from: string;
+  to: string;
+  /** The interval was still running (measured early only because it already fails). */
+  partial: boolean;
+  phase: MeasurementPhase;
+  /** The challenger's value; null when it could not be computed. */
+  value: number | null;
+  /** The champion's value on the same window (quality metrics, maxDegradation). */
+  baseline?: number;
+  /** Samples behind `value`: predictions (operational) or labelled predictions (quality). */
+  samples: number;
+  /** The rule that decided: `min`, `max`, `maxDegradation`, or `minSamples` when inconclusive. */
+  rule: string;
+  threshold: number;
+  message: string;
+}
+
+export interface MetricSummary {
+  metric: string;
+  successful: number;
+  failed: number;
+  inconclusive: number;
+  errors: number;
+  /** Samples of the successful measurements. */
+  samples: number;
+}
+
+export type AnalysisVerdict = 'passed' | 'failed' | 'inconclusive';
+
+export interface AnalysisReport {
+  version: number;
+  baselineVersion?: number;
+  stepStartedAt: string;
+  at: string;
+  /** Challenger predictions in the step so far. */
+  samples: number;
+  measurements: Measurement[];
+  metrics: MetricSummary[];
+  verdict: AnalysisVerdict;
+  /** Sentences with the evidence: `error_rate 0.31 > max 0.05 (interval 12:00–12:05, 412 requests)`. */
+  reasons: string[];
+}
+
+export interface AnalysisInput {
+  task: Task;
+  /** Binary classification: the positive class (what a score is the probability of). */
+  positiveClass?: string | number | boolean;
+  version: number;
+  /** The champion serving the rest of the traffic, when there is one. */
+  baselineVersion?: number;
+  stepStartedAt: Date;
+  now: Date;
+  /** Predictions of both versions since the step began (others are ignored). */
+  predictions: readonly PredictionRecord[];
+  /** Labels that arrived so far (joined to the latest prediction of the entity at or before them). */
+  labels: readonly LabelRecord[];
+  settings: AnalysisSettings;
+}
+
+const OPERATIONAL = new Set(['error_rate', 'latency_p50', 'latency_p95', 'latency_p99']);
+
+/** Metrics that compare with the champion need one; operational ones read the challenger alone. */
+export function isOperationalMetric(m: string): boolean {
+  return OPERATIONAL.has(m);
+}
+
+/** Joined (prediction, label) pairs: each label with the entity's latest prediction at or before it. */
+export interface LabelledPrediction {
+  prediction: PredictionRecord;
+  label: LabelRecord['label'];
+}
+
+export function joinLabels(
+  predictions: readonly PredictionRecord[],
+  labels: readonly LabelRecord[],
+): LabelledPrediction[] {
+  const byEntity = new Map<string, PredictionRecord[]>();
+  for (const p of predictions) {
+    if (p.score == null) continue;
+    const k = entityKeyString(p.entity);
+    let list = byEntity.get(k);
+    if (!list) byEntity.set(k, (list = []));
+    list.push(p);
+  }
+  for (const list of byEntity.values()) list.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  const out: LabelledPrediction[] = [];
+  const used = new Set<PredictionRecord>();
+  for (const l of labels) {
+    const list = byEntity.get(entityKeyString(l.entity));
+    if (!list) continue;
+    const t = Date.parse(l.at);
+    let hit: PredictionRecord | undefined;
+    for (let i = list.length - 1; i >= 0; i--)
+      if (Date.parse(list[i]!.at) <= t) {
+        hit = list[i];
+        break;
+      }
+    // One label per prediction: a second label for the same prediction is a duplicate.
+    if (hit && !used.has(hit)) {
+      used.add(hit);
+      out.push({ prediction: hit, label: l.label });
+    }
+  }
+  return out;
+}
+
+/** A label as the number the metrics expect: 0/1 for binary, the value for regression. */
+export function labelValue(
+  task: Task,
+  label: LabelRecord['label'],
+  positiveClass?: string | number | boolean,
+): number | undefined {
+  if (task === 'regression') {
+    const n = typeof label === 'number' ? label : Number(label);
+    return Number.isFinite(n) ? n : undefined;
+  }
+  if (task === 'binary-classification') {
+    if (positiveClass != null) return String(label) === String(positiveClass) ? 1 : 0;
+    if (label === true || label === 1 || label === '1' || label === 'true') return 1;
+    if (label === false || label === 0 || label === '0' || label === 'false') return 0;
+    return undefined;
+  }
+  return undefined;
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  // Nearest-rank, the definition Prometheus-style dashboards and Argo's providers use.
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+function operationalValue(metric: string, rows: readonly PredictionRecord[]): number {
+  if (metric === 'error_rate') return rows.filter((r) => r.error != null).length / rows.length;
+  const lat = rows
+    .filter((r) => r.error == null)
+    .map((r) => r.latencyMs)
+    .sort((a, b) => a - b);
+  if (lat.length === 0) return Number.NaN;
+  return quantile(lat, metric === 'latency_p50' ? 0.5 : metric === 'latency_p95' ? 0.95 : 0.99);
+}
+
+function qualityValue(
+  metric: string,
+  task: Task,
+  pairs: readonly LabelledPrediction[],
+  positiveClass: AnalysisInput['positiveClass'],
+): number {
+  const y: number[] = [];
+  const p: number[] = [];
+  for (const x of pairs) {
+    const v = labelValue(task, x.label, positiveClass);
+    if (v === undefined || x.prediction.score == null) continue;
+    y.push(v);
+    p.push(x.prediction.score);
+  }
+  if (y.length === 0) return Number.NaN;
+  if (task === 'multiclass-classification') return Number.NaN;
+  return computeMetrics([metric], { task, y, p } as Scores)[metric]!;
+}
+
+const fmt = (x: number): string => String(Number(x.toPrecision(3)));
+const hhmm = (iso: string): string => iso.slice(11, 19);
+
+/** Judge one metric on one window. */
+function measure(
+  m: AnalysisMetric,
+  input: AnalysisInput,
+  from: number,
+  to: number,
+  partial: boolean,
+  challenger: readonly PredictionRecord[],
+  baseline: readonly PredictionRecord[],
+  pairs: readonly LabelledPrediction[],
+): Measurement {
+  const base = {
+    metric: m.metric,
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+    partial,
+  };
+  const where = `${hhmm(base.from)}–${hhmm(base.to)}`;
+  const lower = lowerIsBetter.has(m.metric);
+  const operational = isOperationalMetric(m.metric);
+  const inWindow = (r: PredictionRecord): boolean => {
+    const t = Date.parse(r.at);
+    return t >= from && t < to;
+  };
+  let value: number;
+  let baselineValue: number | undefined;
+  let samples: number;
+  let baselineSamples = 0;
+  if (operational) {
+    const rows = challenger.filter(inWindow);
+    samples = rows.length;
+    value = samples > 0 ? operationalValue(m.metric, rows) : Number.NaN;
+    if (m.maxDegradation != null) {
+      const b = baseline.filter(inWindow);
+      baselineSamples = b.length;
+      baselineValue = b.length > 0 ? operationalValue(m.metric, b) : Number.NaN;
+    }
+  } else if (m.metric.startsWith('custom:')) {
+    return {
+      ...base,
+      phase: 'Error',
+      value: null,
+      samples: 0,
+      rule: 'metric',
+      threshold: 0,
+      message: `${m.metric}: business metrics are not in the prediction log; nothing measured`,
+    };
+  } else {
+    const mine = pairs.filter((x) => x.prediction.version === input.version && inWindow(x.prediction));
+    samples = mine.length;
+    value = qualityValue(m.metric, input.task, mine, input.positiveClass);
+    if (m.maxDegradation != null) {
+      const theirs = pairs.filter(
+        (x) => x.prediction.version === input.baselineVersion && inWindow(x.prediction),
+      );
+      baselineSamples = theirs.length;
+      baselineValue = qualityValue(m.metric, input.task, theirs, input.positiveClass);
+    }
+  }
+  const what = operational ? 'requests' : 'labelled predictions';
+  const minSamples = input.settings.minSamples;
+  const needBaseline = m.maxDegradation != null && input.baselineVersion != null;
+  if (samples < minSamples || (needBaseline && baselineSamples < minSamples))
+    return {
+      ...base,
+      phase: 'Inconclusive',
+      value: Number.isFinite(value) ? value : null,
+      ...(baselineValue != null && Number.isFinite(baselineValue) ? { baseline: baselineValue } : {}),
+      samples,
+      rule: 'minSamples',
+      threshold: minSamples,
+      message: `${m.metric}: ${samples} ${what}${needBaseline ? ` (champion ${baselineSamples})` : ''} < minSamples ${minSamples} (${where})`,
+    };
+  if (!Number.isFinite(value))
+    return {
+      ...base,
+      phase: 'Error',
+      value: null,
+      samples,
+      rule: 'metric',
+      threshold: 0,
+      message: `${m.metric}: not computable on ${samples} ${what} (${where})`,
+    };
+  const checks: { rule: string; threshold: number; ok: boolean; text: string }[] = [];
+  if (m.min != null)
+    checks.push({
+      rule: 'min',
+      threshold: m.min,
+      ok: value >= m.min,
+      text: `${fmt(value)} ${value >= m.min ? '≥' : '<'} min ${fmt(m.min)}`,
+    });
+  if (m.max != null)
+    checks.push({
+      rule: 'max',
+      threshold: m.max,
+      ok: value <= m.max,
+      text: `${fmt(value)} ${value <= m.max ? '≤' : '>'} max ${fmt(m.max)}`,
+    });
+  if (m.maxDegradation != null && needBaseline) {
+    if (baselineValue == null || !Number.isFinite(baselineValue))
+      return {
+        ...base,
+        phase: 'Error',
+        value,
+        samples,
+        rule: 'maxDegradation',
+        threshold: m.maxDegradation,
+        message: `${m.metric}: the champion's value is not computable on the same window (${where})`,
+      };
+    // Relative to the champion, in the "worse" direction of the metric.
+    const worse = lower ? value - baselineValue : baselineValue - value;
+    const degradation = worse <= 0 ? 0 : worse / Math.max(Math.abs(baselineValue), 1e-12);
+    checks.push({
+      rule: 'maxDegradation',
+      threshold: m.maxDegradation,
+      ok: degradation <= m.maxDegradation,
+      text: `${fmt(value)} vs champion ${fmt(baselineValue)}: ${(degradation * 100).toFixed(1)}% worse ${degradation <= m.maxDegradation ? '≤' : '>'} maxDegradation ${(m.maxDegradation * 100).toFixed(1)}%`,
+    });
+  }
+  const failed = checks.find((c) => !c.ok);
+  const decisive = failed ?? checks[0];
+  return {
+    ...base,
+    phase: failed ? 'Failed' : 'Successful',
+    value,
+    ...(baselineValue != null && Number.isFinite(baselineValue) ? { baseline: baselineValue } : {}),
+    samples,
+    rule: decisive?.rule ?? 'samples',
+    threshold: decisive?.threshold ?? minSamples,
+    message: `${m.metric} ${decisive ? decisive.text : `${fmt(value)} (no threshold)`} (${where}, ${samples} ${what})`,
+  };
+}
+
+/**
+ * Measure every metric on every complete interval since the step began, and on the running one
+ * when it already has enough samples to fail. The verdict:
+ * - `failed` when some metric failed more than `failureLimit` times (roll back);
+ * - `passed` when every metric has a successful measurement and none failed beyond the limit,
+ *   with at least `minSamples` challenger predictions in the step (advance once the hold is over);
+ * - `inconclusive` otherwise (wait; below minSamples nothing is decided).
+ */
+export function analyzeStep(input: AnalysisInput): AnalysisReport {
+  const { settings } = input;
+  const start = input.stepStartedAt.getTime();
+  const now = input.now.getTime();
+  const interval = Math.max(1, settings.intervalMs);
+  const rows = input.predictions.filter((r) => {
+    const t = Date.parse(r.at);
+    return t >= start && t < now;
+  });
+  const challenger = rows.filter((r) => r.version === input.version);
+  const baseline =
+    input.baselineVersion == null ? [] : rows.filter((r) => r.version === input.baselineVersion);
+  const needsLabels = settings.metrics.some((m) => !isOperationalMetric(m.metric));
+  const pairs = needsLabels ? joinLabels([...challenger, ...baseline], input.labels) : [];
+  const measurements: Measurement[] = [];
+  const complete = Math.floor((now - start) / interval);
+  for (let k = 0; k <= complete; k++) {
+    const from = start + k * interval;
+    const partial = k === complete;
+    const to = partial ? now : from + interval;
+    if (to <= from) continue;
+    for (const m of settings.metrics) {
+      const x = measure(m, input, from, to, partial, challenger, baseline, pairs);
+      // The running interval counts only when it already fails (Argo measures at interval
+      // ends; failing early keeps a bad version's exposure under one interval).
+      if (partial && x.phase !== 'Failed') continue;
+      measurements.push(x);
+    }
+  }
+  const metrics: MetricSummary[] = settings.metrics.map((m) => {
+    const own = measurements.filter((x) => x.metric === m.metric);
+    return {
+      metric: m.metric,
+      successful: own.filter((x) => x.phase === 'Successful').length,
+      failed: own.filter((x) => x.phase === 'Failed').length,
+      inconclusive: own.filter((x) => x.phase === 'Inconclusive').length,
+      errors: own.filter((x) => x.phase === 'Error').length,
+      samples: own.filter((x) => x.phase === 'Successful').reduce((s, x) => s + x.samples, 0),
+    };
+  });
+  const reasons: string[] = [];
+  let verdict: AnalysisVerdict;
+  const failing = metrics.filter((s) => s.failed > settings.failureLimit);
+  if (failing.length > 0) {
+    verdict = 'failed';
+    for (const s of failing) {
+      const last = measurements.filter((x) => x.metric === s.metric && x.phase === 'Failed').at(-1)!;
+      reasons.push(
+        `${last.message}; ${s.failed} failed measurement${s.failed === 1 ? '' : 's'} > failureLimit ${settings.failureLimit}`,
+      );
+    }
+  } else if (challenger.length < settings.minSamples) {
+    verdict = 'inconclusive';
+    reasons.push(
+      `${challenger.length} predictions by v${input.version} in this step < minSamples ${settings.minSamples}`,
+    );
+  } else {
+    const waiting = metrics.filter((s) => s.successful === 0);
+    if (waiting.length > 0) {
+      verdict = 'inconclusive';
+      for (const s of waiting) {
+        const last = measurements.filter((x) => x.metric === s.metric).at(-1);
+        reasons.push(last ? last.message : `${s.metric}: no complete interval yet`);
+      }
+    } else {
+      verdict = 'passed';
+      for (const s of metrics) {
+        const last = measurements.filter((x) => x.metric === s.metric && x.phase === 'Successful').at(-1)!;
+        reasons.push(last.message);
+      }
+      if (metrics.length === 0)
+        reasons.push(
+          `${challenger.length} predictions by v${input.version} ≥ minSamples ${settings.minSamples}; no analysis metrics`,
+        );
+    }
+  }
+  return {
+    version: input.version,
+    ...(input.baselineVersion != null ? { baselineVersion: input.baselineVersion } : {}),
+    stepStartedAt: input.stepStartedAt.toISOString(),
+    at: input.now.toISOString(),
+    samples: challenger.length,
+    measurements,
+    metrics,
+    verdict,
+    reasons,
+  };
+}
+
+const PER_SAMPLE = new Set(['error_rate', 'accuracy', 'brier', 'logloss', 'mae', 'rmse', 'mape']);
+
+/** Per-sample values for the A/B test, or a reason when the metric is not a per-sample mean. */
+export function perSampleValues(
+  metric: string,
+  task: Task,
+  rows: readonly PredictionRecord[],
+  pairs: readonly LabelledPrediction[],
+  positiveClass?: string | number | boolean,
+): { values: number[] } | { error: string } {
+  if (!PER_SAMPLE.has(metric) && !metric.startsWith('latency_'))
+    return {
+      error: `${metric} is not a mean over samples; an A/B test needs one (${[...PER_SAMPLE].join(', ')}, latency_*)`,
+    };
+  if (metric === 'error_rate') return { values: rows.map((r) => (r.error != null ? 1 : 0)) };
+  if (metric.startsWith('latency_'))
+    return { values: rows.filter((r) => r.error == null).map((r) => r.latencyMs) };
+  const out: number[] = [];
+  for (const x of pairs) {
+    const y = labelValue(task, x.label, positiveClass);
+    const p = x.prediction.score;
+    if (y === undefined || p == null) continue;
+    switch (metric) {
+      case 'accuracy':
+        out.push((p >= 0.5 ? 1 : 0) === y ? 1 : 0);
+        break;
+      case 'brier':
+        out.push((p - y) ** 2);
+        break;
+      case 'logloss': {
+        const q = Math.min(1 - 2.220446049250313e-16, Math.max(2.220446049250313e-16, p));
+        out.push(y === 1 ? -Math.log(q) : -Math.log(1 - q));
+        break;
+      }
+      case 'mae':
+        out.push(Math.abs(y - p));
+        break;
+      case 'rmse':
+        out.push((y - p) ** 2);
+        break;
+      case 'mape':
+        out.push(Math.abs(y - p) / Math.max(Math.abs(y), 2.220446049250313e-16));
+        break;
+    }
+  }
+  return { values: out };
+}
