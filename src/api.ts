@@ -4,6 +4,7 @@ import { validate } from './api-validate.ts';
 import type { Diagnostic } from './diagnostics/diagnostic.ts';
 import { runApply, type ApplyOptions, type ApplyRunResult } from './executor/run-apply.ts';
 import type { Plan } from './planner/plan-types.ts';
+import { sealLockfiles, type SealResult } from './state/seal.ts';
 import { loadWorkspace, makePlan } from './workspace.ts';
 import {
   readResourceHistory,
@@ -66,3 +67,29 @@ export { validate, type ValidateOptions, type ValidateResult } from './api-valid
 export { nodeSha256 } from './util/node-hash.ts';
 export type { DesiredState } from './compiler/desired-state.ts';
 export type { Diagnostic, Result } from './diagnostics/diagnostic.ts';
+
+// ── Operations for the MCP server (src/api-ops.ts): read views and one-operation plans ──
+export {
+  compareVersions,
+  datasetSummary,
+  featureFreshness,
+  listQuarantines,
+  planOperation,
+  restrictPlan,
+  rolloutStatus,
+  type DatasetSummary,
+  type FeatureFreshness,
+  type Operation,
+  type OperationPlan,
+  type QuarantineEntry,
+  type VersionComparison,
+} from './api-ops.ts';
+
+// ── State integrity: accept a deliberate hand edit of a lockfile ──
+
+/** Check lockfiles as every read does (except their integrity line) and re-seal the valid ones. Writes files. */
+export async function sealState(opts: { cwd: string; files: readonly string[] }): Promise<SealResult> {
+  const root = resolve(opts.cwd);
+  const v = await validate({ cwd: root, checkPaths: false });
+  return sealLockfiles(root, v.state?.project.stateDir ?? 'state', opts.files);
+}

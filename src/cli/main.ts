@@ -293,6 +293,19 @@ export function buildProgram(io?: CommandIO): Command {
       process.exitCode = await unlockCommand({ cwd: c.cwd, id, force: o.force ?? false }, c.io);
     });
 
+  program
+    .command('state')
+    .description('lockfile maintenance')
+    .command('seal <files...>')
+    .description(
+      'accept a deliberate hand edit: check the lockfiles as every read does, then rewrite them with a fresh integrity line',
+    )
+    .action(async (files: string[], _o: unknown, cmd: Command) => {
+      const c = ctx(cmd);
+      const { stateSealCommand } = await import('./commands/state.ts');
+      process.exitCode = await stateSealCommand({ cwd: c.cwd, files, json: c.json }, c.io);
+    });
+
   return program;
 }
 

@@ -26,6 +26,8 @@ export const diagnosticCodes = {
   'schema/unknown-kind': 'kind is not one of the policy kinds.',
   'schema/missing-field': 'A required field is absent.',
   'schema/unknown-field': 'A field is not part of the schema (often a typo).',
+  'schema/credentials-in-file':
+    'A policy or rudder.yaml field looks like a credential; credentials come from the environment (the standard AWS chain), never from files in the repository.',
   'schema/wrong-type': 'A field has the wrong type.',
   'schema/invalid-value': 'A field has a value outside the allowed set.',
   'schema/invalid-name': 'A resource name or identifier does not match the allowed pattern.',
@@ -97,6 +99,9 @@ export const diagnosticCodes = {
   'lock/interrupted-write':
     'An interrupted state write was found; readers see its completed result until the next write finishes it.',
   'lock/busy': 'The state kept changing while it was read.',
+  'lock/unsealed': 'A lockfile has no integrity line: cut short, or not written by rudder apply.',
+  'lock/integrity-mismatch':
+    'A lockfile does not match the digest of its body: cut short or edited by hand (re-seal a deliberate edit with rudder state seal).',
   // Git and the environment
   'git/failed': 'A git command failed.',
   'git/push-failed': 'Pushing the state commit failed; the commit is kept locally.',

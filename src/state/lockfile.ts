@@ -6,6 +6,7 @@ import { isMap, parseAllDocuments, type Document } from 'yaml';
 import { quote, type Diagnostic, type JsonPath, type Result } from '../diagnostics/diagnostic.ts';
 import type { DiagnosticCode } from '../diagnostics/codes.ts';
 import { dotted, pointerToPath } from '../schema/validate-doc.ts';
+import { sha256Hex } from '../util/canonical.ts';
 import { ANCHOR_OR_ALIAS } from '../util/yaml-anchors.ts';
 import { makeSourceDoc } from '../source/source-doc.ts';
 import { renderCanonicalYaml } from './canonical.ts';
@@ -28,6 +29,62 @@ export { LOCK_SUFFIX, lockDirs, lockKinds, lockNameOf, lockPath, lockPathOf } fr
 
 export const HEADER =
   '# Rudder state: written by rudder apply, checked against its schema on every read. History: rudder history.\n';
+
+/**
+ * Every lockfile carries the digest of its body (everything after the leading comment lines),
+ * as package managers' lockfiles carry integrity fields: a file cut short or edited by hand
+ * that still parses (`rows: 4000` → `rows: 400`) is refused instead of believed.
+ */
+export const SEAL_PREFIX = '# integrity: sha256:';
+
+/** The text with its leading comment lines replaced by the header and a fresh integrity line. */
+export function sealLockText(text: string): string {
+  const { body } = splitHeader(text);
+  return `${HEADER}${SEAL_PREFIX}${sha256Hex(body)}\n${body}`;
+}
+
+function splitHeader(text: string): { body: string; seal?: { hex: string; start: number; end: number } } {
+  let i = 0;
+  let seal: { hex: string; start: number; end: number } | undefined;
+  while (i < text.length && text[i] === '#') {
+    const nl = text.indexOf('\n', i);
+    const end = nl < 0 ? text.length : nl;
+    const line = text.slice(i, end);
+    if (line.startsWith(SEAL_PREFIX)) seal = { hex: line.slice(SEAL_PREFIX.length).trim(), start: i, end };
+    i = nl < 0 ? text.length : nl + 1;
+  }
+  return { body: text.slice(i), seal };
+}
+
+const RESTORE_HINT = (file: string) =>
+  `Restore it from git (git checkout -- ${file}); if you edited it on purpose, check and re-seal it with rudder state seal ${file}.`;
+
+/** Whether the text matches its integrity line; a diagnostic when it does not (or has none). */
+export function checkSeal(text: string, file: string): Diagnostic | undefined {
+  const { body, seal } = splitHeader(text);
+  if (!seal)
+    return {
+      code: 'lock/unsealed',
+      severity: 'error',
+      message: `${file} has no integrity line: it was cut short, or it was not written by rudder apply`,
+      hint: RESTORE_HINT(file),
+      file,
+      path: [],
+      span: { start: 0, end: Math.min(1, text.length) },
+    };
+  const actual = sha256Hex(body);
+  if (actual !== seal.hex)
+    return {
+      code: 'lock/integrity-mismatch',
+      severity: 'error',
+      message: `${file} does not match its integrity digest: it was cut short or edited after rudder apply wrote it`,
+      hint: RESTORE_HINT(file),
+      file,
+      path: [],
+      span: { start: seal.start, end: seal.end },
+    };
+  return undefined;
+}
 
 /**
  * Put a lock's lists in canonical order (versions, weights, scans and quarantines ascending by
@@ -79,7 +136,7 @@ export function renderLockfile(lock: AnyLock): string {
       diags,
     );
   }
-  return HEADER + renderCanonicalYaml(normalized);
+  return sealLockText(renderCanonicalYaml(normalized));
 }
 
 interface CheckContext {
@@ -184,7 +241,17 @@ export function parseLockfile(
   text: string,
   file: string,
   expect?: { kind: LockKind; name: string },
+  opts: { verifySeal?: boolean } = {},
 ): Result<AnyLock> {
+  if (opts.verifySeal ?? true) {
+    const broken = checkSeal(text, file);
+    // Refused either way; what else is wrong in the body helps decide between restoring and re-sealing.
+    if (broken)
+      return {
+        ok: false,
+        diagnostics: [broken, ...parseLockfile(text, file, expect, { verifySeal: false }).diagnostics],
+      };
+  }
   const bare = (
     code: DiagnosticCode,
     message: string,
@@ -216,7 +283,7 @@ export function parseLockfile(
         code: 'lock/yaml-syntax' as const,
         severity: 'error' as const,
         message: `YAML ${e.code === 'DUPLICATE_KEY' ? 'duplicate key' : 'syntax error'}: ${e.message.split('\n')[0] ?? e.message}`,
-        hint: 'Lockfiles are written by Rudder; restore it with `git checkout -- <file>` or fix the line by hand.',
+        hint: RESTORE_HINT(file),
         file,
         path: [],
         span: { start: e.pos[0], end: Math.max(e.pos[0] + 1, e.pos[1]) },

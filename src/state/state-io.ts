@@ -143,7 +143,7 @@ function put(state: LockState, lock: AnyLock): void {
   }
 }
 
-function expectFromPath(dir: string, path: string): { kind: LockKind; name: string } | undefined {
+export function expectFromPath(dir: string, path: string): { kind: LockKind; name: string } | undefined {
   const rest = path.slice(dir.length + 1);
   const [folder, file] = rest.split('/');
   const kind = lockKinds.find((k) => lockDirs[k] === folder);

@@ -231,3 +231,44 @@ describe('rudder unlock', () => {
     expect(free.err()).toContain('no apply lock is held');
   });
 });
+
+describe('self-verifying lockfiles end to end', () => {
+  test('a lock cut short or edited so that it still parses is refused by status; rudder state seal accepts a deliberate edit', async () => {
+    const { stateSealCommand } = await import('../../src/cli/commands/state.ts');
+    const root = await appliedRepo();
+    const feature = 'state/features/customer_activity.lock.yaml';
+    const text = readFileSync(join(root, feature), 'utf8');
+    expect(text).toMatch(/rows: \d{2,}/);
+    writeFileSync(join(root, feature), text.replace(/rows: (\d+)(\d)/, 'rows: $1'));
+    let io = capture();
+    expect(await statusCommand({ cwd: root, json: false }, io)).toBe(1);
+    expect(io.err()).toContain(`${feature}:2:1 error lock/integrity-mismatch`);
+    expect(io.err()).toContain(`git checkout -- ${feature}`);
+
+    // A model lock cut 20 bytes short, in the middle of a value: refused, same hint.
+    const model = 'state/models/churn.lock.yaml';
+    const mtext = readFileSync(join(root, model), 'utf8');
+    writeFileSync(join(root, model), mtext.slice(0, mtext.length - 20));
+    io = capture();
+    expect(await statusCommand({ cwd: root, json: false }, io)).toBe(1);
+    expect(io.err()).toContain(`${model}:2:1 error lock/integrity-mismatch`);
+    writeFileSync(join(root, model), mtext);
+
+    // The feature edit was deliberate: seal checks it and rewrites it with a fresh integrity line.
+    io = capture();
+    expect(await stateSealCommand({ cwd: root, files: [feature], json: false }, io)).toBe(0);
+    expect(io.out()).toContain(`sealed ${feature}`);
+    io = capture();
+    expect(await statusCommand({ cwd: root, json: false }, io)).toBe(0);
+
+    // A hand edit that breaks the schema is not sealed.
+    writeFileSync(
+      join(root, feature),
+      readFileSync(join(root, feature), 'utf8').replace(/rows: \d+/, 'rows: many'),
+    );
+    io = capture();
+    expect(await stateSealCommand({ cwd: root, files: [feature], json: false }, io)).toBe(1);
+    expect(io.err()).toContain('lock/wrong-type');
+    expect(readFileSync(join(root, feature), 'utf8')).toContain('rows: many');
+  });
+});

@@ -1,20 +1,31 @@
 import { describe, expect, test } from 'vitest';
 import { formatPretty } from '../../../src/diagnostics/format-pretty.ts';
 import { LockfileError } from '../../../src/state/errors.ts';
-import { HEADER, lockPath, parseLockfile, renderLockfile } from '../../../src/state/lockfile.ts';
+import {
+  HEADER,
+  lockPath,
+  parseLockfile,
+  renderLockfile,
+  SEAL_PREFIX,
+  sealLockText,
+} from '../../../src/state/lockfile.ts';
 import { migrateLock, type Migration } from '../../../src/state/migrations.ts';
 import type { AnyLock, ModelLock } from '../../../src/state/types.ts';
 import { dataLock, featureLock, modelLock, modelVersion, rolloutLock } from './fixtures.ts';
 
 const FILE = 'state/models/churn.lock.yaml';
+// Hand-written texts below carry no integrity line: these tests are about what the parser finds
+// in the body; the seal has its own tests.
 const parseOk = (text: string, file = FILE): AnyLock => {
-  const r = parseLockfile(text, file);
+  const r = parseLockfile(text, file, undefined, {
+    verifySeal: !text.startsWith('kind') && text.includes(SEAL_PREFIX),
+  });
   if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
   return r.value;
 };
 /** `file:line:col code message` for each diagnostic: what a user sees. */
 const where = (text: string, file = FILE, expect?: Parameters<typeof parseLockfile>[2]) => {
-  const r = parseLockfile(text, file, expect);
+  const r = parseLockfile(text, file, expect, { verifySeal: false });
   expect_(r.ok).toBe(false);
   return formatPretty(r.diagnostics, new Map([[file, text]]), { codeFrame: false });
 };
@@ -132,7 +143,7 @@ describe('reading hand-broken lockfiles', () => {
 
   test('a duplicate key is reported', () => {
     const broken = good.replace('lockVersion: 1\n', 'lockVersion: 1\nlockVersion: 1\n');
-    expect(where(broken)).toMatch(/:4:1 error lock\/yaml-syntax YAML duplicate key/);
+    expect(where(broken)).toMatch(/:5:1 error lock\/yaml-syntax YAML duplicate key/);
   });
 
   test('a wrong type names the field, its line and the value', () => {
@@ -247,5 +258,46 @@ describe('migrations', () => {
 
   test('the current format needs no migration', () => {
     expect(migrateLock({ lockVersion: 1 })).toMatchObject({ ok: true, steps: 0 });
+  });
+});
+
+describe('self-verifying lockfiles', () => {
+  const text = renderLockfile(modelLock());
+
+  test('a written lockfile carries the digest of its body and verifies', () => {
+    expect(text.split('\n')[1]).toMatch(/^# integrity: sha256:[0-9a-f]{64}$/);
+    expect(parseLockfile(text, FILE).ok).toBe(true);
+  });
+
+  test('an edit that still parses is refused, with how to restore or re-seal it', () => {
+    const edited = text.replace(/rows: (\d+)/, (_, n: string) => `rows: ${n.slice(0, -1) || '0'}`);
+    expect(edited).not.toBe(text);
+    expect(parseLockfile(edited, FILE, undefined, { verifySeal: false }).ok).toBe(true);
+    const r = parseLockfile(edited, FILE);
+    expect(r.ok).toBe(false);
+    expect(r.diagnostics[0]).toMatchObject({ code: 'lock/integrity-mismatch', file: FILE });
+    expect(r.diagnostics[0]!.hint).toContain(`git checkout -- ${FILE}`);
+    expect(r.diagnostics[0]!.hint).toContain(`rudder state seal ${FILE}`);
+    // A deliberate edit, re-sealed, reads back with the edit.
+    expect(parseLockfile(sealLockText(edited), FILE).ok).toBe(true);
+  });
+
+  test('a lockfile without an integrity line is refused', () => {
+    const bare = text
+      .split('\n')
+      .filter((l) => !l.startsWith('#'))
+      .join('\n');
+    const r = parseLockfile(bare, FILE);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['lock/unsealed']);
+  });
+
+  test('every strict prefix of a lockfile is refused (truncation at any byte)', () => {
+    const small = renderLockfile(featureLock());
+    for (let n = 0; n < small.length; n++) {
+      const r = parseLockfile(small.slice(0, n), 'state/features/x.lock.yaml');
+      if (r.ok) throw new Error(`a lockfile cut to ${n} of ${small.length} bytes was accepted`);
+      const hint = r.diagnostics[0]!.hint ?? '';
+      expect(hint).toContain('git checkout --');
+    }
   });
 });
