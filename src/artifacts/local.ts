@@ -1,18 +1,23 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Project } from '../compiler/desired-state.ts';
 import { canonicalJson } from '../util/canonical.ts';
 import { atomicWrite, syncDir, TMP_MARKER } from '../state/atomic.ts';
 import { pathExists } from '../util/fs.ts';
-import { ArtifactError, parseArtifactUri, type ArtifactRef, type ArtifactStore } from './port.ts';
-
-interface TreeManifest {
-  kind: 'rudder.artifact-tree';
-  version: 1;
-  files: { path: string; digest: string; size: number }[];
-}
+import { CachedArtifactStore } from './cached.ts';
+import type { ArtifactRemote } from './remote.ts';
+import { S3Remote } from './s3.ts';
+import {
+  ArtifactError,
+  parseArtifactUri,
+  parseDigest,
+  parseTreeManifest,
+  type ArtifactRef,
+  type ArtifactStore,
+  type TreeManifest,
+} from './port.ts';
 
 /**
  * Local content-addressed store (`.rudder/artifacts/sha256/ab/cdef…`). Writes go to a temporary
@@ -39,29 +44,52 @@ export class LocalArtifactStore implements ArtifactStore {
 
   /** Store a file, hashing while copying (large training sets never sit in memory whole). */
   async putFile(path: string): Promise<ArtifactRef> {
+    try {
+      return await this.putStream(createReadStream(path));
+    } catch (e) {
+      if (e instanceof ArtifactError) throw e;
+      throw new ArtifactError(
+        `cannot store ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        { cause: e, reason: 'io' },
+      );
+    }
+  }
+
+  /**
+   * Store a stream's content, hashing while writing to a temporary file that is renamed into
+   * place only when complete. With `expected` (a digest), content that hashes differently is
+   * discarded and refused: `from` names where it came from in that error.
+   */
+  async putStream(
+    source: AsyncIterable<Uint8Array>,
+    expected?: { digest: string; from: string },
+  ): Promise<ArtifactRef> {
     await mkdir(join(this.root, 'sha256'), { recursive: true });
     const tmp = join(this.root, 'sha256', `.incoming${TMP_MARKER}${process.pid}-${randomUUID().slice(0, 8)}`);
     const h = createHash('sha256');
     let size = 0;
     const out = await open(tmp, 'w', 0o644);
     try {
-      for await (const chunk of createReadStream(path)) {
-        const b = chunk as Buffer;
-        h.update(b);
-        size += b.byteLength;
-        await out.write(b);
+      for await (const chunk of source) {
+        h.update(chunk);
+        size += chunk.byteLength;
+        await out.write(chunk);
       }
       await out.sync();
     } catch (e) {
       await out.close();
       await rm(tmp, { force: true });
-      throw new ArtifactError(
-        `cannot store ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-        { cause: e },
-      );
+      throw e;
     }
     await out.close();
     const hex = h.digest('hex');
+    if (expected && `sha256:${hex}` !== expected.digest) {
+      await rm(tmp, { force: true });
+      throw new ArtifactError(
+        `artifact ${expected.digest} from ${expected.from} is corrupt: its content hashes to sha256:${hex}`,
+        { reason: 'corrupt' },
+      );
+    }
     const target = this.pathOf(hex);
     if (await pathExists(target)) await rm(tmp, { force: true });
     else {
@@ -70,6 +98,16 @@ export class LocalArtifactStore implements ArtifactStore {
       await syncDir(dirname(target));
     }
     return { digest: `sha256:${hex}`, uri: `artifact://sha256/${hex}`, size };
+  }
+
+  /** Remove a blob (a corrupt cache entry, before fetching it again). */
+  async remove(digest: string): Promise<void> {
+    await rm(this.pathOf(parseDigest(digest)), { force: true });
+  }
+
+  /** Where a blob is (or would be) stored; no check that it exists. */
+  blobPath(digest: string): string {
+    return this.pathOf(parseDigest(digest));
   }
 
   /** Store every file under `dir` and a canonical manifest; the manifest's digest names the tree. */
@@ -94,11 +132,20 @@ export class LocalArtifactStore implements ArtifactStore {
     try {
       bytes = await readFile(this.pathOf(hex));
     } catch (e) {
-      throw new ArtifactError(`artifact ${digest} is not in the store at ${this.root}`, { cause: e });
+      const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+      throw new ArtifactError(
+        missing
+          ? `artifact ${digest} is not in the store at ${this.root}`
+          : `cannot read artifact ${digest} in the store at ${this.root}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        { cause: e, reason: missing ? 'missing' : 'io' },
+      );
     }
     const actual = createHash('sha256').update(bytes).digest('hex');
     if (actual !== hex)
-      throw new ArtifactError(`artifact ${digest} is corrupt: its content hashes to sha256:${actual}`);
+      throw new ArtifactError(
+        `artifact ${digest} in the store at ${this.root} is corrupt: its content hashes to sha256:${actual}`,
+        { reason: 'corrupt' },
+      );
     return bytes;
   }
 
@@ -116,19 +163,9 @@ export class LocalArtifactStore implements ArtifactStore {
 
   /** Write a stored tree into `dest` (which must not exist yet), verifying every file. */
   async getDir(digest: string, dest: string): Promise<string[]> {
-    let manifest: TreeManifest;
-    try {
-      manifest = JSON.parse(new TextDecoder().decode(await this.getBytes(digest))) as TreeManifest;
-    } catch (e) {
-      if (e instanceof ArtifactError) throw e;
-      throw new ArtifactError(`artifact ${digest} is not a directory manifest`);
-    }
-    if (manifest == null || manifest.kind !== 'rudder.artifact-tree' || manifest.version !== 1)
-      throw new ArtifactError(`artifact ${digest} is not a directory manifest`);
+    const manifest = parseTreeManifest(digest, await this.getBytes(digest));
     const written: string[] = [];
     for (const f of manifest.files) {
-      if (f.path.split('/').some((s) => s === '..' || s === '') || f.path.startsWith('/'))
-        throw new ArtifactError(`artifact ${digest} lists an unsafe path ${JSON.stringify(f.path)}`);
       const target = join(dest, ...f.path.split('/'));
       await mkdir(dirname(target), { recursive: true });
       await writeFile(target, await this.getBytes(f.digest));
@@ -153,32 +190,37 @@ export class LocalArtifactStore implements ArtifactStore {
   async localPath(digest: string): Promise<string> {
     if (!(await this.verify(digest))) {
       if (!(await this.has(digest)))
-        throw new ArtifactError(`artifact ${digest} is not in the store at ${this.root}`);
-      throw new ArtifactError(`artifact ${digest} is corrupt: its content does not hash to its name`);
+        throw new ArtifactError(`artifact ${digest} is not in the store at ${this.root}`, {
+          reason: 'missing',
+        });
+      throw new ArtifactError(
+        `artifact ${digest} in the store at ${this.root} is corrupt: its content does not hash to its name`,
+        { reason: 'corrupt' },
+      );
     }
     return this.pathOf(parseDigest(digest));
   }
 }
 
 /**
- * The artifact store configured by rudder.yaml (spec.artifacts; the compiler's default is
- * .rudder/artifacts), resolved against the repository root.
+ * The artifact store configured by rudder.yaml (spec.artifacts; the compiler's default is a local
+ * store at .rudder/artifacts), resolved against the repository root: a local folder (possibly a
+ * shared mount outside the repository), or an S3-compatible bucket behind a read-through cache.
  */
 export function openArtifactStore(
   root: string,
   artifacts: Project['artifacts'] = { type: 'local', path: '.rudder/artifacts' },
-): LocalArtifactStore {
-  if (isAbsolute(artifacts.path)) return new LocalArtifactStore(artifacts.path);
-  return new LocalArtifactStore(resolve(root, artifacts.path));
+): ArtifactStore & { readonly local: LocalArtifactStore; readonly remote?: ArtifactRemote } {
+  if (artifacts.type === 's3')
+    return new CachedArtifactStore(
+      new LocalArtifactStore(resolve(root, artifacts.cache)),
+      new S3Remote(artifacts),
+    );
+  const store = new LocalArtifactStore(resolve(root, artifacts.path));
+  return Object.assign(store, { local: store });
 }
 
-function parseDigest(digest: string): string {
-  const m = /^sha256:([0-9a-f]{64})$/.exec(digest);
-  if (!m) throw new ArtifactError(`not an artifact digest: ${JSON.stringify(digest)}`);
-  return m[1]!;
-}
-
-async function listFiles(dir: string): Promise<string[]> {
+export async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);

@@ -9,10 +9,15 @@ export interface ArtifactRef {
   size: number;
 }
 
+/** Why an artifact could not be read or written: callers decide from this, never from the message. */
+export type ArtifactFailure = 'missing' | 'corrupt' | 'unreachable' | 'denied' | 'invalid' | 'io';
+
 export class ArtifactError extends Error {
   override name = 'ArtifactError';
-  constructor(message: string, options?: { cause?: unknown }) {
+  readonly reason: ArtifactFailure;
+  constructor(message: string, options?: { cause?: unknown; reason?: ArtifactFailure }) {
     super(message, options);
+    this.reason = options?.reason ?? 'invalid';
   }
 }
 
@@ -44,3 +49,43 @@ export function parseArtifactUri(uri: string): { digest: string; tree: boolean }
   return { digest: `sha256:${m[1]!}`, tree: m[2] != null };
 }
 
+/** `sha256:<hex>` → `<hex>`; ArtifactError for anything else. */
+export function parseDigest(digest: string): string {
+  const m = /^sha256:([0-9a-f]{64})$/.exec(digest);
+  if (!m) throw new ArtifactError(`not an artifact digest: ${JSON.stringify(digest)}`);
+  return m[1]!;
+}
+
+/** The canonical manifest a directory tree is stored as; its digest names the tree. */
+export interface TreeManifest {
+  kind: 'rudder.artifact-tree';
+  version: 1;
+  files: { path: string; digest: string; size: number }[];
+}
+
+/** Parse and check a tree manifest's bytes (safe relative paths, valid digests). */
+export function parseTreeManifest(digest: string, bytes: Uint8Array): TreeManifest {
+  let manifest: TreeManifest;
+  try {
+    manifest = JSON.parse(new TextDecoder().decode(bytes)) as TreeManifest;
+  } catch {
+    throw new ArtifactError(`artifact ${digest} is not a directory manifest`);
+  }
+  if (
+    manifest == null ||
+    manifest.kind !== 'rudder.artifact-tree' ||
+    manifest.version !== 1 ||
+    !Array.isArray(manifest.files)
+  )
+    throw new ArtifactError(`artifact ${digest} is not a directory manifest`);
+  for (const f of manifest.files) {
+    if (
+      typeof f?.path !== 'string' ||
+      f.path.split('/').some((s) => s === '..' || s === '') ||
+      f.path.startsWith('/')
+    )
+      throw new ArtifactError(`artifact ${digest} lists an unsafe path ${JSON.stringify(f?.path)}`);
+    parseDigest(f.digest);
+  }
+  return manifest;
+}

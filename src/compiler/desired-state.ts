@@ -26,7 +26,7 @@ export interface Project {
   policiesDir: string;
   stateDir: string;
   store: { type: 'duckdb'; path: string };
-  artifacts: { type: 'local'; path: string };
+  artifacts: ArtifactsSpec;
   git: {
     commit: boolean;
     push: boolean;
@@ -37,6 +37,21 @@ export interface Project {
   };
   trainer: { backend: Backend; timeoutMs: number; concurrency: number };
 }
+
+/** Where content-addressed artifacts live. Credentials are never part of it (standard AWS chain). */
+export type ArtifactsSpec =
+  | { type: 'local'; path: string }
+  | {
+      type: 's3';
+      bucket: string;
+      /** Key prefix without leading or trailing slash ('' for none). */
+      prefix: string;
+      endpoint?: string;
+      region?: string;
+      forcePathStyle: boolean;
+      /** The read-through cache folder. */
+      cache: string;
+    };
 
 export type Backend = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 export type FeatureType = 'int' | 'float' | 'bool' | 'category' | 'string' | 'timestamp';
@@ -77,7 +92,7 @@ export interface TfjsTrainerSpec {
   learningRate: number;
   optimizer: 'adam' | 'sgd' | 'rmsprop' | 'adagrad';
   schedule: { type: 'constant' | 'step' | 'exponential' | 'cosine'; decay?: number; every?: number };
-  earlyStopping?: { metric: string; patience: number };
+  earlyStopping?: { metric: string; patience: number; minEpochs: number; minValidationRows: number };
   accumulate: number;
   classWeights?: 'balanced' | Record<string, number>;
   categorical: 'onehot' | 'embedding';

@@ -13,6 +13,7 @@ import type {
 } from '../schema/types.generated.ts';
 import { defaultMetrics, parseDuration, parsePercentage } from '../schema/vocabulary.ts';
 import type {
+  ArtifactsSpec,
   Backend,
   DataPolicy,
   Detector,
@@ -42,7 +43,7 @@ export function normalizeProject(doc: ProjectDoc | undefined, origin?: Origin): 
     policiesDir: stripSlash(s.policies ?? 'policies'),
     stateDir: stripSlash(s.state ?? 'state'),
     store: { type: 'duckdb', path: s.store?.path ?? '.rudder/store.duckdb' },
-    artifacts: { type: 'local', path: s.artifacts?.path ?? '.rudder/artifacts' },
+    artifacts: normalizeArtifacts(s.artifacts),
     git: {
       commit: s.git?.commit ?? true,
       push: s.git?.push ?? false,
@@ -60,6 +61,19 @@ export function normalizeProject(doc: ProjectDoc | undefined, origin?: Origin): 
       timeoutMs: dur(s.trainer?.timeout, '1h'),
       concurrency: s.trainer?.concurrency ?? 1,
     },
+  };
+}
+
+export function normalizeArtifacts(a: NonNullable<ProjectDoc['spec']>['artifacts']): ArtifactsSpec {
+  if (a?.type !== 's3') return { type: 'local', path: stripSlash(a?.path ?? '.rudder/artifacts') };
+  return {
+    type: 's3',
+    bucket: a.bucket ?? '',
+    prefix: (a.prefix ?? '').replace(/^\/+|\/+$/g, ''),
+    endpoint: a.endpoint?.replace(/\/+$/, ''),
+    region: a.region,
+    forcePathStyle: a.forcePathStyle ?? a.endpoint != null,
+    cache: stripSlash(a.cache ?? '.rudder/cache/artifacts'),
   };
 }
 
@@ -151,7 +165,12 @@ function normalizeTrainer(t: TfjsTrainer | CommandTrainer, projectBackend: Backe
     optimizer: t.optimizer ?? 'adam',
     schedule: t.schedule ? { ...t.schedule } : { type: 'constant' },
     earlyStopping: t.earlyStopping
-      ? { metric: t.earlyStopping.metric ?? 'logloss', patience: t.earlyStopping.patience ?? 3 }
+      ? {
+          metric: t.earlyStopping.metric ?? 'logloss',
+          patience: t.earlyStopping.patience ?? 3,
+          minEpochs: t.earlyStopping.minEpochs ?? Math.min(5, t.epochs ?? 20),
+          minValidationRows: t.earlyStopping.minValidationRows ?? 100,
+        }
       : undefined,
     accumulate: t.accumulate ?? 1,
     classWeights: t.classWeights as TrainerSpecClassWeights,

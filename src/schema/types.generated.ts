@@ -97,11 +97,41 @@ export interface ProjectDoc {
       path?: RelativePath;
     };
     /**
-     * The content-addressed artifact store. Default: local, .rudder/artifacts
+     * The content-addressed artifact store (models, training-set snapshots). Default: local, .rudder/artifacts. Use s3, or a local path on a shared mount, so that every checkout (CI included) can reach the champion's artifacts. Credentials never go here: they come from the standard AWS chain.
      */
     artifacts?: {
-      type?: "local";
-      path?: RelativePath;
+      /**
+       * local (a folder) or s3 (any S3-compatible endpoint). Default: local
+       */
+      type?: "local" | "s3";
+      /**
+       * local only: the store's folder, relative to the repository root or absolute (a shared mount). Default: .rudder/artifacts
+       */
+      path?: string;
+      /**
+       * s3 only: the bucket.
+       */
+      bucket?: string;
+      /**
+       * s3 only: key prefix inside the bucket, e.g. rudder/acme-churn. Default: none
+       */
+      prefix?: string;
+      /**
+       * s3 only: the endpoint URL for S3-compatible stores (MinIO, R2, Ceph, ...), without credentials. Default: AWS S3 for the region
+       */
+      endpoint?: string;
+      /**
+       * s3 only: the region. Default: AWS_REGION from the environment, else us-east-1
+       */
+      region?: string;
+      /**
+       * s3 only: address buckets as endpoint/bucket/key (MinIO and most S3-compatible stores need it). Default: true with an endpoint, false without
+       */
+      forcePathStyle?: boolean;
+      /**
+       * s3 only: the local read-through cache folder (every read verifies the digest). Default: .rudder/cache/artifacts
+       */
+      cache?: string;
     };
     git?: {
       /**
@@ -310,6 +340,14 @@ export interface TfjsTrainer {
   earlyStopping?: {
     metric?: Metric;
     patience?: number;
+    /**
+     * Never stop before this many epochs (default: 5, or epochs when fewer).
+     */
+    minEpochs?: number;
+    /**
+     * Below this many validation rows the metric is too coarse to stop on: validation loss is monitored instead (default 100).
+     */
+    minValidationRows?: number;
   };
   /**
    * Gradient accumulation steps.

@@ -163,6 +163,8 @@ function mapErrors(errors: ErrorObject[], root: unknown, d: MakeDiag): Diagnosti
   return [...out.values()].filter((x) => x.code === 'schema/wrong-type' || !typed.has(x.path.join('/')));
 }
 
+const CREDENTIAL_FIELD = /secret|password|passwd|credential|token|access_?key|accesskey|private_?key/i;
+
 function mapOne(e: ErrorObject, path: (string | number)[], d: MakeDiag): Diagnostic | undefined {
   const where = dotted(path);
   const value = e.data;
@@ -181,6 +183,18 @@ function mapOne(e: ErrorObject, path: (string | number)[], d: MakeDiag): Diagnos
     }
     case 'additionalProperties': {
       const field = String(p.additionalProperty);
+      // A credential in a policy file would land in git: refuse it by name, with no code frame
+      // (the frame would print the secret) and without echoing the value.
+      if (CREDENTIAL_FIELD.test(field))
+        return {
+          ...d(
+            'schema/credentials-in-file',
+            [...path, field],
+            `"${dotted([...path, field])}" looks like a credential; credentials never go in files in the repository`,
+            'Remove it (and rotate it if it was committed). Rudder reads S3 credentials from the standard AWS chain: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, AWS_PROFILE, SSO, web identity (CI OIDC) or an instance role.',
+          ),
+          span: undefined,
+        };
       const known = Object.keys((parent.properties ?? {}) as object);
       const near = didYouMean(field, known);
       return d(
