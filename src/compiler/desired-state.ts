@@ -154,6 +154,8 @@ export interface Gate {
   max?: number;
   beatChampionBy?: number;
   maxRegression?: number;
+  /** When a champion exists but cannot be compared with: `fail` (the default, fail closed) or `skip`. */
+  whenChampionUnavailable?: 'fail' | 'skip';
 }
 
 export interface RetrainPolicy extends ResourceBase {

@@ -493,6 +493,10 @@ export interface RetrainPolicyDoc {
        * May be worse than the champion by at most this much.
        */
       maxRegression?: number;
+      /**
+       * What beatChampionBy and maxRegression do when a champion exists but cannot be compared with (its artifact is missing or unreachable, it cannot be scored, too few rows neither version trained on): fail (the default: the candidate stays a candidate, with the reason and the next step) or skip (promote on the other gates). Without any champion yet, comparative gates are always skipped.
+       */
+      whenChampionUnavailable?: "fail" | "skip";
     }[];
     /**
      * Default: auto

@@ -6,8 +6,11 @@
 //   max            candidate ≤ max                    (absolute ceiling)
 //   beatChampionBy candidate better than champion by at least this margin (absolute units)
 //   maxRegression  candidate worse than champion by at most this tolerance
-// Without a champion (first version, or champion not scorable) the comparative checks are
-// skipped and reported as such.
+// Fail closed: when a champion exists but cannot be compared with (its artifact is missing or
+// unreachable, it cannot be scored, too few rows remain that neither version trained on), the
+// comparative checks FAIL with the reason and the next step, so the candidate stays a candidate.
+// They are skipped only when there is no champion yet (the first version), or when the gate
+// says so explicitly (`whenChampionUnavailable: skip`).
 import type { Gate } from '../compiler/desired-state.ts';
 import { lowerIsBetter } from '../schema/vocabulary.ts';
 
@@ -36,10 +39,25 @@ export interface GateDecision {
 export interface GateInput {
   gates: readonly Gate[];
   candidate: Readonly<Record<string, number>>;
-  /** The champion's metrics on the candidate's holdout; undefined when there is no champion. */
+  /**
+   * The champion's metrics on the comparison rows (rows neither version trained on); undefined
+   * when there is no champion, or when it could not be compared (then `championNote` says why).
+   */
   champion?: Readonly<Record<string, number>>;
-  /** Why the champion has no metrics (e.g. its features no longer exist), for the report. */
+  /**
+   * Set only when a champion exists but could not be compared: why (its artifact is missing, it
+   * cannot be scored, too few rows neither version trained on). Comparative checks then fail.
+   */
   championNote?: string;
+  /** What to do about `championNote`, e.g. "run `rudder artifacts pull`". */
+  championNextStep?: string;
+  /**
+   * The candidate's metrics on the same comparison rows as the champion; comparative checks use
+   * them (floors and ceilings keep using `candidate`, its own holdout). Default: `candidate`.
+   */
+  candidateCompared?: Readonly<Record<string, number>>;
+  /** How many rows the comparison used, for the reasons. */
+  comparedRows?: number;
 }
 
 const fmt = (x: number): string =>
@@ -53,23 +71,31 @@ export function evaluateGates(input: GateInput): GateDecision {
   const checks: GateCheck[] = [];
   for (const g of input.gates) {
     const lower = lowerIsBetter.has(g.metric);
-    const cand = input.candidate[g.metric];
-    const champ = input.champion?.[g.metric];
-    const candidate = typeof cand === 'number' && Number.isFinite(cand) ? cand : null;
-    const champion = typeof champ === 'number' && Number.isFinite(champ) ? champ : null;
+    const finite = (x: number | undefined): number | null =>
+      typeof x === 'number' && Number.isFinite(x) ? x : null;
+    const candidate = finite(input.candidate[g.metric]);
+    const compared = finite((input.candidateCompared ?? input.candidate)[g.metric]);
+    const champion = finite(input.champion?.[g.metric]);
     const improvement =
-      candidate !== null && champion !== null ? (lower ? champion - candidate : candidate - champion) : null;
-    const add = (kind: GateCheckKind, threshold: number, status: GateCheck['status'], reason: string): void =>
-      void checks.push({
+      compared !== null && champion !== null ? (lower ? champion - compared : compared - champion) : null;
+    const add = (
+      kind: GateCheckKind,
+      threshold: number,
+      status: GateCheck['status'],
+      reason: string,
+    ): void => {
+      const comparative = kind === 'beatChampionBy' || kind === 'maxRegression';
+      checks.push({
         metric: g.metric,
         kind,
         threshold,
-        candidate,
+        candidate: comparative ? compared : candidate,
         champion,
         improvement,
         status,
         reason,
       });
+    };
     const missing = `the candidate has no ${g.metric}`;
     if (g.min != null) {
       if (candidate === null) add('min', g.min, 'failed', missing);
@@ -98,19 +124,32 @@ export function evaluateGates(input: GateInput): GateDecision {
         add(kind, threshold, 'failed', missing);
         continue;
       }
+      if (input.champion === undefined && input.championNote == null) {
+        add(kind, threshold, 'skipped', 'no champion yet: nothing to compare with');
+        continue;
+      }
       if (input.champion === undefined) {
-        add(
-          kind,
-          threshold,
-          'skipped',
-          `no champion to compare with${input.championNote ? ` (${input.championNote})` : ''}`,
-        );
+        const why = `the champion cannot be compared with: ${input.championNote!}`;
+        if (g.whenChampionUnavailable === 'skip')
+          add(kind, threshold, 'skipped', `${why} (skipped: the gate says whenChampionUnavailable: skip)`);
+        else
+          add(
+            kind,
+            threshold,
+            'failed',
+            `${why}; the candidate stays a candidate${input.championNextStep ? `. Next: ${input.championNextStep}` : ''}`,
+          );
+        continue;
+      }
+      if (compared === null) {
+        add(kind, threshold, 'failed', `the candidate has no ${g.metric} on the comparison rows`);
         continue;
       }
       if (champion === null || improvement === null) {
-        add(kind, threshold, 'failed', `the champion has no ${g.metric} on this holdout`);
+        add(kind, threshold, 'failed', `the champion has no ${g.metric} on the comparison rows`);
         continue;
       }
+      const on = input.comparedRows != null ? ` on ${input.comparedRows} rows neither trained on` : '';
       const dir = lower ? 'lower' : 'higher';
       if (kind === 'beatChampionBy') {
         const ok = improvement >= threshold - 1e-12;
@@ -118,7 +157,7 @@ export function evaluateGates(input: GateInput): GateDecision {
           kind,
           threshold,
           ok ? 'passed' : 'failed',
-          `${g.metric} ${fmt(candidate)} vs champion ${fmt(champion)}: ${improvement >= 0 ? 'better' : 'worse'} by ${fmt(Math.abs(improvement))} (${dir} is better), needs to beat it by ${fmt(threshold)}`,
+          `${g.metric} ${fmt(compared)} vs champion ${fmt(champion)}${on}: ${improvement >= 0 ? 'better' : 'worse'} by ${fmt(Math.abs(improvement))} (${dir} is better), needs to beat it by ${fmt(threshold)}`,
         );
       } else {
         const ok = -improvement <= threshold + 1e-12;
@@ -126,7 +165,7 @@ export function evaluateGates(input: GateInput): GateDecision {
           kind,
           threshold,
           ok ? 'passed' : 'failed',
-          `${g.metric} ${fmt(candidate)} vs champion ${fmt(champion)}: ${improvement >= 0 ? 'no regression' : `regressed by ${fmt(-improvement)}`} (${dir} is better), tolerance ${fmt(threshold)}`,
+          `${g.metric} ${fmt(compared)} vs champion ${fmt(champion)}${on}: ${improvement >= 0 ? 'no regression' : `regressed by ${fmt(-improvement)}`} (${dir} is better), tolerance ${fmt(threshold)}`,
         );
       }
     }

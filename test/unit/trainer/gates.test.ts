@@ -69,16 +69,74 @@ describe('promotion gates', () => {
     ).toBe('passed');
   });
 
-  test('without a champion the comparative gates are skipped, floors still apply', () => {
+  test('without a champion yet the comparative gates are skipped, floors still apply', () => {
     const d = evaluateGates({
       gates: [{ metric: 'auc', min: 0.9, beatChampionBy: 0.01 }],
       candidate: { auc: 0.85 },
-      championNote: 'first version',
     });
     expect(d.decision).toBe('rejected');
     expect(d.checks.map((c) => [c.kind, c.status, c.reason])).toEqual([
       ['min', 'failed', 'auc 0.85 < min 0.9'],
-      ['beatChampionBy', 'skipped', 'no champion to compare with (first version)'],
+      ['beatChampionBy', 'skipped', 'no champion yet: nothing to compare with'],
+    ]);
+  });
+
+  test('fail closed: a champion that cannot be compared with fails the comparative gates, with the next step', () => {
+    const d = evaluateGates({
+      gates: [
+        { metric: 'auc', min: 0.7, beatChampionBy: 0.002 },
+        { metric: 'logloss', maxRegression: 0.02 },
+      ],
+      candidate: { auc: 0.966, logloss: 0.2 },
+      championNote: 'artifact sha256:ab12 of v1 is not in the store at /repo/.rudder/artifacts',
+      championNextStep: 'run `rudder artifacts pull` or configure a shared artifact store',
+    });
+    expect(d.decision).toBe('rejected');
+    expect(d.checks.map((c) => [c.kind, c.status])).toEqual([
+      ['min', 'passed'],
+      ['beatChampionBy', 'failed'],
+      ['maxRegression', 'failed'],
+    ]);
+    expect(d.failures[0]).toBe(
+      'beatChampionBy auc: the champion cannot be compared with: artifact sha256:ab12 of v1 is not in the store at /repo/.rudder/artifacts; the candidate stays a candidate. Next: run `rudder artifacts pull` or configure a shared artifact store',
+    );
+  });
+
+  test('whenChampionUnavailable: skip is the only way to skip an unavailable champion', () => {
+    const d = evaluateGates({
+      gates: [{ metric: 'auc', beatChampionBy: 0.002, whenChampionUnavailable: 'skip' }],
+      candidate: { auc: 0.9 },
+      championNote: 'v1 cannot be scored: its features no longer exist',
+    });
+    expect(d.decision).toBe('passed');
+    expect(d.checks[0]!.reason).toBe(
+      'the champion cannot be compared with: v1 cannot be scored: its features no longer exist (skipped: the gate says whenChampionUnavailable: skip)',
+    );
+    expect(
+      evaluateGates({
+        gates: [{ metric: 'auc', beatChampionBy: 0.002, whenChampionUnavailable: 'fail' }],
+        candidate: { auc: 0.9 },
+        championNote: 'x',
+      }).decision,
+    ).toBe('rejected');
+  });
+
+  test('comparative gates use the metrics on the rows neither version trained on; floors use the holdout', () => {
+    const d = evaluateGates({
+      gates: [{ metric: 'auc', min: 0.9, beatChampionBy: 0.01 }],
+      candidate: { auc: 0.984 },
+      candidateCompared: { auc: 0.95 },
+      champion: { auc: 0.97 },
+      comparedRows: 120,
+    });
+    expect(d.checks.map((c) => [c.kind, c.status, c.candidate, c.reason])).toEqual([
+      ['min', 'passed', 0.984, 'auc 0.984 ≥ min 0.9'],
+      [
+        'beatChampionBy',
+        'failed',
+        0.95,
+        'auc 0.95 vs champion 0.97 on 120 rows neither trained on: worse by 0.02 (higher is better), needs to beat it by 0.01',
+      ],
     ]);
   });
 
