@@ -93,3 +93,22 @@ export async function sealState(opts: { cwd: string; files: readonly string[] })
   const v = await validate({ cwd: root, checkPaths: false });
   return sealLockfiles(root, v.state?.project.stateDir ?? 'state', opts.files);
 }
+
+// ── GitHub: the plan as a pull-request comment, apply on merge, changes proposed as pull requests ──
+
+export {
+  applyOnMerge as githubApplyOnMerge,
+  commentPlan as githubCommentPlan,
+  type ApplyOnMergeOptions,
+  type ApplyOnMergeResult,
+  type CommentPlanOptions,
+  type CommentPlanResult,
+} from './github/workflows.ts';
+export {
+  proposeChange,
+  type ProposeChangeOptions,
+  type ProposeChangeResult,
+} from './github/pull-request.ts';
+export { resolveGitHubTarget, type GitHubTarget } from './github/context.ts';
+export { createGitHubClient, type GitHubClient, type GitHubClientOptions } from './github/client.ts';
+export { GitHubError } from './github/errors.ts';
