@@ -1,0 +1,430 @@
+// Operations the MCP server (and anyone else) needs beyond plan/apply: read views over the
+// lockfiles and the store (compare versions, freshness, a training-set summary, quarantines,
+// rollouts), and *restricted plans*: the plan for one operation (retrain one model, refresh one
+// view, …), which `api.apply` then applies exactly like any reviewed plan. Re-exported by api.ts.
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Diagnostic } from './diagnostics/diagnostic.ts';
+import type { Plan, PlanAction } from './planner/plan-types.ts';
+import type { DataLock, ModelVersion, Quarantine, RolloutLock } from './state/types.ts';
+import type { AppliedPolicies, TrainingSetViewStats } from './store/port.ts';
+import { digestOf } from './util/canonical.ts';
+import { suggestion } from './util/did-you-mean.ts';
+import { nodeSha256 } from './util/node-hash.ts';
+import { loadWorkspace, makePlan, openStore, type Loaded, type Workspace } from './workspace.ts';
+
+const fail = (code: Diagnostic['code'], message: string, hint?: string): Diagnostic => ({
+  code,
+  severity: 'error',
+  message,
+  hint,
+  path: [],
+});
+
+type OpsResult<T> = Loaded<T>;
+
+async function withWorkspace<T>(
+  opts: { cwd: string; policiesDir?: string },
+  fn: (ws: Workspace) => Promise<OpsResult<T>>,
+): Promise<OpsResult<T>> {
+  const ws = await loadWorkspace(opts);
+  if (!ws.ok) return ws;
+  return fn(ws.value);
+}
+
+const unknown = <T>(ws: Workspace, kind: string, name: string, known: string[]): OpsResult<T> => ({
+  ok: false,
+  diagnostics: [
+    fail(
+      'policy/unknown-model',
+      `no ${kind} ${JSON.stringify(name)}`,
+      `${suggestion(name, known)} Known: ${known.join(', ') || '(none)'}`.trim(),
+    ),
+  ],
+  sources: new Map([...ws.lockTexts]),
+});
+
+// ── Restricted plans: one operation, planned and applied like any plan ──
+
+/**
+ * Keep the actions `keep` selects and everything they depend on; recompute waves, summary and
+ * digest. The inputs (and so the staleness check at apply) are those of the full plan. Pure.
+ */
+export function restrictPlan(plan: Plan, keep: (a: PlanAction) => boolean): Plan {
+  const byId = new Map(plan.actions.map((a) => [a.id, a]));
+  const want = new Set<string>();
+  const stack = plan.actions.filter(keep).map((a) => a.id);
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (want.has(id)) continue;
+    want.add(id);
+    for (const d of byId.get(id)?.dependsOn ?? []) stack.push(d);
+  }
+  const actions = plan.actions.filter((a) => want.has(a.id));
+  const summary: Plan['summary'] = {};
+  for (const a of actions) summary[a.type] = (summary[a.type] ?? 0) + 1;
+  const { digest: _full, ...rest } = plan;
+  const body: Omit<Plan, 'digest'> = {
+    ...rest,
+    actions,
+    waves: plan.waves.map((w) => w.filter((id) => want.has(id))).filter((w) => w.length > 0),
+    summary,
+  };
+  return { ...body, digest: digestOf(body, nodeSha256) };
+}
+
+export type Operation =
+  | { kind: 'retrain'; model: string }
+  | { kind: 'promote'; model: string }
+  | { kind: 'refresh-features'; view?: string }
+  | { kind: 'scan-data'; policy?: string };
+
+export interface OperationPlan {
+  plan: Plan;
+  /** Models whose manual-approval actions this operation approves (promote). */
+  approve: string[];
+}
+
+const modelOf = (a: PlanAction): string | undefined =>
+  a.resource.kind === 'Model' || a.resource.kind === 'RolloutPolicy'
+    ? ((a.params as { model?: string }).model ?? a.resource.name)
+    : undefined;
+
+/** The plan of one operation (its actions and their dependencies). Read-only. */
+export async function planOperation(opts: {
+  cwd: string;
+  policiesDir?: string;
+  op: Operation;
+  now?: Date;
+}): Promise<OpsResult<OperationPlan>> {
+  return withWorkspace(opts, async (ws) => {
+    const op = opts.op;
+    const sources = new Map([...ws.lockTexts]);
+    const models = ws.desired.models.map((m) => m.name);
+    const views = ws.desired.featureViews.map((v) => v.name);
+    const policies = ws.desired.dataPolicies.map((p) => p.name);
+    if ((op.kind === 'retrain' || op.kind === 'promote') && !models.includes(op.model))
+      return unknown(ws, 'model', op.model, models);
+    if (op.kind === 'refresh-features' && op.view != null && !views.includes(op.view))
+      return unknown(ws, 'feature view', op.view, views);
+    if (op.kind === 'scan-data' && op.policy != null && !policies.includes(op.policy))
+      return unknown(ws, 'data policy', op.policy, policies);
+    const full = await makePlan(ws, {
+      now: opts.now ?? new Date(),
+      retrain: op.kind === 'retrain' ? [op.model] : undefined,
+    });
+    const keep = (a: PlanAction): boolean => {
+      switch (op.kind) {
+        case 'retrain':
+          return modelOf(a) === op.model && a.type !== 'model.retire';
+        case 'promote':
+          return (a.type === 'model.promote' || a.type === 'rollout.start') && modelOf(a) === op.model;
+        case 'refresh-features':
+          return a.type === 'feature.materialize' && (op.view == null || a.resource.name === op.view);
+        case 'scan-data':
+          return a.type === 'data.scan' && (op.policy == null || a.resource.name === op.policy);
+      }
+    };
+    return {
+      ok: true,
+      value: { plan: restrictPlan(full, keep), approve: op.kind === 'promote' ? [op.model] : [] },
+      diagnostics: [],
+      sources,
+    };
+  });
+}
+
+// ── Read views ──
+
+export interface VersionSummary {
+  version: number;
+  status: ModelVersion['status'];
+  trainedAt: string;
+  specDigest: string;
+  metrics: Record<string, number>;
+  gates: NonNullable<ModelVersion['gates']>;
+  trainingSet: ModelVersion['trainingSet'];
+  featureViewDigests: Record<string, string>;
+  trainer: ModelVersion['trainer'];
+  seed: number;
+  plan?: string;
+}
+
+export interface VersionComparison {
+  model: string;
+  a: VersionSummary;
+  b: VersionSummary;
+  /** metric → b − a, for metrics both versions have. */
+  metricDeltas: Record<string, number>;
+  sameSpec: boolean;
+  sameTrainingSet: boolean;
+  /** Views whose definition digest differs between the versions (or that only one read). */
+  changedViews: string[];
+}
+
+const summarizeVersion = (v: ModelVersion): VersionSummary => ({
+  version: v.version,
+  status: v.status,
+  trainedAt: v.trainedAt,
+  specDigest: v.specDigest,
+  metrics: v.metrics,
+  gates: v.gates ?? [],
+  trainingSet: v.trainingSet,
+  featureViewDigests: v.featureViewDigests,
+  trainer: v.trainer,
+  seed: v.seed,
+  plan: v.plan,
+});
+
+/** Metrics, gates, training data and feature views of two versions of a model, side by side. Read-only. */
+export async function compareVersions(opts: {
+  cwd: string;
+  policiesDir?: string;
+  model: string;
+  /** Default: the champion (or the newest but one). */
+  a?: number;
+  /** Default: the newest version. */
+  b?: number;
+}): Promise<OpsResult<VersionComparison>> {
+  return withWorkspace(opts, async (ws) => {
+    const sources = new Map([...ws.lockTexts]);
+    const lock = ws.lock.models[opts.model];
+    if (!lock) return unknown(ws, 'model lock for', opts.model, Object.keys(ws.lock.models));
+    const vs = lock.versions;
+    const newest = vs[vs.length - 1];
+    const b = opts.b != null ? vs.find((v) => v.version === opts.b) : newest;
+    const champion = vs.find((v) => v.status === 'champion' && v !== b);
+    const a =
+      opts.a != null ? vs.find((v) => v.version === opts.a) : (champion ?? vs.filter((v) => v !== b).at(-1));
+    if (!a || !b) {
+      const missing = !a ? opts.a : opts.b;
+      return {
+        ok: false,
+        diagnostics: [
+          fail(
+            'policy/unknown-model',
+            missing != null
+              ? `${opts.model} has no version ${missing}`
+              : `${opts.model} has ${vs.length} version(s): nothing to compare`,
+            `Versions: ${vs.map((v) => v.version).join(', ') || '(none)'}`,
+          ),
+        ],
+        sources,
+      };
+    }
+    const metricDeltas: Record<string, number> = {};
+    for (const [k, vb] of Object.entries(b.metrics)) {
+      const va = a.metrics[k];
+      if (va != null) metricDeltas[k] = vb - va;
+    }
+    const views = new Set([...Object.keys(a.featureViewDigests), ...Object.keys(b.featureViewDigests)]);
+    return {
+      ok: true,
+      value: {
+        model: opts.model,
+        a: summarizeVersion(a),
+        b: summarizeVersion(b),
+        metricDeltas,
+        sameSpec: a.specDigest === b.specDigest,
+        sameTrainingSet: a.trainingSet.digest === b.trainingSet.digest,
+        changedViews: [...views].filter((v) => a.featureViewDigests[v] !== b.featureViewDigests[v]).sort(),
+      },
+      diagnostics: [],
+      sources,
+    };
+  });
+}
+
+export interface FeatureFreshness {
+  view: string;
+  /** Newest event in the source, and its age against `now`. */
+  newestEvent: string | null;
+  ageMs: number | null;
+  maxAgeMs: number;
+  refresh: 'auto' | 'manual';
+  /** The source's newest event is older than freshness.maxAge: new data is not arriving. */
+  stale: boolean;
+  /** Newest event materialized into the online table (from the feature lock), or null. */
+  watermark: string | null;
+  materializedAt: string | null;
+  /** The online table lags the source (new rows or a changed definition not materialized yet). */
+  behindSource: boolean;
+  error?: string;
+}
+
+/** Per feature view: the source's newest event and age, the online table's watermark, and what is stale. Read-only. */
+export async function featureFreshness(opts: {
+  cwd: string;
+  policiesDir?: string;
+  view?: string;
+  now?: Date;
+}): Promise<OpsResult<FeatureFreshness[]>> {
+  return withWorkspace(opts, async (ws) => {
+    const sources = new Map([...ws.lockTexts]);
+    const all = ws.desired.featureViews;
+    const views = opts.view == null ? all : all.filter((v) => v.name === opts.view);
+    if (opts.view != null && views.length === 0)
+      return unknown(
+        ws,
+        'feature view',
+        opts.view,
+        all.map((v) => v.name),
+      );
+    const store = await openStore(ws);
+    try {
+      const out: FeatureFreshness[] = [];
+      for (const v of views) {
+        const fl = ws.lock.features[v.name];
+        const base = {
+          view: v.name,
+          maxAgeMs: v.freshness.maxAgeMs,
+          refresh: v.freshness.refresh,
+          watermark: fl?.watermark ?? null,
+          materializedAt: fl?.materializedAt ?? null,
+        };
+        try {
+          const f = await store.freshness(v, { now: opts.now ?? new Date() });
+          out.push({
+            ...base,
+            newestEvent: f.newestEvent,
+            ageMs: f.ageMs ?? null,
+            stale: f.stale ?? false,
+            behindSource:
+              fl == null ||
+              fl.viewDigest !== v.digest ||
+              fl.sourceDigest !== f.sourceDigest ||
+              (f.newestEvent != null && (fl.watermark == null || fl.watermark < f.newestEvent)),
+          });
+        } catch (e) {
+          // Fail closed: an unreadable source is reported, never called fresh.
+          out.push({
+            ...base,
+            newestEvent: null,
+            ageMs: null,
+            stale: true,
+            behindSource: true,
+            error: (e as Error).message,
+          });
+        }
+      }
+      return { ok: true, value: out, diagnostics: [], sources };
+    } finally {
+      await store.close();
+    }
+  });
+}
+
+export interface DatasetSummary {
+  model: string;
+  rows: number;
+  digest: string;
+  cutoff: string;
+  features: string[];
+  nullCounts: Record<string, number>;
+  views: TrainingSetViewStats[];
+  labelRows?: { read: number; quarantined: number; afterUntil: number };
+  policies?: AppliedPolicies;
+}
+
+/** Build a model's point-in-time training set in a scratch file and summarize it (rows, nulls, digest, cut-off); the file is removed. */
+export async function datasetSummary(opts: {
+  cwd: string;
+  policiesDir?: string;
+  model: string;
+  until?: Date;
+}): Promise<OpsResult<DatasetSummary>> {
+  return withWorkspace(opts, async (ws) => {
+    const sources = new Map([...ws.lockTexts]);
+    const model = ws.desired.models.find((m) => m.name === opts.model);
+    if (!model)
+      return unknown(
+        ws,
+        'model',
+        opts.model,
+        ws.desired.models.map((m) => m.name),
+      );
+    const dir = join(resolve(ws.root), '.rudder', 'work', `summary-${randomUUID()}`);
+    await mkdir(dir, { recursive: true });
+    const store = await openStore(ws);
+    try {
+      const ts = await store.buildTrainingSet({
+        model,
+        views: ws.desired.featureViews.filter((v) => model.views.includes(v.name)),
+        until: opts.until,
+        outPath: join(dir, 'training-set.parquet'),
+      });
+      return {
+        ok: true,
+        value: {
+          model: model.name,
+          rows: ts.rows,
+          digest: ts.digest,
+          cutoff: ts.cutoff,
+          features: ts.features.map((f) => f.ref),
+          nullCounts: ts.nullCounts,
+          views: ts.views ?? [],
+          labelRows: ts.labelRows,
+          policies: ts.policies,
+        },
+        diagnostics: [],
+        sources,
+      };
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+export interface QuarantineEntry extends Quarantine {
+  policy: string;
+  status: 'active' | 'released';
+}
+
+/** Every quarantine the data locks record (active and released). Read-only. */
+export async function listQuarantines(opts: {
+  cwd: string;
+  policiesDir?: string;
+  status?: 'active' | 'released';
+}): Promise<OpsResult<QuarantineEntry[]>> {
+  return withWorkspace(opts, async (ws) => {
+    const out: QuarantineEntry[] = Object.values(ws.lock.data).flatMap((d: DataLock) =>
+      d.quarantines.map((q) => ({
+        ...q,
+        policy: d.policy,
+        status: q.released ? ('released' as const) : ('active' as const),
+      })),
+    );
+    return {
+      ok: true,
+      value: out.filter((q) => opts.status == null || q.status === opts.status),
+      diagnostics: [],
+      sources: new Map([...ws.lockTexts]),
+    };
+  });
+}
+
+/** Rollout locks (one model, or all): strategy, status, step, traffic, analysis. Read-only. */
+export async function rolloutStatus(opts: {
+  cwd: string;
+  policiesDir?: string;
+  model?: string;
+}): Promise<OpsResult<RolloutLock[]>> {
+  return withWorkspace(opts, async (ws) => {
+    const all = Object.values(ws.lock.rollouts).sort((x, y) => (x.model < y.model ? -1 : 1));
+    if (opts.model != null && !ws.desired.models.some((m) => m.name === opts.model))
+      return unknown(
+        ws,
+        'model',
+        opts.model,
+        ws.desired.models.map((m) => m.name),
+      );
+    return {
+      ok: true,
+      value: opts.model == null ? all : all.filter((r) => r.model === opts.model),
+      diagnostics: [],
+      sources: new Map([...ws.lockTexts]),
+    };
+  });
+}

@@ -1,0 +1,547 @@
+// Read tools: each maps to one api.ts call and changes nothing (readOnlyHint: true).
+import { z } from 'zod';
+import * as api from '../../api.ts';
+import {
+  actionBriefSchema,
+  briefActions,
+  diagnosticSchema,
+  diagnosticsOut,
+  failure,
+  fromDiagnostics,
+  planOut,
+  planSchema,
+  readTool,
+  type ReadTool,
+} from './common.ts';
+
+const modelName = z.string().min(1).max(200).describe('Model name, as in policies/ (metadata.name).');
+
+export const statusTool = readTool({
+  name: 'status',
+  title: 'Rudder status',
+  description:
+    "Every resource's current state from the lockfiles in state/: models (champion version), feature views (materialized), rollouts, data policies (quarantines); the apply lock and uncommitted state files.",
+  input: {},
+  output: {
+    project: z.string(),
+    policies: z.string(),
+    resources: z.array(
+      z.object({
+        kind: z.string(),
+        name: z.string(),
+        state: z.string(),
+        detail: z.string(),
+        updated: z.string().optional(),
+        file: z.string(),
+      }),
+    ),
+    applyLock: z.object({ owner: z.string(), operation: z.string(), stale: z.boolean() }).nullable(),
+    uncommitted: z.array(z.string()),
+    diagnostics: z.array(diagnosticSchema),
+  },
+  async run(_args, ctx) {
+    const r = await api.status({ cwd: ctx.cwd });
+    const value = {
+      project: r.project,
+      policies: r.policies,
+      resources: r.resources.map((x) => ({
+        kind: x.kind,
+        name: x.name,
+        state: x.state,
+        detail: x.detail,
+        ...(x.updated ? { updated: x.updated } : {}),
+        file: x.file,
+      })),
+      applyLock: r.applyLock
+        ? { owner: r.applyLock.owner, operation: r.applyLock.operation, stale: r.applyLock.stale }
+        : null,
+      uncommitted: r.git.uncommitted,
+      diagnostics: diagnosticsOut(r.diagnostics),
+    };
+    const text = [
+      `Project ${r.project} (policies ${r.policies})`,
+      ...r.resources.map((x) => `  ${x.kind.padEnd(8)} ${x.name.padEnd(24)} ${x.state} — ${x.detail}`),
+      r.applyLock ? `Apply lock held by ${r.applyLock.owner} (${r.applyLock.operation})` : '',
+      r.git.uncommitted.length ? `Uncommitted state files: ${r.git.uncommitted.join(', ')}` : '',
+    ]
+      .filter(Boolean)
+      .join('\n');
+    return { ok: true, value, text };
+  },
+});
+
+export const validateTool = readTool({
+  name: 'validate',
+  title: 'Validate policies',
+  description:
+    'Load, schema-check and compile the policies; every diagnostic with its code, file and hint. Changes nothing.',
+  input: {},
+  output: {
+    ok: z.boolean(),
+    documents: z.number(),
+    files: z.number(),
+    diagnostics: z.array(diagnosticSchema),
+  },
+  async run(_args, ctx) {
+    const r = await api.validate({ cwd: ctx.cwd, policiesDir: ctx.policiesDir });
+    const { formatPretty } = await import('../../diagnostics/format-pretty.ts');
+    return {
+      ok: true,
+      value: { ok: r.ok, documents: r.documents, files: r.files, diagnostics: diagnosticsOut(r.diagnostics) },
+      text:
+        (r.diagnostics.length ? `${formatPretty(r.diagnostics, r.sources, { color: false }).trim()}\n` : '') +
+        `${r.ok ? 'Valid' : 'Invalid'}: ${r.documents} document(s) in ${r.files} file(s).`,
+    };
+  },
+});
+
+export const planTool = readTool({
+  name: 'plan',
+  title: 'Plan',
+  description:
+    'Compile the policies, read the lockfiles, observe the data and compute the plan: what apply would do and why. Returns its digest (apply_plan takes it), the rendered text and the structured actions. Changes nothing.',
+  input: {
+    retrain: z.array(modelName).max(100).optional().describe('Force retraining of these models.'),
+  },
+  output: { ...planSchema, inputsDigest: z.string() },
+  async run(args, ctx) {
+    const r = await api.plan({
+      cwd: ctx.cwd,
+      policiesDir: ctx.policiesDir,
+      retrain: args.retrain,
+      now: ctx.now(),
+    });
+    if (!r.ok) return fromDiagnostics(r.diagnostics, r.sources);
+    ctx.plans.put(r.plan);
+    const out = planOut(r.plan);
+    return {
+      ok: true,
+      value: { ...out, inputsDigest: r.plan.inputsDigest },
+      text: `${out.text}\n\nPlan digest: ${r.plan.digest} (resource rudder://plan/${r.plan.digest})`,
+    };
+  },
+});
+
+export const explainActionTool = readTool({
+  name: 'explain_action',
+  title: 'Explain a plan action',
+  description:
+    'Why a plan action is there: its reasons with their evidence, what it depends on, its risk, the lockfile changes it is expected to make, and the observations behind it. Takes a plan digest from `plan` (default: plan now).',
+  input: {
+    action: z
+      .string()
+      .min(1)
+      .max(300)
+      .describe('Action id (model.train:churn@…) or a prefix such as model.train:churn.'),
+    digest: z.string().max(80).optional().describe('Digest of a plan returned by the plan tool.'),
+  },
+  output: {
+    digest: z.string(),
+    action: actionBriefSchema,
+    changes: z.array(
+      z.object({ path: z.string(), field: z.string(), from: z.string().optional(), to: z.string() }),
+    ),
+    params: z.record(z.unknown()),
+    observations: z.record(z.unknown()),
+  },
+  async run(args, ctx) {
+    let plan = args.digest ? ctx.plans.get(args.digest) : undefined;
+    if (args.digest && !plan)
+      return failure(
+        'mcp/unknown-plan',
+        `no plan ${args.digest} was computed by this server`,
+        'Call plan first and pass its digest, or omit digest to plan now.',
+      );
+    if (!plan) {
+      const r = await api.plan({ cwd: ctx.cwd, policiesDir: ctx.policiesDir, now: ctx.now() });
+      if (!r.ok) return fromDiagnostics(r.diagnostics, r.sources);
+      plan = r.plan;
+      ctx.plans.put(plan);
+    }
+    const a =
+      plan.actions.find((x) => x.id === args.action) ??
+      plan.actions.find((x) => x.id.startsWith(args.action));
+    if (!a)
+      return failure(
+        'mcp/unknown-action',
+        `plan ${plan.digest.slice(7, 19)} has no action ${JSON.stringify(args.action)}`,
+        plan.actions.length
+          ? `Actions: ${plan.actions.map((x) => x.id).join(', ')}`
+          : 'The plan is empty: nothing to explain.',
+      );
+    const brief = briefActions({ ...plan, actions: [a] })[0]!;
+    const model = (a.params as { model?: string }).model;
+    const view = (a.params as { view?: string }).view;
+    const observations: Record<string, unknown> = {};
+    if (model && plan.observations.models[model])
+      observations[`model:${model}`] = plan.observations.models[model];
+    for (const v of [view, ...((a.params as { views?: string[] }).views ?? [])])
+      if (v && plan.observations.views[v]) observations[`view:${v}`] = plan.observations.views[v];
+    const text = [
+      `${a.id} (${a.op}, risk ${a.risk}${a.requiresApproval ? ', needs approval' : ''}${a.destructive ? ', destructive' : ''})`,
+      'Why:',
+      ...a.reasons.map((r) => `  - ${r.code}: ${r.message}`),
+      a.dependsOn.length ? `After: ${a.dependsOn.join(', ')}` : '',
+      a.changes.length ? 'Expected lockfile changes:' : '',
+      ...a.changes.map((c) => `  ${c.path} ${c.field}: ${c.from ?? '∅'} → ${c.to}`),
+    ]
+      .filter(Boolean)
+      .join('\n');
+    return {
+      ok: true,
+      value: {
+        digest: plan.digest,
+        action: brief,
+        changes: a.changes,
+        params: a.params as Record<string, unknown>,
+        observations,
+      },
+      text,
+    };
+  },
+});
+
+export const historyTool = readTool({
+  name: 'history',
+  title: 'Resource history',
+  description:
+    "A resource's state changes from git, newest first: when, which plan and actions, which actor (cli, ci, reconcile, mcp:<client>), and why.",
+  input: {
+    resource: z
+      .string()
+      .min(1)
+      .max(300)
+      .describe('A name (churn), kind/name (model/churn, feature/customer_activity) or a lockfile path.'),
+    limit: z.number().int().min(1).max(500).optional().describe('At most this many commits (default 20).'),
+  },
+  output: {
+    resource: z.string(),
+    files: z.array(z.string()),
+    entries: z.array(
+      z.object({
+        sha: z.string(),
+        date: z.string(),
+        subject: z.string(),
+        actor: z.string().optional(),
+        plan: z.string().optional(),
+        actions: z.array(z.string()),
+      }),
+    ),
+    recorded: z.array(
+      z.object({ version: z.number(), status: z.string(), at: z.string(), reason: z.string() }),
+    ),
+  },
+  async run(args, ctx) {
+    const r = await api.history({ cwd: ctx.cwd, resource: args.resource, limit: args.limit ?? 20 });
+    if (!r.ok) return failure('mcp/unknown-resource', r.error ?? `no history for ${args.resource}`);
+    const entries = r.entries.map((e) => {
+      const x = e as unknown as Record<string, unknown>;
+      return {
+        sha: String(x.sha ?? x.hash ?? ''),
+        date: String(x.date ?? ''),
+        subject: String(x.subject ?? ''),
+        ...(x.actor != null ? { actor: String(x.actor) } : {}),
+        ...(x.plan != null ? { plan: String(x.plan) } : {}),
+        actions: Array.isArray(x.actions) ? (x.actions as unknown[]).map(String) : [],
+      };
+    });
+    const recorded = r.recorded.map((c) => ({
+      version: c.version,
+      status: c.status,
+      at: c.at,
+      reason: c.reason,
+    }));
+    return {
+      ok: true,
+      value: { resource: r.resource, files: r.files, entries, recorded },
+      text: [
+        `History of ${r.resource} (${r.files.join(', ')}):`,
+        ...entries.map((e) => `  ${e.sha.slice(0, 10)} ${e.date} ${e.actor ?? ''} ${e.subject}`),
+        ...(entries.length === 0
+          ? recorded.map((c) => `  v${c.version} ${c.status} ${c.at}: ${c.reason}`)
+          : []),
+      ].join('\n'),
+    };
+  },
+});
+
+export const featureFreshnessTool = readTool({
+  name: 'feature_freshness',
+  title: 'Feature freshness',
+  description:
+    "Per feature view: the source's newest event and its age against freshness.maxAge, the online table's watermark, and whether the view is stale or behind its source (then refresh_features).",
+  input: { view: z.string().min(1).max(200).optional().describe('One feature view (default: all).') },
+  output: {
+    views: z.array(
+      z.object({
+        view: z.string(),
+        newestEvent: z.string().nullable(),
+        ageMs: z.number().nullable(),
+        maxAgeMs: z.number(),
+        refresh: z.string(),
+        stale: z.boolean(),
+        watermark: z.string().nullable(),
+        materializedAt: z.string().nullable(),
+        behindSource: z.boolean(),
+        error: z.string().optional(),
+      }),
+    ),
+  },
+  async run(args, ctx) {
+    const r = await api.featureFreshness({
+      cwd: ctx.cwd,
+      policiesDir: ctx.policiesDir,
+      view: args.view,
+      now: ctx.now(),
+    });
+    if (!r.ok) return fromDiagnostics(r.diagnostics, r.sources);
+    const day = 86_400_000;
+    return {
+      ok: true,
+      value: { views: r.value },
+      text: r.value
+        .map(
+          (v) =>
+            `${v.view}: ${v.error ? `unreadable (${v.error})` : `newest event ${v.newestEvent ?? 'none'}${v.ageMs != null ? ` (${(v.ageMs / day).toFixed(1)}d old, max ${(v.maxAgeMs / day).toFixed(1)}d)` : ''}`}; ${v.stale ? 'STALE' : 'fresh'}; online ${v.watermark ?? 'never materialized'}${v.behindSource ? ' — behind the source' : ''}`,
+        )
+        .join('\n'),
+    };
+  },
+});
+
+const versionSchema = z.object({
+  version: z.number(),
+  status: z.string(),
+  trainedAt: z.string(),
+  specDigest: z.string(),
+  metrics: z.record(z.number()),
+  gates: z.array(
+    z.object({
+      metric: z.string(),
+      rule: z.string(),
+      value: z.number(),
+      threshold: z.number(),
+      passed: z.boolean(),
+    }),
+  ),
+  trainingSet: z.object({
+    digest: z.string(),
+    cutoff: z.string(),
+    rows: z.number(),
+    uri: z.string().optional(),
+  }),
+  featureViewDigests: z.record(z.string()),
+  trainer: z.object({ type: z.string(), backend: z.string() }),
+  seed: z.number(),
+  plan: z.string().optional(),
+});
+
+export const compareVersionsTool = readTool({
+  name: 'compare_versions',
+  title: 'Compare model versions',
+  description:
+    'Two versions of a model side by side from its lockfile: metrics (and their deltas), gate results, training data (digest, rows, cut-off) and feature views. Default: the champion against the newest version.',
+  input: {
+    model: modelName,
+    a: z.number().int().min(1).optional().describe('Baseline version (default: the champion).'),
+    b: z.number().int().min(1).optional().describe('Version to compare (default: the newest).'),
+  },
+  output: {
+    model: z.string(),
+    a: versionSchema,
+    b: versionSchema,
+    metricDeltas: z.record(z.number()),
+    sameSpec: z.boolean(),
+    sameTrainingSet: z.boolean(),
+    changedViews: z.array(z.string()),
+  },
+  async run(args, ctx) {
+    const r = await api.compareVersions({ cwd: ctx.cwd, policiesDir: ctx.policiesDir, ...args });
+    if (!r.ok) return fromDiagnostics(r.diagnostics, r.sources);
+    const c = r.value;
+    const metrics = Object.keys({ ...c.a.metrics, ...c.b.metrics }).sort();
+    return {
+      ok: true,
+      value: { ...c },
+      text: [
+        `${c.model}: v${c.a.version} (${c.a.status}) vs v${c.b.version} (${c.b.status})`,
+        ...metrics.map(
+          (m) =>
+            `  ${m.padEnd(12)} ${fmt(c.a.metrics[m])} → ${fmt(c.b.metrics[m])}${c.metricDeltas[m] != null ? ` (${c.metricDeltas[m]! >= 0 ? '+' : ''}${c.metricDeltas[m]!.toFixed(4)})` : ''}`,
+        ),
+        `  gates v${c.b.version}: ${c.b.gates.map((g) => `${g.metric} ${g.rule} ${g.passed ? 'passed' : 'FAILED'}`).join(', ') || 'none recorded'}`,
+        `  training set: ${c.a.trainingSet.rows} → ${c.b.trainingSet.rows} rows${c.sameTrainingSet ? ' (same data)' : ''}; cut-off ${c.a.trainingSet.cutoff} → ${c.b.trainingSet.cutoff}`,
+        `  spec ${c.sameSpec ? 'unchanged' : 'changed'}; changed views: ${c.changedViews.join(', ') || 'none'}`,
+      ].join('\n'),
+    };
+  },
+});
+
+const fmt = (n: number | undefined) => (n == null ? '—' : n.toFixed(4));
+
+export const datasetSummaryTool = readTool({
+  name: 'dataset_summary',
+  title: 'Training-set summary',
+  description:
+    "Build a model's point-in-time training set in a scratch file and summarize it: rows, digest, cut-off, null counts per feature, per-view join statistics, rows left out by quarantines. Values are never returned. Writes only a scratch file under .rudder/ that it removes.",
+  input: {
+    model: modelName,
+    until: z
+      .string()
+      .datetime({ offset: true })
+      .optional()
+      .describe('Only labels at or before this ISO time.'),
+  },
+  output: {
+    model: z.string(),
+    rows: z.number(),
+    digest: z.string(),
+    cutoff: z.string(),
+    features: z.array(z.string()),
+    nullCounts: z.record(z.number()),
+    views: z.array(z.record(z.unknown())),
+    labelRows: z.object({ read: z.number(), quarantined: z.number(), afterUntil: z.number() }).optional(),
+  },
+  async run(args, ctx) {
+    const r = await api.datasetSummary({
+      cwd: ctx.cwd,
+      policiesDir: ctx.policiesDir,
+      model: args.model,
+      until: args.until ? new Date(args.until) : undefined,
+    });
+    if (!r.ok) return fromDiagnostics(r.diagnostics, r.sources);
+    const s = r.value;
+    const nulls = Object.entries(s.nullCounts).filter(([, n]) => n > 0);
+    return {
+      ok: true,
+      value: {
+        model: s.model,
+        rows: s.rows,
+        digest: s.digest,
+        cutoff: s.cutoff,
+        features: s.features,
+        nullCounts: s.nullCounts,
+        views: s.views as unknown as Record<string, unknown>[],
+        ...(s.labelRows ? { labelRows: s.labelRows } : {}),
+      },
+      text: [
+        `${s.model}: ${s.rows} rows, ${s.features.length} features, cut-off ${s.cutoff}, digest ${s.digest.slice(0, 19)}`,
+        nulls.length ? `  nulls: ${nulls.map(([k, n]) => `${k} ${n}`).join(', ')}` : '  no missing values',
+        ...(s.labelRows?.quarantined
+          ? [`  ${s.labelRows.quarantined} label rows left out by quarantines`]
+          : []),
+      ].join('\n'),
+    };
+  },
+});
+
+export const listQuarantinesTool = readTool({
+  name: 'list_quarantines',
+  title: 'List quarantines',
+  description:
+    'Quarantines recorded in the data locks: which view, column and detector, how many rows (never values), when, and whether they were released.',
+  input: { status: z.enum(['active', 'released']).optional().describe('Only active or only released ones.') },
+  output: {
+    quarantines: z.array(
+      z.object({
+        id: z.string(),
+        policy: z.string(),
+        view: z.string(),
+        column: z.string().optional(),
+        detector: z.string(),
+        rows: z.number(),
+        at: z.string(),
+        status: z.enum(['active', 'released']),
+        released: z.object({ at: z.string(), reason: z.string() }).optional(),
+      }),
+    ),
+  },
+  async run(args, ctx) {
+    const r = await api.listQuarantines({ cwd: ctx.cwd, policiesDir: ctx.policiesDir, status: args.status });
+    if (!r.ok) return fromDiagnostics(r.diagnostics, r.sources);
+    const qs = r.value.map((q) => ({
+      id: q.id,
+      policy: q.policy,
+      view: q.view,
+      ...(q.column != null ? { column: q.column } : {}),
+      detector: q.detector,
+      rows: q.rows,
+      at: q.at,
+      status: q.status,
+      ...(q.released ? { released: { at: q.released.at, reason: q.released.reason } } : {}),
+    }));
+    return {
+      ok: true,
+      value: { quarantines: qs },
+      text: qs.length
+        ? qs
+            .map(
+              (q) =>
+                `${q.id} ${q.status}: ${q.rows} rows of ${q.view}${q.column ? `.${q.column}` : ''} (${q.detector}, ${q.policy})`,
+            )
+            .join('\n')
+        : 'No quarantine recorded.',
+    };
+  },
+});
+
+export const rolloutStatusTool = readTool({
+  name: 'rollout_status',
+  title: 'Rollout status',
+  description:
+    'Rollouts from the rollout locks: strategy, status, canary step, traffic weights per version and the analysis results so far.',
+  input: { model: modelName.optional() },
+  output: {
+    rollouts: z.array(
+      z.object({
+        model: z.string(),
+        strategy: z.string(),
+        status: z.string(),
+        step: z.number(),
+        versions: z.array(z.object({ version: z.number(), weight: z.number() })),
+        analysis: z.array(z.record(z.unknown())),
+        updatedAt: z.string(),
+        reason: z.string().optional(),
+      }),
+    ),
+  },
+  async run(args, ctx) {
+    const r = await api.rolloutStatus({ cwd: ctx.cwd, policiesDir: ctx.policiesDir, model: args.model });
+    if (!r.ok) return fromDiagnostics(r.diagnostics, r.sources);
+    const rollouts = r.value.map((x) => ({
+      model: x.model,
+      strategy: x.strategy,
+      status: x.status,
+      step: x.step,
+      versions: x.versions,
+      analysis: x.analysis as unknown as Record<string, unknown>[],
+      updatedAt: x.updatedAt,
+      ...(x.reason ? { reason: x.reason } : {}),
+    }));
+    return {
+      ok: true,
+      value: { rollouts },
+      text: rollouts.length
+        ? rollouts
+            .map(
+              (x) =>
+                `${x.model}: ${x.strategy} ${x.status} (step ${x.step}) — ${x.versions.map((v) => `v${v.version} ${Math.round(v.weight * 100)}%`).join(', ') || 'no traffic'}`,
+            )
+            .join('\n')
+        : 'No rollout recorded.',
+    };
+  },
+});
+
+export const readTools: ReadTool[] = [
+  statusTool,
+  validateTool,
+  planTool,
+  explainActionTool,
+  historyTool,
+  featureFreshnessTool,
+  compareVersionsTool,
+  datasetSummaryTool,
+  listQuarantinesTool,
+  rolloutStatusTool,
+];
