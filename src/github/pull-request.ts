@@ -1,0 +1,172 @@
+// Propose a change as a pull request: one commit of the given files on a new branch made from the
+// remote base (the working tree, index and HEAD of the caller are not touched), pushed without
+// force, then opened as a draft pull request whose description is the plan. Used by
+// `rudder github propose` and by the MCP server's propose_policy_change.
+import { FALLBACK_AUTHOR } from '../git/git.ts';
+import type { Plan } from '../planner/plan-types.ts';
+import { createGitHubClient, redact, type GitHubClient, type GitHubClientOptions } from './client.ts';
+import { GITHUB_BODY_LIMIT } from './comment.ts';
+import type { GitHubTarget } from './context.ts';
+import { ghCall, GitHubError } from './errors.ts';
+import { commitFiles, identityOf, locate } from './git-plumbing.ts';
+import { renderPlanComment } from './render-comment.ts';
+
+export interface ProposeChangeOptions {
+  /** Repository root (where rudder.yaml is); may be a folder inside the git work tree. */
+  root: string;
+  /** New branch name; refused if it exists on the remote (never force-pushed). */
+  branch: string;
+  title: string;
+  /** Paths relative to `root` → new content; `null` deletes the file. */
+  files: Readonly<Record<string, string | null>>;
+  /** The plan of the proposed policies: rendered as the description. */
+  plan?: Plan;
+  /** Text above the plan in the description (why the change is proposed). */
+  body?: string;
+  /** Branch to merge into. Default: the repository's default branch on GitHub. */
+  base?: string;
+  /** Git remote to push to. Default `origin`. */
+  remote?: string;
+  /** Default true: a person marks it ready after reading the plan. */
+  draft?: boolean;
+  /** Commit message; default: the title. */
+  message?: string;
+  /** Commit author when the repository has no user.name/email. Default Rudder <rudder@localhost>. */
+  author?: { name: string; email: string };
+  /** Where the pull request is opened (see resolveGitHubTarget). */
+  github: GitHubTarget;
+  /** Client settings (tests: pacing, retry units) or a client to reuse. */
+  client?: GitHubClient;
+  clientOptions?: Partial<GitHubClientOptions>;
+  /** Project name for the plan section of the description. */
+  project?: string;
+}
+
+export interface ProposeChangeResult {
+  branch: string;
+  base: string;
+  commit: string;
+  pullRequest: { number: number; url: string; draft: boolean };
+}
+
+/** Branch, commit, push, draft pull request. Throws GitHubError (GitHub) or GitCommandError (git). */
+export async function proposeChange(o: ProposeChangeOptions): Promise<ProposeChangeResult> {
+  const { owner, repo, token } = o.github;
+  const repository = `${owner}/${repo}`;
+  const secrets = [token];
+  const remote = o.remote ?? 'origin';
+  const entries = Object.entries(o.files);
+  if (entries.length === 0)
+    throw new GitHubError('nothing to propose: no files were given', 0, 'Pass the changed files.');
+  for (const [p] of entries)
+    if (p === '' || p.startsWith('/') || p.split(/[\\/]/).includes('..') || p.startsWith('-'))
+      throw new GitHubError(
+        `refusing to propose ${JSON.stringify(p)}: not a path inside the repository`,
+        0,
+        'Use paths relative to the repository root.',
+      );
+  const { git, prefix } = await locate(o.root);
+  await git(['check-ref-format', '--branch', o.branch]).catch(() => {
+    throw new GitHubError(
+      `${JSON.stringify(o.branch)} is not a valid branch name`,
+      0,
+      'Use letters, digits, -, _ and / (e.g. rudder/churn-epochs).',
+    );
+  });
+  const client = o.client ?? createGitHubClient({ token, apiUrl: o.github.apiUrl, ...o.clientOptions });
+
+  let base = o.base;
+  if (!base) {
+    const { data } = await ghCall(
+      { what: `read ${repository}`, repository, permission: 'contents: read' },
+      secrets,
+      () => client.rest.repos.get({ owner, repo }),
+    );
+    base = data.default_branch;
+  }
+  const remoteHeads = await git([
+    'ls-remote',
+    '--heads',
+    remote,
+    `refs/heads/${o.branch}`,
+    `refs/heads/${base}`,
+  ]);
+  if (remoteHeads.split('\n').some((l) => l.endsWith(`\trefs/heads/${o.branch}`)))
+    throw new GitHubError(
+      `branch ${o.branch} already exists on ${remote}: Rudder never overwrites a branch`,
+      0,
+      'Choose another branch name, or delete the old branch if its pull request is closed.',
+    );
+  const baseSha = remoteHeads
+    .split('\n')
+    .find((l) => l.endsWith(`\trefs/heads/${base}`))
+    ?.split('\t')[0];
+  if (!baseSha)
+    throw new GitHubError(
+      `the base branch ${base} does not exist on ${remote}`,
+      0,
+      `Push ${base} first, or pass another base.`,
+    );
+  await git(['fetch', '--quiet', '--no-tags', remote, `refs/heads/${base}`]);
+
+  const files = new Map(entries.map(([p, c]) => [`${prefix}${p.replace(/\\/g, '/')}`, c]));
+  const identity = await identityOf(git, o.author ?? FALLBACK_AUTHOR);
+  const trailers = o.plan ? `\n\nRudder-Plan: ${o.plan.digest}` : '';
+  const made = await commitFiles({
+    git,
+    base: baseSha,
+    files,
+    message: `${o.message ?? o.title}${trailers}\n`,
+    identity,
+  });
+  if (!made.changed)
+    throw new GitHubError(
+      `nothing to propose: the files are already as given on ${base}`,
+      0,
+      'Change at least one file.',
+    );
+  try {
+    await git(['push', '--quiet', remote, `${made.sha}:refs/heads/${o.branch}`]);
+  } catch (e) {
+    throw new GitHubError(
+      `cannot push branch ${o.branch} to ${remote}: ${redact((e as Error).message, secrets)}`,
+      0,
+      'Check that the job may push (in Actions: `permissions: contents: write`), and that the branch is not protected.',
+    );
+  }
+
+  let body = o.body ? `${o.body.trim()}\n\n` : '';
+  if (o.plan)
+    body += renderPlanComment({
+      plan: o.plan,
+      project: o.project ?? repo,
+      limit: GITHUB_BODY_LIMIT - body.length - 100,
+    }).body;
+  body += `\n<sub>Proposed by Rudder on branch \`${o.branch}\`; ${(o.draft ?? true) ? 'mark it ready for review once the plan reads right' : 'review the plan before merging'}.</sub>\n`;
+  const { data } = await ghCall(
+    {
+      what: `open a pull request from ${o.branch} into ${base} on ${repository}`,
+      repository,
+      permission: 'pull-requests: write',
+      target: `branch ${base}`,
+      validationHint: `A pull request for ${o.branch} may already exist, or ${o.branch} has no commits ahead of ${base}. The branch ${o.branch} was pushed and is kept.`,
+    },
+    secrets,
+    () =>
+      client.rest.pulls.create({
+        owner,
+        repo,
+        head: o.branch,
+        base: base!,
+        title: o.title,
+        body,
+        draft: o.draft ?? true,
+      }),
+  );
+  return {
+    branch: o.branch,
+    base,
+    commit: made.sha,
+    pullRequest: { number: data.number, url: data.html_url, draft: data.draft ?? o.draft ?? true },
+  };
+}

@@ -1,0 +1,419 @@
+// The two CI jobs: post (or update) the plan comment of a pull request, and apply a reviewed plan
+// file on merge and report the result on the pull request it came from.
+import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { validate } from '../api-validate.ts';
+import type { DesiredState } from '../compiler/desired-state.ts';
+import { formatPretty } from '../diagnostics/format-pretty.ts';
+import { runApply, type ApplyRunResult } from '../executor/run-apply.ts';
+import { parsePlanFile } from '../planner/plan-file.ts';
+import type { Plan } from '../planner/plan-types.ts';
+import { renderSummaryLine } from '../planner/render.ts';
+import { nodeSha256 } from '../util/node-hash.ts';
+import { createGitHubClient, type GitHubClient, type GitHubClientOptions } from './client.ts';
+import { upsertComment, type UpsertCommentResult } from './comment.ts';
+import { readEventInfo, resolveGitHubTarget, type EventInfo, type GitHubTarget } from './context.ts';
+import { ghCall, GitHubError } from './errors.ts';
+import { ensureCommit, locate, readTreeFiles } from './git-plumbing.ts';
+import { diffPolicies, type PolicyChange } from './policy-changes.ts';
+import { renderApplyComment, renderPlanComment } from './render-comment.ts';
+
+export interface GitHubJobOptions {
+  cwd: string;
+  policiesDir?: string;
+  /** Default process.env: GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_EVENT_PATH, GITHUB_API_URL, … */
+  env?: NodeJS.ProcessEnv;
+  /** owner/name; default GITHUB_REPOSITORY, rudder.yaml git.pullRequest.repository, the origin URL. */
+  repository?: string;
+  /** Pull request number; default from the event, or the pull request of the pushed commit. */
+  pullRequest?: number;
+  /** Variable that holds the token. Default GITHUB_TOKEN. */
+  tokenEnv?: string;
+  apiUrl?: string;
+  /** Also set a commit status (context `rudder/plan` or `rudder/apply`). */
+  status?: boolean;
+  onNotice?: (message: string) => void;
+  clientOptions?: Partial<GitHubClientOptions>;
+}
+
+interface Ctx {
+  target: GitHubTarget;
+  client: GitHubClient;
+  event: EventInfo;
+  env: NodeJS.ProcessEnv;
+  repository: string;
+}
+
+async function context(o: GitHubJobOptions, projectRepository?: string): Promise<Ctx> {
+  const env = o.env ?? process.env;
+  let remoteUrl: string | undefined;
+  try {
+    const { git } = await locate(o.cwd);
+    remoteUrl = (await git(['remote', 'get-url', 'origin'])).trim();
+  } catch {
+    remoteUrl = undefined;
+  }
+  const target = resolveGitHubTarget({
+    env,
+    repository: o.repository,
+    tokenEnv: o.tokenEnv,
+    apiUrl: o.apiUrl,
+    projectRepository,
+    remoteUrl: remoteUrl && /^(?:https?|ssh|git):|@/.test(remoteUrl) ? remoteUrl : undefined,
+  });
+  const client = createGitHubClient({
+    token: target.token,
+    apiUrl: target.apiUrl,
+    onNotice: o.onNotice,
+    ...o.clientOptions,
+  });
+  return {
+    target,
+    client,
+    event: await readEventInfo(env),
+    env,
+    repository: `${target.owner}/${target.repo}`,
+  };
+}
+
+function runUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repo, GITHUB_RUN_ID: run } = env;
+  return server && repo && run ? `${server}/${repo}/actions/runs/${run}` : undefined;
+}
+
+async function readPlan(file: string): Promise<Plan> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new GitHubError(
+      `cannot read the plan file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      0,
+      'Write it with rudder plan --out plan.json (in the apply job: download the plan artifact first).',
+    );
+  }
+  const parsed = parsePlanFile(text, file, nodeSha256);
+  if (!parsed.ok)
+    throw new GitHubError(
+      formatPretty(parsed.diagnostics, new Map(), { color: false }).trim(),
+      0,
+      'Plan again with rudder plan --out plan.json.',
+    );
+  return parsed.value;
+}
+
+/** The compiled policies of `rev`, from git (rudder.yaml and the policy folder at that commit). */
+export async function loadPoliciesAt(
+  root: string,
+  rev: string,
+  head: DesiredState,
+): Promise<{ ok: true; state: DesiredState } | { ok: false; reason: string }> {
+  const { git, prefix } = await locate(root);
+  if (!(await ensureCommit(git, rev)))
+    return {
+      ok: false,
+      reason: `the base commit ${rev.slice(0, 12)} is not in this checkout (fetch-depth: 0 in actions/checkout fixes that)`,
+    };
+  const policies = `${prefix}${head.project.policiesDir.replace(/\/+$/, '')}/`;
+  const files = await readTreeFiles(
+    git,
+    rev,
+    [`${prefix}rudder.yaml`, policies],
+    (p) => p === `${prefix}rudder.yaml` || (p.startsWith(policies) && /\.ya?ml$/.test(p)),
+  );
+  const dir = await mkdtemp(join(tmpdir(), 'rudder-base-'));
+  try {
+    for (const [p, text] of files) {
+      const target = join(dir, p.slice(prefix.length));
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, text);
+    }
+    const v = await validate({ cwd: dir, checkPaths: false });
+    if (!v.ok || !v.state)
+      return {
+        ok: false,
+        reason: `the policies at the base ${rev.slice(0, 7)} do not compile (${v.diagnostics.filter((d) => d.severity === 'error').length} errors), so changes are not itemized`,
+      };
+    return { ok: true, state: v.state };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function findPullRequest(
+  c: Ctx,
+  o: GitHubJobOptions,
+  sha: string | undefined,
+): Promise<number | undefined> {
+  if (o.pullRequest != null) return o.pullRequest;
+  if (c.event.pullRequest != null) return c.event.pullRequest;
+  const commit = sha ?? c.event.after ?? c.env.GITHUB_SHA;
+  if (!commit) return undefined;
+  const { data } = await ghCall(
+    {
+      what: `find the pull request of commit ${commit.slice(0, 12)}`,
+      repository: c.repository,
+      permission: 'contents: read',
+      target: `commit ${commit.slice(0, 12)}`,
+    },
+    [c.target.token],
+    () =>
+      c.client.rest.repos.listPullRequestsAssociatedWithCommit({
+        owner: c.target.owner,
+        repo: c.target.repo,
+        commit_sha: commit,
+      }),
+  );
+  const pr = data.find((p) => p.merged_at != null || p.merge_commit_sha === commit) ?? data[0];
+  return pr?.number;
+}
+
+export interface CommentPlanOptions extends GitHubJobOptions {
+  /** The plan file written by `rudder plan --out` (what the apply job will apply). */
+  planFile: string;
+  /** Base commit for the policy comparison; default the pull request's base. */
+  base?: string;
+  /** Link to where the plan file is stored; default this workflow run's page. */
+  artifactUrl?: string;
+  artifactName?: string;
+}
+
+export interface CommentPlanResult {
+  pullRequest: number;
+  comment: UpsertCommentResult;
+  truncated: boolean;
+  changes?: PolicyChange[];
+  plan: Plan;
+  status?: { sha: string; state: string };
+}
+
+/** Post or update the plan comment of a pull request. */
+export async function commentPlan(o: CommentPlanOptions): Promise<CommentPlanResult> {
+  const v = await validate({ cwd: o.cwd, policiesDir: o.policiesDir, checkPaths: false });
+  if (!v.ok || !v.state)
+    throw new GitHubError(
+      `the policies in ${o.cwd} do not compile:\n${formatPretty(v.diagnostics, v.sources, { color: false }).trim()}`,
+      0,
+      'Fix them; rudder validate shows the same.',
+    );
+  const head = v.state;
+  const c = await context(o, head.project.git.pullRequest.repository);
+  const plan = await readPlan(o.planFile);
+  if (plan.inputs.policies !== head.digest)
+    throw new GitHubError(
+      `${relative(o.cwd, o.planFile) || o.planFile} was not made from the policies in this checkout`,
+      0,
+      'Run rudder plan --out in the same job, on the same checkout, before commenting.',
+    );
+  const number = await findPullRequest(c, o, undefined);
+  if (number == null)
+    throw new GitHubError(
+      'no pull request to comment on: the event is not a pull request',
+      0,
+      'Run on pull_request events, or pass --pr <number>.',
+    );
+
+  let baseSha = o.base ?? c.event.baseSha;
+  let headSha = c.event.headSha;
+  if (!baseSha || (o.status && !headSha)) {
+    const { data } = await ghCall(
+      {
+        what: `read pull request #${number}`,
+        repository: c.repository,
+        permission: 'pull-requests: write',
+        target: `pull request #${number}`,
+      },
+      [c.target.token],
+      () => c.client.rest.pulls.get({ owner: c.target.owner, repo: c.target.repo, pull_number: number }),
+    );
+    baseSha ??= data.base.sha;
+    headSha ??= data.head.sha;
+  }
+  let changes: PolicyChange[] | undefined;
+  let changesNote: string | undefined;
+  const before = await loadPoliciesAt(o.cwd, baseSha, head).catch((e: unknown) => ({
+    ok: false as const,
+    reason: (e as Error).message,
+  }));
+  if (before.ok) changes = diffPolicies(before.state, head, plan);
+  else changesNote = `Policy changes not itemized: ${before.reason}.`;
+
+  const rendered = renderPlanComment({
+    plan,
+    project: head.project.name,
+    changes,
+    changesNote,
+    base: baseSha,
+    head: headSha,
+    artifactUrl: o.artifactUrl ?? runUrl(c.env),
+    artifactName: o.artifactName,
+  });
+  const comment = await upsertComment({
+    client: c.client,
+    target: c.target,
+    issue: number,
+    marker: rendered.marker,
+    body: rendered.body,
+  });
+  let status: CommentPlanResult['status'];
+  if (o.status && headSha) {
+    const sha = headSha;
+    await ghCall(
+      {
+        what: `set the rudder/plan status on ${sha.slice(0, 12)}`,
+        repository: c.repository,
+        permission: 'statuses: write',
+        target: `commit ${sha.slice(0, 12)}`,
+      },
+      [c.target.token],
+      () =>
+        c.client.rest.repos.createCommitStatus({
+          owner: c.target.owner,
+          repo: c.target.repo,
+          sha,
+          state: 'success',
+          context: 'rudder/plan',
+          description: clip(renderSummaryLine(plan), 140),
+          target_url: comment.url,
+        }),
+    );
+    status = { sha, state: 'success' };
+  }
+  return { pullRequest: number, comment, truncated: rendered.truncated, changes, plan, status };
+}
+
+export interface ApplyOnMergeOptions extends GitHubJobOptions {
+  planFile: string;
+  approve?: readonly string[] | 'all';
+  allowDestroy?: boolean;
+  lockTimeoutMs?: number;
+  onEvent?: Parameters<typeof runApply>[0]['onEvent'];
+  signal?: AbortSignal;
+  /** Trainer overrides (tests). */
+  trainers?: Parameters<typeof runApply>[0]['trainers'];
+}
+
+export interface ApplyOnMergeResult {
+  apply: ApplyRunResult;
+  pullRequest?: number;
+  comment?: UpsertCommentResult;
+  /** Where the state commit went. */
+  pushed?: string;
+}
+
+/**
+ * Apply the reviewed plan file (refused when anything it depends on changed since), then comment
+ * what was applied and the state commit on the pull request. The pull request is found before
+ * anything is applied, so a GitHub misconfiguration stops the job while nothing has changed.
+ */
+export async function applyOnMerge(o: ApplyOnMergeOptions): Promise<ApplyOnMergeResult> {
+  const v = await validate({ cwd: o.cwd, policiesDir: o.policiesDir, checkPaths: false });
+  const c = await context(o, v.state?.project.git.pullRequest.repository);
+  const number = await findPullRequest(c, o, c.event.mergeCommitSha);
+  if (number == null)
+    o.onNotice?.('no pull request found for this commit: the result is printed here but not commented');
+  const project = v.state?.project.name ?? c.target.repo;
+  let plan: Plan | undefined;
+  let apply: ApplyRunResult;
+  try {
+    plan = await readPlan(o.planFile);
+    apply = await runApply({
+      cwd: o.cwd,
+      policiesDir: o.policiesDir,
+      plan,
+      approve: o.approve,
+      allowDestroy: o.allowDestroy,
+      lockTimeoutMs: o.lockTimeoutMs,
+      actor: 'ci',
+      onEvent: o.onEvent,
+      signal: o.signal,
+      trainers: o.trainers,
+    });
+  } catch (e) {
+    if (!(e instanceof GitHubError)) throw e;
+    apply = {
+      ok: false,
+      diagnostics: [],
+      sources: new Map(),
+      outcomes: [],
+      summary: `Nothing applied: ${e.message}`,
+    };
+  }
+  let pushed: string | undefined;
+  if (apply.commit?.sha) pushed = await whereIsCommit(o.cwd, apply.commit.sha, v.state);
+  const server = c.env.GITHUB_SERVER_URL ?? 'https://github.com';
+  const rendered = renderApplyComment({
+    plan: apply.plan ?? plan,
+    project,
+    ok: apply.ok,
+    summary: apply.summary,
+    outcomes: apply.outcomes,
+    problems: apply.diagnostics
+      .filter((d) => d.severity === 'error')
+      .map((d) => `${d.message}${d.hint ? ` — ${d.hint}` : ''}`),
+    commit: apply.commit,
+    pushed,
+    commitUrl:
+      apply.commit?.sha && pushed?.startsWith('pushed')
+        ? `${server}/${c.repository}/commit/${apply.commit.sha}`
+        : undefined,
+    runUrl: runUrl(c.env),
+  });
+  let comment: UpsertCommentResult | undefined;
+  if (number != null)
+    comment = await upsertComment({
+      client: c.client,
+      target: c.target,
+      issue: number,
+      marker: rendered.marker,
+      body: rendered.body,
+    });
+  // A state commit GitHub has not received cannot carry a status: use the merge commit then.
+  const statusSha =
+    (pushed?.startsWith('pushed') ? apply.commit?.sha : undefined) ??
+    c.event.mergeCommitSha ??
+    c.event.after ??
+    c.env.GITHUB_SHA;
+  if (o.status && statusSha)
+    await ghCall(
+      {
+        what: `set the rudder/apply status on ${statusSha.slice(0, 12)}`,
+        repository: c.repository,
+        permission: 'statuses: write',
+        target: `commit ${statusSha.slice(0, 12)}`,
+      },
+      [c.target.token],
+      () =>
+        c.client.rest.repos.createCommitStatus({
+          owner: c.target.owner,
+          repo: c.target.repo,
+          sha: statusSha,
+          state: apply.ok ? 'success' : 'failure',
+          context: 'rudder/apply',
+          description: clip(apply.summary, 140),
+          target_url: comment?.url,
+        }),
+    );
+  return { apply, pullRequest: number, comment, pushed };
+}
+
+/** `pushed to origin/main`, or why the commit stayed on this machine. */
+async function whereIsCommit(root: string, sha: string, state: DesiredState | undefined): Promise<string> {
+  const g = state?.project.git;
+  if (g && !g.push)
+    return 'committed on this runner only: git.push is false in rudder.yaml, so push it in the workflow';
+  try {
+    const { git } = await locate(root);
+    const remote = g?.remote ?? 'origin';
+    const branch = g?.branch ?? (await git(['rev-parse', '--abbrev-ref', 'HEAD'])).trim();
+    const out = await git(['ls-remote', remote, `refs/heads/${branch}`]);
+    return out.startsWith(sha) ? `pushed to ${remote}/${branch}` : `not on ${remote}/${branch} yet`;
+  } catch {
+    return 'push state unknown';
+  }
+}
+
+function clip(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}
