@@ -51,6 +51,13 @@ export interface FitOptions {
     lowerIsBetter: boolean;
     patience: number;
     score: (net: Network, data: TrainData) => number;
+    /** Never stop before this many epochs. */
+    minEpochs?: number;
+    /**
+     * Lower is better; breaks ties of `score`. A saturated metric (validation AUC 1.0 on a few
+     * rows) would otherwise keep the first epoch that reached it, however underfit.
+     */
+    tiebreak?: (net: Network, data: TrainData) => number;
   };
   onEpoch?: (e: EpochInfo) => void;
   signal?: AbortSignal;
@@ -60,6 +67,8 @@ export interface FitResult {
   epochs: number;
   bestEpoch: number;
   stoppedEarly: boolean;
+  /** Why training ended where it did, for the lock and the apply output. */
+  stopReason: string;
   history: { epoch: number; loss: number; metric?: number }[];
   samplesPerSecond: number;
 }
@@ -637,7 +646,12 @@ export async function fit(net: Network, data: TrainData, opts: FitOptions): Prom
   const opt = new FlatOptimizer(opts.optimizer, net.size);
   const history: FitResult['history'] = [];
   const es = opts.earlyStopping;
-  let best = { epoch: -1, value: Number.NaN, snap: undefined as ReturnType<Network['snapshot']> | undefined };
+  let best = {
+    epoch: -1,
+    value: Number.NaN,
+    tie: Number.POSITIVE_INFINITY,
+    snap: undefined as ReturnType<Network['snapshot']> | undefined,
+  };
   let stoppedEarly = false;
   let totalSamples = 0;
   let totalMs = 0;
@@ -701,12 +715,13 @@ export async function fit(net: Network, data: TrainData, opts: FitOptions): Prom
       let metric: number | undefined;
       if (es) {
         metric = es.score(net, es.data);
-        const better =
-          Number.isNaN(best.value) || (es.lowerIsBetter ? metric < best.value : metric > best.value);
+        const tie = es.tiebreak ? es.tiebreak(net, es.data) : Number.POSITIVE_INFINITY;
+        const strictly = es.lowerIsBetter ? metric < best.value : metric > best.value;
+        const better = Number.isNaN(best.value) || strictly || (metric === best.value && tie < best.tie);
         if (better) {
           best.snap?.flat.dispose();
           best.snap?.bn.forEach((b) => (b.mean.dispose(), b.variance.dispose()));
-          best = { epoch, value: metric, snap: net.snapshot() };
+          best = { epoch, value: metric, tie, snap: net.snapshot() };
         }
       }
       history.push({ epoch: epoch + 1, loss, metric });
@@ -719,7 +734,7 @@ export async function fit(net: Network, data: TrainData, opts: FitOptions): Prom
         learningRate: lr,
       });
       await yieldToEventLoop();
-      if (es && epoch - best.epoch >= es.patience) {
+      if (es && epoch + 1 >= (es.minEpochs ?? 1) && epoch - best.epoch >= es.patience) {
         stoppedEarly = true;
         epoch++;
         break;
@@ -729,11 +744,22 @@ export async function fit(net: Network, data: TrainData, opts: FitOptions): Prom
     opt.dispose();
   }
   if (best.snap) net.restore(best.snap);
+  const ran = Math.min(epoch, opts.epochs);
+  const stopReason = !es
+    ? `ran all ${ran} epochs`
+    : stoppedEarly
+      ? `stopped after epoch ${ran}: validation ${es.metric} did not improve for ${es.patience} epoch(s); kept epoch ${best.epoch + 1} (${es.metric} ${round6(best.value)})`
+      : `ran all ${ran} epochs; kept epoch ${best.epoch + 1} (validation ${es.metric} ${round6(best.value)})`;
   return {
-    epochs: Math.min(epoch, opts.epochs),
-    bestEpoch: es ? best.epoch + 1 : Math.min(epoch, opts.epochs),
+    epochs: ran,
+    bestEpoch: es ? best.epoch + 1 : ran,
     stoppedEarly,
+    stopReason,
     history,
     samplesPerSecond: totalMs > 0 ? (totalSamples / totalMs) * 1000 : 0,
   };
+}
+
+function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
 }

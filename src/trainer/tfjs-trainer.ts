@@ -3,7 +3,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Model, TfjsTrainerSpec } from '../compiler/desired-state.ts';
 import { lowerIsBetter } from '../schema/vocabulary.ts';
-import type { ArtifactRef, ArtifactStore } from '../artifacts/port.ts';
+import { ArtifactError, type ArtifactRef, type ArtifactStore } from '../artifacts/port.ts';
 import { featureColumnName, type TrainingSet } from '../store/port.ts';
 import { requestedBackend, withBackend, type BackendChoice } from './backend.ts';
 import { AbortedError, fit, Network, type TrainData } from './engine.ts';
@@ -67,7 +67,7 @@ export class TfjsTrainer implements Trainer {
     const started = performance.now();
     const requested = requestedBackend(spec.backend, this.opts.env);
     return withBackend(requested, (backend) =>
-      guard(model, () => this.trainOn(backend, input, spec, started)),
+      guard(model, 'training', () => this.trainOn(backend, input, spec, started)),
     );
   }
 
@@ -118,6 +118,15 @@ export class TfjsTrainer implements Trainer {
       const es = spec.earlyStopping;
       const validation =
         es && split.validation.length > 0 ? trainData(pre, data, split.validation) : undefined;
+      // A handful of validation rows makes a ranking metric jump to its bound (AUC 1.0 on 34 rows
+      // at epoch 1) and stop an underfit model: below the floor, monitor the validation loss.
+      const lossName = model.task === 'regression' ? 'rmse' : 'logloss';
+      const monitor =
+        es && validation && split.validation.length < es.minValidationRows ? lossName : es?.metric;
+      const esNote =
+        es && monitor !== es.metric
+          ? `monitored validation ${monitor} instead of ${es.metric}: only ${split.validation.length} validation rows (minValidationRows ${es.minValidationRows})`
+          : undefined;
       const validationTargets = validation
         ? labelTargets(pre, data.table.label, split.validation)
         : undefined;
@@ -133,10 +142,15 @@ export class TfjsTrainer implements Trainer {
           es && validation && validationTargets
             ? {
                 data: validation,
-                metric: es.metric,
-                lowerIsBetter: lowerIsBetter.has(es.metric),
+                metric: monitor!,
+                lowerIsBetter: lowerIsBetter.has(monitor!),
                 patience: es.patience,
-                score: (n, d) => scoreMetric(es.metric, model, pre, n.predict(d), validationTargets),
+                minEpochs: es.minEpochs,
+                score: (n, d) => scoreMetric(monitor!, model, pre, n.predict(d), validationTargets),
+                tiebreak:
+                  monitor === lossName
+                    ? undefined
+                    : (n, d) => scoreMetric(lossName, model, pre, n.predict(d), validationTargets),
               }
             : undefined,
         onEpoch: (e) => {
@@ -164,7 +178,10 @@ export class TfjsTrainer implements Trainer {
         weightsDigest: files.manifest.weightsDigest,
         samplesPerSecond: Math.round(result.samplesPerSecond),
       };
-      if (es && !validation) details.earlyStopping = 'skipped: the validation split is empty';
+      if (es)
+        details.earlyStopping = !validation
+          ? 'skipped: the validation split is empty'
+          : [esNote, result.stopReason].filter(Boolean).join('; ');
     } finally {
       reporter?.stop();
       net.dispose();
@@ -203,7 +220,7 @@ export class TfjsTrainer implements Trainer {
     const spec = tfjsSpec(model);
     checkMetrics(model);
     return withBackend(requestedBackend(spec.backend, this.opts.env), () =>
-      guard(model, async () => {
+      guard(model, 'scoring', async () => {
         const loaded = await loadTfjsModel(this.opts.store, artifact, trainingSet.features);
         try {
           if (loaded.manifest.task !== model.task)
@@ -211,10 +228,16 @@ export class TfjsTrainer implements Trainer {
               `model ${model.name}: artifact ${artifact.digest} was trained for ${loaded.manifest.task}, not ${model.task}`,
             );
           const data = await readTrainingSet(trainingSet, loaded.features);
-          const split = splitRows(data.table.rows, model.split, options.seed ?? spec.seed);
-          if (split.holdout.length === 0)
+          const holdout = options.rows
+            ? [...options.rows]
+            : splitRows(data.table.rows, model.split, options.seed ?? spec.seed).holdout;
+          if (holdout.length === 0)
             throw new TrainerError(`model ${model.name}: the holdout of ${trainingSet.path} is empty`);
-          return scoreHoldout(model, loaded, data, split.holdout);
+          if (holdout.some((r) => !(Number.isInteger(r) && r >= 0 && r < data.table.rows)))
+            throw new TrainerError(
+              `model ${model.name}: rows to score are outside training set ${trainingSet.path} (${data.table.rows} rows)`,
+            );
+          return scoreHoldout(model, loaded, data, holdout);
         } finally {
           loaded.dispose();
         }
@@ -253,15 +276,16 @@ function checkMetrics(model: Model): void {
 }
 
 /** Turn bad input and internal failures into TrainerErrors naming the model. */
-async function guard<T>(model: Model, fn: () => Promise<T>): Promise<T> {
+async function guard<T>(model: Model, stage: 'training' | 'scoring', fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof TrainerError) throw e;
+    // An unreadable artifact is the store's failure, not the model's: callers decide on its reason.
+    if (e instanceof TrainerError || e instanceof ArtifactError) throw e;
     if (e instanceof PreprocessError || e instanceof ModelSpecError || e instanceof AbortedError)
       throw new TrainerError(`model ${model.name}: ${e.message}`, undefined, { cause: e });
     const message = e instanceof Error ? e.message : String(e);
-    throw new TrainerError(`model ${model.name}: training failed: ${message.split('\n')[0]}`, undefined, {
+    throw new TrainerError(`model ${model.name}: ${stage} failed: ${message.split('\n')[0]}`, undefined, {
       cause: e,
     });
   }

@@ -20,7 +20,14 @@ export interface FeatureDef {
   type: FeatureType;
 }
 
-export function tfjsSpec(over: Partial<TfjsTrainerSpec> = {}): TfjsTrainerSpec {
+export function tfjsSpec(
+  over: Partial<Omit<TfjsTrainerSpec, 'earlyStopping'>> & {
+    earlyStopping?: Partial<NonNullable<TfjsTrainerSpec['earlyStopping']>> & {
+      metric: string;
+      patience: number;
+    };
+  } = {},
+): TfjsTrainerSpec {
   return {
     type: 'tfjs',
     architecture: { type: 'mlp', hidden: [16, 8], activation: 'relu', dropout: 0, batchNorm: false },
@@ -34,6 +41,10 @@ export function tfjsSpec(over: Partial<TfjsTrainerSpec> = {}): TfjsTrainerSpec {
     backend: 'wasm',
     seed: 42,
     ...over,
+    // The compiler's defaults for the floor unless a test sets them.
+    earlyStopping: over.earlyStopping
+      ? { minEpochs: 1, minValidationRows: 1, ...over.earlyStopping }
+      : undefined,
   };
 }
 

@@ -206,6 +206,9 @@ describe('tfjs trainer', () => {
   });
 });
 
+/** Label = tenure < 25: validation AUC is 1.0 from the first epoch on a couple of dozen rows. */
+const separable = () => churnRows(300, 5).map((r) => ({ ...r, label: (r.values[0] as number) < 25 ? 1 : 0 }));
+
 describe('tfjs trainer stops', () => {
   test('early when the validation metric stops improving, keeping the best epoch', async () => {
     // GIVEN labels that are pure noise: nothing generalizes to the validation rows
@@ -224,6 +227,53 @@ describe('tfjs trainer stops', () => {
     expect(r.details?.stoppedEarly).toBe(true);
     expect(r.details?.epochs).toBeLessThan(40);
     expect(r.details?.bestEpoch).toBe((r.details?.epochs as number) - 2);
+  });
+
+  test('not on a sliver: a validation metric that saturates at epoch 1 does not keep an underfit model', async () => {
+    // GIVEN an easy problem and a validation split of a few dozen rows, where AUC reaches 1.0 at once
+    const rows = separable();
+    const ts = await writeTrainingSet(dir, churnFeatures, rows, 'BIGINT', 'sliver.parquet');
+    const model = makeModel({
+      features: churnFeatures,
+      trainer: tfjsSpec({
+        epochs: 30,
+        learningRate: 0.05,
+        earlyStopping: { metric: 'auc', patience: 2, minEpochs: 5, minValidationRows: 100 },
+      }),
+    });
+    const r = await new TfjsTrainer({ store, ...quiet }).train({
+      model,
+      trainingSet: ts,
+      seed: 1,
+      workDir: workDir(),
+    });
+    // THEN the loss is monitored instead, training goes past the floor, and the output says why
+    expect(r.details?.validationRows).toBeLessThan(100);
+    expect(String(r.details?.earlyStopping)).toContain('monitored validation logloss instead of auc');
+    expect(r.details?.epochs).toBeGreaterThanOrEqual(5);
+    expect(r.details?.bestEpoch).toBeGreaterThan(2);
+  });
+
+  test('a saturated metric is broken by the validation loss, and never before minEpochs', async () => {
+    const rows = separable();
+    const ts = await writeTrainingSet(dir, churnFeatures, rows, 'BIGINT', 'sliver2.parquet');
+    const model = makeModel({
+      features: churnFeatures,
+      trainer: tfjsSpec({
+        epochs: 12,
+        learningRate: 0.05,
+        earlyStopping: { metric: 'auc', patience: 1, minEpochs: 8, minValidationRows: 1 },
+      }),
+    });
+    const r = await new TfjsTrainer({ store, ...quiet }).train({
+      model,
+      trainingSet: ts,
+      seed: 1,
+      workDir: workDir(),
+    });
+    expect(r.details?.epochs).toBeGreaterThanOrEqual(8);
+    expect(r.details?.bestEpoch).toBeGreaterThan(1);
+    expect(String(r.details?.earlyStopping)).toMatch(/epoch/);
   });
 
   test('when aborted', async () => {
