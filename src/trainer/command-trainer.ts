@@ -117,7 +117,7 @@ export class CommandTrainer implements Trainer {
     const seed = options.seed ?? spec.seed;
     const dir = join(workDir, 'command-evaluate');
     await rm(dir, { recursive: true, force: true });
-    const { files } = await this.prepare(model, spec, trainingSet, seed, dir, 'evaluate');
+    const { files } = await this.prepare(model, spec, trainingSet, seed, dir, 'evaluate', options.rows);
     await this.opts.store.getDir(artifact.digest, files.artifactDir);
     await this.run(model, spec, files, 'evaluate', seed, options.signal);
     return readMetrics(model, files.metrics);
@@ -130,6 +130,7 @@ export class CommandTrainer implements Trainer {
     seed: number,
     dir: string,
     mode: 'train' | 'evaluate',
+    holdoutRows?: readonly number[],
   ) {
     await mkdir(dir, { recursive: true });
     const files: CommandFiles = {
@@ -143,7 +144,7 @@ export class CommandTrainer implements Trainer {
       artifactDir: join(dir, mode === 'train' ? 'artifact' : 'champion-artifact'),
       log: join(dir, `${mode}.log`),
     };
-    const { split, labelTs, entityKeys } = await writeSplitFiles(model, ts, seed, files);
+    const { split, labelTs, entityKeys } = await writeSplitFiles(model, ts, seed, files, holdoutRows);
     if (split.holdout.length === 0)
       throw new TrainerError(
         `model ${model.name}: the holdout of ${ts.path} is empty (split.holdout is ${model.split.holdout})`,
@@ -380,6 +381,8 @@ async function writeSplitFiles(
   ts: TrainingSet,
   seed: number,
   files: CommandFiles,
+  /** Score exactly these rows (a champion comparison) instead of the split's holdout. */
+  holdoutRows?: readonly number[],
 ): Promise<{ split: SplitIndices; labelTs: Float64Array; entityKeys: string[] }> {
   await copyFile(ts.path, files.trainingSet);
   const db = await DuckDBInstance.create(':memory:', { threads: '2' });
@@ -405,14 +408,21 @@ async function writeSplitFiles(
     const entityKeys = Array.from({ length: rows }, (_, r) =>
       ts.entityColumns.map((_k, j) => String(cols[1 + j]![r] ?? '')).join('\u001f'),
     );
-    const split = splitRows(rows, model.split, seed);
+    const explicit = holdoutRows ? new Set(holdoutRows.filter((r) => r >= 0 && r < rows)) : undefined;
+    const split: SplitIndices = explicit
+      ? {
+          train: Array.from({ length: rows }, (_, i) => i).filter((i) => !explicit.has(i)),
+          validation: [],
+          holdout: [...explicit].sort((a, b) => a - b),
+        }
+      : splitRows(rows, model.split, seed);
     const holdoutSet = `(SELECT unnest([${split.holdout.join(',')}]::BIGINT[]) AS i)`;
     for (const [part, parquet, csv] of [
       ['train', files.train, files.trainCsv],
       ['holdout', files.holdout, files.holdoutCsv],
     ] as const) {
       const where =
-        model.split.method === 'time'
+        model.split.method === 'time' && !explicit
           ? part === 'holdout'
             ? `file_row_number >= ${rows - split.holdout.length}`
             : `file_row_number < ${rows - split.holdout.length}`

@@ -46,6 +46,11 @@ export interface TrainResult {
 export interface EvaluateOptions {
   /** Seed of the split; defaults to the model's `trainer.seed` (what `train` is given by default). */
   seed?: number;
+  /**
+   * Score exactly these rows (indices in file order) instead of the split's holdout: a champion
+   * comparison passes the rows neither version trained on (holdout.ts).
+   */
+  rows?: readonly number[];
   signal?: AbortSignal;
 }
 
