@@ -307,6 +307,41 @@ export function buildProgram(io?: CommandIO): Command {
       process.exitCode = await stateSealCommand({ cwd: c.cwd, files, json: c.json }, c.io);
     });
 
+  program
+    .command('mcp')
+    .description(
+      'serve the API to AI agents over MCP: stdio, or Streamable HTTP on loopback with a bearer token',
+    )
+    .option('--allow-write', "list and run write tools (each write still needs the person's confirmation)")
+    .option(
+      '--http <[host:]port>',
+      'serve Streamable HTTP on 127.0.0.1 (token: RUDDER_MCP_TOKEN or --token-file)',
+    )
+    .option(
+      '--token-file <file>',
+      'bearer token file, mode 0600 (default .rudder/mcp-token, created if missing)',
+    )
+    .option('--policies <dir>', 'policy folder (default: spec.policies in rudder.yaml, or policies)')
+    .action(
+      async (
+        o: { allowWrite?: boolean; http?: string; tokenFile?: string; policies?: string },
+        cmd: Command,
+      ) => {
+        const c = ctx(cmd);
+        const { mcpCommand } = await import('./commands/mcp.ts');
+        process.exitCode = await mcpCommand(
+          {
+            cwd: c.cwd,
+            policiesDir: o.policies,
+            allowWrite: o.allowWrite ?? false,
+            http: o.http,
+            tokenFile: o.tokenFile ? resolve(c.cwd, o.tokenFile) : undefined,
+          },
+          c.io,
+        );
+      },
+    );
+
   registerGitHubCommands(program, ctx);
 
   return program;
