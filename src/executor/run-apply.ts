@@ -17,6 +17,7 @@ import { TfjsTrainer } from '../trainer/tfjs-trainer.ts';
 import type { Trainer } from '../trainer/trainer.ts';
 import { loadWorkspace, makePlan, openStore, type Workspace } from '../workspace.ts';
 import type { ApplyEvent } from './events.ts';
+import { commitBody, commitSubject } from './commit-message.ts';
 import { executePlan, type ActionOutcome } from './execute.ts';
 import { clearRunJournal, readRunJournal, writeRunJournal, type RunJournal } from './run-journal.ts';
 
@@ -221,7 +222,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyRunResult> {
           root,
           git: ws.desired.project.git,
           files: result.touchedFiles,
-          subject: commitSubject(plan, result.outcomes),
+          subject: commitSubject(result.outcomes),
           body: commitBody(plan, result.outcomes),
           trailers: {
             plan: plan.digest,
@@ -284,31 +285,4 @@ async function settleInterruptedRun(
       onNotice: say,
     });
   await clearRunJournal(root);
-}
-
-function commitSubject(plan: Plan, outcomes: readonly ActionOutcome[]): string {
-  const byId = new Map(plan.actions.map((a) => [a.id, a]));
-  const parts: string[] = [];
-  for (const o of outcomes) {
-    if (o.status !== 'done') continue;
-    const a = byId.get(o.id)!;
-    const v = a.params.version != null ? ` v${a.params.version}` : '';
-    const verb = {
-      'feature.materialize': 'materialize',
-      'data.scan': 'scan',
-      'model.train': 'train',
-      'model.promote': o.message.includes('rejected') ? 'reject' : 'promote',
-      'rollout.start': 'roll out',
-      'model.retire': 'retire',
-    }[a.type];
-    const why = a.type === 'model.train' ? ` (${a.reasons.map((r) => r.code).join(', ')})` : '';
-    parts.push(`${verb} ${a.resource.name}${v}${why}`);
-  }
-  const s = parts.join(', ');
-  return s.length > 150 ? `${s.slice(0, 147)}…` : s || 'record state';
-}
-
-function commitBody(plan: Plan, outcomes: readonly ActionOutcome[]): string {
-  const lines = outcomes.map((o) => `- ${o.id}: ${o.status}: ${o.message.split('\n')[0]}`);
-  return [`Plan ${plan.digest.slice(7, 19)}: ${renderSummaryLine(plan)}`, '', ...lines].join('\n');
 }

@@ -17,7 +17,7 @@ import type { GateDecision } from '../trainer/gates.ts';
 import type { TrainResult } from '../trainer/trainer.ts';
 
 export function featureLockAfter(
-  view: FeatureView,
+  view: Pick<FeatureView, 'name' | 'digest'>,
   r: MaterializeResult,
   sourceDigest: string,
   at: string,
@@ -38,7 +38,7 @@ export function featureLockAfter(
 
 export function dataLockAfter(
   prev: DataLock | undefined,
-  policy: DataPolicy,
+  policy: Pick<DataPolicy, 'name' | 'digest'>,
   scan: PiiScanResult & { quarantines?: QuarantineRecord[] },
   at: string,
   prov: Provenance,

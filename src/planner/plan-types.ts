@@ -1,18 +1,75 @@
 import type { Observations } from '../observe/observations.ts';
 
-/** The plan file format; apply refuses other versions. */
+/**
+ * The plan file format; apply refuses other versions. Version 1 still holds: typing the
+ * actions per type (below) describes the JSON the planner always wrote, field for field.
+ */
 export const PLAN_FORMAT_VERSION = 1;
 
-export type ActionType =
-  'feature.materialize' | 'data.scan' | 'model.train' | 'model.promote' | 'model.retire' | 'rollout.start';
+/**
+ * What each action type carries, fixed at plan time (the digests the executor must still find).
+ * One entry per action type: adding an entry here is the first step of adding an action
+ * (docs/architecture.md, "How to add an action").
+ */
+export interface ActionParams {
+  'feature.materialize': {
+    view: string;
+    viewDigest: string;
+    sourceDigest: string;
+    /** Incremental from this watermark; null rebuilds the online table. */
+    since: string | null;
+  };
+  'data.scan': { policy: string; policyDigest: string; views: string[] };
+  'model.train': { model: string; specDigest: string; version: number; views: string[] };
+  'model.promote': { model: string; version: number; strategy: 'direct' };
+  'rollout.start': { model: string; version: number; strategy: 'canary' | 'abTest'; weight: number };
+  'model.retire': { model: string };
+}
+
+export type ActionType = keyof ActionParams;
+
+/** The reason codes each action type can give (stable keys; the messages carry the evidence). */
+export interface ActionReasonCodes {
+  'feature.materialize': 'never-materialized' | 'definition-changed' | 'new-data';
+  'data.scan': 'never-scanned' | 'policy-changed' | 'new-data' | 'unscanned-view' | 'action';
+  'model.train': TrainReasonCode;
+  'model.promote': PromoteReasonCode;
+  'rollout.start': PromoteReasonCode;
+  'model.retire': 'removed';
+}
+
+export type TrainReasonCode =
+  | 'no-version'
+  | 'spec-changed'
+  | 'features-changed'
+  | 'forced'
+  | 'schedule-due'
+  | 'drift'
+  | 'performance'
+  | 'data-volume';
+
+export type PromoteReasonCode =
+  'new-candidate' | 'waiting-candidate' | 'gates' | 'manual-approval' | 'rollout';
+
+/** The kind of resource each action type acts on. */
+export interface ActionResourceKinds {
+  'feature.materialize': 'FeatureView';
+  'data.scan': 'DataPolicy';
+  'model.train': 'Model';
+  'model.promote': 'Model';
+  'rollout.start': 'RolloutPolicy';
+  'model.retire': 'Model';
+}
+
+export type ResourceKind = ActionResourceKinds[ActionType];
 
 /** Terraform-style: `+` creates, `~` updates, `-` destroys. */
 export type Op = 'create' | 'update' | 'delete';
 export type Risk = 'low' | 'medium' | 'high';
 
-export interface Reason {
+export interface Reason<C extends string = string> {
   /** Stable key: `no-version`, `spec-changed`, `schedule-due`, `forced`, `definition-changed`, `new-data`, … */
-  code: string;
+  code: C;
   /** Human sentence with the evidence: `last trained 31d ago; schedule every 30d`. */
   message: string;
 }
@@ -25,13 +82,14 @@ export interface ExpectedChange {
   to: string;
 }
 
-export interface PlanAction {
+/** One action of type T, with that type's params and reasons. */
+export interface ActionOf<T extends ActionType> {
   /** Stable: `<type>:<resource>@<digest prefix>`; the same inputs give the same id. */
   id: string;
-  type: ActionType;
+  type: T;
   op: Op;
-  resource: { kind: 'FeatureView' | 'Model' | 'DataPolicy' | 'RolloutPolicy'; name: string };
-  reasons: Reason[];
+  resource: { kind: ActionResourceKinds[T]; name: string };
+  reasons: Reason<ActionReasonCodes[T]>[];
   dependsOn: string[];
   risk: Risk;
   /** `approval: manual` — apply needs an explicit approval of this action. */
@@ -39,9 +97,12 @@ export interface PlanAction {
   /** Removes state; apply needs --allow-destroy. */
   destructive: boolean;
   changes: ExpectedChange[];
-  /** What the executor needs, fixed at plan time (digests it must still find). */
-  params: Record<string, string | number | boolean | null | string[]>;
+  /** What the executor needs, fixed at plan time. */
+  params: ActionParams[T];
 }
+
+/** Any action: a union discriminated by `type` (narrow with `a.type === 'model.train'`). */
+export type PlanAction<K extends ActionType = ActionType> = { [T in K]: ActionOf<T> }[K];
 
 export interface PlanInputs {
   /** DesiredState.digest: every policy's meaning. */
@@ -73,4 +134,18 @@ export interface Plan {
   summary: Partial<Record<ActionType, number>>;
   /** Digest of the whole plan (minus this field): what `apply --plan-digest` and MCP confirmations bind to. */
   digest: string;
+}
+
+/** The model an action is about, when it is about one (approval is granted per model). */
+export function modelOfAction(a: PlanAction): string | undefined {
+  switch (a.type) {
+    case 'model.train':
+    case 'model.promote':
+    case 'rollout.start':
+    case 'model.retire':
+      return a.params.model;
+    case 'feature.materialize':
+    case 'data.scan':
+      return undefined;
+  }
 }

@@ -73,12 +73,17 @@ export function renderPlanText(plan: Plan, opts: RenderOptions = {}): string {
 }
 
 function target(a: PlanAction): string {
-  const v = a.params.version;
-  return typeof v === 'number' && a.type !== 'model.train'
-    ? `${a.resource.name} v${v}`
-    : a.type === 'model.train'
-      ? `${a.resource.name} → v${v}`
-      : a.resource.name;
+  switch (a.type) {
+    case 'model.train':
+      return `${a.resource.name} → v${a.params.version}`;
+    case 'model.promote':
+    case 'rollout.start':
+      return `${a.resource.name} v${a.params.version}`;
+    case 'feature.materialize':
+    case 'data.scan':
+    case 'model.retire':
+      return a.resource.name;
+  }
 }
 
 /** GitHub caps a comment at 65,536 characters; stay well under it. */

@@ -43,7 +43,8 @@ describe('plan and apply (real DuckDB, real tfjs, real git)', () => {
     expect(r.commit?.sha).toMatch(/^[0-9a-f]{40}$/);
 
     const log = git(repo, 'log', '-1', '--format=%B');
-    expect(log).toMatch(/^rudder: .*train churn v1 \(no-version\)/);
+    // Execution order, plain words: training before the promotion it feeds.
+    expect(log).toMatch(/^rudder: .*train churn v1 \(new model\), promote churn v1\n/);
     expect(log).toContain(`Rudder-Plan: ${p.plan.digest}`);
     expect(log).toContain('Rudder-Action: model.train:churn@');
     expect(log).toContain('Rudder-Actor: cli');

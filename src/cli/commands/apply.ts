@@ -81,7 +81,7 @@ export async function applyCommand(opts: ApplyCommandOptions, io: CommandIO): Pr
   if (diags.length > 0) io.stderr(formatPretty(diags, r.sources, { color: io.color }));
   if (opts.json)
     io.stdout(
-      `${JSON.stringify({ ok: r.ok, plan: r.plan?.digest, outcomes: r.outcomes, commit: r.commit, summary: r.summary }, null, 2)}\n`,
+      `${JSON.stringify({ ok: r.ok, plan: r.plan?.digest, outcomes: r.outcomes.map(({ id, status, message, files }) => ({ id, status, message, files })), commit: r.commit, summary: r.summary }, null, 2)}\n`,
     );
   else {
     if (r.plan && r.nothingToDo) io.stdout(`${r.summary}\n`);
