@@ -87,7 +87,9 @@ export function renderPlanComment(i: PlanCommentInput): { body: string; marker: 
   const headText = head.join('\n');
   const pointer = `The full plan does not fit in a comment (GitHub allows ${GITHUB_BODY_LIMIT.toLocaleString('en')} characters): it is in ${where}, or run \`rudder plan\` on this branch.`;
   let fitted = fitBody(headText, details, tail, pointer, limit);
-  if (fitted.truncated) {
+  // renderPlanMarkdown shortens very long plans itself (and then points at `rudder plan`).
+  const innerCut = /omitted: the comment would exceed|…truncated/.test(inner);
+  if (fitted.truncated || innerCut) {
     // The plain-text plan cuts cleanly at any line: prefer it to half a Markdown table.
     const text = [
       '<details><summary>Plan (text, truncated)</summary>',

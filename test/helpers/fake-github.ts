@@ -265,6 +265,10 @@ export class FakeGitHub {
     this.failures.push({ times: 1, ...f });
   }
 
+  clearFailures(): void {
+    this.failures.length = 0;
+  }
+
   // ── refs: the bare repository when there is one, else memory ──
 
   private refSha(ref: string): string | undefined {
