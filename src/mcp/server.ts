@@ -131,8 +131,9 @@ export function createRudderMcpServer(opts: RudderMcpOptions): RudderMcp {
 
   const sessionOf = (extra: Extra) => extra.sessionId ?? instanceSession;
   const actor = () => actorOf(server.server.getClientVersion());
-  const record = (e: Omit<AuditEntry, 'at' | 'actor'>) =>
-    void audit.append({ at: now().toISOString(), actor: actor(), ...e });
+  // Awaited before the reply: a refusal the client saw is already in the log.
+  const record = (e: Omit<AuditEntry, 'at' | 'actor'>): Promise<void> =>
+    audit.append({ at: now().toISOString(), actor: actor(), ...e });
 
   const listed: string[] = [];
 
@@ -186,7 +187,7 @@ export function createRudderMcpServer(opts: RudderMcpOptions): RudderMcp {
     const r = await prepared.run({ actor: actor(), approvedBy, signal: extra.signal, onEvent });
     const base = { tool: t.name, session, args, approvedBy, digest: prepared.digest };
     if (!r.ok) {
-      record({
+      await record({
         ...base,
         outcome: r.stale ? 'stale' : 'refused',
         code: r.error.code,
@@ -194,7 +195,12 @@ export function createRudderMcpServer(opts: RudderMcpOptions): RudderMcp {
       });
       return errorResult(r.error);
     }
-    record({ ...base, outcome: r.failed ? 'failed' : 'applied', commit: r.commit?.sha, message: r.summary });
+    await record({
+      ...base,
+      outcome: r.failed ? 'failed' : 'applied',
+      commit: r.commit?.sha,
+      message: r.summary,
+    });
     await afterWrite();
     const out = {
       status: r.failed ? ('failed' as const) : ('applied' as const),
@@ -233,13 +239,13 @@ export function createRudderMcpServer(opts: RudderMcpOptions): RudderMcp {
     const session = sessionOf(extra);
     const binding = { tool: t.name, args, session };
     if (!allowWrite) {
-      record({ tool: t.name, session, args, outcome: 'refused', code: 'mcp/writes-disabled' });
+      await record({ tool: t.name, session, args, outcome: 'refused', code: 'mcp/writes-disabled' });
       return errorResult(writesDisabled(t.name));
     }
     if (confirmationToken != null) {
       const r = confirmations.redeem(confirmationToken, binding);
       if (!r.ok) {
-        record({
+        await record({
           tool: t.name,
           session,
           args,
@@ -256,7 +262,7 @@ export function createRudderMcpServer(opts: RudderMcpOptions): RudderMcp {
     const ctx = contextFor(extra);
     const p = await t.prepare(args, ctx);
     if (!p.ok) {
-      record({
+      await record({
         tool: t.name,
         session,
         args,
@@ -269,7 +275,7 @@ export function createRudderMcpServer(opts: RudderMcpOptions): RudderMcp {
     const prepared = p.value;
     const preview = { digest: prepared.digest, text: prepared.text, actions: prepared.actions };
     if (prepared.empty) {
-      record({ tool: t.name, session, args, outcome: 'nothing-to-do', digest: prepared.digest });
+      await record({ tool: t.name, session, args, outcome: 'nothing-to-do', digest: prepared.digest });
       const summary = 'Nothing to do: the world already matches the policies for this operation.';
       return {
         content: [{ type: 'text', text: `${summary}\n${prepared.text}` }],
@@ -300,7 +306,7 @@ export function createRudderMcpServer(opts: RudderMcpOptions): RudderMcp {
           { signal: extra.signal },
         );
       } catch (e) {
-        record({
+        await record({
           tool: t.name,
           session,
           args,
@@ -317,7 +323,7 @@ export function createRudderMcpServer(opts: RudderMcpOptions): RudderMcp {
       }
       if (answer.action === 'accept' && answer.content?.approve === true)
         return runWrite(t, args, prepared, 'elicitation', extra);
-      record({
+      await record({
         tool: t.name,
         session,
         args,
@@ -333,7 +339,7 @@ export function createRudderMcpServer(opts: RudderMcpOptions): RudderMcp {
     }
 
     const issued = confirmations.issue(prepared, binding);
-    record({ tool: t.name, session, args, outcome: 'requires-confirmation', digest: prepared.digest });
+    await record({ tool: t.name, session, args, outcome: 'requires-confirmation', digest: prepared.digest });
     const instructions = `Show this plan to the person. Only if they approve it, call ${t.name} again with the same arguments and confirmationToken set to this token (single use, expires ${issued.expiresAt}). Your own decision is not consent.`;
     const summary = `Requires confirmation: ${prepared.actions.length} action(s), plan ${prepared.digest.slice(0, 19)}.`;
     return {
@@ -370,7 +376,7 @@ export function createRudderMcpServer(opts: RudderMcpOptions): RudderMcp {
             return await handleWrite(t, args, extra);
           } catch (e) {
             log(`${t.name}: ${(e as Error).stack ?? String(e)}`);
-            record({
+            await record({
               tool: t.name,
               session: sessionOf(extra),
               args,
@@ -398,7 +404,7 @@ export function createRudderMcpServer(opts: RudderMcpOptions): RudderMcp {
       if (name != null && writeNames.has(name)) {
         const args = { ...(parsed.success ? (parsed.data.params.arguments ?? {}) : {}) };
         delete args.confirmationToken;
-        record({
+        await record({
           tool: name,
           session: sessionOf(extra),
           args,
