@@ -8,14 +8,17 @@ const VERB: Record<ActionType, string> = {
   'rollout.start': 'to roll out',
   'model.retire': 'to retire',
 };
-const ORDER: ActionType[] = [
+const ORDER = [
   'feature.materialize',
   'data.scan',
   'model.train',
   'model.promote',
   'rollout.start',
   'model.retire',
-];
+] as const satisfies readonly ActionType[];
+// Every action type has a place in the summary line: a type missing from ORDER does not build.
+const everyTypeOrdered: Exclude<ActionType, (typeof ORDER)[number]> extends never ? true : false = true;
+void everyTypeOrdered;
 
 /** `Plan: 2 to materialize, 1 to train, 1 to promote.` or the no-change line. */
 export function renderSummaryLine(plan: Plan): string {
