@@ -1,6 +1,7 @@
 // The one programmatic surface: the CLI, the MCP server and the tests call these.
 import { resolve } from 'node:path';
 import { validate } from './api-validate.ts';
+import { runArtifacts, type ArtifactsOptions, type ArtifactsReport } from './artifacts/sync.ts';
 import type { Diagnostic } from './diagnostics/diagnostic.ts';
 import { runApply, type ApplyOptions, type ApplyRunResult } from './executor/run-apply.ts';
 import type { Plan } from './planner/plan-types.ts';
@@ -104,11 +105,38 @@ export {
   type CommentPlanOptions,
   type CommentPlanResult,
 } from './github/workflows.ts';
-export {
-  proposeChange,
-  type ProposeChangeOptions,
-  type ProposeChangeResult,
-} from './github/pull-request.ts';
+export { proposeChange, type ProposeChangeOptions, type ProposeChangeResult } from './github/pull-request.ts';
 export { resolveGitHubTarget, type GitHubTarget } from './github/context.ts';
 export { createGitHubClient, type GitHubClient, type GitHubClientOptions } from './github/client.ts';
 export { GitHubError } from './github/errors.ts';
+
+// ── Monitoring: drift of a model's current window against its reference profile ──
+
+/** Drift of a model's champion against the current window (prediction log or feature sources). Read-only. */
+export { runDrift as drift, type DriftRunOptions, type DriftRunResult } from './observe/drift-run.ts';
+export { renderDriftHtml } from './report/drift-html.ts';
+export type { DriftReport } from './observe/drift.ts';
+
+// ── Artifacts: push, pull, verify (what dvc push / pull are to DVC) ──
+
+/** Upload every artifact the lockfiles name from the local cache (and `from` stores) to the configured remote. */
+export function artifactsPush(opts: ArtifactsOptions): Promise<ArtifactsReport> {
+  return runArtifacts('push', opts);
+}
+
+/** Download every artifact the lockfiles name into the local cache, each verified against its digest. */
+export function artifactsPull(opts: ArtifactsOptions): Promise<ArtifactsReport> {
+  return runArtifacts('pull', opts);
+}
+
+/** Re-hash every artifact the lockfiles name where it is stored; missing and corrupt ones per resource and version. Read-only. */
+export function artifactsVerify(opts: ArtifactsOptions): Promise<ArtifactsReport> {
+  return runArtifacts('verify', opts);
+}
+
+export {
+  referencedArtifacts,
+  type ArtifactItem,
+  type ArtifactsOptions,
+  type ArtifactsReport,
+} from './artifacts/sync.ts';

@@ -1,0 +1,145 @@
+// The current window for drift: the model's feature values from the prediction log when the
+// model is served and the log has rows in the window, otherwise from the feature views' source
+// rows whose event time lies in (from, to] — never a value from after `to`, as in training.
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { FeatureView, Model } from '../compiler/desired-state.ts';
+import type { PredictionLog } from '../serving/prediction-log.ts';
+import { resolveSource } from '../store/duckdb/files.ts';
+import type { CellValue } from './profile.ts';
+import { isNumericType } from './profile.ts';
+
+export interface WindowRows {
+  source: 'prediction-log' | 'feature-sources';
+  from: string;
+  to: string;
+  /** Rows in the window (the smallest over the views read; predictions for the log). */
+  rows: number;
+  /** Feature values by ref, with each value's time (epoch ms), for history buckets. */
+  columns: Record<string, { values: CellValue[]; at: number[] }>;
+  /** Prediction scores (log only). */
+  scores?: { values: CellValue[]; at: number[] };
+  /** Rows per view (feature sources). */
+  views?: Record<string, number>;
+}
+
+const literal = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+const ident = (s: string): string => `"${s.replace(/"/g, '""')}"`;
+
+/** Read the prediction log's rows for the model in [from, to). Null when the log has none. */
+export async function readLogWindow(
+  log: PredictionLog,
+  model: Model,
+  from: Date,
+  to: Date,
+  version?: number,
+): Promise<WindowRows | null> {
+  const preds = (await log.readPredictions({ model: model.name, from, to, version })).filter(
+    (p) => p.error == null,
+  );
+  if (preds.length === 0) return null;
+  const columns: WindowRows['columns'] = {};
+  for (const f of model.features) columns[f.ref] = { values: [], at: [] };
+  const scores = { values: [] as CellValue[], at: [] as number[] };
+  for (const p of preds) {
+    const t = Date.parse(p.at);
+    for (const f of model.features) {
+      columns[f.ref]!.values.push(p.features[f.ref] ?? null);
+      columns[f.ref]!.at.push(t);
+    }
+    scores.values.push(p.score);
+    scores.at.push(t);
+  }
+  return {
+    source: 'prediction-log',
+    from: from.toISOString(),
+    to: to.toISOString(),
+    rows: preds.length,
+    columns,
+    scores,
+  };
+}
+
+/**
+ * Read the model's features from the views' sources as training does, point in time: the spine
+ * is every (entity, event time) in (from, to] of any of the model's views; each feature takes its
+ * view's latest value at or before that time, within the view's TTL (DuckDB ASOF join), and
+ * never a value from after `to`.
+ */
+export async function readSourceWindow(
+  root: string,
+  model: Model,
+  views: readonly FeatureView[],
+  from: Date,
+  to: Date,
+): Promise<WindowRows> {
+  const columns: WindowRows['columns'] = {};
+  const perView: Record<string, number> = {};
+  const keys = model.label.entities;
+  const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+  const conn = await instance.connect();
+  const lo = `${literal(from.toISOString())}::TIMESTAMPTZ`;
+  const hi = `${literal(to.toISOString())}::TIMESTAMPTZ`;
+  try {
+    const used: { view: FeatureView; table: string }[] = [];
+    for (const [vi, viewName] of model.views.entries()) {
+      const view = views.find((v) => v.name === viewName);
+      if (!view) throw new Error(`model ${model.name} reads view ${viewName}, which is not declared`);
+      const feats = model.features.filter((f) => f.view === viewName);
+      const src = await resolveSource(root, view.source, `view ${view.name}`);
+      const files = `[${src.files.map((f) => literal(f.abs)).join(', ')}]`;
+      const reader =
+        view.source.format === 'parquet'
+          ? `read_parquet(${files}, union_by_name = true)`
+          : `read_csv(${files}, header = true, all_varchar = true, union_by_name = true)`;
+      const ts = `CAST(${ident(view.source.timestamp)} AS TIMESTAMPTZ)`;
+      const select = feats.map((f) => {
+        const c = ident(f.column);
+        return isNumericType(f.type)
+          ? `TRY_CAST(${c} AS DOUBLE) AS ${ident(f.ref)}`
+          : `CAST(${c} AS VARCHAR) AS ${ident(f.ref)}`;
+      });
+      const table = `v${vi}`;
+      await conn.run(
+        `CREATE TEMP TABLE ${table} AS SELECT ${keys.map((k, i) => `CAST(${ident(view.entities[i] ?? k)} AS VARCHAR) AS k${i}`).join(', ')},
+           ${ts} AS __t, ${select.join(', ')} FROM ${reader} WHERE ${ts} <= ${hi}`,
+      );
+      const n = await conn.runAndReadAll(`SELECT count(*)::DOUBLE FROM ${table} WHERE __t > ${lo}`);
+      perView[viewName] = Number(n.getColumnsJS()[0]![0]);
+      used.push({ view, table });
+    }
+    const k = keys.map((_, i) => `k${i}`);
+    await conn.run(
+      `CREATE TEMP TABLE spine AS SELECT DISTINCT ${k.join(', ')}, __t FROM (${used
+        .map((u) => `SELECT ${k.join(', ')}, __t FROM ${u.table} WHERE __t > ${lo}`)
+        .join(' UNION ALL ')})`,
+    );
+    let at: number[] = [];
+    for (const u of used) {
+      const feats = model.features.filter((f) => f.view === u.view.name);
+      const ttlMs = u.view.ttlMs;
+      const r = await conn.runAndReadAll(
+        `SELECT epoch_ms(s.__t)::DOUBLE AS __at${feats
+          .map((f) => `, CASE WHEN epoch_ms(s.__t) - epoch_ms(v.__t) <= ${ttlMs} THEN v.${ident(f.ref)} END`)
+          .join('')}
+           FROM spine s ASOF LEFT JOIN ${u.table} v ON ${k.map((c) => `s.${c} = v.${c}`).join(' AND ')} AND s.__t >= v.__t
+           ORDER BY s.__t, ${k.map((c) => `s.${c}`).join(', ')}`,
+      );
+      const cols = r.getColumnsJS() as unknown[][];
+      at = (cols[0] ?? []) as number[];
+      feats.forEach((f, i) => {
+        columns[f.ref] = { values: (cols[i + 1] ?? []) as CellValue[], at };
+      });
+    }
+    return {
+      source: 'feature-sources',
+      from: from.toISOString(),
+      to: to.toISOString(),
+      rows: at.length,
+      columns,
+      views: perView,
+    };
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
