@@ -315,6 +315,7 @@ async function runEndToEnd(x: Float32Array, y: Float32Array, dataDir: string): P
       backend: 'wasm' as const,
       seed: 1,
     },
+    dataChecks: { maxNullShare: 0.9, minCoverage: 0.5, minRows: 20 },
     split: { method: 'time' as const, holdout: HOLDOUT / n, validation: 0 },
     metrics: ['auc', 'logloss'],
     primaryMetric: 'auc',

@@ -122,6 +122,8 @@ export interface Model extends ResourceBase {
   views: string[];
   trainer: TrainerSpec;
   split: { method: 'time' | 'random'; holdout: number; validation: number };
+  /** Checks on the training set before training (shares in [0, 1]). */
+  dataChecks: { maxNullShare: number; minCoverage: number; minRows: number };
   metrics: string[];
   primaryMetric: string;
 }

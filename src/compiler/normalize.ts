@@ -126,6 +126,11 @@ export function normalizeModel(doc: ModelDoc, origin: Origin, projectBackend: Ba
     features: [],
     views: [],
     trainer: normalizeTrainer(s.trainer, projectBackend),
+    dataChecks: {
+      maxNullShare: pct(s.dataChecks?.maxNullShare, 0.9),
+      minCoverage: pct(s.dataChecks?.minCoverage, 0.5),
+      minRows: s.dataChecks?.minRows ?? 20,
+    },
     split: {
       method: s.split?.method ?? 'time',
       holdout: pct(s.split?.holdout, 0.2),

@@ -283,6 +283,23 @@ export interface ModelDoc {
      */
     features: string[];
     trainer: TfjsTrainer | CommandTrainer;
+    /**
+     * Checks on the point-in-time training set before training; a failed check fails the train action with the figures.
+     */
+    dataChecks?: {
+      /**
+       * Largest share of label rows a feature may be null for (missing or older than the view's ttl). Default: 0.9 (an all-null feature always fails).
+       */
+      maxNullShare?: number | string;
+      /**
+       * Smallest share of label rows each feature view must give a value to. Default: 0.5
+       */
+      minCoverage?: number | string;
+      /**
+       * Fewest label rows to train on. Default: 20
+       */
+      minRows?: number;
+    };
     split?: {
       /**
        * Default: time (the most recent rows are the holdout)

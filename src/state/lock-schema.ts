@@ -71,7 +71,21 @@ const modelVersion = {
       type: 'object',
       additionalProperties: false,
       required: ['digest', 'cutoff', 'rows'],
-      properties: { digest, cutoff: isoTime, rows: count, uri },
+      properties: {
+        digest,
+        cutoff: isoTime,
+        rows: count,
+        uri,
+        checks: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['nullShare', 'coverage'],
+          properties: {
+            nullShare: { type: 'object', additionalProperties: { type: 'number', minimum: 0, maximum: 1 } },
+            coverage: { type: 'object', additionalProperties: { type: 'number', minimum: 0, maximum: 1 } },
+          },
+        },
+      },
     },
     holdout: {
       type: 'object',

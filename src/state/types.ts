@@ -68,6 +68,8 @@ export interface ModelVersion extends Provenance {
     rows: number;
     /** Where the snapshot lives in the artifact store, when it was kept. */
     uri?: string;
+    /** The data checks' figures before training: null share per feature ref, coverage per view. */
+    checks?: { nullShare: Record<string, number>; coverage: Record<string, number> };
   };
   /** The holdout rows the metrics were computed on (so a champion can be re-scored on the same rows). */
   holdout?: { digest: Digest; rows: number; from: IsoTime };

@@ -101,6 +101,7 @@ export function makeModel(opts: {
     })),
     views: [...new Set(opts.features.map((f) => f.view))].sort(),
     trainer: opts.trainer ?? tfjsSpec(),
+    dataChecks: { maxNullShare: 0.9, minCoverage: 0.5, minRows: 20 },
     split: { method: 'time', holdout: 0.2, validation: 0.1, ...opts.split },
     metrics,
     primaryMetric: metrics[0]!,
