@@ -3,6 +3,7 @@
 // committed like any other state change, naming who released what and why.
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { publishState } from '../git/git.ts';
+import type { ApprovedBy } from '../git/message.ts';
 import { acquireApplyLock, LockHeldError } from '../state/apply-lock.ts';
 import { diffLockStates, withLock } from '../state/lock-state.ts';
 import { writeLockChanges } from '../state/state-io.ts';
@@ -16,6 +17,8 @@ export interface ReleaseOptions {
   /** Why the rows may be used after all: recorded in the lock and the commit. */
   reason: string;
   actor: Actor;
+  /** How an MCP write was approved (the Rudder-Approved-By trailer). */
+  approvedBy?: ApprovedBy;
   now?: () => Date;
   lockTimeoutMs?: number;
   onNotice?: (message: string) => void;
@@ -130,7 +133,7 @@ export async function releaseQuarantine(opts: ReleaseOptions): Promise<ReleaseRe
       files: changes.map((c) => c.path),
       subject: `release quarantine ${q.id} (${q.rows} rows of ${q.view}.${q.column ?? '?'}, ${q.detector})`,
       body: `Reason: ${opts.reason}`,
-      trailers: { actions: [action], actor: opts.actor },
+      trailers: { actions: [action], actor: opts.actor, approvedBy: opts.approvedBy },
       onNotice: opts.onNotice,
     });
     return {
