@@ -253,45 +253,32 @@ export function buildProgram(io?: CommandIO): Command {
       process.exitCode = await demoCommand({ cwd: c.cwd, json: c.json }, c.io);
     });
 
-  program
-    .command('drift <model>')
-    .description(
-      "drift of a model's current window against its training split, per feature (exit 0; see --json)",
-    )
-    .option('--window <duration>', "window length (default: the drift trigger's window, else 7d)")
-    .option('--html <file>', 'also write the self-contained HTML report there')
-    .option('--now <iso>', 'the end of the window (default: now)')
-    .action(async (model: string, o: { window?: string; html?: string; now?: string }, cmd: Command) => {
-      const c = ctx(cmd);
-      const { driftCommand } = await import('./commands/drift.ts');
-      process.exitCode = await driftCommand(
-        { cwd: c.cwd, model, window: o.window, html: o.html, now: o.now, json: c.json },
-        c.io,
-      );
-    });
-
   // ── artifacts: push, pull, verify (what dvc push / pull are to DVC) ──
   const artifacts = program
     .command('artifacts')
-    .description('sync and check the artifacts the lockfiles name (models, training-set snapshots) with the store');
+    .description(
+      'sync and check the artifacts the lockfiles name (models, training-set snapshots) with the store',
+    );
   for (const [op, what] of [
     ['push', 'upload every artifact the lockfiles name from the local cache to the configured remote'],
     ['pull', 'download every artifact the lockfiles name into the local cache, digest-verified'],
-    ['verify', 're-hash every artifact the lockfiles name where it is stored; exit 1 if any is missing or corrupt'],
-  ] as const)
-    artifacts
-      .command(op)
-      .description(what)
-      .option('--model <name...>', 'only these models')
-      .option('--from <dir...>', op === 'push' ? 'also read from these local stores (e.g. .rudder/artifacts)' : 'unused')
-      .action(async (o: { model?: string[]; from?: string[] }, cmd: Command) => {
-        const c = ctx(cmd);
-        const { artifactsCommand } = await import('./commands/artifacts.ts');
-        process.exitCode = await artifactsCommand(
-          { cwd: c.cwd, operation: op, models: o.model, from: o.from, json: c.json },
-          c.io,
-        );
-      });
+    [
+      'verify',
+      're-hash every artifact the lockfiles name where it is stored; exit 1 if any is missing or corrupt',
+    ],
+  ] as const) {
+    const sub = artifacts.command(op).description(what).option('--model <name...>', 'only these models');
+    if (op === 'push')
+      sub.option('--from <dir...>', 'also read from these local stores (e.g. .rudder/artifacts)');
+    sub.action(async (o: { model?: string[]; from?: string[] }, cmd: Command) => {
+      const c = ctx(cmd);
+      const { artifactsCommand } = await import('./commands/artifacts.ts');
+      process.exitCode = await artifactsCommand(
+        { cwd: c.cwd, operation: op, models: o.model, from: o.from, json: c.json },
+        c.io,
+      );
+    });
+  }
 
   // ── state: status, history, unlock ──
   program
