@@ -105,14 +105,17 @@ export {
   type CommentPlanOptions,
   type CommentPlanResult,
 } from './github/workflows.ts';
-export {
-  proposeChange,
-  type ProposeChangeOptions,
-  type ProposeChangeResult,
-} from './github/pull-request.ts';
+export { proposeChange, type ProposeChangeOptions, type ProposeChangeResult } from './github/pull-request.ts';
 export { resolveGitHubTarget, type GitHubTarget } from './github/context.ts';
 export { createGitHubClient, type GitHubClient, type GitHubClientOptions } from './github/client.ts';
 export { GitHubError } from './github/errors.ts';
+
+// ── Monitoring: drift of a model's current window against its reference profile ──
+
+/** Drift of a model's champion against the current window (prediction log or feature sources). Read-only. */
+export { runDrift as drift, type DriftRunOptions, type DriftRunResult } from './observe/drift-run.ts';
+export { renderDriftHtml } from './report/drift-html.ts';
+export type { DriftReport } from './observe/drift.ts';
 
 // ── Artifacts: push, pull, verify (what dvc push / pull are to DVC) ──
 

@@ -253,6 +253,23 @@ export function buildProgram(io?: CommandIO): Command {
       process.exitCode = await demoCommand({ cwd: c.cwd, json: c.json }, c.io);
     });
 
+  program
+    .command('drift <model>')
+    .description(
+      "drift of a model's current window against its training split, per feature (exit 0; see --json)",
+    )
+    .option('--window <duration>', "window length (default: the drift trigger's window, else 7d)")
+    .option('--html <file>', 'also write the self-contained HTML report there')
+    .option('--now <iso>', 'the end of the window (default: now)')
+    .action(async (model: string, o: { window?: string; html?: string; now?: string }, cmd: Command) => {
+      const c = ctx(cmd);
+      const { driftCommand } = await import('./commands/drift.ts');
+      process.exitCode = await driftCommand(
+        { cwd: c.cwd, model, window: o.window, html: o.html, now: o.now, json: c.json },
+        c.io,
+      );
+    });
+
   // ── artifacts: push, pull, verify (what dvc push / pull are to DVC) ──
   const artifacts = program
     .command('artifacts')
