@@ -89,6 +89,8 @@ export interface CandidateInput {
   result: TrainResult;
   trainingSet: TrainingSet;
   trainingSetUri?: string;
+  /** The data checks' figures, recorded with the version. */
+  checks?: { nullShare: Record<string, number>; coverage: Record<string, number> };
   seed: number;
   at: string;
   prov: Provenance;
@@ -109,6 +111,7 @@ export function modelLockWithCandidate(prev: ModelLock | undefined, c: Candidate
       cutoff: c.trainingSet.cutoff,
       rows: c.trainingSet.rows,
       ...(c.trainingSetUri ? { uri: c.trainingSetUri } : {}),
+      ...(c.checks ? { checks: c.checks } : {}),
     },
     holdout: { digest: c.result.holdout.digest, rows: c.result.holdout.rows, from: c.result.holdout.from },
     seed: c.seed,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { TrainReasonCode } from '../../planner/plan-types.ts';
 import { withLock } from '../../state/lock-state.ts';
 import type { TrainingSet } from '../../store/port.ts';
+import { checkTrainingSet, renderDataChecks, type DataCheckFigures } from '../../trainer/data-checks.ts';
 import type { TrainResult } from '../../trainer/trainer.ts';
 import type { ActionHandler } from '../handler.ts';
 import { modelLockWithCandidate } from '../transitions.ts';
@@ -17,6 +18,7 @@ export interface TrainOutcome {
   trainingSetUri: string;
   seed: number;
   result: TrainResult;
+  checks: DataCheckFigures;
 }
 
 /** Plain words for the commit subject. */
@@ -46,6 +48,13 @@ export const trainHandler: ActionHandler<'model.train', TrainOutcome> = {
       }),
     );
     ctx.trainingSets.set(model.name, trainingSet);
+    // Never train on nothing: all-null features or labels the views do not cover fail here,
+    // with the figures, before any time is spent training.
+    const checks = checkTrainingSet(model, trainingSet);
+    if (!checks.ok)
+      throw new Error(
+        `the training set of ${model.name} fails its data checks (${renderDataChecks(checks.figures)}): ${checks.failures.join('; ')}${checks.causes.length ? `. ${checks.causes.join('; ')}` : ''}. Inspect it with rudder dataset ${model.name} --out set.csv; thresholds are spec.dataChecks.`,
+      );
     const seed = model.trainer.seed;
     const result = await ctx
       .trainerFor(model.trainer.type)
@@ -59,6 +68,7 @@ export const trainHandler: ActionHandler<'model.train', TrainOutcome> = {
       trainingSetUri: snapshot.uri,
       seed,
       result,
+      checks: checks.figures,
     };
   },
   lockAfter(lock, o, _a, meta) {
@@ -75,6 +85,7 @@ export const trainHandler: ActionHandler<'model.train', TrainOutcome> = {
         trainingSet: o.trainingSet,
         trainingSetUri: o.trainingSetUri,
         seed: o.seed,
+        checks: { nullShare: o.checks.nullShare, coverage: o.checks.coverage },
         at: meta.at,
         prov: meta.prov,
         // The lock keeps the stable codes: tools read them.
@@ -86,7 +97,8 @@ export const trainHandler: ActionHandler<'model.train', TrainOutcome> = {
     const metrics = Object.entries(o.result.metrics)
       .map(([k, v]) => `${k} ${round(v)}`)
       .join(', ');
-    return `v${o.version} trained on ${o.trainingSet.rows} rows (${o.result.backend}): ${metrics}`;
+    const es = o.result.details?.earlyStopping;
+    return `v${o.version} trained (${o.result.backend}): ${metrics}\n    data: ${renderDataChecks(o.checks)}${es ? `\n    early stopping: ${String(es)}` : ''}`;
   },
   subject: (o) =>
     `train ${o.model} v${o.version} (${[...new Set(o.reasons.map((r) => TRAIN_REASON_WORDS[r]))].join(', ')})`,
