@@ -177,7 +177,12 @@ export type RolloutStrategy =
       split: number;
       metric: string;
       minSamplesPerArm: number;
-      significance: { method: 'two-proportion-z' | 'welch-t' | 'mann-whitney'; alpha: number };
+      significance: {
+        method: 'msprt' | 'two-proportion-z' | 'welch-t' | 'mann-whitney';
+        alpha: number;
+        /** msprt: N*, the total sample size the mixture is tuned for. */
+        tuning: number;
+      };
       maxDurationMs: number;
     };
 
@@ -188,6 +193,8 @@ export interface RolloutPolicy extends ResourceBase {
   analysis: {
     intervalMs: number;
     minSamples: number;
+    /** Failed measurements tolerated per metric (Argo's failureLimit). */
+    failureLimit: number;
     metrics: { metric: string; min?: number; max?: number; maxDegradation?: number }[];
   };
   rollback: { automatic: boolean; hold: boolean };

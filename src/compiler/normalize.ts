@@ -248,8 +248,9 @@ export function normalizeRolloutPolicy(doc: RolloutPolicyDoc, origin: Origin): P
       metric: st.metric,
       minSamplesPerArm: st.minSamplesPerArm ?? 1000,
       significance: {
-        method: st.significance?.method ?? 'two-proportion-z',
+        method: st.significance?.method ?? 'msprt',
         alpha: st.significance?.alpha ?? 0.05,
+        tuning: st.significance?.tuning ?? 5000,
       },
       maxDurationMs: dur(st.maxDuration, '14d'),
     };
@@ -265,6 +266,7 @@ export function normalizeRolloutPolicy(doc: RolloutPolicyDoc, origin: Origin): P
     analysis: {
       intervalMs: dur(s.analysis?.interval, '5m'),
       minSamples: s.analysis?.minSamples ?? 100,
+      failureLimit: s.analysis?.failureLimit ?? 0,
       metrics: (s.analysis?.metrics ?? []).map((m) => ({ ...m })),
     },
     rollback: { automatic: s.rollback?.automatic ?? true, hold: s.rollback?.hold ?? true },

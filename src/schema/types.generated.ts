@@ -540,9 +540,13 @@ export interface RolloutPolicyDoc {
        */
       interval?: string;
       /**
-       * Default: 100
+       * Samples a measurement needs; fewer make it inconclusive (nothing decided). Default: 100
        */
       minSamples?: number;
+      /**
+       * Failed measurements tolerated per metric before the rollout rolls back (Argo Rollouts' failureLimit). Default: 0
+       */
+      failureLimit?: number;
       /**
        * @maxItems 20
        */
@@ -609,8 +613,18 @@ export interface AbTest {
    */
   minSamplesPerArm?: number;
   significance?: {
-    method?: "two-proportion-z" | "welch-t" | "mann-whitney";
+    /**
+     * msprt: an always-valid sequential test (mixture SPRT), safe to check at every reconcile. The others are fixed-horizon tests, decided once, when both arms reach minSamplesPerArm. Default: msprt
+     */
+    method?: "msprt" | "two-proportion-z" | "welch-t" | "mann-whitney";
+    /**
+     * False-positive rate. Default: 0.05
+     */
     alpha?: number;
+    /**
+     * msprt only: the total sample size (both arms) the test is tuned for; it is most sensitive near it. Default: 5000
+     */
+    tuning?: number;
   };
   /**
    * A duration: a positive integer and a unit, e.g. 90s, 15m, 24h, 30d, 2w.
