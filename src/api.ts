@@ -95,10 +95,16 @@ export async function sealState(opts: { cwd: string; files: readonly string[] })
   return sealLockfiles(root, v.state?.project.stateDir ?? 'state', opts.files);
 }
 
+import { applyOnMerge, type ApplyOnMergeOptions, type ApplyOnMergeResult } from './github/workflows.ts';
+
 // ── GitHub: the plan as a pull-request comment, apply on merge, changes proposed as pull requests ──
 
+/** Apply a reviewed plan file on merge (through `apply` above) and report the result on its pull request. */
+export function githubApplyOnMerge(opts: ApplyOnMergeOptions): Promise<ApplyOnMergeResult> {
+  return applyOnMerge(opts, apply);
+}
+
 export {
-  applyOnMerge as githubApplyOnMerge,
   commentPlan as githubCommentPlan,
   type ApplyOnMergeOptions,
   type ApplyOnMergeResult,
