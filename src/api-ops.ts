@@ -428,3 +428,58 @@ export async function rolloutStatus(opts: {
     };
   });
 }
+
+// ── Quarantine release, previewed ──
+
+export interface ReleasePreview {
+  quarantine: Quarantine;
+  policy: string;
+  /** Digest of the data lock as read: the release applies only to this state. */
+  lockDigest: string;
+  alreadyReleased: boolean;
+}
+
+/** What releasing a quarantine would change (its record, and the data lock it lives in). Read-only. */
+export async function previewRelease(opts: {
+  cwd: string;
+  policiesDir?: string;
+  id: string;
+}): Promise<OpsResult<ReleasePreview>> {
+  return withWorkspace<ReleasePreview>(opts, async (ws) => {
+    const sources = new Map([...ws.lockTexts]);
+    const owner = Object.values(ws.lock.data).find((d) => d.quarantines.some((q) => q.id === opts.id));
+    if (!owner) {
+      const active = Object.values(ws.lock.data).flatMap((d) =>
+        d.quarantines.filter((q) => !q.released).map((q) => q.id),
+      );
+      return {
+        ok: false,
+        diagnostics: [
+          fail(
+            'data/unknown-quarantine',
+            `no data lock records quarantine ${JSON.stringify(opts.id)}`,
+            active.length ? `Active quarantines: ${active.slice(0, 10).join(', ')}` : 'No quarantine is active.',
+          ),
+        ],
+        sources,
+      };
+    }
+    const q = owner.quarantines.find((x) => x.id === opts.id)!;
+    const path = [...ws.lockTexts.keys()].find(
+      (p) => p.endsWith(`/data/${owner.policy}.lock.yaml`) || p === `data/${owner.policy}.lock.yaml`,
+    );
+    return {
+      ok: true,
+      value: {
+        quarantine: q,
+        policy: owner.policy,
+        lockDigest: `sha256:${nodeSha256(path ? (ws.lockTexts.get(path) ?? '') : JSON.stringify(owner))}`,
+        alreadyReleased: q.released != null,
+      },
+      diagnostics: [],
+      sources,
+    };
+  });
+}
+
+export { releaseQuarantine, type ReleaseOptions, type ReleaseResult } from './executor/release.ts';

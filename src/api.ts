@@ -76,6 +76,8 @@ export {
   featureFreshness,
   listQuarantines,
   planOperation,
+  previewRelease,
+  releaseQuarantine,
   restrictPlan,
   rolloutStatus,
   type DatasetSummary,
@@ -83,6 +85,9 @@ export {
   type Operation,
   type OperationPlan,
   type QuarantineEntry,
+  type ReleaseOptions,
+  type ReleasePreview,
+  type ReleaseResult,
   type VersionComparison,
 } from './api-ops.ts';
 
