@@ -27,6 +27,8 @@ export interface GateCheck {
   improvement: number | null;
   status: 'passed' | 'failed' | 'skipped';
   reason: string;
+  /** Set when the check could not be evaluated because the champion could not be compared with. */
+  championUnavailable?: true;
 }
 
 export interface GateDecision {
@@ -34,6 +36,11 @@ export interface GateDecision {
   checks: GateCheck[];
   /** One line per failed check, for the plan and the lock. */
   failures: string[];
+  /**
+   * True when the only failed checks are comparisons that could not be made (the champion could
+   * not be compared with): no verdict on the candidate, which should stay a candidate.
+   */
+  undecided: boolean;
 }
 
 export interface GateInput {
@@ -83,9 +90,11 @@ export function evaluateGates(input: GateInput): GateDecision {
       threshold: number,
       status: GateCheck['status'],
       reason: string,
+      unavailable = false,
     ): void => {
       const comparative = kind === 'beatChampionBy' || kind === 'maxRegression';
       checks.push({
+        ...(unavailable ? { championUnavailable: true as const } : {}),
         metric: g.metric,
         kind,
         threshold,
@@ -138,6 +147,7 @@ export function evaluateGates(input: GateInput): GateDecision {
             threshold,
             'failed',
             `${why}; the candidate stays a candidate${input.championNextStep ? `. Next: ${input.championNextStep}` : ''}`,
+            true,
           );
         continue;
       }
@@ -173,5 +183,11 @@ export function evaluateGates(input: GateInput): GateDecision {
   const failures = checks
     .filter((c) => c.status === 'failed')
     .map((c) => `${c.kind} ${c.metric}: ${c.reason}`);
-  return { decision: failures.length === 0 ? 'passed' : 'rejected', checks, failures };
+  const failed = checks.filter((c) => c.status === 'failed');
+  return {
+    decision: failures.length === 0 ? 'passed' : 'rejected',
+    checks,
+    failures,
+    undecided: failed.length > 0 && failed.every((c) => c.championUnavailable),
+  };
 }

@@ -1,9 +1,11 @@
 // What model.promote and rollout.start share: score the candidate and the champion on the same
-// holdout, let the RetrainPolicy's gates decide, and record what the candidate became.
+// rows (rows neither trained on), let the RetrainPolicy's gates decide, and record what the
+// candidate became. A champion that cannot be compared with fails the action (fail closed).
 import { join } from 'node:path';
 import type { ActionOf } from '../../planner/plan-types.ts';
 import { withLock } from '../../state/lock-state.ts';
 import type { LockState } from '../../state/types.ts';
+import { compareWithChampion, type ChampionComparison } from '../../trainer/champion-comparison.ts';
 import { evaluateGates, type GateDecision } from '../../trainer/gates.ts';
 import { skip, type HandlerContext, type RecordMeta, type Skip } from '../handler.ts';
 import { promote } from '../transitions.ts';
@@ -38,9 +40,7 @@ export async function gateCandidate(
   const rp = ctx.desired.retrainPolicies.find((p) => p.model === model.name);
   const ro = ctx.desired.rolloutPolicies.find((p) => p.model === model.name);
   const champion = ml.versions.find((v) => v.status === 'champion');
-  let championMetrics: Record<string, number> | undefined;
-  let championNote: string | undefined;
-  let candidateMetrics = cand.metrics;
+  let comparison: ChampionComparison | undefined;
   if (champion) {
     const wd = await ctx.workDir();
     let ts = ctx.trainingSets.get(model.name);
@@ -56,27 +56,39 @@ export async function gateCandidate(
         }),
       );
     }
-    const holdoutSet = ts;
-    if (holdoutSet.digest !== cand.trainingSet.digest) {
-      // The data moved since the candidate was trained: score both on today's holdout.
-      candidateMetrics = await ctx
-        .trainerFor(cand.trainer.type)
-        .evaluate(model, { ...cand.artifact, size: 0 }, holdoutSet, wd, { seed: cand.seed });
-    }
-    try {
-      championMetrics = await ctx
-        .trainerFor(champion.trainer.type)
-        .evaluate(model, { ...champion.artifact, size: 0 }, holdoutSet, wd, { seed: cand.seed });
-    } catch (e) {
-      championNote = `champion v${champion.version} cannot be scored on this holdout: ${(e as Error).message.split('\n')[0]}`;
-    }
+    // Only rows neither version trained on; an unreachable or unscorable champion fails closed.
+    comparison = await compareWithChampion({
+      model,
+      trainingSet: ts,
+      candidate: cand,
+      champion,
+      trainerFor: (t) => ctx.trainerFor(t),
+      workDir: wd,
+      storeDescription: ctx.artifacts.description,
+      signal: ctx.signal,
+    });
   }
   const decision = evaluateGates({
     gates: rp?.gates ?? [],
-    candidate: candidateMetrics,
-    champion: championMetrics,
-    championNote,
+    candidate: cand.metrics,
+    ...(comparison?.ok
+      ? {
+          champion: comparison.champion,
+          candidateCompared: comparison.candidate,
+          comparedRows: comparison.rows,
+        }
+      : comparison
+        ? { championNote: comparison.note, championNextStep: comparison.next }
+        : {}),
   });
+  // No verdict on the candidate when the champion could not be compared with: it stays a
+  // candidate, and the action fails with the reason and the next step (fail closed).
+  if (decision.undecided && comparison && !comparison.ok) {
+    const gates = decision.checks.filter((c) => c.championUnavailable).map((c) => `${c.kind} ${c.metric}`);
+    throw new Error(
+      `v${version} stays a candidate: ${gates.join(', ')} cannot be evaluated, because ${comparison.note}. Next: ${comparison.next}`,
+    );
+  }
   const outcome: PromoteOutcome = {
     model: model.name,
     version,

@@ -79,6 +79,7 @@ describe('promotion gates', () => {
       ['min', 'failed', 'auc 0.85 < min 0.9'],
       ['beatChampionBy', 'skipped', 'no champion yet: nothing to compare with'],
     ]);
+    expect(d.undecided).toBe(false);
   });
 
   test('fail closed: a champion that cannot be compared with fails the comparative gates, with the next step', () => {
@@ -92,6 +93,8 @@ describe('promotion gates', () => {
       championNextStep: 'run `rudder artifacts pull` or configure a shared artifact store',
     });
     expect(d.decision).toBe('rejected');
+    // No verdict on the candidate: only comparisons that could not be made failed.
+    expect(d.undecided).toBe(true);
     expect(d.checks.map((c) => [c.kind, c.status])).toEqual([
       ['min', 'passed'],
       ['beatChampionBy', 'failed'],
@@ -151,6 +154,7 @@ describe('promotion gates', () => {
       decision: 'passed',
       checks: [],
       failures: [],
+      undecided: false,
     });
   });
 });
