@@ -2,6 +2,7 @@
 // remote base (the working tree, index and HEAD of the caller are not touched), pushed without
 // force, then opened as a draft pull request whose description is the plan. Used by
 // `rudder github propose` and by the MCP server's propose_policy_change.
+import { validate } from '../api-validate.ts';
 import { FALLBACK_AUTHOR } from '../git/git.ts';
 import type { Plan } from '../planner/plan-types.ts';
 import { createGitHubClient, redact, type GitHubClient, type GitHubClientOptions } from './client.ts';
@@ -9,6 +10,8 @@ import { GITHUB_BODY_LIMIT } from './comment.ts';
 import type { GitHubTarget } from './context.ts';
 import { ghCall, GitHubError } from './errors.ts';
 import { commitFiles, identityOf, locate } from './git-plumbing.ts';
+import { loadPoliciesAt } from './policies-at.ts';
+import { diffPolicies } from './policy-changes.ts';
 import { renderPlanComment } from './render-comment.ts';
 
 export interface ProposeChangeOptions {
@@ -38,8 +41,10 @@ export interface ProposeChangeOptions {
   /** Client settings (tests: pacing, retry units) or a client to reuse. */
   client?: GitHubClient;
   clientOptions?: Partial<GitHubClientOptions>;
-  /** Project name for the plan section of the description. */
+  /** Project name for the plan section of the description; default rudder.yaml's. */
   project?: string;
+  /** Policy folder; default rudder.yaml's spec.policies. */
+  policiesDir?: string;
 }
 
 export interface ProposeChangeResult {
@@ -136,12 +141,30 @@ export async function proposeChange(o: ProposeChangeOptions): Promise<ProposeCha
   }
 
   let body = o.body ? `${o.body.trim()}\n\n` : '';
-  if (o.plan)
+  if (o.plan) {
+    // What the change does, from the compiled policies before and after the new commit.
+    const dir =
+      o.policiesDir ??
+      (await validate({ cwd: o.root, checkPaths: false })).state?.project.policiesDir ??
+      'policies';
+    const [before, after] = await Promise.all([
+      loadPoliciesAt(o.root, baseSha, dir),
+      loadPoliciesAt(o.root, made.sha, dir),
+    ]);
     body += renderPlanComment({
       plan: o.plan,
-      project: o.project ?? repo,
-      limit: GITHUB_BODY_LIMIT - body.length - 100,
+      project: o.project ?? (after.ok ? after.state.project.name : repo),
+      changes: before.ok && after.ok ? diffPolicies(before.state, after.state, o.plan) : undefined,
+      changesNote: !after.ok
+        ? `The proposed policies: ${after.reason}.`
+        : !before.ok
+          ? `Policy changes not itemized: ${before.reason}.`
+          : undefined,
+      base: baseSha,
+      head: made.sha,
+      limit: GITHUB_BODY_LIMIT - body.length - 200,
     }).body;
+  }
   body += `\n<sub>Proposed by Rudder on branch \`${o.branch}\`; ${(o.draft ?? true) ? 'mark it ready for review once the plan reads right' : 'review the plan before merging'}.</sub>\n`;
   const { data } = await ghCall(
     {

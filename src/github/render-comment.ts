@@ -84,7 +84,7 @@ export function renderPlanComment(i: PlanCommentInput): { body: string; marker: 
     '',
   ].join('\n');
   const limit = i.limit ?? GITHUB_BODY_LIMIT;
-  const headText = head.join('\n');
+  const headText = `${head.join('\n')}\n`;
   const pointer = `The full plan does not fit in a comment (GitHub allows ${GITHUB_BODY_LIMIT.toLocaleString('en')} characters): it is in ${where}, or run \`rudder plan\` on this branch.`;
   let fitted = fitBody(headText, details, tail, pointer, limit);
   // renderPlanMarkdown shortens very long plans itself (and then points at `rudder plan`).
@@ -119,11 +119,17 @@ export interface ApplyCommentInput {
   pushed?: string;
   commitUrl?: string;
   runUrl?: string;
+  /** GITHUB_RUN_ID. */
+  runId?: string;
 }
 
 /** Markdown for the apply result comment (one per plan digest, updated if the job re-runs). */
 export function renderApplyComment(i: ApplyCommentInput): { body: string; marker: string } {
-  const marker = commentMarker('apply', `project=${i.project} plan=${i.plan?.digest ?? 'none'}`);
+  // One comment per plan and workflow run: a re-run of the job edits it, another run adds its own.
+  const marker = commentMarker(
+    'apply',
+    `project=${i.project} plan=${i.plan?.digest ?? 'none'}${i.runId ? ` run=${i.runId}` : ''}`,
+  );
   const lines: string[] = [
     marker,
     `### ${i.ok ? '✅' : '❌'} Rudder apply for \`${esc(i.project)}\`${i.plan ? ` · plan \`${i.plan.digest.slice(7, 19)}\`` : ''}`,

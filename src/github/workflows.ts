@@ -1,12 +1,11 @@
 // The two CI jobs: post (or update) the plan comment of a pull request, and apply a reviewed plan
 // file on merge and report the result on the pull request it came from.
-import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { relative } from 'node:path';
 import { validate } from '../api-validate.ts';
 import type { DesiredState } from '../compiler/desired-state.ts';
 import { formatPretty } from '../diagnostics/format-pretty.ts';
-import { runApply, type ApplyRunResult } from '../executor/run-apply.ts';
+import type { ApplyOptions, ApplyRunResult } from '../executor/run-apply.ts';
 import { parsePlanFile } from '../planner/plan-file.ts';
 import type { Plan } from '../planner/plan-types.ts';
 import { renderSummaryLine } from '../planner/render.ts';
@@ -15,7 +14,8 @@ import { createGitHubClient, type GitHubClient, type GitHubClientOptions } from 
 import { upsertComment, type UpsertCommentResult } from './comment.ts';
 import { readEventInfo, resolveGitHubTarget, type EventInfo, type GitHubTarget } from './context.ts';
 import { ghCall, GitHubError } from './errors.ts';
-import { ensureCommit, locate, readTreeFiles } from './git-plumbing.ts';
+import { locate } from './git-plumbing.ts';
+import { loadPoliciesAt } from './policies-at.ts';
 import { diffPolicies, type PolicyChange } from './policy-changes.ts';
 import { renderApplyComment, renderPlanComment } from './render-comment.ts';
 
@@ -101,44 +101,6 @@ async function readPlan(file: string): Promise<Plan> {
       'Plan again with rudder plan --out plan.json.',
     );
   return parsed.value;
-}
-
-/** The compiled policies of `rev`, from git (rudder.yaml and the policy folder at that commit). */
-export async function loadPoliciesAt(
-  root: string,
-  rev: string,
-  head: DesiredState,
-): Promise<{ ok: true; state: DesiredState } | { ok: false; reason: string }> {
-  const { git, prefix } = await locate(root);
-  if (!(await ensureCommit(git, rev)))
-    return {
-      ok: false,
-      reason: `the base commit ${rev.slice(0, 12)} is not in this checkout (fetch-depth: 0 in actions/checkout fixes that)`,
-    };
-  const policies = `${prefix}${head.project.policiesDir.replace(/\/+$/, '')}/`;
-  const files = await readTreeFiles(
-    git,
-    rev,
-    [`${prefix}rudder.yaml`, policies],
-    (p) => p === `${prefix}rudder.yaml` || (p.startsWith(policies) && /\.ya?ml$/.test(p)),
-  );
-  const dir = await mkdtemp(join(tmpdir(), 'rudder-base-'));
-  try {
-    for (const [p, text] of files) {
-      const target = join(dir, p.slice(prefix.length));
-      await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, text);
-    }
-    const v = await validate({ cwd: dir, checkPaths: false });
-    if (!v.ok || !v.state)
-      return {
-        ok: false,
-        reason: `the policies at the base ${rev.slice(0, 7)} do not compile (${v.diagnostics.filter((d) => d.severity === 'error').length} errors), so changes are not itemized`,
-      };
-    return { ok: true, state: v.state };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }
 
 async function findPullRequest(
@@ -232,7 +194,7 @@ export async function commentPlan(o: CommentPlanOptions): Promise<CommentPlanRes
   }
   let changes: PolicyChange[] | undefined;
   let changesNote: string | undefined;
-  const before = await loadPoliciesAt(o.cwd, baseSha, head).catch((e: unknown) => ({
+  const before = await loadPoliciesAt(o.cwd, baseSha, head.project.policiesDir).catch((e: unknown) => ({
     ok: false as const,
     reason: (e as Error).message,
   }));
@@ -288,10 +250,10 @@ export interface ApplyOnMergeOptions extends GitHubJobOptions {
   approve?: readonly string[] | 'all';
   allowDestroy?: boolean;
   lockTimeoutMs?: number;
-  onEvent?: Parameters<typeof runApply>[0]['onEvent'];
+  onEvent?: ApplyOptions['onEvent'];
   signal?: AbortSignal;
   /** Trainer overrides (tests). */
-  trainers?: Parameters<typeof runApply>[0]['trainers'];
+  trainers?: ApplyOptions['trainers'];
 }
 
 export interface ApplyOnMergeResult {
@@ -307,7 +269,11 @@ export interface ApplyOnMergeResult {
  * what was applied and the state commit on the pull request. The pull request is found before
  * anything is applied, so a GitHub misconfiguration stops the job while nothing has changed.
  */
-export async function applyOnMerge(o: ApplyOnMergeOptions): Promise<ApplyOnMergeResult> {
+export async function applyOnMerge(
+  o: ApplyOnMergeOptions,
+  /** api.apply: the one way a plan is applied. */
+  applyPlan: (opts: ApplyOptions) => Promise<ApplyRunResult>,
+): Promise<ApplyOnMergeResult> {
   const v = await validate({ cwd: o.cwd, policiesDir: o.policiesDir, checkPaths: false });
   const c = await context(o, v.state?.project.git.pullRequest.repository);
   const number = await findPullRequest(c, o, c.event.mergeCommitSha);
@@ -318,7 +284,7 @@ export async function applyOnMerge(o: ApplyOnMergeOptions): Promise<ApplyOnMerge
   let apply: ApplyRunResult;
   try {
     plan = await readPlan(o.planFile);
-    apply = await runApply({
+    apply = await applyPlan({
       cwd: o.cwd,
       policiesDir: o.policiesDir,
       plan,
@@ -359,6 +325,7 @@ export async function applyOnMerge(o: ApplyOnMergeOptions): Promise<ApplyOnMerge
         ? `${server}/${c.repository}/commit/${apply.commit.sha}`
         : undefined,
     runUrl: runUrl(c.env),
+    runId: c.env.GITHUB_RUN_ID,
   });
   let comment: UpsertCommentResult | undefined;
   if (number != null)
