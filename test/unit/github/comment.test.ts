@@ -2,7 +2,9 @@
 // description: created once, updated in place, found past the first 100 comments, kept under
 // the size limit; errors explained; rate limits waited out.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { createGitHubClient, GitHubError, type GitHubTarget } from '../../../src/api.ts';
+import { createGitHubClient } from '../../../src/github/client.ts';
+import type { GitHubTarget } from '../../../src/github/context.ts';
+import { GitHubError } from '../../../src/github/errors.ts';
 import { commentMarker, GITHUB_BODY_LIMIT, upsertComment } from '../../../src/github/comment.ts';
 import { renderPlanComment } from '../../../src/github/render-comment.ts';
 import { startFakeGitHub, type FakeGitHub } from '../../helpers/fake-github.ts';

@@ -1,5 +1,5 @@
 // A synthetic plan with `n` training actions, shaped like the planner's output, for rendering tests.
-import type { Plan, PlanAction } from '../../../src/api.ts';
+import type { Plan, PlanAction } from '../../../src/planner/plan-types.ts';
 
 export function syntheticPlan(n: number, reasonLength = 40): Plan {
   const actions: PlanAction[] = [];
@@ -21,6 +21,7 @@ export function syntheticPlan(n: number, reasonLength = 40): Plan {
   }
   return {
     formatVersion: 1,
+    blocked: [],
     rudder: '0.1.0',
     createdAt: '2026-07-06T00:00:00.000Z',
     inputs: {
