@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { readEventInfo, repositoryFromRemote, resolveGitHubTarget } from '../../../src/github/context.ts';
-import { GitHubError } from '../../../src/github/errors.ts';
+import { type GitHubError } from '../../../src/github/errors.ts';
 import { cleanupTemp, tempDir } from '../../helpers/temp-repo.ts';
 
 afterAll(() => cleanupTemp());
