@@ -77,6 +77,11 @@ export const diagnosticCodes = {
   'apply/locked': 'Another apply holds the apply lock.',
   'apply/destroy-not-allowed': 'The plan removes state and --allow-destroy was not given.',
   'data/unknown-quarantine': 'No data lock records a quarantine with this id.',
+  // Requests through the API (MCP tools)
+  'api/unknown-resource': 'A request names a model, feature view or data policy that does not exist.',
+  'api/unknown-version': 'A request names a model version that does not exist (or there are too few to compare).',
+  'policy/proposal-invalid':
+    'A proposed policy change names a file outside rudder.yaml and the policy folder, changes nothing, or its branch already exists.',
   // Lockfiles under state/ and the state transaction journal
   'lock/read-failed': 'A lockfile or the state journal could not be read.',
   'lock/yaml-syntax': 'A lockfile is not valid YAML.',
