@@ -37,7 +37,7 @@ const unknown = <T>(ws: Workspace, kind: string, name: string, known: string[]):
   ok: false,
   diagnostics: [
     fail(
-      'policy/unknown-model',
+      'api/unknown-resource',
       `no ${kind} ${JSON.stringify(name)}`,
       `${suggestion(name, known)} Known: ${known.join(', ') || '(none)'}`.trim(),
     ),
@@ -189,9 +189,10 @@ export async function compareVersions(opts: {
 }): Promise<OpsResult<VersionComparison>> {
   return withWorkspace(opts, async (ws) => {
     const sources = new Map([...ws.lockTexts]);
-    const lock = ws.lock.models[opts.model];
-    if (!lock) return unknown(ws, 'model lock for', opts.model, Object.keys(ws.lock.models));
-    const vs = lock.versions;
+    const models = ws.desired.models.map((m) => m.name);
+    if (!models.includes(opts.model) && !ws.lock.models[opts.model])
+      return unknown(ws, 'model', opts.model, models);
+    const vs = ws.lock.models[opts.model]?.versions ?? [];
     const newest = vs[vs.length - 1];
     const b = opts.b != null ? vs.find((v) => v.version === opts.b) : newest;
     const champion = vs.find((v) => v.status === 'champion' && v !== b);
@@ -203,7 +204,7 @@ export async function compareVersions(opts: {
         ok: false,
         diagnostics: [
           fail(
-            'policy/unknown-model',
+            'api/unknown-version',
             missing != null
               ? `${opts.model} has no version ${missing}`
               : `${opts.model} has ${vs.length} version(s): nothing to compare`,
@@ -482,4 +483,6 @@ export async function previewRelease(opts: {
   });
 }
 
-export { releaseQuarantine, type ReleaseOptions, type ReleaseResult } from './executor/release.ts';
+// The release with its default ports (git, DuckDB): executor/release.ts takes them as a parameter.
+export { dataRelease as releaseQuarantine } from './api-data.ts';
+export type { ReleaseOptions, ReleaseResult } from './executor/release.ts';
