@@ -8,6 +8,7 @@ import type { Diagnostic } from './diagnostics/diagnostic.ts';
 import { rootCommit } from './git/identity.ts';
 import { observe } from './observe/observe.ts';
 import { planChanges } from './planner/plan.ts';
+import { observeWorkspaceRollouts } from './serving/observe-rollouts.ts';
 import type { Plan } from './planner/plan-types.ts';
 import { readLockState } from './state/state-io.ts';
 import type { LockState } from './state/types.ts';
@@ -70,7 +71,9 @@ export async function makePlan(ws: Workspace, opts: MakePlanOptions, store?: Fea
   const own = store ?? (await openStore(ws));
   try {
     const observations = await observe(ws.desired, own, { now: opts.now });
-    return planChanges(ws.desired, ws.lock, observations, {
+    // Progressing rollouts are analysed from the prediction log (src/serving/observe-rollouts.ts).
+    const rollouts = await observeWorkspaceRollouts(ws.root, ws.desired, ws.lock, opts.now);
+    return planChanges(ws.desired, ws.lock, rollouts ? { ...observations, rollouts } : observations, {
       retrain: opts.retrain,
       rudder: RUDDER_VERSION,
       repository: { project: ws.desired.project.name, rootCommit: await rootCommit(ws.root) },

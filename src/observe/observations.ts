@@ -1,5 +1,6 @@
 // What the planner knows of the world, snapshotted by `observe` and embedded in the plan so a
 // plan can be reviewed and re-rendered later without touching the store. Pure types.
+import type { RolloutObservation } from '../rollout/observation.ts';
 
 export const OBSERVATIONS_VERSION = 1;
 
@@ -38,6 +39,12 @@ export interface Observations {
   at: string;
   views: Record<string, ViewObservation | ViewObservationError>;
   models: Record<string, ModelObservation>;
+  /**
+   * Analysis of progressing rollouts, by model (src/rollout/observation.ts). Not part of the
+   * plan's input digest: new predictions arrive every second, and the rollout handlers check the
+   * rollout lock is still where the plan saw it instead.
+   */
+  rollouts?: Record<string, RolloutObservation | { error: string }>;
 }
 
 export function isViewError(

@@ -1,4 +1,5 @@
 import type { Observations } from '../observe/observations.ts';
+import type { ObservedResult } from '../rollout/observation.ts';
 
 /**
  * The plan file format; apply refuses other versions. Version 1 still holds: typing the
@@ -24,6 +25,25 @@ export interface ActionParams {
   'model.promote': { model: string; version: number; strategy: 'direct' };
   'rollout.start': { model: string; version: number; strategy: 'canary' | 'abTest'; weight: number };
   'model.retire': { model: string };
+  /** Move a progressing canary to its next step (`weight`: the challenger's share there). */
+  'rollout.advance': {
+    model: string;
+    version: number;
+    from: number;
+    to: number;
+    weight: number;
+    results: ObservedResult[];
+  };
+  /** The challenger becomes the champion (after the last canary step, or winning an A/B test). */
+  'rollout.promote': { model: string; version: number; results: ObservedResult[] };
+  /** All traffic back to the champion; the challenger held (or rejected when `hold` is false). */
+  'rollout.rollback': {
+    model: string;
+    version: number;
+    hold: boolean;
+    status: 'rolled-back' | 'aborted';
+    results: ObservedResult[];
+  };
 }
 
 export type ActionType = keyof ActionParams;
@@ -36,6 +56,9 @@ export interface ActionReasonCodes {
   'model.promote': PromoteReasonCode;
   'rollout.start': PromoteReasonCode;
   'model.retire': 'removed';
+  'rollout.advance': 'analysis-passed';
+  'rollout.promote': 'last-step' | 'ab-winner';
+  'rollout.rollback': 'analysis-failed' | 'ab-loser' | 'max-duration' | 'aborted';
 }
 
 export type TrainReasonCode =
@@ -59,6 +82,9 @@ export interface ActionResourceKinds {
   'model.promote': 'Model';
   'rollout.start': 'RolloutPolicy';
   'model.retire': 'Model';
+  'rollout.advance': 'RolloutPolicy';
+  'rollout.promote': 'RolloutPolicy';
+  'rollout.rollback': 'RolloutPolicy';
 }
 
 export type ResourceKind = ActionResourceKinds[ActionType];
@@ -143,6 +169,9 @@ export function modelOfAction(a: PlanAction): string | undefined {
     case 'model.promote':
     case 'rollout.start':
     case 'model.retire':
+    case 'rollout.advance':
+    case 'rollout.promote':
+    case 'rollout.rollback':
       return a.params.model;
     case 'feature.materialize':
     case 'data.scan':

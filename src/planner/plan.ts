@@ -12,6 +12,7 @@ import type { PlanContext, ResourcePlanner } from './plan-context.ts';
 import { planData } from './plan-data.ts';
 import { planFeatures } from './plan-features.ts';
 import { planModels } from './plan-models.ts';
+import { planRolloutSteps } from './plan-rollout-steps.ts';
 import { planRollouts } from './plan-rollouts.ts';
 import {
   PLAN_FORMAT_VERSION,
@@ -33,7 +34,13 @@ export interface PlanOptions {
 }
 
 /** The per-resource planners, in order: later ones may depend on earlier ones' actions. */
-export const planners: readonly ResourcePlanner[] = [planFeatures, planData, planModels, planRollouts];
+export const planners: readonly ResourcePlanner[] = [
+  planFeatures,
+  planData,
+  planModels,
+  planRollouts,
+  planRolloutSteps,
+];
 
 /** Compute what must change to make the world match the policies, and why. */
 export function planChanges(

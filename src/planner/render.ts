@@ -7,6 +7,9 @@ const VERB: Record<ActionType, string> = {
   'model.promote': 'to promote',
   'rollout.start': 'to roll out',
   'model.retire': 'to retire',
+  'rollout.advance': 'to advance',
+  'rollout.promote': 'to complete',
+  'rollout.rollback': 'to roll back',
 };
 const ORDER = [
   'feature.materialize',
@@ -14,6 +17,9 @@ const ORDER = [
   'model.train',
   'model.promote',
   'rollout.start',
+  'rollout.advance',
+  'rollout.promote',
+  'rollout.rollback',
   'model.retire',
 ] as const satisfies readonly ActionType[];
 // Every action type has a place in the summary line: a type missing from ORDER does not build.
@@ -81,6 +87,9 @@ function target(a: PlanAction): string {
       return `${a.resource.name} → v${a.params.version}`;
     case 'model.promote':
     case 'rollout.start':
+    case 'rollout.advance':
+    case 'rollout.promote':
+    case 'rollout.rollback':
       return `${a.resource.name} v${a.params.version}`;
     case 'feature.materialize':
     case 'data.scan':

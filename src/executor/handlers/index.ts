@@ -7,6 +7,7 @@ import { materializeHandler } from './feature-materialize.ts';
 import { promoteHandler } from './model-promote.ts';
 import { retireHandler } from './model-retire.ts';
 import { trainHandler } from './model-train.ts';
+import { rolloutAdvanceHandler, rolloutPromoteHandler, rolloutRollbackHandler } from './rollout-steps.ts';
 import { rolloutStartHandler } from './rollout-start.ts';
 
 const registry = {
@@ -16,6 +17,9 @@ const registry = {
   'model.promote': promoteHandler,
   'rollout.start': rolloutStartHandler,
   'model.retire': retireHandler,
+  'rollout.advance': rolloutAdvanceHandler,
+  'rollout.promote': rolloutPromoteHandler,
+  'rollout.rollback': rolloutRollbackHandler,
 } satisfies { [T in ActionType]: ActionHandler<T, unknown> };
 
 /** The outcome type of each action type, as its handler declares it. */
