@@ -90,6 +90,14 @@ export {
   type ReleaseResult,
   type VersionComparison,
 } from './api-ops.ts';
+export {
+  previewPolicyChange,
+  proposePolicyChange,
+  type PolicyChangePreview,
+  type PolicyChangeRequest,
+  type ProposeOptions,
+  type ProposeResult,
+} from './api-propose.ts';
 
 // ── State integrity: accept a deliberate hand edit of a lockfile ──
 
