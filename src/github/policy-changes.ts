@@ -185,6 +185,12 @@ function phrase(a: PlanAction): string {
       return `${a.resource.name} is materialized`;
     case 'data.scan':
       return `${a.resource.name} scans for PII`;
+    case 'rollout.advance':
+      return `${a.params.model} v${a.params.version} advances to ${Math.round(a.params.weight * 1000) / 10}%`;
+    case 'rollout.promote':
+      return `${a.params.model} v${a.params.version} becomes the champion`;
+    case 'rollout.rollback':
+      return `${a.params.model} rolls back from v${a.params.version}`;
     default:
       return `${(a as PlanAction).type} ${(a as PlanAction).resource.name}`;
   }

@@ -138,7 +138,8 @@ describe('plan on pull request → merge → apply on merge', () => {
     const pr = gh.allPulls().find((p) => p.head === 'tune-epochs')!;
     expect(pr).toMatchObject({ base: 'main', draft: false, title: 'churn: train for 2 epochs' });
     expect(pr.body).toMatch(/trainer\.epochs/);
-    expect(git(dev, 'status', '--porcelain')).toBe(' M policies/models/churn.yaml');
+    // git() trims: ' M' (changed, not staged) reads 'M'.
+    expect(git(dev, 'status', '--porcelain')).toBe('M policies/models/churn.yaml');
     expect(git(dev, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('main');
 
     // 2. The plan job on the pull request: plan, keep plan.json, comment, set a status.
