@@ -79,6 +79,11 @@ export function buildProgram(io?: CommandIO): Command {
         cmd: Command,
       ) => {
         const c = ctx(cmd);
+        if (c.json && o.markdown) {
+          c.io.stderr('rudder: --json and --markdown both choose the output format: give one of them\n');
+          process.exitCode = ExitCode.error;
+          return;
+        }
         const { planCommand } = await import('./commands/plan.ts');
         process.exitCode = await planCommand(
           {
@@ -103,6 +108,7 @@ export function buildProgram(io?: CommandIO): Command {
     .option('--approve <model...>', 'approve the manual-approval actions of these models (or "all")')
     .option('--allow-destroy', 'allow actions that remove state (retiring removed models)')
     .option('--lock-timeout <duration>', 'wait this long for another apply to finish (e.g. 30s, 5m)', '0s')
+    .option('--allow-dirty', 'apply although the policies or rudder.yaml have uncommitted changes')
     .option('--retrain <model...>', 'without a plan file: force retraining of these models')
     .option('--policies <dir>', 'policy folder (default: spec.policies in rudder.yaml, or policies)')
     .action(
@@ -112,6 +118,7 @@ export function buildProgram(io?: CommandIO): Command {
           autoApprove?: boolean;
           approve?: string[];
           allowDestroy?: boolean;
+          allowDirty?: boolean;
           lockTimeout: string;
           retrain?: string[];
           policies?: string;
@@ -144,6 +151,7 @@ export function buildProgram(io?: CommandIO): Command {
               autoApprove: o.autoApprove ?? false,
               approve: o.approve?.includes('all') ? 'all' : (o.approve ?? []),
               allowDestroy: o.allowDestroy ?? false,
+              allowDirty: o.allowDirty ?? false,
               lockTimeoutMs: timeout,
               retrain: o.retrain ?? [],
               json: c.json,

@@ -74,7 +74,10 @@ export const diagnosticCodes = {
   'plan/tampered': 'A plan file does not match its own digest: it was edited after rudder plan wrote it.',
   'plan/other-repository': 'A plan file was made for another repository or project.',
   'plan/stale': 'An input of the plan (a policy, a lockfile, an observation) changed since it was made.',
+  'plan/unknown-model': 'A model named on the command line (--retrain, --approve) does not exist.',
+  'plan/blocked': 'The plan could not observe something it needs (an unreadable source): it cannot say what must change.',
   'apply/locked': 'Another apply holds the apply lock.',
+  'apply/dirty-policies': 'The policy folder or rudder.yaml has uncommitted changes (commit them, or --allow-dirty).',
   'apply/destroy-not-allowed': 'The plan removes state and --allow-destroy was not given.',
   'data/unknown-quarantine': 'No data lock records a quarantine with this id.',
   // Requests through the API (MCP tools)

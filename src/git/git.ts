@@ -615,3 +615,26 @@ async function run<T>(what: string, fn: () => Promise<T>): Promise<T> {
 function firstLines(s: string, n = 6): string {
   return s.trim().split('\n').slice(0, n).join('\n');
 }
+
+/**
+ * State files under `paths` that differ from HEAD, each with its text at HEAD (absent for a new
+ * file); undefined outside git. What a commit of them would record, and what it replaces.
+ */
+export async function pendingStateFiles(
+  root: string,
+  paths: readonly string[],
+): Promise<{ path: string; recorded?: string }[] | undefined> {
+  const files = await uncommittedFiles(root, paths);
+  if (!files) return undefined;
+  const avail = await detectGit(root);
+  if (!avail.ok) return undefined;
+  const out: { path: string; recorded?: string }[] = [];
+  for (const path of files) {
+    const recorded = await avail.git.raw(['show', `HEAD:${avail.prefix}${path}`]).then(
+      (t) => t,
+      () => undefined,
+    );
+    out.push({ path, recorded });
+  }
+  return out;
+}

@@ -2,7 +2,7 @@
 import type { DesiredState } from '../compiler/desired-state.ts';
 import type { Observations } from '../observe/observations.ts';
 import type { LockState } from '../state/types.ts';
-import type { PlanAction } from './plan-types.ts';
+import type { BlockedResource, PlanAction } from './plan-types.ts';
 
 export interface PlanContext {
   desired: DesiredState;
@@ -15,6 +15,11 @@ export interface PlanContext {
   forced: ReadonlySet<string>;
   /** Notes for the reviewer (things that are not actions); planners append, in order. */
   notes: string[];
+  /**
+   * Resources the plan could not decide about because something they need could not be
+   * observed. A plan with any is an error: "no changes" must never mean "could not see".
+   */
+  blocked: BlockedResource[];
   /**
    * Models whose training is due but cannot run (a view cannot be read): the model planner
    * records them and later planners plan nothing else for them.

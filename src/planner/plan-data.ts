@@ -20,6 +20,12 @@ export function planData(ctx: PlanContext): ActionOf<'data.scan'>[] {
       });
     for (const view of dp.views) {
       const o = ctx.obs.views[view];
+      if (isViewError(o))
+        ctx.blocked.push({
+          kind: 'DataPolicy',
+          name: dp.name,
+          reason: `cannot scan ${view}: its source cannot be read`,
+        });
       if (o == null || isViewError(o)) continue;
       const scan = dl?.scans.find((s) => s.view === view);
       if (!dl || policyChanged || !scan) views.push(view);

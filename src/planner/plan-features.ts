@@ -10,9 +10,11 @@ export function planFeatures(ctx: PlanContext): ActionOf<'feature.materialize'>[
   for (const v of ctx.desired.featureViews) {
     const o = ctx.obs.views[v.name];
     if (isViewError(o)) {
-      ctx.notes.push(
-        `FeatureView ${v.name}: source cannot be read (${o.error}); nothing that reads it is planned.`,
-      );
+      ctx.blocked.push({
+        kind: 'FeatureView',
+        name: v.name,
+        reason: `its source cannot be read: ${o.error}`,
+      });
       continue;
     }
     if (o == null) continue;

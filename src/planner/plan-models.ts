@@ -32,15 +32,18 @@ function planTraining(ctx: PlanContext, planned: readonly PlanAction[]): ActionO
     const ml = lock.models[m.name];
     const latest = ml?.versions.at(-1);
     const blocked = m.views.filter((v) => isViewError(ctx.obs.views[v]) || ctx.obs.views[v] == null);
-    const reasons = trainReasons(ctx, m, ml, latest, retrainOf.get(m.name), viewDigest);
-    if (reasons.length === 0) continue;
     if (blocked.length > 0) {
-      ctx.notes.push(
-        `Model ${m.name}: would train (${reasons.map((r) => r.code).join(', ')}) but cannot read ${blocked.join(', ')}.`,
-      );
+      // Whether it needs training cannot be known without its data (new labels, drift, ...).
+      ctx.blocked.push({
+        kind: 'Model',
+        name: m.name,
+        reason: `cannot read feature view${blocked.length > 1 ? 's' : ''} ${blocked.join(', ')}`,
+      });
       ctx.deferredModels.add(m.name);
       continue;
     }
+    const reasons = trainReasons(ctx, m, ml, latest, retrainOf.get(m.name), viewDigest);
+    if (reasons.length === 0) continue;
     const path = lockPath(ctx.stateDir, 'ModelLock', m.name);
     const nextVersion = (latest?.version ?? 0) + 1;
     actions.push({
@@ -154,6 +157,14 @@ function trainReasons(
     deliberate.push({ code: 'forced', message: 'retraining requested (--retrain)' });
 
   const automatic = triggerReasons(ctx.now, ml, latest, rp, ctx.obs.models[m.name]);
+  // What monitoring could not see is said, never acted on.
+  const mo = ctx.obs.models[m.name];
+  if (mo?.drift?.insufficient)
+    ctx.notes.push(
+      `Model ${m.name}: drift not assessed: insufficient data in the window (${mo.drift.samples} rows).`,
+    );
+  if (mo?.driftError) ctx.notes.push(`Model ${m.name}: drift not observed: ${mo.driftError}`);
+  if (mo?.qualityNote) ctx.notes.push(`Model ${m.name}: live quality: ${mo.qualityNote}`);
   const last = Date.parse(latest.trainedAt);
   if (automatic.length > 0 && deliberate.length === 0 && rp && ctx.now - last < rp.cooldownMs) {
     ctx.notes.push(
@@ -191,7 +202,10 @@ function triggerReasons(
       const top = mo.drift.details
         .filter((d) => d.drifted)
         .slice(0, 3)
-        .map((d) => `${d.feature} ${d.method} ${round(d.statistic)} (threshold ${round(d.threshold)})`);
+        .map(
+          (d) =>
+            d.evidence ?? `${d.feature} ${d.method} ${round(d.statistic)} (threshold ${round(d.threshold)})`,
+        );
       automatic.push({
         code: 'drift',
         message: `${mo.drift.drifted} of ${mo.drift.features} features drifted (share ${round(mo.drift.share)} ≥ ${t.share}): ${top.join(', ')}`,

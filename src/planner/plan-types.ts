@@ -143,6 +143,13 @@ export interface PlanInputs {
   options: { retrain: string[] };
 }
 
+/** A resource the plan could not decide about, and why. */
+export interface BlockedResource {
+  kind: 'FeatureView' | 'Model' | 'DataPolicy' | 'RolloutPolicy';
+  name: string;
+  reason: string;
+}
+
 export interface Plan {
   formatVersion: typeof PLAN_FORMAT_VERSION;
   /** Rudder version that wrote it. */
@@ -157,6 +164,11 @@ export interface Plan {
   waves: string[][];
   /** Things a reviewer should know that are not actions (stale sources that materializing cannot fix, ...). */
   notes: string[];
+  /**
+   * Resources the plan could not decide about (a source that cannot be read, ...). A plan with
+   * any is an error: `rudder plan` exits 1 and `apply` refuses it.
+   */
+  blocked: BlockedResource[];
   summary: Partial<Record<ActionType, number>>;
   /** Digest of the whole plan (minus this field): what `apply --plan-digest` and MCP confirmations bind to. */
   digest: string;

@@ -58,6 +58,7 @@ export function planChanges(
     stateDir: desired.project.stateDir,
     forced,
     notes: [],
+    blocked: [],
     deferredModels: new Set(),
   };
   for (const name of forced)
@@ -89,6 +90,7 @@ export function planChanges(
     actions: sorted,
     waves,
     notes: ctx.notes,
+    blocked: ctx.blocked,
     summary,
   };
   return { ...body, digest: digestOf(body, opts.hash) };

@@ -29,7 +29,15 @@ void everyTypeOrdered;
 /** `Plan: 2 to materialize, 1 to train, 1 to promote.` or the no-change line. */
 export function renderSummaryLine(plan: Plan): string {
   const parts = ORDER.filter((t) => plan.summary[t]).map((t) => `${plan.summary[t]} ${VERB[t]}`);
+  // "No changes" must never mean "could not see": a blocked plan says so first.
+  const blocked = plan.blocked ?? [];
+  if (blocked.length > 0)
+    return `Plan blocked: ${blocked.length} resource${blocked.length === 1 ? '' : 's'} cannot be observed (${blocked.map((b) => `${b.kind} ${b.name}`).join(', ')})${parts.length ? `; otherwise ${parts.join(', ')}` : ''}.`;
   return parts.length === 0 ? 'No changes. The world matches the policies.' : `Plan: ${parts.join(', ')}.`;
+}
+
+function blockedLines(plan: Plan): string[] {
+  return (plan.blocked ?? []).map((b) => `${b.kind} ${b.name}: ${b.reason}`);
 }
 
 export interface RenderOptions {
@@ -73,6 +81,10 @@ export function renderPlanText(plan: Plan, opts: RenderOptions = {}): string {
       if (a.dependsOn.length) lines.push(dim(`      after ${a.dependsOn.join(', ')}`));
     }
   });
+  if ((plan.blocked ?? []).length) {
+    lines.push('', red('Blocked (cannot be observed; nothing is planned for them):'));
+    for (const b of blockedLines(plan)) lines.push(`  ! ${b}`);
+  }
   if (plan.notes.length) {
     lines.push('', 'Notes:');
     for (const n of plan.notes) lines.push(`  - ${n}`);
@@ -103,13 +115,21 @@ export const MARKDOWN_LIMIT = 60_000;
 export const PLAN_COMMENT_MARKER = '<!-- rudder-plan -->';
 
 /** A pull-request comment: summary first, each action in a collapsible section. */
-export function renderPlanMarkdown(plan: Plan): string {
+export function renderPlanMarkdown(plan: Plan, opts: { planFile?: string } = {}): string {
   const head = [
     PLAN_COMMENT_MARKER,
     `### Rudder plan \`${plan.digest.slice(7, 19)}\``,
     '',
     `**${renderSummaryLine(plan)}**`,
     '',
+    ...((plan.blocked ?? []).length
+      ? [
+          '**Blocked** — cannot be observed; nothing is planned for them:',
+          '',
+          ...blockedLines(plan).map((b) => `- ${esc(b)}`),
+          '',
+        ]
+      : []),
   ];
   if (plan.actions.length > 0) {
     head.push('| | action | resource | risk | why |', '| --- | --- | --- | --- | --- |');
@@ -121,7 +141,7 @@ export function renderPlanMarkdown(plan: Plan): string {
   }
   const tail = [
     '',
-    `<sub>Inputs \`${plan.inputsDigest.slice(7, 19)}\` · observed ${plan.observations.at} · Rudder ${plan.rudder}. Apply exactly this plan with \`rudder apply plan.json\`.</sub>`,
+    `<sub>Inputs \`${plan.inputsDigest.slice(7, 19)}\` · observed ${plan.observations.at} · Rudder ${plan.rudder}. ${opts.planFile ? `Apply exactly this plan with \`rudder apply ${opts.planFile}\`.` : 'Apply exactly this plan by saving it with `rudder plan --out <file>` and running `rudder apply <file>`.'}</sub>`,
     '',
   ];
   const sections: string[] = [];

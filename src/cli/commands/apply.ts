@@ -16,6 +16,7 @@ export interface ApplyCommandOptions {
   autoApprove: boolean;
   approve: string[] | 'all';
   allowDestroy: boolean;
+  allowDirty?: boolean;
   lockTimeoutMs: number;
   retrain: string[];
   json: boolean;
@@ -55,6 +56,7 @@ export async function applyCommand(opts: ApplyCommandOptions, io: CommandIO): Pr
     retrain: opts.retrain,
     approve: opts.approve,
     allowDestroy: opts.allowDestroy,
+    allowDirty: opts.allowDirty,
     lockTimeoutMs: opts.lockTimeoutMs,
     actor: opts.actor ?? (process.env.CI ? 'ci' : 'cli'),
     signal: opts.signal,

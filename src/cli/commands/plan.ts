@@ -37,7 +37,20 @@ export async function planCommand(opts: PlanCommandOptions, io: CommandIO): Prom
     io.stderr(`Plan saved to ${target}. Apply exactly this plan with: rudder apply ${target}\n`);
   }
   if (opts.format === 'json') io.stdout(renderPlanJson(r.plan));
-  else if (opts.format === 'markdown') io.stdout(renderPlanMarkdown(r.plan));
+  else if (opts.format === 'markdown')
+    io.stdout(
+      renderPlanMarkdown(r.plan, {
+        planFile: opts.out ? relative(process.cwd(), opts.out) || opts.out : undefined,
+      }),
+    );
   else io.stdout(renderPlanText(r.plan, { color: io.color }));
+  // A plan that could not observe what it needs is an error, as Terraform fails on an unreadable
+  // data source: CI must never read "blind" as "in sync".
+  if (r.plan.blocked.length > 0) {
+    io.stderr(
+      `rudder: error plan/blocked: ${r.plan.blocked.length} resource(s) cannot be observed: ${r.plan.blocked.map((b) => `${b.kind} ${b.name} (${b.reason})`).join('; ')}\n  hint: Make the sources readable (paths, permissions, the data pipeline), then plan again.\n`,
+    );
+    return ExitCode.error;
+  }
   return opts.detailedExitcode && r.plan.actions.length > 0 ? ExitCode.changes : ExitCode.ok;
 }
