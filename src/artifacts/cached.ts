@@ -27,13 +27,13 @@ export class CachedArtifactStore implements ArtifactStore {
 
   async putBytes(bytes: Uint8Array): Promise<ArtifactRef> {
     const ref = await this.local.putBytes(bytes);
-    await this.pushBlob(ref.digest, ref.size);
+    await this.pushBlob(ref.digest, ref.size, true);
     return ref;
   }
 
   async putFile(path: string): Promise<ArtifactRef> {
     const ref = await this.local.putFile(path);
-    await this.pushBlob(ref.digest, ref.size);
+    await this.pushBlob(ref.digest, ref.size, true);
     return ref;
   }
 
@@ -110,10 +110,13 @@ export class CachedArtifactStore implements ArtifactStore {
     return fetched;
   }
 
-  /** Upload a cached blob unless the remote has it. Returns whether it was uploaded. */
-  async pushBlob(digest: string, size?: number): Promise<boolean> {
+  /**
+   * Upload a cached blob unless the remote has it; the cached copy is verified first unless the
+   * caller has just written (and hashed) it. Returns whether it was uploaded.
+   */
+  async pushBlob(digest: string, size?: number, justWritten = false): Promise<boolean> {
     if (await this.remote.has(digest)) return false;
-    const path = await this.local.localPath(digest);
+    const path = justWritten ? this.local.blobPath(digest) : await this.local.localPath(digest);
     const bytes = size ?? (await stat(path)).size;
     await this.remote.upload(digest, path, bytes);
     return true;

@@ -45,7 +45,8 @@ export class LocalArtifactStore implements ArtifactStore {
   /** Store a file, hashing while copying (large training sets never sit in memory whole). */
   async putFile(path: string): Promise<ArtifactRef> {
     try {
-      return await this.putStream(createReadStream(path));
+      // 1 MiB reads: a 100 MB file in 100 writes rather than 1,600.
+      return await this.putStream(createReadStream(path, { highWaterMark: 1 << 20 }));
     } catch (e) {
       if (e instanceof ArtifactError) throw e;
       throw new ArtifactError(
