@@ -140,7 +140,14 @@ export interface PlanInputs {
   /** Identity of the repository the plan was made in (project name, first commit when in git). */
   repository: { project: string; rootCommit?: string };
   /** Forced retrains and other switches that shaped the plan. */
-  options: { retrain: string[] };
+  options: {
+    retrain: string[];
+    /**
+     * A one-operation plan (MCP retrain, refresh_features, …): the action ids selected, sorted;
+     * the plan holds them and their dependencies only (planner/restrict.ts). Absent: the whole plan.
+     */
+    only?: string[];
+  };
 }
 
 /** A resource the plan could not decide about, and why. */
