@@ -236,6 +236,9 @@ function effectOf(
     return false;
   });
   if (related.length === 0) return 'no action in this plan';
+  // In the order apply runs them: train before promote.
+  const wave = new Map(plan.waves.flatMap((ids, i) => ids.map((id) => [id, i] as const)));
+  related.sort((a, b) => (wave.get(a.id) ?? 0) - (wave.get(b.id) ?? 0));
   const phrases = [...new Set(related.map(phrase))];
   return phrases.length > 4
     ? `${phrases.slice(0, 4).join(', ')} and ${phrases.length - 4} more`
