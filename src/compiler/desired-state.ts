@@ -131,8 +131,12 @@ export interface Model extends ResourceBase {
 export type Trigger =
   | {
       type: 'drift';
-      method: 'auto' | 'ks' | 'psi' | 'wasserstein' | 'chi-square' | 'jensen-shannon';
+      method: 'auto' | 'ks' | 'psi' | 'wasserstein' | 'chi-square' | 'jensen-shannon' | 'z-test';
       threshold?: number;
+      /** Per-method thresholds (src/observe/stats/column-drift.ts has the defaults). */
+      thresholds?: Partial<
+        Record<'ks' | 'psi' | 'wasserstein' | 'chi-square' | 'jensen-shannon' | 'z-test', number>
+      >;
       share: number;
       windowMs: number;
       minSamples: number;

@@ -194,6 +194,7 @@ export function normalizeRetrainPolicy(doc: RetrainPolicyDoc, origin: Origin): P
         type: 'drift',
         method: t.drift.method ?? 'auto',
         threshold: t.drift.threshold,
+        ...(t.drift.thresholds ? { thresholds: { ...t.drift.thresholds } } : {}),
         share: pct(t.drift.share, 0.5),
         windowMs: dur(t.drift.window, '7d'),
         minSamples: t.drift.minSamples ?? 200,

@@ -436,11 +436,25 @@ export interface RetrainPolicyDoc {
      */
     triggers?: {
       drift?: {
-        method?: "auto" | "ks" | "psi" | "wasserstein" | "chi-square" | "jensen-shannon";
         /**
-         * Per-feature threshold (p-value for ks/chi-square, distance otherwise).
+         * auto (Evidently's defaults: KS / chi-square / z-test up to 1,000 reference rows, normed Wasserstein / Jensen-Shannon above) or one test for every feature. Default: auto
+         */
+        method?: "auto" | "ks" | "psi" | "wasserstein" | "chi-square" | "jensen-shannon" | "z-test";
+        /**
+         * Threshold of the chosen method (p-value for ks/chi-square/z-test, distance otherwise). Defaults: ks, chi-square, z-test 0.05; wasserstein (normed), jensen-shannon 0.1; psi 0.2.
          */
         threshold?: number;
+        /**
+         * Per-method thresholds, for auto or any method (override threshold for that method).
+         */
+        thresholds?: {
+          ks?: number;
+          "chi-square"?: number;
+          "z-test"?: number;
+          wasserstein?: number;
+          "jensen-shannon"?: number;
+          psi?: number;
+        };
         /**
          * The dataset drifts when this share of features drifts. Default: 0.5
          */
@@ -450,7 +464,7 @@ export interface RetrainPolicyDoc {
          */
         window?: string;
         /**
-         * Default: 200
+         * Fewer rows in the window (or values of a feature) than this: insufficient data, a note and never a retrain. Default: 200
          */
         minSamples?: number;
         /**
@@ -465,7 +479,7 @@ export interface RetrainPolicyDoc {
          */
         min?: number;
         /**
-         * Drop from the champion's holdout value.
+         * Drop of the live metric (labels joined to predictions over window) from the champion's holdout value.
          */
         dropBy?: number;
         /**
