@@ -91,6 +91,8 @@ export interface CandidateInput {
   trainingSetUri?: string;
   /** The data checks' figures, recorded with the version. */
   checks?: { nullShare: Record<string, number>; coverage: Record<string, number> };
+  /** The reference profile stored for drift monitoring. */
+  profile?: { digest: string; uri: string };
   seed: number;
   at: string;
   prov: Provenance;
@@ -118,6 +120,7 @@ export function modelLockWithCandidate(prev: ModelLock | undefined, c: Candidate
     trainer: { type: c.model.trainer.type, backend: c.result.backend },
     metrics: { ...c.result.metrics },
     artifact: { digest: c.result.artifact.digest, uri: c.result.artifact.uri },
+    ...(c.profile ? { profile: { digest: c.profile.digest, uri: c.profile.uri } } : {}),
     trainedAt: c.at,
     ...c.prov,
   };

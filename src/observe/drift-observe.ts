@@ -8,7 +8,9 @@ import type { ModelVersion } from '../state/types.ts';
 import { driftReport, type DriftReport, type DriftSettings } from './drift.ts';
 import { readLogWindow, readSourceWindow, type WindowRows } from './drift-window.ts';
 import { profileForVersion } from './profile-io.ts';
-import type { DriftMethod } from './stats/column-drift.ts';
+import type { FeatureRow, ModelRuntime } from '../trainer/runtime.ts';
+import { parseArtifactUri } from '../artifacts/port.ts';
+import type { CellValue } from './profile.ts';
 
 export interface ObserveDriftOptions {
   root: string;
@@ -22,6 +24,11 @@ export interface ObserveDriftOptions {
   settings: DriftSettings;
   /** Windows of history (the current one included). Default 8; 1 reads only the current window. */
   historyWindows?: number;
+  /**
+   * Without a prediction log, score the current window's rows with the version (at most 50,000,
+   * evenly spaced) so the report can compare prediction-score distributions.
+   */
+  runtime?: ModelRuntime;
 }
 
 type DriftTrigger = Extract<Trigger, { type: 'drift' }>;
@@ -31,13 +38,12 @@ export function settingsFromTrigger(t: DriftTrigger | undefined): {
   settings: DriftSettings;
   windowMs: number;
 } {
-  const ext = t as (DriftTrigger & { thresholds?: Partial<Record<DriftMethod, number>> }) | undefined;
   return {
     windowMs: t?.windowMs ?? 7 * 86_400_000,
     settings: {
-      method: (t?.method ?? 'auto') as DriftSettings['method'],
+      method: t?.method ?? 'auto',
       ...(t?.threshold != null ? { threshold: t.threshold } : {}),
-      ...(ext?.thresholds ? { thresholds: ext.thresholds } : {}),
+      ...(t?.thresholds ? { thresholds: t.thresholds } : {}),
       share: t?.share ?? 0.5,
       minSamples: t?.minSamples ?? 200,
       features: t?.features ?? [],
@@ -58,6 +64,8 @@ export async function observeDrift(opts: ObserveDriftOptions): Promise<DriftRepo
     if (recent) rows = windows > 1 ? await readLogWindow(opts.log, opts.model, from, to) : recent;
   }
   rows ??= await readSourceWindow(opts.root, opts.model, opts.desired.featureViews, from, to);
+  if (!rows.scores && opts.runtime && vp.profile.prediction)
+    rows.scores = await scoreWindow(opts, rows, curFrom.getTime());
   return driftReport(vp.profile, rows, opts.settings, {
     model: opts.model.name,
     version: opts.version.version,
@@ -70,4 +78,37 @@ export async function observeDrift(opts: ObserveDriftOptions): Promise<DriftRepo
     windowMs: opts.windowMs,
     historyWindows: windows,
   });
+}
+
+async function scoreWindow(
+  opts: ObserveDriftOptions,
+  w: WindowRows,
+  from: number,
+): Promise<{ values: CellValue[]; at: number[] }> {
+  const cols = opts.model.features.map((f) => w.columns[f.ref]!);
+  const at = cols[0]?.at ?? [];
+  const idx: number[] = [];
+  for (let i = 0; i < at.length; i++) if (at[i]! > from) idx.push(i);
+  const step = Math.max(1, Math.ceil(idx.length / 50_000));
+  const pick = idx.filter((_, k) => k % step === 0);
+  const loaded = await opts.runtime!.load(opts.model, opts.version.version, {
+    digest: parseArtifactUri(opts.version.artifact.uri).digest,
+    uri: opts.version.artifact.uri,
+    size: 0,
+  });
+  try {
+    const rows: FeatureRow[] = pick.map((i) => {
+      const row: FeatureRow = {};
+      opts.model.features.forEach((f, j) => {
+        const v = cols[j]!.values[i];
+        row[f.ref] =
+          v == null ? null : typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.toISOString() : v;
+      });
+      return row;
+    });
+    const preds = rows.length ? await loaded.predict(rows) : [];
+    return { values: preds.map((p) => p.score), at: pick.map((i) => at[i]!) };
+  } finally {
+    await loaded.dispose();
+  }
 }

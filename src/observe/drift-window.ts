@@ -2,9 +2,11 @@
 // model is served and the log has rows in the window, otherwise from the feature views' source
 // rows whose event time lies in (from, to] — never a value from after `to`, as in training.
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { FeatureView, Model } from '../compiler/desired-state.ts';
+import { join } from 'node:path';
+import type { DataPolicy, FeatureView, Model } from '../compiler/desired-state.ts';
 import type { PredictionLog } from '../serving/prediction-log.ts';
 import { resolveSource } from '../store/duckdb/files.ts';
+import { featureColumnName, LABEL_COLUMN, LABEL_TS_COLUMN, type FeatureStore } from '../store/port.ts';
 import type { CellValue } from './profile.ts';
 import { isNumericType } from './profile.ts';
 
@@ -20,6 +22,8 @@ export interface WindowRows {
   scores?: { values: CellValue[]; at: number[] };
   /** Rows per view (feature sources). */
   views?: Record<string, number>;
+  /** Label values of each row (label window only). */
+  labels?: CellValue[];
 }
 
 const literal = (s: string): string => `'${s.replace(/'/g, "''")}'`;
@@ -137,6 +141,60 @@ export async function readSourceWindow(
       rows: at.length,
       columns,
       views: perView,
+    };
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+/**
+ * The model's features as training reads them: the point-in-time training set up to `to`
+ * (built by the feature store, data policies enforced), keeping the label rows whose label time
+ * lies in (from, to]. Same rows as a training split would hold, so a reference profile and this
+ * window differ only by time.
+ */
+export async function readLabelWindow(
+  store: FeatureStore,
+  model: Model,
+  views: readonly FeatureView[],
+  policies: readonly DataPolicy[],
+  from: Date,
+  to: Date,
+  workDir: string,
+): Promise<WindowRows> {
+  const ts = await store.buildTrainingSet({
+    model,
+    views: views.filter((v) => model.views.includes(v.name)),
+    until: to,
+    outPath: join(workDir, `window-${model.name}.parquet`),
+    policies,
+  });
+  const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+  const conn = await instance.connect();
+  try {
+    const select = model.features.map((f) => {
+      const c = ident(featureColumnName(f.ref));
+      return isNumericType(f.type) ? `CAST(${c} AS DOUBLE)` : `CAST(${c} AS VARCHAR)`;
+    });
+    const r = await conn.runAndReadAll(
+      `SELECT epoch_ms(${ident(LABEL_TS_COLUMN)})::DOUBLE, CAST(${ident(LABEL_COLUMN)} AS VARCHAR)${select.map((s) => `, ${s}`).join('')}
+         FROM read_parquet(${literal(ts.path)})
+        WHERE ${ident(LABEL_TS_COLUMN)} > ${literal(from.toISOString())}::TIMESTAMPTZ ORDER BY 1`,
+    );
+    const cols = r.getColumnsJS() as unknown[][];
+    const at = (cols[0] ?? []) as number[];
+    const columns: WindowRows['columns'] = {};
+    model.features.forEach((f, i) => {
+      columns[f.ref] = { values: (cols[i + 2] ?? []) as CellValue[], at };
+    });
+    return {
+      source: 'feature-sources',
+      from: from.toISOString(),
+      to: to.toISOString(),
+      rows: at.length,
+      columns,
+      labels: (cols[1] ?? []) as CellValue[],
     };
   } finally {
     conn.closeSync();

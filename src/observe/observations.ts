@@ -24,11 +24,37 @@ export interface ModelObservation {
     drifted: number;
     features: number;
     share: number;
-    details: { feature: string; method: string; statistic: number; threshold: number; drifted: boolean }[];
+    /** Tested features, most drifted first (score against threshold). */
+    details: {
+      feature: string;
+      method: string;
+      /** What is compared with the threshold: the p-value for ks/chi-square/z-test, the distance otherwise. */
+      statistic: number;
+      threshold: number;
+      drifted: boolean;
+      /** "customer_activity:spend_30d Wasserstein (normed) 1.2 ≥ 0.1": the comparison, in words. */
+      evidence?: string;
+    }[];
     samples: number;
+    /** Version whose reference profile was compared, and where the current window came from. */
+    version?: number;
+    source?: 'prediction-log' | 'feature-sources';
+    window?: string;
+    /** No feature had enough current values: a note, never an action. */
+    insufficient?: boolean;
   };
-  /** Live quality from delayed labels joined to the prediction log. */
-  quality?: { metric: string; value: number; labels: number; window: string };
+  /** Drift could not be observed (no profile, unreadable source): the planner says so and does not act on drift. */
+  driftError?: string;
+  /** Live quality from delayed labels joined to the predictions (prediction log, or the version re-scored point in time). */
+  quality?: {
+    metric: string;
+    value: number;
+    labels: number;
+    window: string;
+    source?: 'prediction-log' | 'rescored';
+  };
+  /** Live quality could not be observed, or had fewer labels than minLabels. */
+  qualityNote?: string;
   /** Label rows available for training, for dataVolume triggers. */
   labelRows?: number;
 }

@@ -1,10 +1,13 @@
 import type { DesiredState } from '../compiler/desired-state.ts';
 import type { FeatureStore } from '../store/port.ts';
+import { observeModels, type ModelObserveContext } from './drift-observations.ts';
 import { OBSERVATIONS_VERSION, type Observations } from './observations.ts';
 
 export interface ObserveOptions {
   /** The clock; observations record it and every age is computed from it. */
   now: Date;
+  /** Observe models too (drift, live quality, label volume) with these ports. Absent: no model observations. */
+  models?: ModelObserveContext;
 }
 
 /**
@@ -25,5 +28,12 @@ export async function observe(
       views[v.name] = { error: (e as Error).message.split('\n')[0] ?? String(e) };
     }
   }
-  return { version: OBSERVATIONS_VERSION, at: opts.now.toISOString(), views, models: {} };
+  let models: Observations['models'] = {};
+  if (opts.models)
+    try {
+      models = await observeModels(desired, store, opts.models, opts.now);
+    } finally {
+      await opts.models.dispose?.();
+    }
+  return { version: OBSERVATIONS_VERSION, at: opts.now.toISOString(), views, models };
 }

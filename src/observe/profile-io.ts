@@ -189,3 +189,33 @@ export function profileTypes(p: ReferenceProfile): Record<string, ProfileColumnT
 function firstLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? String(e);
 }
+
+/**
+ * At train time: profile the training split with the new version's scores, and store it. A
+ * version whose artifact cannot be loaded for scoring (an external trainer without an ONNX
+ * export) gets a profile without scores; reading the training set must succeed.
+ */
+export async function storeTrainingProfile(
+  store: ArtifactStore,
+  model: Model,
+  path: string,
+  seed: number,
+  version: number,
+  artifact: ArtifactRef,
+): Promise<ArtifactRef> {
+  let loaded: LoadedModel | undefined;
+  try {
+    const rt =
+      model.trainer.type === 'tfjs'
+        ? new (await import('../trainer/tfjs-runtime.ts')).TfjsRuntime(store)
+        : new (await import('../trainer/onnx-runtime.ts')).OnnxRuntime(store);
+    loaded = await rt.load(model, version, artifact);
+  } catch {
+    loaded = undefined;
+  }
+  try {
+    return await storeProfile(store, await buildProfile({ model, path, seed, loaded }));
+  } finally {
+    await loaded?.dispose();
+  }
+}

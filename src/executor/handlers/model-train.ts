@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { TrainReasonCode } from '../../planner/plan-types.ts';
 import { withLock } from '../../state/lock-state.ts';
 import type { TrainingSet } from '../../store/port.ts';
+import type { ArtifactRef } from '../../artifacts/port.ts';
+import { storeTrainingProfile } from '../../observe/profile-io.ts';
 import { checkTrainingSet, renderDataChecks, type DataCheckFigures } from '../../trainer/data-checks.ts';
 import type { TrainResult } from '../../trainer/trainer.ts';
 import type { ActionHandler } from '../handler.ts';
@@ -19,6 +21,8 @@ export interface TrainOutcome {
   seed: number;
   result: TrainResult;
   checks: DataCheckFigures;
+  /** The stored reference profile of the training split (drift monitoring). */
+  profile?: ArtifactRef;
 }
 
 /** Plain words for the commit subject. */
@@ -60,6 +64,15 @@ export const trainHandler: ActionHandler<'model.train', TrainOutcome> = {
       .trainerFor(model.trainer.type)
       .train({ model, trainingSet, seed, workDir: wd, signal: ctx.signal });
     const snapshot = await ctx.artifacts.putFile(trainingSet.path);
+    // The reference profile drift compares with: the training split, and the model's scores on it.
+    const profile = await storeTrainingProfile(
+      ctx.artifacts,
+      model,
+      trainingSet.path,
+      seed,
+      a.params.version,
+      result.artifact,
+    );
     return {
       model: model.name,
       version: a.params.version,
@@ -69,6 +82,7 @@ export const trainHandler: ActionHandler<'model.train', TrainOutcome> = {
       seed,
       result,
       checks: checks.figures,
+      profile,
     };
   },
   lockAfter(lock, o, _a, meta) {
@@ -86,6 +100,7 @@ export const trainHandler: ActionHandler<'model.train', TrainOutcome> = {
         trainingSetUri: o.trainingSetUri,
         seed: o.seed,
         checks: { nullShare: o.checks.nullShare, coverage: o.checks.coverage },
+        profile: o.profile,
         at: meta.at,
         prov: meta.prov,
         // The lock keeps the stable codes: tools read them.

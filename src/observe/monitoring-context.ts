@@ -1,0 +1,41 @@
+// The ports model observations read, for a workspace: the artifact store (profiles, artifacts),
+// the prediction log when `rudder serve` has written one, a runtime per trainer type for
+// re-scoring labelled rows, and a scratch directory.
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { openArtifactStore } from '../artifacts/local.ts';
+import { DEFAULT_PREDICTION_LOG_DIR, openPredictionLog } from '../serving/parquet-log.ts';
+import type { ModelRuntime } from '../trainer/runtime.ts';
+import type { Workspace } from '../workspace.ts';
+import type { ModelObserveContext } from './drift-observations.ts';
+
+export async function monitoringContext(ws: Workspace): Promise<ModelObserveContext> {
+  const artifacts = openArtifactStore(ws.root, ws.desired.project.artifacts);
+  const workDir = join(ws.root, '.rudder', 'observe');
+  await mkdir(workDir, { recursive: true });
+  const logDir = join(ws.root, DEFAULT_PREDICTION_LOG_DIR);
+  // Runtimes load tfjs / onnxruntime only when a version is actually re-scored.
+  const lazy = (kind: 'tfjs' | 'command'): ModelRuntime => ({
+    async load(model, version, artifact) {
+      const rt =
+        kind === 'tfjs'
+          ? new (await import('../trainer/tfjs-runtime.ts')).TfjsRuntime(artifacts)
+          : new (await import('../trainer/onnx-runtime.ts')).OnnxRuntime(artifacts);
+      return rt.load(model, version, artifact);
+    },
+  });
+  const runtimes = { tfjs: lazy('tfjs'), command: lazy('command') };
+  const log = existsSync(logDir) ? openPredictionLog(ws.root) : undefined;
+  return {
+    root: ws.root,
+    lock: ws.lock,
+    artifacts,
+    ...(log ? { log } : {}),
+    runtimeFor: (m) => runtimes[m.trainer.type],
+    workDir,
+    dispose: async () => {
+      await log?.close();
+    },
+  };
+}
