@@ -37,7 +37,7 @@ const unknown = <T>(ws: Workspace, kind: string, name: string, known: string[]):
   ok: false,
   diagnostics: [
     fail(
-      'api/unknown-resource',
+      'policy/unknown-model',
       `no ${kind} ${JSON.stringify(name)}`,
       `${suggestion(name, known)} Known: ${known.join(', ') || '(none)'}`.trim(),
     ),
@@ -189,10 +189,9 @@ export async function compareVersions(opts: {
 }): Promise<OpsResult<VersionComparison>> {
   return withWorkspace(opts, async (ws) => {
     const sources = new Map([...ws.lockTexts]);
-    const models = ws.desired.models.map((m) => m.name);
-    if (!models.includes(opts.model) && !ws.lock.models[opts.model])
-      return unknown(ws, 'model', opts.model, models);
-    const vs = ws.lock.models[opts.model]?.versions ?? [];
+    const lock = ws.lock.models[opts.model];
+    if (!lock) return unknown(ws, 'model lock for', opts.model, Object.keys(ws.lock.models));
+    const vs = lock.versions;
     const newest = vs[vs.length - 1];
     const b = opts.b != null ? vs.find((v) => v.version === opts.b) : newest;
     const champion = vs.find((v) => v.status === 'champion' && v !== b);
@@ -204,7 +203,7 @@ export async function compareVersions(opts: {
         ok: false,
         diagnostics: [
           fail(
-            'api/unknown-version',
+            'policy/unknown-model',
             missing != null
               ? `${opts.model} has no version ${missing}`
               : `${opts.model} has ${vs.length} version(s): nothing to compare`,

@@ -4,7 +4,11 @@ import { validate } from './api-validate.ts';
 import { runArtifacts, type ArtifactsOptions, type ArtifactsReport } from './artifacts/sync.ts';
 import type { Diagnostic } from './diagnostics/diagnostic.ts';
 import { runApply, type ApplyOptions, type ApplyRunResult } from './executor/run-apply.ts';
-import type { Plan } from './planner/plan-types.ts';
+import { restrictPlan } from './api-ops.ts';
+import { explainAction, type ExplainResult } from './planner/explain.ts';
+import type { Plan, PlanAction } from './planner/plan-types.ts';
+import { defaultApplyPorts } from './ports.ts';
+import { unlockApplyLock, type UnlockResult } from './state/apply-lock.ts';
 import { sealLockfiles, type SealResult } from './state/seal.ts';
 import { loadWorkspace, makePlan } from './workspace.ts';
 import {
@@ -56,12 +60,106 @@ export async function plan(opts: PlanOptions): Promise<PlanResult> {
 
 /** Apply a reviewed plan (or plan and apply in one go) under the apply lock, then commit. */
 export function apply(opts: ApplyOptions): Promise<ApplyRunResult> {
-  return runApply(opts);
+  return runApply(opts, defaultApplyPorts({ trainers: opts.trainers }));
+}
+
+export interface ExplainOptions extends PlanOptions {
+  /** An action id, or a prefix of one (`model.train:churn`). */
+  action: string;
+  /** A reviewed plan to explain; default: plan now. */
+  plan?: Plan;
+}
+
+/** Why an action is in the plan: reasons, order, expected lockfile changes, observations. Read-only. */
+export async function explain(
+  opts: ExplainOptions,
+): Promise<
+  | { ok: true; plan: Plan; result: ExplainResult; diagnostics: Diagnostic[]; sources: Map<string, string> }
+  | { ok: false; diagnostics: Diagnostic[]; sources: Map<string, string> }
+> {
+  if (opts.plan)
+    return {
+      ok: true,
+      plan: opts.plan,
+      result: explainAction(opts.plan, opts.action),
+      diagnostics: [],
+      sources: new Map(),
+    };
+  const p = await plan(opts);
+  if (!p.ok) return p;
+  return {
+    ok: true,
+    plan: p.plan,
+    result: explainAction(p.plan, opts.action),
+    diagnostics: p.diagnostics,
+    sources: p.sources,
+  };
+}
+
+export interface ReconcileOptions extends Omit<
+  ApplyOptions,
+  'plan' | 'approve' | 'allowDestroy' | 'confirm'
+> {}
+
+export interface ReconcileResult extends ApplyRunResult {
+  /** Planned actions left for a person: they need approval or remove state. */
+  held: PlanAction[];
+}
+
+/**
+ * One reconcile pass: observe → plan → apply the actions that need no approval and remove no
+ * state (and what they depend on) → commit. What is held back is listed, not applied.
+ */
+export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult> {
+  const full = await plan({
+    cwd: opts.cwd,
+    policiesDir: opts.policiesDir,
+    retrain: opts.retrain,
+    now: (opts.now ?? (() => new Date()))(),
+  });
+  if (!full.ok)
+    return {
+      ok: false,
+      diagnostics: full.diagnostics,
+      sources: full.sources,
+      outcomes: [],
+      held: [],
+      summary: 'Nothing reconciled: fix the errors above.',
+    };
+  const auto = restrictPlan(full.plan, (a) => !a.requiresApproval && !a.destructive);
+  const kept = new Set(auto.actions.map((a) => a.id));
+  const held = full.plan.actions.filter((a) => !kept.has(a.id));
+  const r = await apply({ ...opts, plan: auto });
+  const note = held.length
+    ? ` ${held.length} action(s) wait for a person: ${held.map((a) => a.id).join(', ')}.`
+    : '';
+  return { ...r, held, summary: `${r.summary}${note}` };
+}
+
+/** Release the apply lock by hand (after a crashed apply on another machine, say). */
+export function unlock(opts: { cwd: string; id: string; force?: boolean }): Promise<UnlockResult> {
+  return unlockApplyLock(resolve(opts.cwd), opts.id, { force: opts.force });
 }
 
 export { parsePlanFile, renderPlanJson } from './planner/plan-file.ts';
 export { renderPlanMarkdown, renderPlanText, renderSummaryLine } from './planner/render.ts';
-export type { Plan, PlanAction } from './planner/plan-types.ts';
+export type { ActionOf, ActionType, Plan, PlanAction } from './planner/plan-types.ts';
+export type { ActionExplanation, ExplainResult } from './planner/explain.ts';
+export type { UnlockResult } from './state/apply-lock.ts';
+
+// ── Training sets and data policies ──
+export {
+  dataRelease,
+  dataScan,
+  dataset,
+  UsageError,
+  type DataResult,
+  type DataScanOptions,
+  type DatasetOptions,
+} from './api-data.ts';
+export { listQuarantines as dataList } from './api-ops.ts';
+export { StoreError, type TrainingSet } from './store/port.ts';
+export type { ActionOutcome } from './executor/execute.ts';
 export type { ApplyOptions, ApplyRunResult } from './executor/run-apply.ts';
 export type { ApplyEvent } from './executor/events.ts';
 export { validate, type ValidateOptions, type ValidateResult } from './api-validate.ts';
@@ -90,14 +188,6 @@ export {
   type ReleaseResult,
   type VersionComparison,
 } from './api-ops.ts';
-export {
-  previewPolicyChange,
-  proposePolicyChange,
-  type PolicyChangePreview,
-  type PolicyChangeRequest,
-  type ProposeOptions,
-  type ProposeResult,
-} from './api-propose.ts';
 
 // ── State integrity: accept a deliberate hand edit of a lockfile ──
 

@@ -6,15 +6,13 @@ import { validate } from './api-validate.ts';
 import type { DesiredState } from './compiler/desired-state.ts';
 import type { Diagnostic } from './diagnostics/diagnostic.ts';
 import { rootCommit } from './git/identity.ts';
-import { monitoringContext } from './observe/monitoring-context.ts';
 import { observe } from './observe/observe.ts';
 import { planChanges } from './planner/plan.ts';
-import { observeWorkspaceRollouts } from './serving/observe-rollouts.ts';
 import type { Plan } from './planner/plan-types.ts';
 import { readLockState } from './state/state-io.ts';
 import type { LockState } from './state/types.ts';
 import { openFeatureStore } from './store/open-store.ts';
-import type { FeatureStore } from './store/port.ts';
+import type { FeatureStore, FullFeatureStore } from './store/port.ts';
 import { nodeSha256 } from './util/node-hash.ts';
 
 export const RUDDER_VERSION: string = (
@@ -55,7 +53,7 @@ export async function loadWorkspace(opts: WorkspaceOptions): Promise<Loaded<Work
 }
 
 /** The feature store of a workspace, honouring released quarantines recorded in the data locks. */
-export function openStore(ws: Workspace): Promise<FeatureStore> {
+export function openStore(ws: Workspace): Promise<FullFeatureStore> {
   const released = Object.values(ws.lock.data).flatMap((d) =>
     d.quarantines.filter((q) => q.released != null).map((q) => q.id),
   );
@@ -64,8 +62,6 @@ export function openStore(ws: Workspace): Promise<FeatureStore> {
 
 export interface MakePlanOptions {
   now: Date;
-  /** Observe drift, live quality and label volume for models whose triggers read them. Default true. */
-  monitoring?: boolean;
   retrain?: readonly string[];
 }
 
@@ -73,13 +69,8 @@ export interface MakePlanOptions {
 export async function makePlan(ws: Workspace, opts: MakePlanOptions, store?: FeatureStore): Promise<Plan> {
   const own = store ?? (await openStore(ws));
   try {
-    const observations = await observe(ws.desired, own, {
-      now: opts.now,
-      ...(opts.monitoring === false ? {} : { models: await monitoringContext(ws) }),
-    });
-    // Progressing rollouts are analysed from the prediction log (src/serving/observe-rollouts.ts).
-    const rollouts = await observeWorkspaceRollouts(ws.root, ws.desired, ws.lock, opts.now);
-    return planChanges(ws.desired, ws.lock, rollouts ? { ...observations, rollouts } : observations, {
+    const observations = await observe(ws.desired, own, { now: opts.now });
+    return planChanges(ws.desired, ws.lock, observations, {
       retrain: opts.retrain,
       rudder: RUDDER_VERSION,
       repository: { project: ws.desired.project.name, rootCommit: await rootCommit(ws.root) },

@@ -11,7 +11,7 @@ import { modelOfAction, type ActionOf, type ActionType, type PlanAction } from '
 import { diffLockStates } from '../state/lock-state.ts';
 import { writeLockChanges } from '../state/state-io.ts';
 import type { Actor, LockState } from '../state/types.ts';
-import type { FeatureStore, TrainingSet } from '../store/port.ts';
+import type { DataPolicyStore, FeatureStore, TrainingSet } from '../store/port.ts';
 import { TrainerError, type Trainer } from '../trainer/trainer.ts';
 import type { ApplyEvent } from './events.ts';
 import { Skip, type HandlerContext, type RecordMeta } from './handler.ts';
@@ -21,6 +21,8 @@ export interface ExecutePorts {
   root: string;
   desired: DesiredState;
   store: FeatureStore;
+  /** PII scanning and quarantines: their own seam (the same DuckDB store by default). */
+  dataPolicies: DataPolicyStore;
   trainerFor(type: Model['trainer']['type']): Trainer;
   artifacts: ArtifactStore;
   clock: () => Date;
@@ -92,6 +94,7 @@ export async function executePlan(
   const context = (a: { id: string }): HandlerContext => ({
     desired: ports.desired,
     withStore: (fn) => serial(storeQueue, () => fn(ports.store)),
+    withDataPolicies: (fn) => serial(storeQueue, () => fn(ports.dataPolicies)),
     trainerFor: (t) => ports.trainerFor(t),
     artifacts: ports.artifacts,
     lock: () => lock,

@@ -5,7 +5,7 @@ import type { ArtifactStore } from '../artifacts/port.ts';
 import type { DesiredState, Model } from '../compiler/desired-state.ts';
 import type { ActionOf, ActionType } from '../planner/plan-types.ts';
 import type { LockState, Provenance } from '../state/types.ts';
-import type { FeatureStore, TrainingSet } from '../store/port.ts';
+import type { DataPolicyStore, FeatureStore, TrainingSet } from '../store/port.ts';
 import type { Trainer } from '../trainer/trainer.ts';
 
 /** What a handler may use while it runs. Everything that does I/O is a port. */
@@ -16,6 +16,8 @@ export interface HandlerContext {
    * scoring overlap with them.
    */
   withStore<T>(fn: (store: FeatureStore) => Promise<T>): Promise<T>;
+  /** Run a data-policy call (PII scans, quarantines); it takes its turn with the store calls. */
+  withDataPolicies<T>(fn: (store: DataPolicyStore) => Promise<T>): Promise<T>;
   trainerFor(type: Model['trainer']['type']): Trainer;
   artifacts: ArtifactStore;
   /** The lock state now, with the results of earlier waves. */

@@ -2,14 +2,13 @@
 // lock is the record (a fresh checkout learns of the release from it); the change is
 // committed like any other state change, naming who released what and why.
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
-import { publishState } from '../git/git.ts';
 import type { ApprovedBy } from '../git/message.ts';
 import { acquireApplyLock, LockHeldError } from '../state/apply-lock.ts';
 import { diffLockStates, withLock } from '../state/lock-state.ts';
 import { writeLockChanges } from '../state/state-io.ts';
 import type { Actor, Quarantine } from '../state/types.ts';
 import { StoreError } from '../store/port.ts';
-import { loadWorkspace, openStore } from '../workspace.ts';
+import type { ApplyPorts } from './ports.ts';
 
 export interface ReleaseOptions {
   cwd: string;
@@ -34,7 +33,10 @@ export interface ReleaseResult {
   commit?: { sha?: string; message: string };
 }
 
-export async function releaseQuarantine(opts: ReleaseOptions): Promise<ReleaseResult> {
+/** What a release touches the world through (api.ts passes the defaults). */
+export type ReleasePorts = Pick<ApplyPorts, 'load' | 'openStore' | 'publisher'>;
+
+export async function releaseQuarantine(opts: ReleaseOptions, ports: ReleasePorts): Promise<ReleaseResult> {
   const clock = opts.now ?? (() => new Date());
   const err = (code: Diagnostic['code'], message: string, hint?: string): Diagnostic => ({
     code,
@@ -43,7 +45,7 @@ export async function releaseQuarantine(opts: ReleaseOptions): Promise<ReleaseRe
     hint,
     path: [],
   });
-  const loaded = await loadWorkspace(opts);
+  const loaded = await ports.load(opts);
   if (!loaded.ok)
     return { ok: false, diagnostics: loaded.diagnostics, sources: loaded.sources, changed: false };
   const root = loaded.value.root;
@@ -65,7 +67,7 @@ export async function releaseQuarantine(opts: ReleaseOptions): Promise<ReleaseRe
     throw e;
   }
   try {
-    const again = await loadWorkspace(opts);
+    const again = await ports.load(opts);
     if (!again.ok)
       return { ok: false, diagnostics: again.diagnostics, sources: again.sources, changed: false };
     const ws = again.value;
@@ -74,8 +76,8 @@ export async function releaseQuarantine(opts: ReleaseOptions): Promise<ReleaseRe
       const active = Object.values(ws.lock.data).flatMap((d) =>
         d.quarantines.filter((q) => !q.released).map((q) => q.id),
       );
-      const store = await openStore(ws);
-      const seen = await (store.listQuarantines?.() ?? Promise.resolve([])).finally(() => store.close());
+      const store = await ports.openStore(ws);
+      const seen = await store.listQuarantines().finally(() => store.close());
       const local = seen.some((q) => q.id === opts.id);
       return {
         ok: false,
@@ -107,9 +109,9 @@ export async function releaseQuarantine(opts: ReleaseOptions): Promise<ReleaseRe
         changed: false,
       };
 
-    const store = await openStore(ws);
+    const store = await ports.openStore(ws);
     try {
-      await store.releaseQuarantine?.(opts.id);
+      await store.releaseQuarantine(opts.id);
     } catch (e) {
       // A fresh checkout's store has no record yet; the lock below is what counts.
       if (!(e instanceof StoreError && e.code === 'store/unknown-quarantine')) throw e;
@@ -127,7 +129,7 @@ export async function releaseQuarantine(opts: ReleaseOptions): Promise<ReleaseRe
     });
     const changes = diffLockStates(ws.lock, next, ws.desired.project.stateDir);
     await writeLockChanges(root, ws.desired.project.stateDir, changes);
-    const published = await publishState({
+    const published = await ports.publisher.publish({
       root,
       git: ws.desired.project.git,
       files: changes.map((c) => c.path),

@@ -2,7 +2,6 @@
 // against the world, execute, and commit one state commit with trailers.
 import { join } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
-import { asEnvironmentError, EnvironmentError } from '../diagnostics/environment-error.ts';
 import type { ApprovedBy } from '../git/message.ts';
 import { diffPlanInputs } from '../planner/plan-file.ts';
 import type { Plan } from '../planner/plan-types.ts';
@@ -16,7 +15,6 @@ import type { Workspace } from '../workspace.ts';
 import type { ApplyEvent } from './events.ts';
 import { commitBody, commitSubject } from './commit-message.ts';
 import { executePlan, type ActionOutcome } from './execute.ts';
-import { recordPendingState } from './pending-state.ts';
 import type { ApplyPorts, StatePublisher } from './ports.ts';
 import { clearRunJournal, readRunJournal, writeRunJournal, type RunJournal } from './run-journal.ts';
 
@@ -30,11 +28,6 @@ export interface ApplyOptions {
   /** Models whose `approval: manual` actions may run, or 'all'. */
   approve?: readonly string[] | 'all';
   allowDestroy?: boolean;
-  /**
-   * Apply although the policy folder or rudder.yaml has uncommitted changes (as cargo publish
-   * --allow-dirty): the state commit then records state for policies no clone has.
-   */
-  allowDirty?: boolean;
   /** How long to wait for another apply to finish. Default 0: fail at once. */
   lockTimeoutMs?: number;
   actor: Actor;
@@ -116,8 +109,7 @@ export async function runApply(opts: ApplyOptions, ports: ApplyPorts): Promise<A
     const recovered = await recoverState(root, first.value.desired.project.stateDir);
     if (recovered.rolledForward)
       say(`completed an interrupted state write (${recovered.files.length} file(s))`);
-    const recoveredWs = await ports.load(opts);
-    if (recoveredWs.ok) await settleState(root, recoveredWs.value, opts.actor, ports.publisher, say);
+    await settleInterruptedRun(root, first.value, opts.actor, ports.publisher, say);
 
     const loaded = await ports.load(opts);
     if (!loaded.ok)
@@ -127,7 +119,10 @@ export async function runApply(opts: ApplyOptions, ports: ApplyPorts): Promise<A
     try {
       const fresh = await ports.plan(
         ws,
-        { now: clock(), retrain: opts.plan?.inputs.options.retrain ?? opts.retrain },
+        {
+          now: clock(),
+          retrain: opts.plan?.inputs.options.retrain ?? opts.retrain,
+        },
         store,
       );
       let plan = fresh;
@@ -156,33 +151,6 @@ export async function runApply(opts: ApplyOptions, ports: ApplyPorts): Promise<A
         }
         plan = opts.plan;
       }
-      if (plan.blocked.length > 0)
-        return refused(
-          [
-            err(
-              'plan/blocked',
-              `the plan could not observe what it needs: ${plan.blocked.map((b) => `${b.kind} ${b.name} (${b.reason})`).join('; ')}`,
-              'Make the sources readable, then plan and apply again.',
-            ),
-          ],
-          loaded.sources,
-          'Nothing applied: the plan is blind to part of the world.',
-          plan,
-        );
-      const dirty = await ports.publisher.pending(root, [ws.desired.project.policiesDir, 'rudder.yaml']);
-      if (dirty && dirty.length > 0 && !opts.allowDirty)
-        return refused(
-          [
-            err(
-              'apply/dirty-policies',
-              `the policies have uncommitted changes (${dirty.map((d) => d.path).join(', ')}): state committed now would describe policies that no clone of the repository has`,
-              'Commit the policy changes first (the plan records the commit it was made from), or pass --allow-dirty.',
-            ),
-          ],
-          loaded.sources,
-          'Nothing applied.',
-          plan,
-        );
       const destructive = plan.actions.filter((a) => a.destructive);
       if (destructive.length > 0 && !opts.allowDestroy)
         return refused(
@@ -227,19 +195,6 @@ export async function runApply(opts: ApplyOptions, ports: ApplyPorts): Promise<A
         startedAt: clock().toISOString(),
         actions: {},
       };
-      // Refuse before any work what would make the state commit fail or miss files.
-      try {
-        await ports.publisher.check(root, [
-          ...new Set(plan.actions.flatMap((a) => a.changes.map((c) => c.path))),
-          ...['models', 'features', 'rollouts', 'data'].map(
-            (d) => `${ws.desired.project.stateDir}/${d}/x.lock.yaml`,
-          ),
-        ]);
-      } catch (e) {
-        const env = asEnvironmentError(e);
-        if (!env) throw e;
-        return refused([env.toDiagnostic()], loaded.sources, 'Nothing applied.', plan);
-      }
       await writeRunJournal(root, journal);
       const result = await executePlan(plan.actions, plan.waves, ws.lock, {
         root,
@@ -264,39 +219,20 @@ export async function runApply(opts: ApplyOptions, ports: ApplyPorts): Promise<A
       const done = result.outcomes.filter((o) => o.status === 'done');
       let commit: ApplyRunResult['commit'];
       if (result.touchedFiles.length > 0) {
-        const published = await ports.publisher
-          .publish({
-            root,
-            git: ws.desired.project.git,
-            files: result.touchedFiles,
-            subject: commitSubject(result.outcomes),
-            body: commitBody(plan, result.outcomes),
-            trailers: {
-              plan: plan.digest,
-              actions: done.map((o) => o.id),
-              actor: opts.actor,
-              approvedBy: opts.approvedBy,
-            },
-            onNotice: say,
-          })
-          .catch((e: unknown) => {
-            // The actions ran and their lockfiles are written; the run journal stays, so the
-            // next apply commits them before planning. Say so instead of "internal error".
-            const env = asEnvironmentError(e);
-            if (!env) throw e;
-            return env;
-          });
-        if (published instanceof EnvironmentError) {
-          const failed = result.outcomes.filter((o) => o.status === 'failed');
-          return {
-            ok: false,
-            diagnostics: [published.toDiagnostic()],
-            sources: loaded.sources,
-            plan,
-            outcomes: result.outcomes,
-            summary: `Apply ran ${done.length} action(s)${failed.length ? `, ${failed.length} failed` : ''}, but the state commit failed: the lockfiles are written and the next rudder apply commits them first.`,
-          };
-        }
+        const published = await ports.publisher.publish({
+          root,
+          git: ws.desired.project.git,
+          files: result.touchedFiles,
+          subject: commitSubject(result.outcomes),
+          body: commitBody(plan, result.outcomes),
+          trailers: {
+            plan: plan.digest,
+            actions: done.map((o) => o.id),
+            actor: opts.actor,
+            approvedBy: opts.approvedBy,
+          },
+          onNotice: say,
+        });
         commit = published.commit.committed
           ? { sha: published.commit.sha, message: published.commit.message }
           : { message: published.commit.message };
@@ -322,13 +258,11 @@ export async function runApply(opts: ApplyOptions, ports: ApplyPorts): Promise<A
 }
 
 /**
- * Before planning, whatever the state folder holds is committed. A run journal left behind means
- * an apply was killed; a rejected hook or a full disk leaves lockfiles written but not committed.
- * Each finished action wrote its lockfiles atomically, so the state is consistent: commit every
- * uncommitted state file (not only those the journal names — a kill can land between writing a
- * lockfile and journalling it) under the actions their provenance names, then plan the rest.
+ * A run journal left behind means an apply was killed. The actions it finished wrote their
+ * lockfiles atomically, so the state is consistent; commit them now and let planning take
+ * over the rest (the next plan includes whatever did not run).
  */
-async function settleState(
+async function settleInterruptedRun(
   root: string,
   ws: Workspace,
   actor: Actor,
@@ -336,20 +270,21 @@ async function settleState(
   say: (m: string) => void,
 ): Promise<void> {
   const j = await readRunJournal(root);
-  const done = j ? Object.entries(j.actions).filter(([, a]) => a.status === 'done') : [];
-  if (j)
-    say(
-      `an earlier apply of plan ${j.plan.slice(7, 19)} (pid ${j.pid}, started ${j.startedAt}) was interrupted after ${done.length} action(s); planning the rest again`,
-    );
-  await recordPendingState({
-    root,
-    stateDir: ws.desired.project.stateDir,
-    git: ws.desired.project.git,
-    lockTexts: ws.lockTexts,
-    actor,
-    publisher,
-    interrupted: j ? { plan: j.plan, actions: done.map(([id]) => id) } : undefined,
-    say,
-  });
-  if (j) await clearRunJournal(root);
+  if (!j) return;
+  const done = Object.entries(j.actions).filter(([, a]) => a.status === 'done');
+  const files = [...new Set(done.flatMap(([, a]) => a.files))].sort();
+  say(
+    `an earlier apply of plan ${j.plan.slice(7, 19)} (pid ${j.pid}, started ${j.startedAt}) was interrupted after ${done.length} action(s); ${files.length ? 'committing what it recorded and ' : ''}planning the rest again`,
+  );
+  if (files.length > 0)
+    await publisher.publish({
+      root,
+      git: ws.desired.project.git,
+      files,
+      subject: `record interrupted apply of plan ${j.plan.slice(7, 19)}`,
+      body: done.map(([id]) => `- ${id}`).join('\n'),
+      trailers: { plan: j.plan, actions: done.map(([id]) => id), actor },
+      onNotice: say,
+    });
+  await clearRunJournal(root);
 }

@@ -170,19 +170,19 @@ export interface OnlineRow {
   values: Record<string, unknown>;
 }
 
+/**
+ * The core of a feature store: what observing, training and materializing need. An engine
+ * implements this, plus the capabilities below that it supports; consumers ask for the
+ * capabilities they use in their types (`FeatureStore & DataPolicyStore`), never probe for them.
+ */
 export interface FeatureStore {
   freshness(view: FeatureView, opts?: { now?: Date }): Promise<ViewFreshness>;
   buildTrainingSet(req: TrainingSetRequest): Promise<TrainingSet>;
   materialize(view: FeatureView, since: string | null): Promise<MaterializeResult>;
-  /** Read-only: what the policy's detectors find. Persists nothing. */
-  scanPii(policy: DataPolicy, views: readonly FeatureView[]): Promise<PiiScanResult>;
-  /** Scan and record quarantines (action `quarantine`); other actions are enforced when data is read. */
-  applyDataPolicy?(
-    policy: DataPolicy,
-    views: readonly FeatureView[],
-  ): Promise<PiiScanResult & { quarantines: QuarantineRecord[] }>;
-  releaseQuarantine?(id: string): Promise<ReleaseResult>;
-  listQuarantines?(): Promise<QuarantineRecord[]>;
+  /**
+   * Point reads from the online table. Optional here only for serving code written before the
+   * OnlineStore capability existed; new code takes `FeatureStore & OnlineStore`.
+   */
   readOnline?(
     view: FeatureView,
     entities: readonly Record<string, string | number | bigint | boolean>[],
@@ -190,6 +190,34 @@ export interface FeatureStore {
   ): Promise<OnlineRow[]>;
   close(): Promise<void>;
 }
+
+/**
+ * Data policies: PII detection and quarantines, behind their own seam. DuckDB runs the
+ * detectors as SQL over the sources today; another engine can bring its own scanner.
+ */
+export interface DataPolicyStore {
+  /** Read-only: what the policy's detectors find. Persists nothing. */
+  scanPii(policy: DataPolicy, views: readonly FeatureView[]): Promise<PiiScanResult>;
+  /** Scan and record quarantines (action `quarantine`); other actions are enforced when data is read. */
+  applyDataPolicy(
+    policy: DataPolicy,
+    views: readonly FeatureView[],
+  ): Promise<PiiScanResult & { quarantines: QuarantineRecord[] }>;
+  releaseQuarantine(id: string): Promise<ReleaseResult>;
+  listQuarantines(): Promise<QuarantineRecord[]>;
+}
+
+/** Point reads from the online table, for serving. */
+export interface OnlineStore {
+  readOnline(
+    view: FeatureView,
+    entities: readonly Record<string, string | number | bigint | boolean>[],
+    opts?: { now?: Date },
+  ): Promise<OnlineRow[]>;
+}
+
+/** Everything the embedded engine offers: what `openFeatureStore` returns. */
+export type FullFeatureStore = FeatureStore & DataPolicyStore & OnlineStore;
 
 /** Why a store operation refused bad input; the message names the file, column and row. */
 export type StoreErrorCode =

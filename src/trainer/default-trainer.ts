@@ -5,6 +5,7 @@ import type { ArtifactRef, ArtifactStore } from '../artifacts/port.ts';
 import type { TrainingSet } from '../store/port.ts';
 import { CommandTrainer, type CommandTrainerOptions } from './command-trainer.ts';
 import type { ProgressMode } from './progress.ts';
+import type { TrainerRegistry } from './registry.ts';
 import { TfjsTrainer } from './tfjs-trainer.ts';
 import type { EvaluateOptions, Trainer, TrainInput, TrainResult } from './trainer.ts';
 
@@ -17,6 +18,15 @@ export interface DefaultTrainerOptions {
   progressStream?: NodeJS.WritableStream & { isTTY?: boolean };
   /** Command trainers' output lines (secrets redacted). */
   onLog?: CommandTrainerOptions['onLog'];
+}
+
+/**
+ * The built-in trainers as a registry: tfjs and external commands. Runtimes (load + predict)
+ * are registered here as they become available (`runtime: new TfjsRuntime(...)`).
+ */
+export function defaultTrainerRegistry(opts: DefaultTrainerOptions): TrainerRegistry {
+  const t = new DefaultTrainer(opts);
+  return { tfjs: { trainer: t.tfjs }, command: { trainer: t.command } };
 }
 
 export class DefaultTrainer implements Trainer {

@@ -1,34 +1,12 @@
-import { validate } from '../../api.ts';
-import type { DesiredState } from '../../compiler/desired-state.ts';
+import { dataList, dataRelease, dataScan } from '../../api.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
-import type { DuckDBFeatureStore } from '../../store/duckdb/duckdb-store.ts';
-import { suggestion } from '../../util/did-you-mean.ts';
 import { ExitCode, ExitError, type CommandIO } from '../io.ts';
-import { rethrowStoreError, rows } from './dataset.ts';
+import { rethrowUserError, rows } from './dataset.ts';
 
 export interface DataCommandOptions {
   cwd: string;
   policiesDir?: string;
   json: boolean;
-}
-
-async function withStore<T>(
-  opts: DataCommandOptions,
-  io: CommandIO,
-  fn: (store: DuckDBFeatureStore, state: DesiredState) => Promise<T>,
-): Promise<T | undefined> {
-  const r = await validate({ cwd: opts.cwd, policiesDir: opts.policiesDir });
-  if (!r.ok || !r.state) {
-    io.stderr(formatPretty(r.diagnostics, r.sources, { color: io.color }));
-    return undefined;
-  }
-  const { openFeatureStore } = await import('../../store/open-store.ts');
-  const store = await openFeatureStore(opts.cwd, r.state).catch(rethrowStoreError);
-  try {
-    return await fn(store, r.state).catch(rethrowStoreError);
-  } finally {
-    await store.close();
-  }
 }
 
 /**
@@ -40,21 +18,14 @@ export async function dataScanCommand(
   opts: DataCommandOptions & { policy?: string },
   io: CommandIO,
 ): Promise<number> {
-  const out = await withStore(opts, io, async (store, state) => {
-    const policies =
-      opts.policy == null ? state.dataPolicies : state.dataPolicies.filter((p) => p.name === opts.policy);
-    if (opts.policy != null && policies.length === 0)
-      throw new ExitError(
-        `no DataPolicy ${JSON.stringify(opts.policy)}. ${suggestion(
-          opts.policy,
-          state.dataPolicies.map((p) => p.name),
-        )}`.trim(),
-      );
-    const results = [];
-    for (const p of policies) results.push(await store.applyDataPolicy(p, state.featureViews));
-    return results;
-  });
-  if (!out) return ExitCode.error;
+  const r = await dataScan({ cwd: opts.cwd, policiesDir: opts.policiesDir, policy: opts.policy }).catch(
+    rethrowUserError,
+  );
+  if (!r.ok) {
+    io.stderr(formatPretty(r.diagnostics, r.sources, { color: io.color }));
+    return ExitCode.error;
+  }
+  const out = r.value;
   if (opts.json) io.stdout(`${JSON.stringify(out, null, 2)}\n`);
   else {
     for (const r of out) {
@@ -86,8 +57,7 @@ export async function dataReleaseCommand(
     );
   if (opts.reason.trim().length < 3)
     throw new ExitError('--reason is required: say why these rows may be used after all');
-  const { releaseQuarantine } = await import('../../executor/release.ts');
-  const r = await releaseQuarantine({
+  const r = await dataRelease({
     cwd: opts.cwd,
     id: opts.id,
     reason: opts.reason.trim(),
@@ -107,5 +77,25 @@ export async function dataReleaseCommand(
     io.stdout(
       `${r.changed ? 'released' : 'already released'} ${q.id}: ${rows(q.rows)} of ${q.view}${q.column ? `.${q.column}` : ''} (${q.detector}) [${r.policy}]${r.commit?.sha ? `; committed ${r.commit.sha.slice(0, 12)}` : r.commit ? `; ${r.commit.message}` : ''}\n`,
     );
+  return ExitCode.ok;
+}
+
+/** `rudder data list [--active|--released]`: the quarantines the data locks record. */
+export async function dataListCommand(
+  opts: DataCommandOptions & { status?: 'active' | 'released' },
+  io: CommandIO,
+): Promise<number> {
+  const r = await dataList({ cwd: opts.cwd, policiesDir: opts.policiesDir, status: opts.status });
+  if (!r.ok) {
+    io.stderr(formatPretty(r.diagnostics, r.sources, { color: io.color }));
+    return ExitCode.error;
+  }
+  if (opts.json) io.stdout(`${JSON.stringify(r.value, null, 2)}\n`);
+  else if (r.value.length === 0) io.stdout(`No ${opts.status ? `${opts.status} ` : ''}quarantines.\n`);
+  else
+    for (const q of r.value)
+      io.stdout(
+        `${q.id} ${q.status}: ${rows(q.rows)} of ${q.view}${q.column ? `.${q.column}` : ''} (${q.detector}) [${q.policy}]${q.released ? ` released ${q.released.at}: ${q.released.reason}` : ''}\n`,
+      );
   return ExitCode.ok;
 }

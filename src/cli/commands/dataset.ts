@@ -1,8 +1,6 @@
-import { extname, relative, resolve } from 'node:path';
-import { validate } from '../../api.ts';
+import { extname, relative } from 'node:path';
+import { dataset, StoreError, UsageError } from '../../api.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
-import { StoreError, type TrainingSet } from '../../store/port.ts';
-import { suggestion } from '../../util/did-you-mean.ts';
 import { ExitCode, ExitError, type CommandIO } from '../io.ts';
 
 export const rows = (n: number): string => `${n} row${n === 1 ? '' : 's'}`;
@@ -31,32 +29,18 @@ export async function datasetCommand(opts: DatasetCommandOptions, io: CommandIO)
       );
   }
 
-  const r = await validate({ cwd: opts.cwd, policiesDir: opts.policiesDir });
-  if (!r.ok || !r.state) {
+  const r = await dataset({
+    cwd: opts.cwd,
+    policiesDir: opts.policiesDir,
+    model: opts.model,
+    out: opts.out,
+    until,
+  }).catch(rethrowUserError);
+  if (!r.ok) {
     io.stderr(formatPretty(r.diagnostics, r.sources, { color: io.color }));
     return ExitCode.error;
   }
-  const state = r.state;
-  const model = state.models.find((m) => m.name === opts.model);
-  if (!model)
-    throw new ExitError(
-      `no model ${JSON.stringify(opts.model)}. ${suggestion(
-        opts.model,
-        state.models.map((m) => m.name),
-      )}`.trim(),
-    );
-
-  const { openFeatureStore } = await import('../../store/open-store.ts');
-  let ts: TrainingSet;
-  const store = await openFeatureStore(opts.cwd, state).catch(rethrowStoreError);
-  try {
-    ts = await store
-      .buildTrainingSet({ model, views: state.featureViews, outPath: resolve(opts.cwd, opts.out), until })
-      .catch(rethrowStoreError);
-  } finally {
-    await store.close();
-  }
-
+  const ts = r.value;
   const rel = relative(opts.cwd, ts.path) || ts.path;
   io.stderr(`wrote ${rel}: ${rows(ts.rows)}, ${ts.features.length} features, cut-off ${ts.cutoff}\n`);
   io.stderr(`  digest ${ts.digest}\n`);
@@ -79,8 +63,11 @@ export async function datasetCommand(opts: DatasetCommandOptions, io: CommandIO)
   return ExitCode.ok;
 }
 
-/** Bad data is the user's to fix: its message names file, column and row; no stack trace. */
-export function rethrowStoreError(e: unknown): never {
-  if (e instanceof StoreError) throw new ExitError(e.message);
+/**
+ * Bad data and unknown names are the user's to fix: the message names the file, column and row,
+ * or what exists; no stack trace.
+ */
+export function rethrowUserError(e: unknown): never {
+  if (e instanceof StoreError || e instanceof UsageError) throw new ExitError(e.message);
   throw e;
 }

@@ -1,4 +1,4 @@
-import { unlockApplyLock } from '../../state/apply-lock.ts';
+import { unlock } from '../../api.ts';
 import { ExitCode, type CommandIO } from '../io.ts';
 
 export interface UnlockCommandOptions {
@@ -9,7 +9,7 @@ export interface UnlockCommandOptions {
 
 /** `rudder unlock <id>`: release the apply lock by hand (after a crashed apply on another machine, say). */
 export async function unlockCommand(opts: UnlockCommandOptions, io: CommandIO): Promise<number> {
-  const r = await unlockApplyLock(opts.cwd, opts.id, { force: opts.force });
+  const r = await unlock({ cwd: opts.cwd, id: opts.id, force: opts.force });
   if (r.released) {
     const h = r.holder;
     io.stdout(

@@ -8,7 +8,7 @@ import { dataLockAfter } from '../transitions.ts';
 export interface DataScanOutcome {
   policy: string;
   policyDigest: string;
-  scan: PiiScanResult & { quarantines?: QuarantineRecord[] };
+  scan: PiiScanResult & { quarantines: QuarantineRecord[] };
 }
 
 export const dataScanHandler: ActionHandler<'data.scan', DataScanOutcome> = {
@@ -16,9 +16,7 @@ export const dataScanHandler: ActionHandler<'data.scan', DataScanOutcome> = {
     const policy = ctx.desired.dataPolicies.find((p) => p.name === a.params.policy);
     if (!policy) throw new Error(`data policy ${a.params.policy} is not in the policies`);
     const views = ctx.desired.featureViews.filter((v) => policy.views.includes(v.name));
-    const scan = await ctx.withStore((s) =>
-      s.applyDataPolicy ? s.applyDataPolicy(policy, views) : s.scanPii(policy, views),
-    );
+    const scan = await ctx.withDataPolicies((d) => d.applyDataPolicy(policy, views));
     return { policy: policy.name, policyDigest: policy.digest, scan };
   },
   lockAfter(lock, o, _a, meta) {
@@ -27,7 +25,7 @@ export const dataScanHandler: ActionHandler<'data.scan', DataScanOutcome> = {
   },
   summary(o) {
     const found = o.scan.findings.filter((f) => !f.allowed);
-    const q = o.scan.quarantines?.length ?? 0;
+    const q = o.scan.quarantines.length;
     return `${o.scan.scannedRows} rows scanned; ${found.length ? found.map((f) => `${f.view}.${f.column}: ${f.rows} ${f.detector}`).join(', ') : 'no disallowed PII'}${q ? `; ${q} quarantine record(s)` : ''}`;
   },
   subject: (o) => `scan ${o.policy}`,

@@ -5,7 +5,9 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { DataPolicy, FeatureView, Model } from '../../compiler/desired-state.ts';
 import type {
+  DataPolicyStore,
   FeatureStore,
+  OnlineStore,
   MaterializeResult,
   OnlineRow,
   PiiFinding,
@@ -47,7 +49,7 @@ export interface DuckDBStoreOptions {
   threads?: number;
 }
 
-export class DuckDBFeatureStore implements FeatureStore {
+export class DuckDBFeatureStore implements FeatureStore, DataPolicyStore, OnlineStore {
   private queue: Promise<unknown> = Promise.resolve();
   private salt?: Promise<string>;
   private closed = false;
