@@ -2,8 +2,13 @@
 // against the world, execute, and commit one state commit with trailers.
 import { join } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import { asEnvironmentError, EnvironmentError } from '../diagnostics/environment-error.ts';
 import type { ApprovedBy } from '../git/message.ts';
+import { planChanges } from '../planner/plan.ts';
+import { restrictTo } from '../planner/restrict.ts';
+import { diffPlans } from '../planner/plan-diff.ts';
 import { diffPlanInputs } from '../planner/plan-file.ts';
+import { nodeSha256 } from '../util/node-hash.ts';
 import type { Plan } from '../planner/plan-types.ts';
 import { renderSummaryLine } from '../planner/render.ts';
 import { acquireApplyLock, LockHeldError } from '../state/apply-lock.ts';
@@ -15,6 +20,7 @@ import type { Workspace } from '../workspace.ts';
 import type { ApplyEvent } from './events.ts';
 import { commitBody, commitSubject } from './commit-message.ts';
 import { executePlan, type ActionOutcome } from './execute.ts';
+import { recordPendingState } from './pending-state.ts';
 import type { ApplyPorts, StatePublisher } from './ports.ts';
 import { clearRunJournal, readRunJournal, writeRunJournal, type RunJournal } from './run-journal.ts';
 
@@ -28,6 +34,11 @@ export interface ApplyOptions {
   /** Models whose `approval: manual` actions may run, or 'all'. */
   approve?: readonly string[] | 'all';
   allowDestroy?: boolean;
+  /**
+   * Apply although the policy folder or rudder.yaml has uncommitted changes (as cargo publish
+   * --allow-dirty): the state commit then records state for policies no clone has.
+   */
+  allowDirty?: boolean;
   /** How long to wait for another apply to finish. Default 0: fail at once. */
   lockTimeoutMs?: number;
   actor: Actor;
@@ -109,7 +120,8 @@ export async function runApply(opts: ApplyOptions, ports: ApplyPorts): Promise<A
     const recovered = await recoverState(root, first.value.desired.project.stateDir);
     if (recovered.rolledForward)
       say(`completed an interrupted state write (${recovered.files.length} file(s))`);
-    await settleInterruptedRun(root, first.value, opts.actor, ports.publisher, say);
+    const recoveredWs = await ports.load(opts);
+    if (recoveredWs.ok) await settleState(root, recoveredWs.value, opts.actor, ports.publisher, say);
 
     const loaded = await ports.load(opts);
     if (!loaded.ok)
@@ -119,10 +131,7 @@ export async function runApply(opts: ApplyOptions, ports: ApplyPorts): Promise<A
     try {
       const fresh = await ports.plan(
         ws,
-        {
-          now: clock(),
-          retrain: opts.plan?.inputs.options.retrain ?? opts.retrain,
-        },
+        { now: clock(), retrain: opts.plan?.inputs.options.retrain ?? opts.retrain },
         store,
       );
       let plan = fresh;
@@ -149,8 +158,63 @@ export async function runApply(opts: ApplyOptions, ports: ApplyPorts): Promise<A
             opts.plan,
           );
         }
+        // The file's own digest proves nothing: whoever can edit it can recompute it. The planner
+        // is pure and the file records its inputs and observations, so plan again from them and
+        // apply only if the actions are exactly the reviewed ones.
+        const recomputed = restrictTo(
+          planChanges(ws.desired, ws.lock, opts.plan.observations, {
+            retrain: opts.plan.inputs.options.retrain,
+            rudder: opts.plan.rudder,
+            repository: opts.plan.inputs.repository,
+            lockfileDigests: opts.plan.inputs.lockfiles,
+            hash: nodeSha256,
+          }),
+          opts.plan.inputs.options.only,
+          nodeSha256,
+        );
+        const tampered = recomputed.digest === opts.plan.digest ? [] : diffPlans(opts.plan, recomputed);
+        if (recomputed.digest !== opts.plan.digest)
+          return refused(
+            [
+              err(
+                'plan/tampered',
+                `the plan file is not the plan its recorded inputs and observations give: ${tampered.join('; ') || 'its content differs'}${opts.plan.rudder !== fresh.rudder ? ` (it was written by Rudder ${opts.plan.rudder}; this is ${fresh.rudder})` : ''}`,
+                'Apply only a plan file exactly as rudder plan --out wrote it: plan again and review that plan.',
+              ),
+            ],
+            loaded.sources,
+            'Nothing applied: the plan file was edited.',
+            opts.plan,
+          );
         plan = opts.plan;
       }
+      if (plan.blocked.length > 0)
+        return refused(
+          [
+            err(
+              'plan/blocked',
+              `the plan could not observe what it needs: ${plan.blocked.map((b) => `${b.kind} ${b.name} (${b.reason})`).join('; ')}`,
+              'Make the sources readable, then plan and apply again.',
+            ),
+          ],
+          loaded.sources,
+          'Nothing applied: the plan is blind to part of the world.',
+          plan,
+        );
+      const dirty = await ports.publisher.pending(root, [ws.desired.project.policiesDir, 'rudder.yaml']);
+      if (dirty && dirty.length > 0 && !opts.allowDirty)
+        return refused(
+          [
+            err(
+              'apply/dirty-policies',
+              `the policies have uncommitted changes (${dirty.map((d) => d.path).join(', ')}): state committed now would describe policies that no clone of the repository has`,
+              'Commit the policy changes first (the plan records the commit it was made from), or pass --allow-dirty.',
+            ),
+          ],
+          loaded.sources,
+          'Nothing applied.',
+          plan,
+        );
       const destructive = plan.actions.filter((a) => a.destructive);
       if (destructive.length > 0 && !opts.allowDestroy)
         return refused(
@@ -195,6 +259,19 @@ export async function runApply(opts: ApplyOptions, ports: ApplyPorts): Promise<A
         startedAt: clock().toISOString(),
         actions: {},
       };
+      // Refuse before any work what would make the state commit fail or miss files.
+      try {
+        await ports.publisher.check(root, [
+          ...new Set(plan.actions.flatMap((a) => a.changes.map((c) => c.path))),
+          ...['models', 'features', 'rollouts', 'data'].map(
+            (d) => `${ws.desired.project.stateDir}/${d}/x.lock.yaml`,
+          ),
+        ]);
+      } catch (e) {
+        const env = asEnvironmentError(e);
+        if (!env) throw e;
+        return refused([env.toDiagnostic()], loaded.sources, 'Nothing applied.', plan);
+      }
       await writeRunJournal(root, journal);
       const result = await executePlan(plan.actions, plan.waves, ws.lock, {
         root,
@@ -219,20 +296,39 @@ export async function runApply(opts: ApplyOptions, ports: ApplyPorts): Promise<A
       const done = result.outcomes.filter((o) => o.status === 'done');
       let commit: ApplyRunResult['commit'];
       if (result.touchedFiles.length > 0) {
-        const published = await ports.publisher.publish({
-          root,
-          git: ws.desired.project.git,
-          files: result.touchedFiles,
-          subject: commitSubject(result.outcomes),
-          body: commitBody(plan, result.outcomes),
-          trailers: {
-            plan: plan.digest,
-            actions: done.map((o) => o.id),
-            actor: opts.actor,
-            approvedBy: opts.approvedBy,
-          },
-          onNotice: say,
-        });
+        const published = await ports.publisher
+          .publish({
+            root,
+            git: ws.desired.project.git,
+            files: result.touchedFiles,
+            subject: commitSubject(result.outcomes),
+            body: commitBody(plan, result.outcomes),
+            trailers: {
+              plan: plan.digest,
+              actions: done.map((o) => o.id),
+              actor: opts.actor,
+              approvedBy: opts.approvedBy,
+            },
+            onNotice: say,
+          })
+          .catch((e: unknown) => {
+            // The actions ran and their lockfiles are written; the run journal stays, so the
+            // next apply commits them before planning. Say so instead of "internal error".
+            const env = asEnvironmentError(e);
+            if (!env) throw e;
+            return env;
+          });
+        if (published instanceof EnvironmentError) {
+          const failed = result.outcomes.filter((o) => o.status === 'failed');
+          return {
+            ok: false,
+            diagnostics: [published.toDiagnostic()],
+            sources: loaded.sources,
+            plan,
+            outcomes: result.outcomes,
+            summary: `Apply ran ${done.length} action(s)${failed.length ? `, ${failed.length} failed` : ''}, but the state commit failed: the lockfiles are written and the next rudder apply commits them first.`,
+          };
+        }
         commit = published.commit.committed
           ? { sha: published.commit.sha, message: published.commit.message }
           : { message: published.commit.message };
@@ -258,11 +354,13 @@ export async function runApply(opts: ApplyOptions, ports: ApplyPorts): Promise<A
 }
 
 /**
- * A run journal left behind means an apply was killed. The actions it finished wrote their
- * lockfiles atomically, so the state is consistent; commit them now and let planning take
- * over the rest (the next plan includes whatever did not run).
+ * Before planning, whatever the state folder holds is committed. A run journal left behind means
+ * an apply was killed; a rejected hook or a full disk leaves lockfiles written but not committed.
+ * Each finished action wrote its lockfiles atomically, so the state is consistent: commit every
+ * uncommitted state file (not only those the journal names — a kill can land between writing a
+ * lockfile and journalling it) under the actions their provenance names, then plan the rest.
  */
-async function settleInterruptedRun(
+async function settleState(
   root: string,
   ws: Workspace,
   actor: Actor,
@@ -270,21 +368,20 @@ async function settleInterruptedRun(
   say: (m: string) => void,
 ): Promise<void> {
   const j = await readRunJournal(root);
-  if (!j) return;
-  const done = Object.entries(j.actions).filter(([, a]) => a.status === 'done');
-  const files = [...new Set(done.flatMap(([, a]) => a.files))].sort();
-  say(
-    `an earlier apply of plan ${j.plan.slice(7, 19)} (pid ${j.pid}, started ${j.startedAt}) was interrupted after ${done.length} action(s); ${files.length ? 'committing what it recorded and ' : ''}planning the rest again`,
-  );
-  if (files.length > 0)
-    await publisher.publish({
-      root,
-      git: ws.desired.project.git,
-      files,
-      subject: `record interrupted apply of plan ${j.plan.slice(7, 19)}`,
-      body: done.map(([id]) => `- ${id}`).join('\n'),
-      trailers: { plan: j.plan, actions: done.map(([id]) => id), actor },
-      onNotice: say,
-    });
-  await clearRunJournal(root);
+  const done = j ? Object.entries(j.actions).filter(([, a]) => a.status === 'done') : [];
+  if (j)
+    say(
+      `an earlier apply of plan ${j.plan.slice(7, 19)} (pid ${j.pid}, started ${j.startedAt}) was interrupted after ${done.length} action(s); planning the rest again`,
+    );
+  await recordPendingState({
+    root,
+    stateDir: ws.desired.project.stateDir,
+    git: ws.desired.project.git,
+    lockTexts: ws.lockTexts,
+    actor,
+    publisher,
+    interrupted: j ? { plan: j.plan, actions: done.map(([id]) => id) } : undefined,
+    say,
+  });
+  if (j) await clearRunJournal(root);
 }
