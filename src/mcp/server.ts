@@ -1,6 +1,7 @@
 // The Rudder MCP server: read tools always, write tools only with --allow-write, and every write
 // through plan → confirmation (elicitation or a single-use token) → api.apply → commit.
 // Logs go to stderr only: stdout is the protocol on stdio.
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import {
@@ -9,7 +10,8 @@ import {
   UnsubscribeRequestSchema,
   type CallToolResult,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { ApplyEvent, ApplyOptions } from '../api.ts';
+import * as api from '../api.ts';
+import type { ApplyEvent, ApplyOptions, GitHubTarget } from '../api.ts';
 import { RUDDER_VERSION } from '../workspace.ts';
 import { AuditLog, type AuditEntry } from './audit.ts';
 import { Confirmations } from './confirm.ts';
@@ -48,6 +50,32 @@ export interface RudderMcpOptions {
   log?: (line: string) => void;
   /** Extra tools (read or write) registered like the built-in ones. */
   tools?: AnyTool[];
+  /**
+   * Where propose_policy_change opens pull requests. Default 'auto': when rudder.yaml enables
+   * git.pullRequest and a token (GITHUB_TOKEN) and repository can be resolved; 'off': never.
+   */
+  github?: GitHubTarget | 'auto' | 'off';
+}
+
+/** The GitHub target rudder.yaml and the environment describe, or undefined when not configured. */
+async function autoGitHub(cwd: string): Promise<GitHubTarget | undefined> {
+  const v = await api.validate({ cwd, checkPaths: false });
+  const project = v.state?.project;
+  if (!project?.git.pullRequest.enabled) return undefined;
+  const remoteUrl = await new Promise<string | undefined>((done) =>
+    execFile('git', ['config', '--get', `remote.${project.git.remote}.url`], { cwd }, (e, out) =>
+      done(e ? undefined : out.trim()),
+    ),
+  );
+  try {
+    return api.resolveGitHubTarget({
+      env: process.env,
+      projectRepository: project.git.pullRequest.repository,
+      remoteUrl,
+    });
+  } catch {
+    return undefined;
+  }
 }
 
 export interface RudderMcp {
@@ -114,6 +142,12 @@ export function createRudderMcpServer(opts: RudderMcpOptions): RudderMcp {
       now,
       plans,
       trainers: opts.trainers,
+      github: () =>
+        opts.github === 'off'
+          ? Promise.resolve(undefined)
+          : opts.github == null || opts.github === 'auto'
+            ? autoGitHub(opts.cwd)
+            : Promise.resolve(opts.github),
       extra,
       log,
       progress: async (message, total) => {

@@ -4,7 +4,7 @@
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z, type ZodRawShape } from 'zod';
-import type { ApplyEvent, ApplyOptions, ApplyRunResult, Diagnostic, Plan } from '../../api.ts';
+import type { ApplyEvent, ApplyOptions, ApplyRunResult, Diagnostic, GitHubTarget, Plan } from '../../api.ts';
 import { renderPlanText, renderSummaryLine } from '../../api.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
 import type { PreparedWrite } from '../confirm.ts';
@@ -52,6 +52,8 @@ export interface ToolContext {
   /** Plans this server computed, by digest (the plan tool, and every write's preview). */
   plans: PlanCache;
   trainers?: ApplyOptions['trainers'];
+  /** Where pull requests are opened, when GitHub is configured. */
+  github: () => Promise<GitHubTarget | undefined>;
   extra: Extra;
   /** Sends a progress notification when the client asked for progress (a no-op otherwise). */
   progress: (message: string, total?: number) => Promise<void>;

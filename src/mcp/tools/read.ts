@@ -545,3 +545,113 @@ export const readTools: ReadTool[] = [
   listQuarantinesTool,
   rolloutStatusTool,
 ];
+
+export const driftReportTool = readTool({
+  name: 'drift_report',
+  title: 'Drift report',
+  description:
+    "Data drift of a model's champion: its reference profile (from training) against the current window (the prediction log when serving wrote one, else the feature sources), per feature (method, statistic, threshold, drifted) and for the dataset (drifted share against the policy's share), with earlier windows for the trend.",
+  input: {
+    model: modelName,
+    windowDays: z
+      .number()
+      .positive()
+      .max(3650)
+      .optional()
+      .describe("Window length in days (default: the drift trigger's window, else 7)."),
+  },
+  output: {
+    model: z.string(),
+    version: z.number(),
+    at: z.string(),
+    window: z.object({ from: z.string(), to: z.string(), source: z.string(), rows: z.number() }),
+    datasetDrift: z.boolean(),
+    drifted: z.number(),
+    features: z.number(),
+    share: z.number(),
+    threshold: z.number(),
+    insufficient: z.boolean(),
+    columns: z.array(
+      z.object({
+        feature: z.string(),
+        status: z.string(),
+        method: z.string().optional(),
+        statistic: z.number().optional(),
+        score: z.number().optional(),
+        threshold: z.number().optional(),
+        drifted: z.boolean(),
+        currentCount: z.number(),
+        note: z.string().optional(),
+      }),
+    ),
+    history: z.array(
+      z.object({
+        from: z.string(),
+        to: z.string(),
+        rows: z.number(),
+        share: z.number(),
+        datasetDrift: z.boolean(),
+      }),
+    ),
+  },
+  async run(args, ctx) {
+    const r = await api.drift({
+      cwd: ctx.cwd,
+      model: args.model,
+      windowMs: args.windowDays != null ? args.windowDays * 86_400_000 : undefined,
+      now: ctx.now(),
+    });
+    if (!r.ok)
+      return r.error
+        ? failure(
+            'drift/unavailable',
+            r.error,
+            'Check the model name, and that it has a trained version (status).',
+          )
+        : fromDiagnostics(r.diagnostics, r.sources);
+    const d = r.report;
+    const columns = d.dataset.columns.map((c) => ({
+      feature: c.feature,
+      status: c.status,
+      ...(c.method ? { method: c.method } : {}),
+      ...(c.statistic != null ? { statistic: c.statistic } : {}),
+      ...(c.score != null ? { score: c.score } : {}),
+      ...(c.threshold != null ? { threshold: c.threshold } : {}),
+      drifted: c.drifted,
+      currentCount: c.currentCount,
+      ...(c.note ? { note: c.note } : {}),
+    }));
+    return {
+      ok: true,
+      value: {
+        model: d.model,
+        version: d.version,
+        at: d.at,
+        window: d.window,
+        datasetDrift: d.dataset.datasetDrift,
+        drifted: d.dataset.drifted,
+        features: d.dataset.features,
+        share: d.dataset.share,
+        threshold: d.dataset.threshold,
+        insufficient: d.dataset.insufficient,
+        columns,
+        history: d.history.map((h) => ({
+          from: h.from,
+          to: h.to,
+          rows: h.rows,
+          share: h.share,
+          datasetDrift: h.datasetDrift,
+        })),
+      },
+      text: [
+        `${d.model} v${d.version}: ${d.dataset.datasetDrift ? 'DATASET DRIFT' : 'no dataset drift'} — ${d.dataset.drifted} of ${d.dataset.features} features drifted (share ${d.dataset.share.toFixed(2)}, threshold ${d.dataset.threshold}); window ${d.window.from} → ${d.window.to}, ${d.window.rows} rows from ${d.window.source}`,
+        ...columns.map(
+          (c) =>
+            `  ${c.drifted ? '!' : ' '} ${c.feature}: ${c.status}${c.method ? ` ${c.method}` : ''}${c.statistic != null ? ` statistic ${c.statistic.toFixed(4)}` : ''}${c.threshold != null ? ` (threshold ${c.threshold})` : ''}${c.note ? ` — ${c.note}` : ''}`,
+        ),
+      ].join('\n'),
+    };
+  },
+});
+
+readTools.push(driftReportTool);
