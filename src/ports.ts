@@ -2,14 +2,18 @@
 // api.ts builds ports here; nothing below api.ts imports an adapter it does not own.
 import { openArtifactStore } from './artifacts/local.ts';
 import type { ApplyPorts, StatePublisher } from './executor/ports.ts';
-import { publishState } from './git/git.ts';
+import { checkGitReady, pendingStateFiles, publishState } from './git/git.ts';
 import { defaultTrainerRegistry } from './trainer/default-trainer.ts';
 import { withTrainers, type TrainerEntry, type TrainerType } from './trainer/registry.ts';
 import type { Trainer } from './trainer/trainer.ts';
 import { loadWorkspace, makePlan, openStore } from './workspace.ts';
 
 /** Git: commit the state files (and push when rudder.yaml says so). */
-export const gitPublisher: StatePublisher = { publish: publishState };
+export const gitPublisher: StatePublisher = {
+  publish: publishState,
+  pending: (root, paths) => pendingStateFiles(root, paths),
+  check: (root, files) => checkGitReady(root, files),
+};
 
 export interface DefaultPortsOptions {
   /** Replace some trainers (tests use fast deterministic ones). */

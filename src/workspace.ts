@@ -6,8 +6,10 @@ import { validate } from './api-validate.ts';
 import type { DesiredState } from './compiler/desired-state.ts';
 import type { Diagnostic } from './diagnostics/diagnostic.ts';
 import { rootCommit } from './git/identity.ts';
+import { monitoringContext } from './observe/monitoring-context.ts';
 import { observe } from './observe/observe.ts';
 import { planChanges } from './planner/plan.ts';
+import { observeWorkspaceRollouts } from './serving/observe-rollouts.ts';
 import type { Plan } from './planner/plan-types.ts';
 import { readLockState } from './state/state-io.ts';
 import type { LockState } from './state/types.ts';
@@ -62,6 +64,8 @@ export function openStore(ws: Workspace): Promise<FullFeatureStore> {
 
 export interface MakePlanOptions {
   now: Date;
+  /** Observe drift, live quality and label volume for models whose triggers read them. Default true. */
+  monitoring?: boolean;
   retrain?: readonly string[];
 }
 
@@ -69,8 +73,13 @@ export interface MakePlanOptions {
 export async function makePlan(ws: Workspace, opts: MakePlanOptions, store?: FeatureStore): Promise<Plan> {
   const own = store ?? (await openStore(ws));
   try {
-    const observations = await observe(ws.desired, own, { now: opts.now });
-    return planChanges(ws.desired, ws.lock, observations, {
+    const observations = await observe(ws.desired, own, {
+      now: opts.now,
+      ...(opts.monitoring === false ? {} : { models: await monitoringContext(ws) }),
+    });
+    // Progressing rollouts are analysed from the prediction log (src/serving/observe-rollouts.ts).
+    const rollouts = await observeWorkspaceRollouts(ws.root, ws.desired, ws.lock, opts.now);
+    return planChanges(ws.desired, ws.lock, rollouts ? { ...observations, rollouts } : observations, {
       retrain: opts.retrain,
       rudder: RUDDER_VERSION,
       repository: { project: ws.desired.project.name, rootCommit: await rootCommit(ws.root) },

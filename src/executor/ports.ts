@@ -29,6 +29,13 @@ export interface PublishedState {
 /** Records state changes where others can see them: git commits (and pushes) by default. */
 export interface StatePublisher {
   publish(change: StateChange): Promise<PublishedState>;
+  /**
+   * State files whose content is not recorded yet (uncommitted), each with the recorded text it
+   * replaces; undefined when nothing records state here (no git).
+   */
+  pending(root: string, paths: readonly string[]): Promise<{ path: string; recorded?: string }[] | undefined>;
+  /** Refuse up front what would make recording fail (git's index lock, ignored state paths). */
+  check(root: string, files: readonly string[]): Promise<void>;
 }
 
 /** Everything `runApply` touches the world through. */

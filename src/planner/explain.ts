@@ -87,6 +87,9 @@ function viewsOf(a: PlanAction): string[] {
     case 'model.promote':
     case 'rollout.start':
     case 'model.retire':
+    case 'rollout.advance':
+    case 'rollout.promote':
+    case 'rollout.rollback':
       return [];
   }
 }
