@@ -9,7 +9,7 @@ import type { Diagnostic } from './diagnostics/diagnostic.ts';
 import type { Plan, PlanAction } from './planner/plan-types.ts';
 import type { DataLock, ModelVersion, Quarantine, RolloutLock } from './state/types.ts';
 import type { AppliedPolicies, TrainingSetViewStats } from './store/port.ts';
-import { digestOf } from './util/canonical.ts';
+import { restrictPlan as restrictPlanPure } from './planner/restrict.ts';
 import { suggestion } from './util/did-you-mean.ts';
 import { nodeSha256 } from './util/node-hash.ts';
 import { loadWorkspace, makePlan, openStore, type Loaded, type Workspace } from './workspace.ts';
@@ -47,32 +47,9 @@ const unknown = <T>(ws: Workspace, kind: string, name: string, known: string[]):
 
 // ── Restricted plans: one operation, planned and applied like any plan ──
 
-/**
- * Keep the actions `keep` selects and everything they depend on; recompute waves, summary and
- * digest. The inputs (and so the staleness check at apply) are those of the full plan. Pure.
- */
-export function restrictPlan(plan: Plan, keep: (a: PlanAction) => boolean): Plan {
-  const byId = new Map(plan.actions.map((a) => [a.id, a]));
-  const want = new Set<string>();
-  const stack = plan.actions.filter(keep).map((a) => a.id);
-  while (stack.length > 0) {
-    const id = stack.pop()!;
-    if (want.has(id)) continue;
-    want.add(id);
-    for (const d of byId.get(id)?.dependsOn ?? []) stack.push(d);
-  }
-  const actions = plan.actions.filter((a) => want.has(a.id));
-  const summary: Plan['summary'] = {};
-  for (const a of actions) summary[a.type] = (summary[a.type] ?? 0) + 1;
-  const { digest: _full, ...rest } = plan;
-  const body: Omit<Plan, 'digest'> = {
-    ...rest,
-    actions,
-    waves: plan.waves.map((w) => w.filter((id) => want.has(id))).filter((w) => w.length > 0),
-    summary,
-  };
-  return { ...body, digest: digestOf(body, nodeSha256) };
-}
+/** Keep the actions `keep` selects and their dependencies (a one-operation plan). Pure. */
+export const restrictPlan = (plan: Plan, keep: (a: PlanAction) => boolean): Plan =>
+  restrictPlanPure(plan, keep, nodeSha256);
 
 export type Operation =
   | { kind: 'retrain'; model: string }
@@ -459,7 +436,9 @@ export async function previewRelease(opts: {
           fail(
             'data/unknown-quarantine',
             `no data lock records quarantine ${JSON.stringify(opts.id)}`,
-            active.length ? `Active quarantines: ${active.slice(0, 10).join(', ')}` : 'No quarantine is active.',
+            active.length
+              ? `Active quarantines: ${active.slice(0, 10).join(', ')}`
+              : 'No quarantine is active.',
           ),
         ],
         sources,

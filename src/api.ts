@@ -2,7 +2,9 @@
 import { resolve } from 'node:path';
 import { validate } from './api-validate.ts';
 import { runArtifacts, type ArtifactsOptions, type ArtifactsReport } from './artifacts/sync.ts';
+import type { DesiredState } from './compiler/desired-state.ts';
 import type { Diagnostic } from './diagnostics/diagnostic.ts';
+import { suggestion } from './util/did-you-mean.ts';
 import { runApply, type ApplyOptions, type ApplyRunResult } from './executor/run-apply.ts';
 import { restrictPlan } from './api-ops.ts';
 import { explainAction, type ExplainResult } from './planner/explain.ts';
@@ -54,8 +56,24 @@ export type PlanResult =
 export async function plan(opts: PlanOptions): Promise<PlanResult> {
   const ws = await loadWorkspace(opts);
   if (!ws.ok) return ws;
+  const unknown = unknownModels(ws.value.desired, opts.retrain ?? []);
+  if (unknown.length > 0) return { ok: false, diagnostics: unknown, sources: ws.sources };
   const p = await makePlan(ws.value, { now: opts.now ?? new Date(), retrain: opts.retrain });
   return { ok: true, plan: p, diagnostics: ws.diagnostics, sources: ws.sources };
+}
+
+/** `--retrain nosuch` is an error, not a silently ignored wish. */
+function unknownModels(desired: DesiredState, names: readonly string[]): Diagnostic[] {
+  const known = desired.models.map((m) => m.name);
+  return names
+    .filter((n) => !known.includes(n))
+    .map((n) => ({
+      code: 'plan/unknown-model' as const,
+      severity: 'error' as const,
+      message: `--retrain ${n}: no model is named ${JSON.stringify(n)}`,
+      hint: suggestion(n, known),
+      path: [],
+    }));
 }
 
 /** Apply a reviewed plan (or plan and apply in one go) under the apply lock, then commit. */
@@ -257,3 +275,15 @@ export {
   type ArtifactsOptions,
   type ArtifactsReport,
 } from './artifacts/sync.ts';
+
+// ── Serving and reconcile: `rudder serve`, `rudder reconcile [--once | --watch 1m]` ──
+
+/** Serve every model's active versions as the rollout locks say (OIP v2, JSON predict, labels, metrics); hot-reloads on state changes. */
+export { startServer as serve, ServeError, type RunningServer, type ServeOptions } from './serving/server.ts';
+
+/** `rudder reconcile --watch`: repeat a pass (`reconcile`) on a jittered interval, backing off after errors, until the signal aborts. */
+export {
+  reconcileWatch,
+  type ReconcilePassResult,
+  type ReconcileWatchOptions,
+} from './serving/reconcile.ts';

@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { asEnvironmentError, EnvironmentError } from '../diagnostics/environment-error.ts';
 import type { ApprovedBy } from '../git/message.ts';
+import { planChanges } from '../planner/plan.ts';
+import { restrictTo } from '../planner/restrict.ts';
+import { diffPlans } from '../planner/plan-diff.ts';
 import { diffPlanInputs } from '../planner/plan-file.ts';
+import { nodeSha256 } from '../util/node-hash.ts';
 import type { Plan } from '../planner/plan-types.ts';
 import { renderSummaryLine } from '../planner/render.ts';
 import { acquireApplyLock, LockHeldError } from '../state/apply-lock.ts';
@@ -154,6 +158,34 @@ export async function runApply(opts: ApplyOptions, ports: ApplyPorts): Promise<A
             opts.plan,
           );
         }
+        // The file's own digest proves nothing: whoever can edit it can recompute it. The planner
+        // is pure and the file records its inputs and observations, so plan again from them and
+        // apply only if the actions are exactly the reviewed ones.
+        const recomputed = restrictTo(
+          planChanges(ws.desired, ws.lock, opts.plan.observations, {
+            retrain: opts.plan.inputs.options.retrain,
+            rudder: opts.plan.rudder,
+            repository: opts.plan.inputs.repository,
+            lockfileDigests: opts.plan.inputs.lockfiles,
+            hash: nodeSha256,
+          }),
+          opts.plan.inputs.options.only,
+          nodeSha256,
+        );
+        const tampered = recomputed.digest === opts.plan.digest ? [] : diffPlans(opts.plan, recomputed);
+        if (recomputed.digest !== opts.plan.digest)
+          return refused(
+            [
+              err(
+                'plan/tampered',
+                `the plan file is not the plan its recorded inputs and observations give: ${tampered.join('; ') || 'its content differs'}${opts.plan.rudder !== fresh.rudder ? ` (it was written by Rudder ${opts.plan.rudder}; this is ${fresh.rudder})` : ''}`,
+                'Apply only a plan file exactly as rudder plan --out wrote it: plan again and review that plan.',
+              ),
+            ],
+            loaded.sources,
+            'Nothing applied: the plan file was edited.',
+            opts.plan,
+          );
         plan = opts.plan;
       }
       if (plan.blocked.length > 0)
