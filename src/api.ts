@@ -193,7 +193,6 @@ export {
   listQuarantines,
   planOperation,
   previewRelease,
-  releaseQuarantine,
   restrictPlan,
   rolloutStatus,
   type DatasetSummary,
@@ -201,9 +200,7 @@ export {
   type Operation,
   type OperationPlan,
   type QuarantineEntry,
-  type ReleaseOptions,
   type ReleasePreview,
-  type ReleaseResult,
   type VersionComparison,
 } from './api-ops.ts';
 export {

@@ -13,6 +13,7 @@ beforeAll(() => isolateGitConfig());
 afterAll(() => cleanupTemp());
 
 const READ_TOOLS = [
+  'drift_report',
   'status',
   'validate',
   'plan',
@@ -37,6 +38,8 @@ const ANNOTATIONS: Record<
   rollout_start: [false, false, false, false],
   refresh_features: [false, false, true, false],
   scan_data: [false, false, true, false],
+  release_quarantine: [false, false, true, false],
+  propose_policy_change: [false, false, false, true],
 };
 
 const auditLines = (repo: string) =>
@@ -119,7 +122,8 @@ describe('MCP server over the in-memory transport', () => {
 
     const bad = await h.call('compare_versions', { model: 'chrun' });
     expect(bad.isError).toBe(true);
-    expect(errorOf(bad).code).toBe('policy/unknown-model');
+    expect(errorOf(bad).code).toBe('api/unknown-resource');
+    expect(errorOf(bad).hint).toMatch(/churn/);
 
     const unknownPlan = await h.call('explain_action', { action: 'x', digest: `sha256:${'0'.repeat(64)}` });
     expect(errorOf(unknownPlan)).toMatchObject({
@@ -231,7 +235,7 @@ describe('confirmation by token', () => {
     const applied = structured<{ status: string; approvedBy: string; commit: { sha: string } }>(
       done as never,
     );
-    expect(applied.status).toBe('applied');
+    expect(applied.status, JSON.stringify(done)).toBe('applied');
     expect(applied.approvedBy).toBe('token');
     expect(progress.some((m) => /feature\.materialize:customer_profile/.test(m))).toBe(true);
     const msg = git(repo, 'log', '-1', '--format=%B');

@@ -4,12 +4,16 @@
 // exactly the plan that was shown, so a world that changed in between is refused as stale.
 import { z } from 'zod';
 import * as api from '../../api.ts';
+import { digestOf } from '../../util/canonical.ts';
+import { nodeSha256 } from '../../util/node-hash.ts';
 import {
   failure,
   fromDiagnostics,
+  planText,
   planWrite,
   writeTool,
   type Annotations,
+  type Prepared,
   type WriteTool,
 } from './common.ts';
 
@@ -145,6 +149,209 @@ export const scanDataTool = operationTool({
   op: (a) => ({ kind: 'scan-data', policy: a.policy as string | undefined }),
 });
 
+export const releaseQuarantineTool = writeTool({
+  name: 'release_quarantine',
+  title: 'Release a quarantine',
+  description:
+    "Let a quarantine's rows back into training and the online table, with the reason recorded in the data lock and the commit. Refused as stale if the data lock changed since the preview.",
+  annotations: { ...MUTATES, idempotentHint: true },
+  input: {
+    id: z
+      .string()
+      .regex(/^q-[0-9a-f]{6,64}$/)
+      .describe('Quarantine id (q-…), from list_quarantines.'),
+    reason: z
+      .string()
+      .min(3)
+      .max(500)
+      .describe(
+        'Why these rows may be used after all (from the person; recorded in the lock and the commit).',
+      ),
+  },
+  async prepare(args, ctx) {
+    const p = await api.previewRelease({ cwd: ctx.cwd, policiesDir: ctx.policiesDir, id: args.id });
+    if (!p.ok) return fromDiagnostics(p.diagnostics, p.sources);
+    const q = p.value.quarantine;
+    const text = p.value.alreadyReleased
+      ? `Quarantine ${q.id} is already released (${q.released?.at}: ${q.released?.reason}).`
+      : [
+          `~ data.release ${q.id} (DataPolicy ${p.value.policy})`,
+          `    ${q.rows} rows of ${q.view}${q.column ? `.${q.column}` : ''} matched ${q.detector}; quarantined ${q.at}`,
+          `    reason: ${args.reason}`,
+          `    the rows are read again by training and materialization; state/data/${p.value.policy}.lock.yaml records the release`,
+        ].join('\n');
+    const digest = digestOf({ release: q.id, reason: args.reason, lock: p.value.lockDigest }, nodeSha256);
+    const prepared: Prepared = {
+      digest,
+      text,
+      actions: p.value.alreadyReleased
+        ? []
+        : [
+            {
+              id: `data.release:${q.id}`,
+              type: 'data.release',
+              op: 'update',
+              resource: `DataPolicy/${p.value.policy}`,
+              reasons: [`requested: ${args.reason}`],
+              risk: 'medium',
+              requiresApproval: true,
+              destructive: false,
+              dependsOn: [],
+            },
+          ],
+      empty: p.value.alreadyReleased,
+      async run(rc) {
+        const again = await api.previewRelease({ cwd: ctx.cwd, policiesDir: ctx.policiesDir, id: args.id });
+        if (!again.ok) return fromDiagnostics(again.diagnostics, again.sources);
+        if (again.value.lockDigest !== p.value.lockDigest)
+          return {
+            ...failure(
+              'plan/stale',
+              `the data lock of ${p.value.policy} changed since the preview (${p.value.lockDigest.slice(7, 19)} → ${again.value.lockDigest.slice(7, 19)})`,
+              'Call release_quarantine again for a fresh preview.',
+            ),
+            stale: true,
+          };
+        const r = await api.dataRelease({
+          cwd: ctx.cwd,
+          id: args.id,
+          reason: args.reason,
+          actor: rc.actor,
+          approvedBy: rc.approvedBy,
+          now: ctx.now,
+        });
+        if (!r.ok) return fromDiagnostics(r.diagnostics, r.sources);
+        return {
+          ok: true,
+          summary: r.changed ? `Released ${args.id}.` : `${args.id} was already released.`,
+          commit: r.commit,
+          outcomes: [
+            { id: `data.release:${args.id}`, status: r.changed ? 'done' : 'skipped', message: args.reason },
+          ],
+        };
+      },
+    };
+    return { ok: true, value: prepared, text };
+  },
+});
+
+const policyFile = z.object({
+  path: z
+    .string()
+    .min(1)
+    .max(300)
+    .describe(
+      'Repository-relative: rudder.yaml or a .yaml file under the policy folder (policies/models/churn.yaml).',
+    ),
+  content: z.string().max(1_000_000).nullable().describe('The whole new file; null deletes it.'),
+});
+
+export const proposePolicyChangeTool = writeTool({
+  name: 'propose_policy_change',
+  title: 'Propose a policy change',
+  description:
+    "Validate a change to the policies and plan it (in a scratch worktree, against the same state and data), then — once confirmed — commit it on a new branch without touching the checkout. With evaluate, apply the branch's plan on the branch (train the variant) and compare it with the champion. Opens a draft pull request when GitHub is configured (and, when evaluated, only if the variant passed its gates); otherwise the branch stays local.",
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  input: {
+    files: z.array(policyFile).min(1).max(20),
+    title: z.string().min(3).max(200).describe('Commit subject and pull-request title.'),
+    body: z.string().max(20_000).optional().describe('Why: the commit body and the top of the pull request.'),
+    branch: z.string().max(200).optional().describe('Branch name (default rudder/mcp/<title>-<hash>).'),
+    evaluate: z
+      .boolean()
+      .optional()
+      .describe('Train the variant on the branch and compare it with the champion.'),
+  },
+  async prepare(args, ctx) {
+    const files = Object.fromEntries(args.files.map((f) => [f.path, f.content]));
+    const req = {
+      cwd: ctx.cwd,
+      policiesDir: ctx.policiesDir,
+      files,
+      title: args.title,
+      body: args.body,
+      branch: args.branch,
+      now: ctx.now(),
+    };
+    const p = await api.previewPolicyChange(req);
+    if (!p.ok) return fromDiagnostics(p.diagnostics, p.sources);
+    const pv = p.value;
+    ctx.plans.put(pv.plan);
+    const github = await ctx.github();
+    const text = [
+      `+ branch ${pv.branch} from ${pv.base.slice(0, 10)}: ${args.title}`,
+      ...pv.files.map((f) => f.diff.trimEnd()),
+      '',
+      `Plan of the branch (${pv.plan.digest.slice(0, 19)}):`,
+      planText(pv.plan),
+      '',
+      args.evaluate
+        ? "Then: apply the branch's plan on the branch (training the variant) and compare it with the champion."
+        : '',
+      github
+        ? `Then: push the branch and open a draft pull request on ${github.owner}/${github.repo}${args.evaluate ? ' if the variant passes its gates' : ''}.`
+        : 'GitHub is not configured: the branch stays local.',
+    ]
+      .filter((l, i, a) => l !== '' || a[i - 1] !== '')
+      .join('\n');
+    const prepared: Prepared = {
+      digest: pv.digest,
+      text,
+      actions: [
+        {
+          id: `policy.propose:${pv.branch}`,
+          type: 'policy.propose',
+          op: 'create',
+          resource: `Branch/${pv.branch}`,
+          reasons: pv.files.map((f) => `${f.change}: ${f.path}`),
+          risk: args.evaluate ? 'medium' : 'low',
+          requiresApproval: true,
+          destructive: false,
+          dependsOn: [],
+        },
+      ],
+      empty: false,
+      async run(rc) {
+        const r = await api.proposePolicyChange({
+          ...req,
+          preview: pv,
+          actor: rc.actor,
+          approvedBy: rc.approvedBy,
+          evaluate: args.evaluate,
+          github,
+          trainers: ctx.trainers,
+          clock: ctx.now,
+          signal: rc.signal,
+          onEvent: rc.onEvent,
+        });
+        if (!r.ok)
+          return {
+            ...fromDiagnostics(r.diagnostics, r.sources),
+            stale: r.diagnostics[0]?.code === 'plan/stale',
+          };
+        const v = r.value;
+        const lines = [
+          `Committed ${v.commit.slice(0, 10)} on ${v.branch}.`,
+          v.evaluation
+            ? `Evaluation: ${v.evaluation.summary} ${v.evaluation.better ? 'The variant passed its gates.' : 'The variant did not pass its gates.'}`
+            : '',
+          v.pullRequest
+            ? `Pull request #${v.pullRequest.number}: ${v.pullRequest.url}`
+            : (v.noPullRequest ?? ''),
+        ].filter(Boolean);
+        return {
+          ok: true,
+          summary: lines.join(' '),
+          commit: { sha: v.head, message: args.title },
+          outcomes: [{ id: `policy.propose:${v.branch}`, status: 'done', message: lines.join(' ') }],
+          details: { ...v } as Record<string, unknown>,
+        };
+      },
+    };
+    return { ok: true, value: prepared, text };
+  },
+});
+
 export const writeTools: WriteTool[] = [
   applyPlanTool,
   retrainTool,
@@ -152,6 +359,8 @@ export const writeTools: WriteTool[] = [
   rolloutStartTool,
   refreshFeaturesTool,
   scanDataTool,
+  releaseQuarantineTool,
+  proposePolicyChangeTool,
 ];
 
 export { REPLACES };
