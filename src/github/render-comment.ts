@@ -71,9 +71,16 @@ export function renderPlanComment(i: PlanCommentInput): { body: string; marker: 
     `<sub>Plan digest \`${p.digest}\`. The plan file is ${where}; on merge, \`rudder apply\` applies exactly that file and refuses if anything it depends on changed. Updated in place on every push.</sub>`,
     '',
   ].join('\n');
+  // The comment has its own marker, heading and summary line: drop renderPlanMarkdown's.
+  let summaryDropped = false;
   const inner = renderPlanMarkdown(p)
     .split('\n')
-    .filter((l) => !/^<!--.*-->$/.test(l.trim()))
+    .filter((l) => {
+      if (/^<!--.*-->$/.test(l.trim()) || /^#{1,4} Rudder plan\b/.test(l)) return false;
+      if (!summaryDropped && l.startsWith('**') && l.includes(renderSummaryLine(p)))
+        return !(summaryDropped = true);
+      return true;
+    })
     .join('\n');
   const details = [
     `<details><summary>Full plan: ${p.actions.length} action${p.actions.length === 1 ? '' : 's'} in ${p.waves.length} wave${p.waves.length === 1 ? '' : 's'}</summary>`,

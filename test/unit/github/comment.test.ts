@@ -129,6 +129,10 @@ describe('size limit', () => {
     const r = renderPlanComment({ plan: syntheticPlan(3), project: 'acme' });
     expect(r.truncated).toBe(false);
     expect(r.body).toContain('<details><summary>Full plan: 3 actions in 1 wave</summary>');
+    // One heading and one summary line: the embedded Markdown plan's own are dropped.
+    expect(r.body.match(/Rudder plan/g)).toHaveLength(1);
+    expect(r.body.match(/\*\*Plan: 3 to train\.\*\*/g)).toHaveLength(1);
+    expect(r.body).toContain('| + | `model.train` | model-0002 → v1 |');
   });
 
   test('GitHub itself refuses a body over the limit (the fake enforces it): 422 with a next step', async () => {
