@@ -59,6 +59,13 @@ export interface ModelObservation {
   labelRows?: number;
 }
 
+/** A model's label source: a plan input (changed labels make a saved plan stale). */
+export interface LabelObservation {
+  rows: number;
+  newestLabel: string | null;
+  sourceDigest: string;
+}
+
 export interface Observations {
   version: typeof OBSERVATIONS_VERSION;
   /** The clock, as passed in: every age and due-date is computed from it. */
@@ -71,10 +78,12 @@ export interface Observations {
    * rollout lock is still where the plan saw it instead.
    */
   rollouts?: Record<string, RolloutObservation | { error: string }>;
+  /** Per model: its label source, or why it could not be read. Absent in plans made before labels were observed. */
+  labels?: Record<string, LabelObservation | ViewObservationError>;
 }
 
-export function isViewError(
-  o: ViewObservation | ViewObservationError | undefined,
+export function isViewError<T extends object>(
+  o: T | ViewObservationError | undefined,
 ): o is ViewObservationError {
   return o != null && 'error' in o;
 }

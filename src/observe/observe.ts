@@ -28,6 +28,15 @@ export async function observe(
       views[v.name] = { error: (e as Error).message.split('\n')[0] ?? String(e) };
     }
   }
+  const labels: NonNullable<Observations['labels']> = {};
+  for (const m of desired.models) {
+    try {
+      const l = await store.labelFreshness(m);
+      labels[m.name] = { rows: l.rows, newestLabel: l.newestLabel, sourceDigest: l.sourceDigest };
+    } catch (e) {
+      labels[m.name] = { error: (e as Error).message.split('\n')[0] ?? String(e) };
+    }
+  }
   let models: Observations['models'] = {};
   if (opts.models)
     try {
@@ -35,5 +44,5 @@ export async function observe(
     } finally {
       await opts.models.dispose?.();
     }
-  return { version: OBSERVATIONS_VERSION, at: opts.now.toISOString(), views, models };
+  return { version: OBSERVATIONS_VERSION, at: opts.now.toISOString(), views, labels, models };
 }

@@ -32,6 +32,16 @@ function planTraining(ctx: PlanContext, planned: readonly PlanAction[]): ActionO
     const ml = lock.models[m.name];
     const latest = ml?.versions.at(-1);
     const blocked = m.views.filter((v) => isViewError(ctx.obs.views[v]) || ctx.obs.views[v] == null);
+    const labels = ctx.obs.labels?.[m.name];
+    if (isViewError(labels)) {
+      ctx.blocked.push({
+        kind: 'Model',
+        name: m.name,
+        reason: `its label source cannot be read: ${labels.error}`,
+      });
+      ctx.deferredModels.add(m.name);
+      continue;
+    }
     if (blocked.length > 0) {
       // Whether it needs training cannot be known without its data (new labels, drift, ...).
       ctx.blocked.push({
@@ -156,7 +166,18 @@ function trainReasons(
   if (ctx.forced.has(m.name))
     deliberate.push({ code: 'forced', message: 'retraining requested (--retrain)' });
 
-  const automatic = triggerReasons(ctx.now, ml, latest, rp, ctx.obs.models[m.name]);
+  // New labels count toward dataVolume even where monitoring did not count them.
+  const labels = ctx.obs.labels?.[m.name];
+  const observed = ctx.obs.models[m.name];
+  const automatic = triggerReasons(
+    ctx.now,
+    ml,
+    latest,
+    rp,
+    observed?.labelRows == null && labels && !isViewError(labels)
+      ? { ...observed, labelRows: labels.rows }
+      : observed,
+  );
   // What monitoring could not see is said, never acted on.
   const mo = ctx.obs.models[m.name];
   if (mo?.drift?.insufficient)

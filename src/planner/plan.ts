@@ -76,7 +76,10 @@ export function planChanges(
     policies: desired.digest,
     lockfiles: opts.lockfileDigests,
     // The clock is not an input that can go stale: what was observed is.
-    observations: digestOf({ views: obs.views, models: obs.models }, opts.hash),
+    observations: digestOf(
+      { views: obs.views, models: obs.models, ...(obs.labels ? { labels: obs.labels } : {}) },
+      opts.hash,
+    ),
     repository: opts.repository,
     options: { retrain: [...forced].sort() },
   };

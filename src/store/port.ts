@@ -175,8 +175,20 @@ export interface OnlineRow {
  * implements this, plus the capabilities below that it supports; consumers ask for the
  * capabilities they use in their types (`FeatureStore & DataPolicyStore`), never probe for them.
  */
+/** What a model's label source holds (a plan input, like a view's freshness). */
+export interface LabelFreshness {
+  model: string;
+  rows: number;
+  /** ISO time of the newest label, or null when there is none. */
+  newestLabel: string | null;
+  /** Digest of the label files' content. */
+  sourceDigest: string;
+}
+
 export interface FeatureStore {
   freshness(view: FeatureView, opts?: { now?: Date }): Promise<ViewFreshness>;
+  /** Rows, newest label and content digest of a model's label source (checked like any read). */
+  labelFreshness(model: Model): Promise<LabelFreshness>;
   buildTrainingSet(req: TrainingSetRequest): Promise<TrainingSet>;
   materialize(view: FeatureView, since: string | null): Promise<MaterializeResult>;
   /**

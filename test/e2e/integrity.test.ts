@@ -154,3 +154,43 @@ describe('state follows committed policies, and all state is committed', () => {
     expect(again.ok && again.plan.actions).toEqual([]);
   });
 });
+
+describe('labels are observed', () => {
+  test('flipping labels makes a saved plan stale; the plan records the label source', async () => {
+    const repo = await churnRepo({ epochs: 2 });
+    const p = await plan({ cwd: repo, now: NOW });
+    if (!p.ok) throw new Error(JSON.stringify(p.diagnostics));
+    const labels = p.plan.observations.labels?.churn;
+    expect(labels && 'rows' in labels ? labels.rows : 0).toBeGreaterThan(0);
+    const file = join(repo, 'data', 'churn_labels.csv');
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const header = lines[0]!.split(',');
+    const col = header.indexOf('churned');
+    let flipped = 0;
+    const out = lines.map((l, i) => {
+      if (i === 0 || !l || flipped >= 101) return l;
+      const cells = l.split(',');
+      cells[col] = cells[col] === '1' || cells[col] === 'true' ? '0' : '1';
+      flipped++;
+      return cells.join(',');
+    });
+    writeFileSync(file, out.join('\n'));
+    const r = await apply({ cwd: repo, plan: p.plan, actor: 'ci', now: clock });
+    expect(r.ok).toBe(false);
+    expect(r.diagnostics[0]?.code).toBe('plan/stale');
+  });
+
+  test('an unreadable label source blocks its model', async () => {
+    const repo = await churnRepo({ epochs: 2 });
+    rmSync(join(repo, 'data', 'churn_labels.csv'));
+    const p = await plan({ cwd: repo, now: NOW });
+    if (!p.ok) throw new Error(JSON.stringify(p.diagnostics));
+    expect(p.plan.blocked).toEqual([
+      expect.objectContaining({
+        kind: 'Model',
+        name: 'churn',
+        reason: expect.stringContaining('label source'),
+      }),
+    ]);
+  });
+});

@@ -7,6 +7,7 @@ import type { DataPolicy, FeatureView, Model } from '../../compiler/desired-stat
 import type {
   DataPolicyStore,
   FeatureStore,
+  LabelFreshness,
   OnlineStore,
   MaterializeResult,
   OnlineRow,
@@ -22,6 +23,7 @@ import type {
 import { StoreError } from '../port.ts';
 import { loadSalt } from '../salt.ts';
 import { digestFiles, resolveSource } from './files.ts';
+import { labelFreshness } from './label-freshness.ts';
 import { materializeView, readOnlineRows, viewFreshness, type OnlineContext } from './online.ts';
 import { enforcePolicies, labelPoliciesFor } from './policies.ts';
 import { ensureStoreTables, QuarantineBook } from './quarantine.ts';
@@ -107,6 +109,10 @@ export class DuckDBFeatureStore implements FeatureStore, DataPolicyStore, Online
 
   freshness(view: FeatureView, opts?: { now?: Date }): Promise<ViewFreshness> {
     return this.serial(() => viewFreshness(this.ctx(), view, opts?.now));
+  }
+
+  labelFreshness(model: Model): Promise<LabelFreshness> {
+    return this.serial(() => labelFreshness(this.ctx(), model));
   }
 
   buildTrainingSet(req: TrainingSetRequest): Promise<TrainingSet> {
