@@ -68,7 +68,8 @@ export async function readTreeFiles(
   accept: (path: string) => boolean,
 ): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  const listed = await git(['ls-tree', '-r', '-z', '--name-only', rev, '--', ...paths]);
+  // --full-tree: paths are from the top level even when git runs in a subfolder.
+  const listed = await git(['ls-tree', '-r', '-z', '--full-tree', '--name-only', rev, '--', ...paths]);
   for (const p of listed.split('\0').filter(Boolean)) {
     if (!accept(p)) continue;
     out.set(p, await git(['show', `${rev}:${p}`]));
