@@ -50,6 +50,18 @@ afterAll(async () => {
   cleanupTemp();
 });
 
+/** The GitHubError a call fails with (a test failure if it succeeds). */
+const failure = (p: Promise<unknown>): Promise<GitHubError> =>
+  p.then(
+    () => {
+      throw new Error('expected proposeChange to fail');
+    },
+    (e: unknown) => {
+      expect(e).toBeInstanceOf(GitHubError);
+      return e as GitHubError;
+    },
+  );
+
 const opts = (o: Partial<ProposeChangeOptions> & { root: string; branch: string }): ProposeChangeOptions => ({
   title: 'churn: 20 epochs',
   files: { 'policies/models/churn.yaml': churn().replace(/epochs: \d+/, 'epochs: 20') },
@@ -99,26 +111,24 @@ describe('proposeChange', () => {
 
   test('an existing branch is never overwritten', async () => {
     const pulls = gh.allPulls().length;
-    const e = await proposeChange(opts({ root: repo, branch: 'rudder/churn-epochs' })).catch(
-      (x: unknown) => x as GitHubError,
-    );
+    const e = await failure(proposeChange(opts({ root: repo, branch: 'rudder/churn-epochs' })));
     expect(e).toBeInstanceOf(GitHubError);
     expect(e.message).toMatch(/branch rudder\/churn-epochs already exists on origin/);
     expect(gh.allPulls()).toHaveLength(pulls);
   });
 
   test('files already as given, a path outside the repository, a bad branch name: refused before anything is pushed', async () => {
-    const same = await proposeChange(
-      opts({ root: repo, branch: 'rudder/same', files: { 'policies/models/churn.yaml': churn() } }),
-    ).catch((x: unknown) => x as GitHubError);
-    expect(same.message).toMatch(/nothing to propose: the files are already as given on main/);
-    const outside = await proposeChange(
-      opts({ root: repo, branch: 'rudder/x', files: { '../etc/passwd': 'x' } }),
-    ).catch((x: unknown) => x as GitHubError);
-    expect(outside.message).toMatch(/not a path inside the repository/);
-    const badName = await proposeChange(opts({ root: repo, branch: 'bad..name' })).catch(
-      (x: unknown) => x as GitHubError,
+    const same = await failure(
+      proposeChange(
+        opts({ root: repo, branch: 'rudder/same', files: { 'policies/models/churn.yaml': churn() } }),
+      ),
     );
+    expect(same.message).toMatch(/nothing to propose: the files are already as given on main/);
+    const outside = await failure(
+      proposeChange(opts({ root: repo, branch: 'rudder/x', files: { '../etc/passwd': 'x' } })),
+    );
+    expect(outside.message).toMatch(/not a path inside the repository/);
+    const badName = await failure(proposeChange(opts({ root: repo, branch: 'bad..name' })));
     expect(badName.message).toMatch(/not a valid branch name/);
     expect(git(bare, 'branch', '--list')).not.toMatch(/rudder\/same|rudder\/x|bad/);
   });
@@ -129,9 +139,7 @@ describe('proposeChange', () => {
       message: 'Validation Failed',
       match: (q) => q.operationId === 'pulls/create',
     });
-    const e = await proposeChange(opts({ root: repo, branch: 'rudder/fails' })).catch(
-      (x: unknown) => x as GitHubError,
-    );
+    const e = await failure(proposeChange(opts({ root: repo, branch: 'rudder/fails' })));
     expect(e.status).toBe(422);
     expect(e.hint).toMatch(/The branch rudder\/fails was pushed and is kept/);
     expect(git(bare, 'branch', '--list', 'rudder/fails')).toMatch(/rudder\/fails/);
