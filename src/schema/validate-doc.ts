@@ -292,6 +292,17 @@ function mapOne(e: ErrorObject, path: (string | number)[], d: MakeDiag): Diagnos
     }
     case 'propertyNames':
       return undefined; // the nested pattern error names the key
+    case 'false schema':
+      // A field that exists, but not together with the others given (if/then/else branches).
+      return d(
+        'schema/unknown-field',
+        path,
+        `"${where}" does not apply here`,
+        path.includes('artifacts')
+          ? 'spec.artifacts.path is for type local; bucket, prefix, endpoint, region, forcePathStyle and cache are for type s3.'
+          : 'Each field’s description says where it applies (docs/policy-reference.md).',
+        true,
+      );
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':

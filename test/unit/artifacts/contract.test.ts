@@ -260,6 +260,20 @@ describe('rudder.yaml spec.artifacts', () => {
     ]);
   });
 
+  test('fields of the other store type are refused, naming the field', async () => {
+    const root = tempDir();
+    writeFile(root, 'rudder.yaml', project('{ type: local, path: x, bucket: ml-artifacts }'));
+    expect((await readProjectSettings(root)).diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ['schema/unknown-field', '"spec.artifacts.bucket" does not apply here'],
+    ]);
+    writeFile(root, 'rudder.yaml', project('{ type: s3, bucket: ml-artifacts, path: x }'));
+    const s3 = (await readProjectSettings(root)).diagnostics;
+    expect(s3.map((d) => [d.code, d.message])).toEqual([
+      ['schema/unknown-field', '"spec.artifacts.path" does not apply here'],
+    ]);
+    expect(s3[0]!.hint).toMatch(/path is for type local; bucket, .* are for type s3/);
+  });
+
   test('credentials in rudder.yaml are refused by name, without echoing them', async () => {
     const root = tempDir();
     writeFile(
