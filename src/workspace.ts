@@ -5,7 +5,8 @@ import { resolve } from 'node:path';
 import { validate } from './api-validate.ts';
 import type { DesiredState } from './compiler/desired-state.ts';
 import type { Diagnostic } from './diagnostics/diagnostic.ts';
-import { rootCommit } from './git/identity.ts';
+import { uncommittedFiles } from './git/git.ts';
+import { lastCommitTouching, rootCommit } from './git/identity.ts';
 import { monitoringContext } from './observe/monitoring-context.ts';
 import { observe } from './observe/observe.ts';
 import { planChanges } from './planner/plan.ts';
@@ -87,6 +88,12 @@ export async function makePlan(ws: Workspace, opts: MakePlanOptions, store?: Fea
         [...ws.lockTexts].map(([path, text]) => [path, `sha256:${nodeSha256(text)}`]),
       ),
       hash: nodeSha256,
+      source: {
+        policyCommit: await lastCommitTouching(ws.root, [ws.desired.project.policiesDir, 'rudder.yaml']),
+        uncommittedState: await uncommittedFiles(ws.root, [ws.desired.project.stateDir]).catch(
+          () => undefined,
+        ),
+      },
     });
   } finally {
     if (!store) await own.close();

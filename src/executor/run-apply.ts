@@ -168,6 +168,7 @@ export async function runApply(opts: ApplyOptions, ports: ApplyPorts): Promise<A
             repository: opts.plan.inputs.repository,
             lockfileDigests: opts.plan.inputs.lockfiles,
             hash: nodeSha256,
+            source: opts.plan.source,
           }),
           opts.plan.inputs.options.only,
           nodeSha256,

@@ -176,6 +176,12 @@ export interface Plan {
    * any is an error: `rudder plan` exits 1 and `apply` refuses it.
    */
   blocked: BlockedResource[];
+  /**
+   * Where the plan was made from (recorded, not compared: a new commit that leaves the policies'
+   * meaning alone does not make a plan stale). `uncommittedState`: state files written but not
+   * committed; the next apply commits them before anything else.
+   */
+  source: { policyCommit?: string; uncommittedState: string[] };
   summary: Partial<Record<ActionType, number>>;
   /** Digest of the whole plan (minus this field): what `apply --plan-digest` and MCP confirmations bind to. */
   digest: string;

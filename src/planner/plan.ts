@@ -31,6 +31,8 @@ export interface PlanOptions {
   /** path → digest of each lockfile's canonical text, as read. */
   lockfileDigests: Record<string, string>;
   hash?: HashHex;
+  /** Recorded in the plan as `source`. */
+  source?: { policyCommit?: string; uncommittedState?: readonly string[] };
 }
 
 /** The per-resource planners, in order: later ones may depend on earlier ones' actions. */
@@ -94,6 +96,10 @@ export function planChanges(
     waves,
     notes: ctx.notes,
     blocked: ctx.blocked,
+    source: {
+      ...(opts.source?.policyCommit ? { policyCommit: opts.source.policyCommit } : {}),
+      uncommittedState: [...(opts.source?.uncommittedState ?? [])].sort(),
+    },
     summary,
   };
   return { ...body, digest: digestOf(body, opts.hash) };

@@ -31,8 +31,13 @@ export function renderSummaryLine(plan: Plan): string {
   const parts = ORDER.filter((t) => plan.summary[t]).map((t) => `${plan.summary[t]} ${VERB[t]}`);
   // "No changes" must never mean "could not see": a blocked plan says so first.
   const blocked = plan.blocked ?? [];
+  const pending = plan.source?.uncommittedState ?? [];
+  const first = pending.length
+    ? `${pending.length} uncommitted state file${pending.length === 1 ? '' : 's'} will be committed first${parts.length ? '; then ' : '.'}`
+    : '';
   if (blocked.length > 0)
     return `Plan blocked: ${blocked.length} resource${blocked.length === 1 ? '' : 's'} cannot be observed (${blocked.map((b) => `${b.kind} ${b.name}`).join(', ')})${parts.length ? `; otherwise ${parts.join(', ')}` : ''}.`;
+  if (first) return `Plan: ${first}${parts.join(', ')}${parts.length ? '.' : ''}`;
   return parts.length === 0 ? 'No changes. The world matches the policies.' : `Plan: ${parts.join(', ')}.`;
 }
 
@@ -81,6 +86,13 @@ export function renderPlanText(plan: Plan, opts: RenderOptions = {}): string {
       if (a.dependsOn.length) lines.push(dim(`      after ${a.dependsOn.join(', ')}`));
     }
   });
+  if ((plan.source?.uncommittedState ?? []).length) {
+    lines.push(
+      '',
+      yellow('Uncommitted state (written by an earlier apply; the next apply commits it first):'),
+    );
+    for (const f of plan.source.uncommittedState) lines.push(`  ~ ${f}`);
+  }
   if ((plan.blocked ?? []).length) {
     lines.push('', red('Blocked (cannot be observed; nothing is planned for them):'));
     for (const b of blockedLines(plan)) lines.push(`  ! ${b}`);
@@ -141,7 +153,7 @@ export function renderPlanMarkdown(plan: Plan, opts: { planFile?: string } = {})
   }
   const tail = [
     '',
-    `<sub>Inputs \`${plan.inputsDigest.slice(7, 19)}\` · observed ${plan.observations.at} · Rudder ${plan.rudder}. ${opts.planFile ? `Apply exactly this plan with \`rudder apply ${opts.planFile}\`.` : 'Apply exactly this plan by saving it with `rudder plan --out <file>` and running `rudder apply <file>`.'}</sub>`,
+    `<sub>Inputs \`${plan.inputsDigest.slice(7, 19)}\`${plan.source?.policyCommit ? ` · policies at \`${plan.source.policyCommit.slice(0, 12)}\`` : ''} · observed ${plan.observations.at} · Rudder ${plan.rudder}. ${opts.planFile ? `Apply exactly this plan with \`rudder apply ${opts.planFile}\`.` : 'Apply exactly this plan by saving it with `rudder plan --out <file>` and running `rudder apply <file>`.'}</sub>`,
     '',
   ];
   const sections: string[] = [];

@@ -131,6 +131,13 @@ describe('state follows committed policies, and all state is committed', () => {
     expect(r.diagnostics[0]?.message).toContain('no commits today');
     expect(r.outcomes.filter((o) => o.status === 'done').length).toBeGreaterThan(0);
     expect(git(repo, 'status', '--porcelain')).toBe('?? state/');
+    // The plan does not call uncommitted state "no changes": it says what will commit it.
+    const io = capture();
+    expect(
+      await planCommand({ cwd: repo, format: 'text', detailedExitcode: true, retrain: [], now: NOW }, io),
+    ).toBe(2);
+    expect(io.out()).toContain('uncommitted state files will be committed first');
+    expect(io.out()).toContain('state/models/churn.lock.yaml');
 
     rmSync(hook);
     const events: string[] = [];

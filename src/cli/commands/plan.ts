@@ -52,5 +52,6 @@ export async function planCommand(opts: PlanCommandOptions, io: CommandIO): Prom
     );
     return ExitCode.error;
   }
-  return opts.detailedExitcode && r.plan.actions.length > 0 ? ExitCode.changes : ExitCode.ok;
+  const pending = r.plan.actions.length > 0 || r.plan.source.uncommittedState.length > 0;
+  return opts.detailedExitcode && pending ? ExitCode.changes : ExitCode.ok;
 }

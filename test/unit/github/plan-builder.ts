@@ -22,6 +22,7 @@ export function syntheticPlan(n: number, reasonLength = 40): Plan {
   return {
     formatVersion: 1,
     blocked: [],
+    source: { uncommittedState: [] },
     rudder: '0.1.0',
     createdAt: '2026-07-06T00:00:00.000Z',
     inputs: {
