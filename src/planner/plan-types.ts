@@ -5,7 +5,7 @@ import type { ObservedResult } from '../rollout/observation.ts';
  * The plan file format; apply refuses other versions. Version 1 still holds: typing the
  * actions per type (below) describes the JSON the planner always wrote, field for field.
  */
-export const PLAN_FORMAT_VERSION = 1;
+export const PLAN_FORMAT_VERSION = 2;
 
 /**
  * What each action type carries, fixed at plan time (the digests the executor must still find).

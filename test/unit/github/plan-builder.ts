@@ -20,7 +20,7 @@ export function syntheticPlan(n: number, reasonLength = 40): Plan {
     } as PlanAction);
   }
   return {
-    formatVersion: 1,
+    formatVersion: 2,
     blocked: [],
     source: { uncommittedState: [] },
     rudder: '0.1.0',

@@ -205,7 +205,7 @@ spec: { model: churn, strategy: { type: canary, steps: [{ weight: 10% }, { weigh
       parsePlanFile(text.replace('"risk": "high"', '"risk": "low"'), 'plan.json').diagnostics[0]!.code,
     ).toBe('plan/tampered');
     expect(
-      parsePlanFile(text.replace('"formatVersion": 1', '"formatVersion": 9'), 'plan.json').diagnostics[0]!
+      parsePlanFile(text.replace('"formatVersion": 2', '"formatVersion": 9'), 'plan.json').diagnostics[0]!
         .code,
     ).toBe('plan/unsupported-version');
     const other = planChanges(desired(), emptyLockState(), obs('sha256:s9'), opts);
