@@ -517,7 +517,7 @@ export interface RetrainPolicyDoc {
       min?: number;
       max?: number;
       /**
-       * Must beat the champion on the same holdout by this margin (may be 0).
+       * Must beat the champion by this margin (may be 0), both scored on the same rows: rows neither version trained on.
        */
       beatChampionBy?: number;
       /**
