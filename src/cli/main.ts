@@ -394,6 +394,38 @@ export function buildProgram(io?: CommandIO): Command {
       },
     );
 
+  program
+    .command('serve')
+    .description(
+      "serve every model's active versions as the rollout locks say (OIP v2, JSON predict, labels, /metrics); hot-reloads when the state changes",
+    )
+    .option('--host <host>', 'interface to bind (default 127.0.0.1)')
+    .option('--port <port>', 'port (default 8080; 0 picks a free one)')
+    .option('--no-log', 'do not write the prediction log (.rudder/predictions)')
+    .action(async (o: { host?: string; port?: string; log: boolean }, cmd: Command) => {
+      const c = ctx(cmd);
+      const { serveCommand } = await import('./commands/serve.ts');
+      process.exitCode = await serveCommand({ cwd: c.cwd, host: o.host, port: o.port, log: o.log }, c.io);
+    });
+
+  program
+    .command('reconcile')
+    .description(
+      'observe → plan → apply what the policies allow without a person → commit; once, or --watch <interval>',
+    )
+    .option('--once', 'one pass (the default)')
+    .option('--watch <interval>', 'repeat every interval (jittered; backs off after errors) until SIGTERM')
+    .option('--policies <dir>', 'policy folder (default: spec.policies in rudder.yaml, or policies)')
+    .action(async (o: { once?: boolean; watch?: string; policies?: string }, cmd: Command) => {
+      const c = ctx(cmd);
+      if (o.once && o.watch) throw new ExitError('--once and --watch exclude each other');
+      const { reconcileCommand } = await import('./commands/reconcile.ts');
+      process.exitCode = await reconcileCommand(
+        { cwd: c.cwd, policiesDir: o.policies, watch: o.watch, json: c.json },
+        c.io,
+      );
+    });
+
   registerGitHubCommands(program, ctx);
 
   return program;

@@ -1,0 +1,64 @@
+import { reconcile, reconcileWatch } from '../../api.ts';
+import { formatPretty } from '../../diagnostics/format-pretty.ts';
+import { formatDuration, parseDuration } from '../../schema/vocabulary.ts';
+import { ExitCode, ExitError, type CommandIO } from '../io.ts';
+
+export interface ReconcileCommandOptions {
+  cwd: string;
+  policiesDir?: string;
+  /** `1m`, `30s`, …: repeat until SIGTERM/SIGINT. Absent: one pass (`--once`). */
+  watch?: string;
+  json: boolean;
+}
+
+/**
+ * `rudder reconcile [--once | --watch 1m]`: observe → plan → apply what the policies allow without a
+ * person → commit. Exit 0 when the pass (or, with --watch, the loop) ended cleanly, 1 when a pass failed.
+ */
+export async function reconcileCommand(opts: ReconcileCommandOptions, io: CommandIO): Promise<number> {
+  const pass = async () => {
+    const r = await reconcile({ cwd: opts.cwd, policiesDir: opts.policiesDir, actor: 'reconcile' });
+    if (opts.json)
+      io.stdout(
+        `${JSON.stringify({ ok: r.ok, summary: r.summary, commit: r.commit?.sha ?? null, actions: r.outcomes.map((o) => ({ id: o.id, status: o.status, message: o.message })), held: r.held.map((a) => a.id) })}\n`,
+      );
+    else {
+      io.stdout(
+        `${new Date().toISOString()} ${r.summary}${r.commit?.sha ? ` (commit ${r.commit.sha.slice(0, 12)})` : ''}\n`,
+      );
+      if (r.diagnostics.length > 0) io.stderr(formatPretty(r.diagnostics, r.sources, { color: io.color }));
+    }
+    return r;
+  };
+  if (opts.watch == null) return (await pass()).ok ? ExitCode.ok : ExitCode.error;
+  const interval = parseDuration(opts.watch);
+  if (interval == null || interval < 1000)
+    throw new ExitError(`--watch ${opts.watch}: expected a duration of at least 1s (30s, 1m, 1h)`);
+  const ac = new AbortController();
+  const stop = (sig: string): void => {
+    io.stderr(`${sig}: finishing the current pass, then stopping…\n`);
+    ac.abort();
+  };
+  const onTerm = (): void => stop('SIGTERM');
+  const onInt = (): void => stop('SIGINT');
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onInt);
+  let lastOk = true;
+  try {
+    await reconcileWatch({
+      run: pass,
+      intervalMs: interval,
+      signal: ac.signal,
+      onRun: ({ result, error, nextInMs }) => {
+        lastOk = result?.ok ?? false;
+        if (error) io.stderr(`reconcile failed: ${error.message}\n`);
+        if (!ac.signal.aborted)
+          io.stderr(`next pass in ${formatDuration(Math.round(nextInMs / 1000) * 1000)}\n`);
+      },
+    });
+  } finally {
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onInt);
+  }
+  return lastOk ? ExitCode.ok : ExitCode.error;
+}
