@@ -55,7 +55,11 @@ export type Operation =
   | { kind: 'retrain'; model: string }
   | { kind: 'promote'; model: string }
   | { kind: 'refresh-features'; view?: string }
-  | { kind: 'scan-data'; policy?: string };
+  | { kind: 'scan-data'; policy?: string }
+  /** The rollout's next step (or its promotion after the last step), when its analysis passed. */
+  | { kind: 'rollout-advance'; model: string }
+  /** The rollout's rollback, when its analysis failed. */
+  | { kind: 'rollout-rollback'; model: string };
 
 export interface OperationPlan {
   plan: Plan;
@@ -81,8 +85,7 @@ export async function planOperation(opts: {
     const models = ws.desired.models.map((m) => m.name);
     const views = ws.desired.featureViews.map((v) => v.name);
     const policies = ws.desired.dataPolicies.map((p) => p.name);
-    if ((op.kind === 'retrain' || op.kind === 'promote') && !models.includes(op.model))
-      return unknown(ws, 'model', op.model, models);
+    if ('model' in op && !models.includes(op.model)) return unknown(ws, 'model', op.model, models);
     if (op.kind === 'refresh-features' && op.view != null && !views.includes(op.view))
       return unknown(ws, 'feature view', op.view, views);
     if (op.kind === 'scan-data' && op.policy != null && !policies.includes(op.policy))
@@ -101,6 +104,10 @@ export async function planOperation(opts: {
           return a.type === 'feature.materialize' && (op.view == null || a.resource.name === op.view);
         case 'scan-data':
           return a.type === 'data.scan' && (op.policy == null || a.resource.name === op.policy);
+        case 'rollout-advance':
+          return (a.type === 'rollout.advance' || a.type === 'rollout.promote') && modelOf(a) === op.model;
+        case 'rollout-rollback':
+          return a.type === 'rollout.rollback' && modelOf(a) === op.model;
       }
     };
     return {

@@ -36,6 +36,8 @@ const ANNOTATIONS: Record<
   retrain: [false, false, false, false],
   promote: [false, false, false, false],
   rollout_start: [false, false, false, false],
+  rollout_advance: [false, false, false, false],
+  rollback: [false, true, false, false],
   refresh_features: [false, false, true, false],
   scan_data: [false, false, true, false],
   release_quarantine: [false, false, true, false],

@@ -126,7 +126,7 @@ export const explainActionTool = readTool({
   name: 'explain_action',
   title: 'Explain a plan action',
   description:
-    'Why a plan action is there: its reasons with their evidence, what it depends on, its risk, the lockfile changes it is expected to make, and the observations behind it. Takes a plan digest from `plan` (default: plan now).',
+    'Why a plan action is there: its reasons with their evidence, the wave it runs in, what it runs after and what waits for it, the lockfile changes it is expected to make, and the observations behind it. Takes a plan digest from `plan` (default: plan now).',
   input: {
     action: z
       .string()
@@ -138,6 +138,9 @@ export const explainActionTool = readTool({
   output: {
     digest: z.string(),
     action: actionBriefSchema,
+    wave: z.number(),
+    after: z.array(z.string()),
+    before: z.array(z.string()),
     changes: z.array(
       z.object({ path: z.string(), field: z.string(), from: z.string().optional(), to: z.string() }),
     ),
@@ -145,58 +148,43 @@ export const explainActionTool = readTool({
     observations: z.record(z.unknown()),
   },
   async run(args, ctx) {
-    let plan = args.digest ? ctx.plans.get(args.digest) : undefined;
-    if (args.digest && !plan)
+    const cached = args.digest ? ctx.plans.get(args.digest) : undefined;
+    if (args.digest && !cached)
       return failure(
         'mcp/unknown-plan',
         `no plan ${args.digest} was computed by this server`,
         'Call plan first and pass its digest, or omit digest to plan now.',
       );
-    if (!plan) {
-      const r = await api.plan({ cwd: ctx.cwd, policiesDir: ctx.policiesDir, now: ctx.now() });
-      if (!r.ok) return fromDiagnostics(r.diagnostics, r.sources);
-      plan = r.plan;
-      ctx.plans.put(plan);
-    }
-    const a =
-      plan.actions.find((x) => x.id === args.action) ??
-      plan.actions.find((x) => x.id.startsWith(args.action));
-    if (!a)
+    const r = await api.explain({
+      cwd: ctx.cwd,
+      policiesDir: ctx.policiesDir,
+      action: args.action,
+      plan: cached,
+      now: ctx.now(),
+    });
+    if (!r.ok) return fromDiagnostics(r.diagnostics, r.sources);
+    ctx.plans.put(r.plan);
+    if (!r.result.ok)
       return failure(
         'mcp/unknown-action',
-        `plan ${plan.digest.slice(7, 19)} has no action ${JSON.stringify(args.action)}`,
-        plan.actions.length
-          ? `Actions: ${plan.actions.map((x) => x.id).join(', ')}`
-          : 'The plan is empty: nothing to explain.',
+        r.result.message,
+        r.result.candidates.length ? `Actions: ${r.result.candidates.join(', ')}` : undefined,
       );
-    const brief = briefActions({ ...plan, actions: [a] })[0]!;
-    const model = (a.params as { model?: string }).model;
-    const view = (a.params as { view?: string }).view;
-    const observations: Record<string, unknown> = {};
-    if (model && plan.observations.models[model])
-      observations[`model:${model}`] = plan.observations.models[model];
-    for (const v of [view, ...((a.params as { views?: string[] }).views ?? [])])
-      if (v && plan.observations.views[v]) observations[`view:${v}`] = plan.observations.views[v];
-    const text = [
-      `${a.id} (${a.op}, risk ${a.risk}${a.requiresApproval ? ', needs approval' : ''}${a.destructive ? ', destructive' : ''})`,
-      'Why:',
-      ...a.reasons.map((r) => `  - ${r.code}: ${r.message}`),
-      a.dependsOn.length ? `After: ${a.dependsOn.join(', ')}` : '',
-      a.changes.length ? 'Expected lockfile changes:' : '',
-      ...a.changes.map((c) => `  ${c.path} ${c.field}: ${c.from ?? '∅'} → ${c.to}`),
-    ]
-      .filter(Boolean)
-      .join('\n');
+    const e = r.result.explanation;
+    const a = e.action;
     return {
       ok: true,
       value: {
-        digest: plan.digest,
-        action: brief,
+        digest: r.plan.digest,
+        action: briefActions({ ...r.plan, actions: [a] })[0]!,
+        wave: e.wave,
+        after: e.after.map((x) => x.id),
+        before: e.before.map((x) => x.id),
         changes: a.changes,
-        params: a.params as Record<string, unknown>,
-        observations,
+        params: a.params as unknown as Record<string, unknown>,
+        observations: { views: e.observations.views, models: e.observations.models },
       },
-      text,
+      text: e.lines.join('\n'),
     };
   },
 });

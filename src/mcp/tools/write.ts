@@ -125,6 +125,26 @@ export const rolloutStartTool = operationTool({
   op: (a) => ({ kind: 'promote', model: a.model as string }),
 });
 
+export const rolloutAdvanceTool = operationTool({
+  name: 'rollout_advance',
+  title: 'Advance a rollout',
+  description:
+    "Move a progressing canary to its next traffic step, or promote it after the last step (or an A/B winner) — only what the rollout's analysis allows: the plan's rollout.advance / rollout.promote action for this model.",
+  annotations: MUTATES,
+  input: { model: modelName },
+  op: (a) => ({ kind: 'rollout-advance', model: a.model as string }),
+});
+
+export const rollbackTool = operationTool({
+  name: 'rollback',
+  title: 'Roll back a rollout',
+  description:
+    "Roll back a rollout whose analysis failed (or an A/B loser): the candidate's traffic goes to 0 and, as the policy says, the version is held — the plan's rollout.rollback action for this model.",
+  annotations: REPLACES,
+  input: { model: modelName },
+  op: (a) => ({ kind: 'rollout-rollback', model: a.model as string }),
+});
+
 export const refreshFeaturesTool = operationTool({
   name: 'refresh_features',
   title: 'Refresh features',
@@ -357,10 +377,10 @@ export const writeTools: WriteTool[] = [
   retrainTool,
   promoteTool,
   rolloutStartTool,
+  rolloutAdvanceTool,
+  rollbackTool,
   refreshFeaturesTool,
   scanDataTool,
   releaseQuarantineTool,
   proposePolicyChangeTool,
 ];
-
-export { REPLACES };

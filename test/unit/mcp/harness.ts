@@ -72,17 +72,25 @@ export const structured = <T = Record<string, unknown>>(r: CallToolResult): T =>
 export const errorOf = (r: CallToolResult): { code: string; message: string; hint?: string } =>
   (r.structuredContent as { error: { code: string; message: string; hint?: string } }).error;
 
-/** Deterministic stand-in for tfjs: same inputs, same artifact and metrics. */
-export function fastTrainer(repo: string, metric = 0.8) {
+/**
+ * Deterministic stand-in for tfjs: the n-th training scores `scores[n]` (the last one repeats),
+ * a re-scored champion scores `championScore`; logloss is 1 − score, so higher scores are better
+ * on every metric. Same inputs, same artifact.
+ */
+export function fastTrainer(repo: string, scores: number | number[] = 0.8, championScore = 0.8) {
+  const list = Array.isArray(scores) ? scores : [scores];
+  let n = 0;
+  const metricsOf = (model: Model, s: number) =>
+    Object.fromEntries(model.metrics.map((m) => [m, m === 'logloss' ? 1 - s : s]));
   return {
     async train(input: TrainInput) {
+      const s = list[Math.min(n++, list.length - 1)]!;
       const store = openArtifactStore(repo);
       const artifact = await store.putBytes(
-        new TextEncoder().encode(`${input.model.digest}:${input.trainingSet.digest}:${input.seed}`),
+        new TextEncoder().encode(`${input.model.digest}:${input.trainingSet.digest}:${input.seed}:${s}`),
       );
-      const metrics = Object.fromEntries(input.model.metrics.map((m) => [m, metric]));
       return {
-        metrics,
+        metrics: metricsOf(input.model, s),
         artifact,
         backend: 'test/fake',
         holdout: { rows: 1, from: input.trainingSet.cutoff, digest: input.trainingSet.digest },
@@ -91,7 +99,7 @@ export function fastTrainer(repo: string, metric = 0.8) {
       };
     },
     async evaluate(model: Model) {
-      return Object.fromEntries(model.metrics.map((m) => [m, metric]));
+      return metricsOf(model, championScore);
     },
   };
 }
