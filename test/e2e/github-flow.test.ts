@@ -160,10 +160,10 @@ describe('plan on pull request → merge → apply on merge', () => {
         runId,
       );
       const planned = await rudder(ci, ['plan', '--out', 'plan.json', '--detailed-exitcode'], env);
-      expect(planned.code).toBe(2);
+      expect(planned.code, planned.stderr).toBe(2);
       const commented = await rudder(ci, ['github', 'comment', 'plan.json', '--status', '--verbose'], env);
       expect(commented.stderr).toMatch(/Model\/churn changed: churn retrains/);
-      expect(commented.code).toBe(0);
+      expect(commented.code, commented.stderr).toBe(0);
       return { ci, head, commented };
     };
     const run1 = await planJob('101');
@@ -200,28 +200,28 @@ describe('plan on pull request → merge → apply on merge', () => {
     expect(git(bare, 'rev-parse', 'main')).toBe(mergeSha);
 
     // 5. The apply job: a fresh checkout of main, the plan artifact of the last plan run, applied exactly.
-    const applyJob = async (runId: string) => {
+    const applyJob = async (runId: string, push = false) => {
       const ci = cloneOf(bare, 'CI');
       copyFileSync(join(run2.ci, 'plan.json'), join(ci, 'plan.json'));
-      const env = actionsEnv(
-        ci,
-        {
-          action: 'closed',
-          pull_request: {
-            number: pr.number,
-            merged: true,
-            merge_commit_sha: git(ci, 'rev-parse', 'HEAD'),
-            head: { sha: run2.head },
-            base: { ref: 'main' },
-          },
-        },
-        'pull_request',
-        runId,
-      );
+      // As `on: pull_request: closed` delivers it, or (push) as `on: push` does: then the pull
+      // request is found through the merge commit.
+      const event = push
+        ? { ref: 'refs/heads/main', after: mergeSha }
+        : {
+            action: 'closed',
+            pull_request: {
+              number: pr.number,
+              merged: true,
+              merge_commit_sha: git(ci, 'rev-parse', 'HEAD'),
+              head: { sha: run2.head },
+              base: { ref: 'main' },
+            },
+          };
+      const env = actionsEnv(ci, event, push ? 'push' : 'pull_request', runId);
       return { ci, run: await rudder(ci, ['github', 'apply', 'plan.json', '--status'], env) };
     };
     const applied = await applyJob('201');
-    expect(applied.run.code).toBe(0);
+    expect(applied.run.code, applied.run.stderr).toBe(0);
     const stateSha = /^Committed ([0-9a-f]{12}) \(pushed to origin\/main\)$/m.exec(applied.run.stdout)?.[1];
     expect(stateSha).toBeDefined();
     const mainNow = git(bare, 'rev-parse', 'main');
@@ -241,9 +241,10 @@ describe('plan on pull request → merge → apply on merge', () => {
     expect(report.body).toMatch(/model\.train:churn@\S+` \| done/);
     expect(gh.statuses.at(-1)).toMatchObject({ sha: mainNow, state: 'success', context: 'rudder/apply' });
 
-    // 6. The same plan file again, now that the state moved on: refused, reported, exit 1.
-    const again = await applyJob('202');
-    expect(again.run.code).toBe(1);
+    // 6. The same plan file again (from a push event), now that the state moved on: refused,
+    // reported on the pull request of the merge commit, exit 1.
+    const again = await applyJob('202', true);
+    expect(again.run.code, again.run.stderr).toBe(1);
     expect(again.run.stderr).toMatch(/plan\/stale/);
     expect(git(bare, 'rev-parse', 'main')).toBe(mainNow);
     const refused = gh.comments(pr.number).find((c) => c.body.includes('run=202'))!;
