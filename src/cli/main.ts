@@ -252,6 +252,28 @@ export function buildProgram(io?: CommandIO): Command {
       process.exitCode = await dataReleaseCommand({ cwd: c.cwd, json: c.json, id, reason: o.reason }, c.io);
     });
 
+  data
+    .command('list')
+    .description('the quarantines the data locks record (active and released)')
+    .option('--active', 'only active quarantines')
+    .option('--released', 'only released quarantines')
+    .action(async (o: { active?: boolean; released?: boolean }, cmd: Command) => {
+      const c = ctx(cmd);
+      const { dataListCommand } = await import('./commands/data.ts');
+      const status = o.active ? 'active' : o.released ? 'released' : undefined;
+      process.exitCode = await dataListCommand({ cwd: c.cwd, json: c.json, status }, c.io);
+    });
+
+  program
+    .command('explain <action>')
+    .description('why an action is in the plan: reasons, order, expected lockfile changes, observations')
+    .option('--plan <file>', 'explain an action of this plan file (default: plan now)')
+    .action(async (action: string, o: { plan?: string }, cmd: Command) => {
+      const c = ctx(cmd);
+      const { explainCommand } = await import('./commands/explain.ts');
+      process.exitCode = await explainCommand({ cwd: c.cwd, json: c.json, action, planFile: o.plan }, c.io);
+    });
+
   program
     .command('demo')
     .description('the main job on the root policies and their sample data (what npm start runs)')

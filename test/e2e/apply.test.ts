@@ -5,10 +5,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { apply, plan, parsePlanFile, renderPlanJson } from '../../src/api.ts';
 import { acquireApplyLock } from '../../src/state/apply-lock.ts';
 import { churnRepo, ROOT } from '../helpers/churn-repo.ts';
+import { fakeTrainer } from '../helpers/fake-trainer.ts';
 import { cleanupTemp, git, isolateGitConfig } from '../helpers/temp-repo.ts';
 import { nodeSha256 } from '../../src/util/node-hash.ts';
-import type { Model } from '../../src/compiler/desired-state.ts';
-import type { TrainInput } from '../../src/trainer/trainer.ts';
 
 const NOW = new Date('2026-07-06T00:00:00Z');
 const clock = () => NOW;
@@ -100,7 +99,7 @@ describe('plan and apply (real DuckDB, real tfjs, real git)', () => {
     const policy = join(repo, 'policies', 'operations', 'churn-retrain.yaml');
     writeFileSync(policy, readFileSync(policy, 'utf8').replace('approval: auto', 'approval: manual'));
     git(repo, 'commit', '-qam', 'manual approval');
-    const first = await apply({ cwd: repo, actor: 'cli', now: clock, trainers: { tfjs: fastTrainer(repo) } });
+    const first = await apply({ cwd: repo, actor: 'cli', now: clock, trainers: { tfjs: fakeTrainer(repo) } });
     expect(first.ok).toBe(true);
     const waiting = first.outcomes.find((o) => o.id.startsWith('model.promote'))!;
     expect(waiting.status).toBe('skipped');
@@ -118,7 +117,7 @@ describe('plan and apply (real DuckDB, real tfjs, real git)', () => {
       actor: 'cli',
       now: clock,
       approve: ['churn'],
-      trainers: { tfjs: fastTrainer(repo) },
+      trainers: { tfjs: fakeTrainer(repo) },
     });
     expect(approved.outcomes.map((o) => o.status)).toEqual(['done']);
     expect(readFileSync(join(repo, 'state', 'models', 'churn.lock.yaml'), 'utf8')).toMatch(
@@ -163,7 +162,7 @@ describe('plan and apply (real DuckDB, real tfjs, real git)', () => {
     // The artifact store cannot be written (as with a full disk): training fails after materializing.
     mkdirSync(join(repo, '.rudder'), { recursive: true });
     writeFileSync(join(repo, '.rudder', 'artifacts'), 'not a directory\n');
-    const r = await apply({ cwd: repo, actor: 'cli', now: clock, trainers: { tfjs: fastTrainer(repo) } });
+    const r = await apply({ cwd: repo, actor: 'cli', now: clock, trainers: { tfjs: fakeTrainer(repo) } });
     expect(r.ok).toBe(false);
     const train = r.outcomes.find((o) => o.id.startsWith('model.train'))!;
     expect(train.status).toBe('failed');
@@ -176,7 +175,7 @@ describe('plan and apply (real DuckDB, real tfjs, real git)', () => {
     ).toEqual(['data.scan', 'feature.materialize', 'feature.materialize']);
     expect(git(repo, 'status', '--porcelain')).toBe('');
     rmSync(join(repo, '.rudder', 'artifacts'));
-    const next = await apply({ cwd: repo, actor: 'cli', now: clock, trainers: { tfjs: fastTrainer(repo) } });
+    const next = await apply({ cwd: repo, actor: 'cli', now: clock, trainers: { tfjs: fakeTrainer(repo) } });
     expect(next.ok).toBe(true);
     const after = await plan({ cwd: repo, now: NOW });
     expect(after.ok && after.plan.actions).toEqual([]);
@@ -207,7 +206,7 @@ describe('plan and apply (real DuckDB, real tfjs, real git)', () => {
       cwd: repo,
       actor: 'cli',
       now: clock,
-      trainers: { tfjs: fastTrainer(repo) },
+      trainers: { tfjs: fakeTrainer(repo) },
       onEvent: (e) => e.type === 'notice' && notices.push(e.message),
     });
     expect(notices.join('\n')).toMatch(
@@ -220,28 +219,3 @@ describe('plan and apply (real DuckDB, real tfjs, real git)', () => {
     expect(after.ok && after.plan.actions).toEqual([]);
   });
 });
-
-/** A deterministic stand-in trainer for tests that are about the executor, not about learning. */
-function fastTrainer(repo: string) {
-  return {
-    async train(input: TrainInput) {
-      const { openArtifactStore } = await import('../../src/artifacts/local.ts');
-      const store = openArtifactStore(repo);
-      const artifact = await store.putBytes(
-        new TextEncoder().encode(`${input.model.digest}:${input.trainingSet.digest}:${input.seed}`),
-      );
-      const metrics = Object.fromEntries(input.model.metrics.map((m) => [m, 0.8]));
-      return {
-        metrics,
-        artifact,
-        backend: 'test/fake',
-        holdout: { rows: 1, from: input.trainingSet.cutoff, digest: input.trainingSet.digest },
-        trainRows: input.trainingSet.rows,
-        durationMs: 1,
-      };
-    },
-    async evaluate(model: Model) {
-      return Object.fromEntries(model.metrics.map((m) => [m, 0.8]));
-    },
-  };
-}

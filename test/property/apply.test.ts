@@ -4,38 +4,13 @@ import { fc, test } from '@fast-check/vitest';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { stringify } from 'yaml';
 import { apply, plan } from '../../src/api.ts';
-import { openArtifactStore } from '../../src/artifacts/local.ts';
-import type { Trainer } from '../../src/trainer/trainer.ts';
 import { arbPolicySet } from '../helpers/arb-policies.ts';
+import { fakeTrainer } from '../helpers/fake-trainer.ts';
 import { cleanupTemp, isolateGitConfig, tempRepo } from '../helpers/temp-repo.ts';
 
 const NOW = new Date('2026-03-01T00:00:00Z');
 beforeAll(() => isolateGitConfig());
 afterAll(() => cleanupTemp());
-
-/** Deterministic and instant: the property is about planning and recording, not learning. */
-function fakeTrainer(root: string, quality: number): Trainer {
-  const store = openArtifactStore(root);
-  return {
-    async train(input) {
-      const artifact = await store.putBytes(
-        new TextEncoder().encode(`${input.model.digest}:${input.trainingSet.digest}:${input.seed}`),
-      );
-      const metrics = Object.fromEntries(input.model.metrics.map((m) => [m, quality]));
-      return {
-        metrics,
-        artifact,
-        backend: 'test/fake',
-        holdout: { rows: 1, from: input.trainingSet.cutoff, digest: input.trainingSet.digest },
-        trainRows: input.trainingSet.rows,
-        durationMs: 1,
-      };
-    },
-    async evaluate(model) {
-      return Object.fromEntries(model.metrics.map((m) => [m, quality]));
-    },
-  };
-}
 
 function writeData(root: string, docs: Record<string, unknown>[]): void {
   mkdirSync(join(root, 'data'), { recursive: true });

@@ -1,0 +1,59 @@
+import { readFile } from 'node:fs/promises';
+import { explain, parsePlanFile, type Plan } from '../../api.ts';
+import { formatPretty } from '../../diagnostics/format-pretty.ts';
+import { nodeSha256 } from '../../util/node-hash.ts';
+import { ExitCode, ExitError, type CommandIO } from '../io.ts';
+
+export interface ExplainCommandOptions {
+  cwd: string;
+  policiesDir?: string;
+  /** An action id or a prefix of one. */
+  action: string;
+  /** Explain an action of this plan file instead of planning now. */
+  planFile?: string;
+  json: boolean;
+}
+
+/** `rudder explain <action> [--plan plan.json]`: why an action is in the plan. 0, or 1 when not found. */
+export async function explainCommand(opts: ExplainCommandOptions, io: CommandIO): Promise<number> {
+  let reviewed: Plan | undefined;
+  if (opts.planFile) {
+    let text: string;
+    try {
+      text = await readFile(opts.planFile, 'utf8');
+    } catch (e) {
+      throw new ExitError(
+        `cannot read plan file ${opts.planFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
+    }
+    const parsed = parsePlanFile(text, opts.planFile, nodeSha256);
+    if (!parsed.ok) {
+      io.stderr(formatPretty(parsed.diagnostics, new Map(), { color: io.color }));
+      return ExitCode.error;
+    }
+    reviewed = parsed.value;
+  }
+  const r = await explain({
+    cwd: opts.cwd,
+    policiesDir: opts.policiesDir,
+    action: opts.action,
+    plan: reviewed,
+  });
+  if (!r.ok) {
+    io.stderr(formatPretty(r.diagnostics, r.sources, { color: io.color }));
+    return ExitCode.error;
+  }
+  if (!r.result.ok) {
+    const some = r.result.candidates.slice(0, 20);
+    throw new ExitError(
+      `${r.result.message}${some.length ? `\nActions: ${some.join(', ')}${r.result.candidates.length > some.length ? ', …' : ''}` : ''}`,
+    );
+  }
+  const e = r.result.explanation;
+  if (opts.json)
+    io.stdout(
+      `${JSON.stringify({ plan: r.plan.digest, action: e.action, wave: e.wave, after: e.after.map((a) => a.id), before: e.before.map((a) => a.id), observations: e.observations }, null, 2)}\n`,
+    );
+  else io.stdout(`${e.lines.join('\n')}\n`);
+  return ExitCode.ok;
+}
