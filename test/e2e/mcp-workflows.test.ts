@@ -257,7 +257,7 @@ describe('agent workflows through the MCP server', () => {
         await h.call('propose_policy_change', args),
       );
       expect(first.status).toBe('requires_confirmation');
-      expect(first.preview.text).toMatch(/-    - customer_activity:sessions_7d/);
+      expect(first.preview.text).toContain('-    - customer_activity:sessions_7d');
       expect(first.preview.text).toMatch(/model\.train:churn/);
       const done = await confirmed(h, 'propose_policy_change', args);
       const d = structured<{

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { churnRepo } from '../helpers/churn-repo.ts';
+import { churnRepo, ROOT } from '../helpers/churn-repo.ts';
 import { cleanupTemp, git, isolateGitConfig } from '../helpers/temp-repo.ts';
 import { connect, errorOf, fastTrainer, structured } from '../unit/mcp/harness.ts';
 
@@ -279,6 +279,73 @@ describe('confirmation by token', () => {
     expect(errorOf(r).code).toBe('confirm/mismatch');
     await a.close();
     await b.close();
+  });
+});
+
+describe('docs, cancellation and subscriptions', () => {
+  test('docs/mcp.md lists every tool with the annotations the server declares', async () => {
+    const repo = await churnRepo({ customers: 120, epochs: 1 });
+    const h = await connect({ cwd: repo, allowWrite: true, now: () => NOW });
+    const { tools } = await h.client.listTools();
+    const doc = readFileSync(join(ROOT, 'docs', 'mcp.md'), 'utf8');
+    const rows = new Map(
+      [...doc.matchAll(/^\| `([a-z_]+)` \| (yes|no) \| (yes|no) \| (yes|no) \| (yes|no) \|/gm)].map((m) => [
+        m[1]!,
+        m.slice(2, 6).map((x) => x === 'yes'),
+      ]),
+    );
+    expect([...rows.keys()].sort()).toEqual(tools.map((t) => t.name).sort());
+    for (const t of tools) {
+      const a = t.annotations!;
+      expect(rows.get(t.name), t.name).toEqual([
+        a.readOnlyHint,
+        a.destructiveHint,
+        a.idempotentHint,
+        a.openWorldHint,
+      ]);
+    }
+    await h.close();
+  });
+
+  test('slow: a cancelled write stops between actions; subscribers hear that resources changed', async () => {
+    const repo = await churnRepo({ customers: 120, epochs: 1 });
+    const fast = fastTrainer(repo);
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    // Training waits until the test has cancelled the request.
+    const slow = {
+      ...fast,
+      train: async (i: Parameters<typeof fast.train>[0]) => (await gate, fast.train(i)),
+    };
+    const h = await connect({ cwd: repo, allowWrite: true, now: () => NOW, trainers: { tfjs: slow } });
+    await h.client.subscribeResource({ uri: 'rudder://status' });
+    const first = structured<{ confirmation: { token: string } }>(
+      await h.call('retrain', { model: 'churn' }),
+    );
+    const ac = new AbortController();
+    const call = h.client.callTool(
+      { name: 'retrain', arguments: { model: 'churn', confirmationToken: first.confirmation.token } },
+      undefined,
+      {
+        signal: ac.signal,
+        onprogress: (p) => {
+          if (/model\.train:churn.*started/.test(p.message ?? '')) {
+            ac.abort('the person changed their mind');
+            setTimeout(release, 200);
+          }
+        },
+      },
+    );
+    await expect(call).rejects.toThrow();
+    // The server finishes the running action, skips the rest, commits what was done, and logs it.
+    await expect.poll(() => auditLines(repo).at(-1)?.outcome, { timeout: 30_000 }).toBe('applied');
+    const last = auditLines(repo).at(-1)!;
+    expect(String(last.message)).toMatch(/skipped/);
+    expect(readFileSync(join(repo, 'state', 'models', 'churn.lock.yaml'), 'utf8')).toMatch(
+      /status: candidate/,
+    );
+    expect(h.notifications).toContain('notifications/resources/updated rudder://status');
+    await h.close();
   });
 });
 
