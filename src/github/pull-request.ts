@@ -140,56 +140,119 @@ export async function proposeChange(o: ProposeChangeOptions): Promise<ProposeCha
     );
   }
 
+  const body = await renderProposalBody({
+    root: o.root,
+    base: baseSha,
+    head: made.sha,
+    plan: o.plan,
+    body: o.body,
+    project: o.project,
+    policiesDir: o.policiesDir,
+    footer: `Proposed by Rudder on branch \`${o.branch}\`; ${(o.draft ?? true) ? 'mark it ready for review once the plan reads right' : 'review the plan before merging'}.`,
+  });
+  const pr = await openPullRequest({
+    github: o.github,
+    client,
+    branch: o.branch,
+    base,
+    title: o.title,
+    body,
+    draft: o.draft ?? true,
+  });
+  return {
+    branch: o.branch,
+    base,
+    commit: made.sha,
+    pullRequest: pr,
+  };
+}
+
+export interface ProposalBodyOptions {
+  root: string;
+  /** The base commit and the proposed commit (both in the local object store). */
+  base: string;
+  head: string;
+  plan?: Plan;
+  /** Why: shown above the plan. */
+  body?: string;
+  project?: string;
+  policiesDir?: string;
+  /** A closing line (who proposed it, what to do next). */
+  footer?: string;
+}
+
+/**
+ * A pull request's description: the reason, then the plan with each policy change itemized
+ * (the policies of `base` and `head` compiled and compared), within GitHub's size limit.
+ */
+export async function renderProposalBody(o: ProposalBodyOptions): Promise<string> {
+  const footer = o.footer ? `\n<sub>${o.footer}</sub>\n` : '';
   let body = o.body ? `${o.body.trim()}\n\n` : '';
   if (o.plan) {
-    // What the change does, from the compiled policies before and after the new commit.
     const dir =
       o.policiesDir ??
       (await validate({ cwd: o.root, checkPaths: false })).state?.project.policiesDir ??
       'policies';
     const [before, after] = await Promise.all([
-      loadPoliciesAt(o.root, baseSha, dir),
-      loadPoliciesAt(o.root, made.sha, dir),
+      loadPoliciesAt(o.root, o.base, dir),
+      loadPoliciesAt(o.root, o.head, dir),
     ]);
     body += renderPlanComment({
       plan: o.plan,
-      project: o.project ?? (after.ok ? after.state.project.name : repo),
+      project: o.project ?? (after.ok ? after.state.project.name : 'rudder'),
       changes: before.ok && after.ok ? diffPolicies(before.state, after.state, o.plan) : undefined,
       changesNote: !after.ok
         ? `The proposed policies: ${after.reason}.`
         : !before.ok
           ? `Policy changes not itemized: ${before.reason}.`
           : undefined,
-      base: baseSha,
-      head: made.sha,
-      limit: GITHUB_BODY_LIMIT - body.length - 200,
+      base: o.base,
+      head: o.head,
+      limit: GITHUB_BODY_LIMIT - body.length - footer.length - 16,
     }).body;
   }
-  body += `\n<sub>Proposed by Rudder on branch \`${o.branch}\`; ${(o.draft ?? true) ? 'mark it ready for review once the plan reads right' : 'review the plan before merging'}.</sub>\n`;
+  return `${body}${footer}`;
+}
+
+export interface OpenPullRequestOptions {
+  github: GitHubTarget;
+  client?: GitHubClient;
+  clientOptions?: Partial<GitHubClientOptions>;
+  /** A branch already on the remote. */
+  branch: string;
+  base: string;
+  title: string;
+  body: string;
+  draft?: boolean;
+}
+
+/** `pulls.create` (draft by default) with Rudder's error messages. */
+export async function openPullRequest(
+  o: OpenPullRequestOptions,
+): Promise<{ number: number; url: string; draft: boolean }> {
+  const { owner, repo, token } = o.github;
+  const repository = `${owner}/${repo}`;
+  const client = o.client ?? createGitHubClient({ token, apiUrl: o.github.apiUrl, ...o.clientOptions });
+  const draft = o.draft ?? true;
   const { data } = await ghCall(
     {
-      what: `open a pull request from ${o.branch} into ${base} on ${repository}`,
+      what: `open a pull request from ${o.branch} into ${o.base} on ${repository}`,
       repository,
       permission: 'pull-requests: write',
-      target: `branch ${base}`,
-      validationHint: `A pull request for ${o.branch} may already exist, or ${o.branch} has no commits ahead of ${base}. The branch ${o.branch} was pushed and is kept.`,
+      target: `branch ${o.base}`,
+      validationHint: `A pull request for ${o.branch} may already exist, or ${o.branch} has no commits ahead of ${o.base}. The branch ${o.branch} was pushed and is kept.`,
     },
-    secrets,
+    [token],
     () =>
       client.rest.pulls.create({
         owner,
         repo,
         head: o.branch,
-        base: base!,
+        base: o.base,
         title: o.title,
-        body,
-        draft: o.draft ?? true,
+        body: o.body.length > GITHUB_BODY_LIMIT ? o.body.slice(0, GITHUB_BODY_LIMIT) : o.body,
+        draft,
       }),
   );
-  return {
-    branch: o.branch,
-    base,
-    commit: made.sha,
-    pullRequest: { number: data.number, url: data.html_url, draft: data.draft ?? o.draft ?? true },
-  };
+  return { number: data.number, url: data.html_url, draft: data.draft ?? draft };
 }
