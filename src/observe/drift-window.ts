@@ -201,3 +201,38 @@ export async function readLabelWindow(
     instance.closeSync();
   }
 }
+
+/**
+ * One numeric column of a Parquet file, non-null values in ascending order, as a Float64Array:
+ * DuckDB sorts (in parallel) and the chunks are copied straight out of its vectors. For windows
+ * of millions of rows, where row objects would cost more than the statistics.
+ */
+export async function readSortedNumeric(path: string, column: string, threads = 2): Promise<Float64Array> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: String(threads) });
+  const conn = await instance.connect();
+  try {
+    const src = `read_parquet(${literal(path)})`;
+    const col = ident(column);
+    const n = Number(
+      (await conn.runAndReadAll(`SELECT count(${col})::DOUBLE FROM ${src}`)).getColumnsJS()[0]![0],
+    );
+    const out = new Float64Array(n);
+    const r = await conn.stream(
+      `SELECT CAST(${col} AS DOUBLE) FROM ${src} WHERE ${col} IS NOT NULL AND NOT isnan(CAST(${col} AS DOUBLE)) ORDER BY 1`,
+    );
+    let k = 0;
+    for (let chunk = await r.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await r.fetchChunk()) {
+      const vec = chunk.getColumnVector(0);
+      // The double vector's backing Float64Array (no nulls here); element by element otherwise.
+      const items = (vec as unknown as { items?: unknown }).items;
+      if (items instanceof Float64Array && items.length >= chunk.rowCount)
+        out.set(items.subarray(0, chunk.rowCount), k);
+      else for (let i = 0; i < chunk.rowCount; i++) out[k + i] = vec.getItem(i) as number;
+      k += chunk.rowCount;
+    }
+    return k === n ? out : out.subarray(0, k);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
