@@ -8,7 +8,10 @@ import type { Diagnostic } from './diagnostics/diagnostic.ts';
 import { uncommittedFiles } from './git/git.ts';
 import { lastCommitTouching, rootCommit } from './git/identity.ts';
 import { monitoringContext } from './observe/monitoring-context.ts';
+import { openArtifactStore } from './artifacts/local.ts';
+import { parseArtifactUri } from './artifacts/port.ts';
 import { observe } from './observe/observe.ts';
+import type { ModelObservation, Observations } from './observe/observations.ts';
 import { planChanges } from './planner/plan.ts';
 import { observeWorkspaceRollouts } from './serving/observe-rollouts.ts';
 import type { Plan } from './planner/plan-types.ts';
@@ -78,6 +81,7 @@ export async function makePlan(ws: Workspace, opts: MakePlanOptions, store?: Fea
       now: opts.now,
       ...(opts.monitoring === false ? {} : { models: await monitoringContext(ws) }),
     });
+    await observeArtifacts(ws, observations);
     // Progressing rollouts are analysed from the prediction log (src/serving/observe-rollouts.ts).
     const rollouts = await observeWorkspaceRollouts(ws.root, ws.desired, ws.lock, opts.now);
     return planChanges(ws.desired, ws.lock, rollouts ? { ...observations, rollouts } : observations, {
@@ -97,5 +101,23 @@ export async function makePlan(ws: Workspace, opts: MakePlanOptions, store?: Fea
     });
   } finally {
     if (!store) await own.close();
+  }
+}
+
+/**
+ * Whether the artifact store still holds every active version's artifact (a deleted .rudder/
+ * loses a local store): recorded per model so the plan can say what cannot be restored here.
+ */
+async function observeArtifacts(ws: Workspace, obs: Observations): Promise<void> {
+  const store = openArtifactStore(ws.root, ws.desired.project.artifacts);
+  for (const [name, ml] of Object.entries(ws.lock.models)) {
+    const missing: NonNullable<ModelObservation['missingArtifacts']> = [];
+    for (const v of ml.versions) {
+      if (v.status !== 'champion' && v.status !== 'challenger') continue;
+      const digest = parseArtifactUri(v.artifact.uri).digest;
+      const present = await store.has(digest).catch(() => false);
+      if (!present) missing.push({ version: v.version, digest, store: store.description });
+    }
+    if (missing.length > 0) obs.models[name] = { ...obs.models[name], missingArtifacts: missing };
   }
 }

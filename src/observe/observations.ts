@@ -10,6 +10,11 @@ export interface ViewObservation {
   rows: number;
   /** Digest of the source files' content. */
   sourceDigest: string;
+  /**
+   * What the store's online table actually holds (null: no table — the store was deleted or is
+   * another copy). Absent where the store was not asked (older plans).
+   */
+  online?: { viewDigest: string; watermark: string | null; rows: number } | null;
 }
 
 /** A view whose source could not be read; the planner reports it instead of acting on it. */
@@ -19,6 +24,11 @@ export interface ViewObservationError {
 
 /** Per-model observations. Drift and live quality arrive with the monitoring work; the planner ignores absent fields. */
 export interface ModelObservation {
+  /**
+   * Active versions (champion, challenger) whose artifact the artifact store does not hold:
+   * serving, drift and champion comparisons cannot use them.
+   */
+  missingArtifacts?: { version: number; digest: string; store: string }[];
   /** Dataset drift between the champion's reference profile and the current window. */
   drift?: {
     drifted: number;

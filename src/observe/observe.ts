@@ -23,7 +23,12 @@ export async function observe(
   for (const v of desired.featureViews) {
     try {
       const f = await store.freshness(v);
-      views[v.name] = { newestEvent: f.newestEvent, rows: f.rows, sourceDigest: f.sourceDigest };
+      views[v.name] = {
+        newestEvent: f.newestEvent,
+        rows: f.rows,
+        sourceDigest: f.sourceDigest,
+        online: await store.onlineState(v),
+      };
     } catch (e) {
       views[v.name] = { error: (e as Error).message.split('\n')[0] ?? String(e) };
     }

@@ -3,7 +3,7 @@ import { isViewError } from '../observe/observations.ts';
 import { formatDuration } from '../schema/vocabulary.ts';
 import { lockPath } from '../state/lock-paths.ts';
 import { AFTER, formatAge, short, type PlanContext } from './plan-context.ts';
-import type { ActionOf, Reason } from './plan-types.ts';
+import type { ActionOf, ActionReasonCodes, Reason } from './plan-types.ts';
 
 export function planFeatures(ctx: PlanContext): ActionOf<'feature.materialize'>[] {
   const actions: ActionOf<'feature.materialize'>[] = [];
@@ -19,7 +19,7 @@ export function planFeatures(ctx: PlanContext): ActionOf<'feature.materialize'>[
     }
     if (o == null) continue;
     const fl = ctx.lock.features[v.name];
-    const reasons: Reason<'never-materialized' | 'definition-changed' | 'new-data'>[] = [];
+    const reasons: Reason<ActionReasonCodes['feature.materialize']>[] = [];
     if (!fl) reasons.push({ code: 'never-materialized', message: 'never materialized' });
     else {
       if (fl.viewDigest !== v.digest)
@@ -36,6 +36,22 @@ export function planFeatures(ctx: PlanContext): ActionOf<'feature.materialize'>[
         else ctx.notes.push(`FeatureView ${v.name}: the source has new data, but refresh is manual.`);
       }
     }
+    // The lock says materialized; the store must agree. A deleted .rudder/ (or another machine's
+    // empty store) holds no online table: rebuild it rather than trust the lock.
+    const online = o.online;
+    const lost =
+      fl != null &&
+      reasons.length === 0 &&
+      online !== undefined &&
+      (online === null || online.viewDigest !== fl.viewDigest || online.watermark !== fl.watermark);
+    if (lost)
+      reasons.push({
+        code: 'online-missing',
+        message:
+          online === null
+            ? `the online table is missing from the feature store (the lock says materialized up to ${fl.watermark ?? 'none'}): rebuild it`
+            : `the online table holds ${online.watermark ?? 'nothing'}, not the locked watermark ${fl.watermark ?? 'none'}: rebuild it`,
+      });
     if (o.newestEvent != null) {
       const age = ctx.now - Date.parse(o.newestEvent);
       if (age > v.freshness.maxAgeMs)
@@ -71,7 +87,7 @@ export function planFeatures(ctx: PlanContext): ActionOf<'feature.materialize'>[
         view: v.name,
         viewDigest: v.digest,
         sourceDigest: o.sourceDigest,
-        since: fl && fl.viewDigest === v.digest ? fl.watermark : null,
+        since: fl && fl.viewDigest === v.digest && !lost ? fl.watermark : null,
       },
     });
   }

@@ -180,6 +180,10 @@ function trainReasons(
   );
   // What monitoring could not see is said, never acted on.
   const mo = ctx.obs.models[m.name];
+  for (const a of mo?.missingArtifacts ?? [])
+    ctx.notes.push(
+      `Model ${m.name}: v${a.version}'s artifact ${a.digest.slice(0, 19)}… is not in the artifact store (${a.store}); it cannot be restored from here, and serving, drift and champion comparisons will refuse it. Run rudder artifacts pull from a shared store (docs/artifacts.md), or retrain: rudder apply --retrain ${m.name}.`,
+    );
   if (mo?.drift?.insufficient)
     ctx.notes.push(
       `Model ${m.name}: drift not assessed: insufficient data in the window (${mo.drift.samples} rows).`,

@@ -50,7 +50,7 @@ export type ActionType = keyof ActionParams;
 
 /** The reason codes each action type can give (stable keys; the messages carry the evidence). */
 export interface ActionReasonCodes {
-  'feature.materialize': 'never-materialized' | 'definition-changed' | 'new-data';
+  'feature.materialize': 'never-materialized' | 'definition-changed' | 'new-data' | 'online-missing';
   'data.scan': 'never-scanned' | 'policy-changed' | 'new-data' | 'unscanned-view' | 'action';
   'model.train': TrainReasonCode;
   'model.promote': PromoteReasonCode;

@@ -187,6 +187,10 @@ export interface LabelFreshness {
 
 export interface FeatureStore {
   freshness(view: FeatureView, opts?: { now?: Date }): Promise<ViewFreshness>;
+  /** What the online table of a view holds now, or null when there is none. */
+  onlineState(
+    view: FeatureView,
+  ): Promise<{ viewDigest: string; watermark: string | null; rows: number } | null>;
   /** Rows, newest label and content digest of a model's label source (checked like any read). */
   labelFreshness(model: Model): Promise<LabelFreshness>;
   buildTrainingSet(req: TrainingSetRequest): Promise<TrainingSet>;

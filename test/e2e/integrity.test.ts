@@ -201,3 +201,24 @@ describe('labels are observed', () => {
     ]);
   });
 });
+
+describe('losing .rudder/ is noticed', () => {
+  test('GIVEN a successful apply WHEN .rudder/ is deleted THEN the plan rebuilds the online tables; after apply the plan is empty again', async () => {
+    const repo = await churnRepo({ epochs: 2 });
+    const r = await apply({ cwd: repo, actor: 'ci', now: clock });
+    expect(r.ok).toBe(true);
+    rmSync(join(repo, '.rudder'), { recursive: true, force: true });
+    const p = await plan({ cwd: repo, now: NOW });
+    if (!p.ok) throw new Error(JSON.stringify(p.diagnostics));
+    const mats = p.plan.actions.filter((a) => a.type === 'feature.materialize');
+    expect(mats.map((a) => a.resource.name).sort()).toEqual(['customer_activity', 'customer_profile']);
+    expect(mats[0]!.reasons[0]!.code).toBe('online-missing');
+    expect(mats.every((a) => a.type === 'feature.materialize' && a.params.since === null)).toBe(true);
+    // The local artifact store went with it: what cannot be restored here is said.
+    expect(p.plan.notes.join('\n')).toMatch(/Model churn: v1's artifact sha256:.* is not in the artifact store/);
+    const restored = await apply({ cwd: repo, actor: 'ci', now: clock });
+    expect(restored.ok).toBe(true);
+    const again = await plan({ cwd: repo, now: NOW });
+    expect(again.ok && again.plan.actions.map((a) => a.id)).toEqual([]);
+  });
+});

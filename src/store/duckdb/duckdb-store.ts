@@ -24,10 +24,10 @@ import { StoreError } from '../port.ts';
 import { loadSalt } from '../salt.ts';
 import { digestFiles, resolveSource } from './files.ts';
 import { labelFreshness } from './label-freshness.ts';
-import { materializeView, readOnlineRows, viewFreshness, type OnlineContext } from './online.ts';
+import { materializeView, onlineTable, readOnlineRows, viewFreshness, type OnlineContext } from './online.ts';
 import { enforcePolicies, labelPoliciesFor } from './policies.ts';
 import { ensureStoreTables, QuarantineBook } from './quarantine.ts';
-import { Db, duckMessage } from './sql.ts';
+import { Db, duckMessage, isoOf, num } from './sql.ts';
 import { type Staged, stageSource } from './stage.ts';
 import { buildTrainingSet, type TrainingContext } from './training-set.ts';
 
@@ -109,6 +109,25 @@ export class DuckDBFeatureStore implements FeatureStore, DataPolicyStore, Online
 
   freshness(view: FeatureView, opts?: { now?: Date }): Promise<ViewFreshness> {
     return this.serial(() => viewFreshness(this.ctx(), view, opts?.now));
+  }
+
+  onlineState(
+    view: FeatureView,
+  ): Promise<{ viewDigest: string; watermark: string | null; rows: number } | null> {
+    return this.serial(async () => {
+      const db = this.ctx().db;
+      const exists = await db.all(`SELECT 1 FROM duckdb_tables() WHERE table_name = $1 AND NOT temporary`, [
+        onlineTable(view.name),
+      ]);
+      if (exists.length === 0) return null;
+      const meta = await db.all(
+        `SELECT view_digest, watermark, rows FROM rudder_online_meta WHERE view = $1`,
+        [view.name],
+      );
+      const m = meta[0];
+      if (!m) return null;
+      return { viewDigest: String(m.view_digest), watermark: isoOf(m.watermark), rows: num(m.rows) };
+    });
   }
 
   labelFreshness(model: Model): Promise<LabelFreshness> {
