@@ -209,12 +209,13 @@ describe('plan and apply (real DuckDB, real tfjs, real git)', () => {
       trainers: { tfjs: fakeTrainer(repo) },
       onEvent: (e) => e.type === 'notice' && notices.push(e.message),
     });
-    expect(notices.join('\n')).toMatch(
-      /was interrupted after [1-9]\d* action\(s\); committing what it recorded/,
-    );
+    expect(notices.join('\n')).toMatch(/was interrupted after [1-9]\d* action\(s\); planning the rest again/);
+    expect(notices.join('\n')).toMatch(/written but not committed/);
     expect(r.ok).toBe(true);
     expect(r.outcomes.map((o) => o.id.split(':')[0]).sort()).toEqual(['model.promote', 'model.train']);
-    expect(git(repo, 'log', '--format=%s')).toMatch(/record interrupted apply/);
+    expect(git(repo, 'log', '--format=%s')).toMatch(
+      /record uncommitted state: materialize customer_activity/,
+    );
     const after = await plan({ cwd: repo, now: NOW });
     expect(after.ok && after.plan.actions).toEqual([]);
   });
