@@ -242,6 +242,8 @@ export interface ProposeResult {
   evaluation?: {
     summary: string;
     ok: boolean;
+    /** What each action of the branch's plan did. */
+    outcomes: { id: string; status: string; message: string }[];
     comparisons: VersionComparison[];
     /** Every changed model's new version passed its gates (it would become champion or challenger). */
     better: boolean;
@@ -322,6 +324,7 @@ export async function proposePolicyChange(o: ProposeOptions): Promise<Loaded<Pro
         return {
           summary: r.summary,
           ok: r.ok,
+          outcomes: r.outcomes.map((x) => ({ id: x.id, status: x.status, message: x.message })),
           comparisons,
           better:
             r.ok &&

@@ -13,6 +13,9 @@ import {
 import { openArtifactStore } from '../../../src/artifacts/local.ts';
 import type { Model } from '../../../src/compiler/desired-state.ts';
 import { createRudderMcpServer, type RudderMcpOptions } from '../../../src/mcp/server.ts';
+import { describeHoldout } from '../../../src/trainer/holdout.ts';
+import { readTrainingSet } from '../../../src/trainer/read-training-set.ts';
+import { splitRows } from '../../../src/trainer/split.ts';
 import type { TrainInput } from '../../../src/trainer/trainer.ts';
 
 export interface Harness {
@@ -74,12 +77,14 @@ export const errorOf = (r: CallToolResult): { code: string; message: string; hin
 
 /**
  * Deterministic stand-in for tfjs: the n-th training scores `scores[n]` (the last one repeats),
- * a re-scored champion scores `championScore`; logloss is 1 − score, so higher scores are better
+ * re-scoring a version gives its training score (`championScore` for one this trainer did not train); logloss is 1 − score, so higher scores are better
  * on every metric. Same inputs, same artifact.
  */
 export function fastTrainer(repo: string, scores: number | number[] = 0.8, championScore = 0.8) {
   const list = Array.isArray(scores) ? scores : [scores];
   let n = 0;
+  // Re-scoring a version gives the score it was trained with (its artifact says which).
+  const byArtifact = new Map<string, number>();
   const metricsOf = (model: Model, s: number) =>
     Object.fromEntries(model.metrics.map((m) => [m, m === 'logloss' ? 1 - s : s]));
   return {
@@ -89,17 +94,22 @@ export function fastTrainer(repo: string, scores: number | number[] = 0.8, champ
       const artifact = await store.putBytes(
         new TextEncoder().encode(`${input.model.digest}:${input.trainingSet.digest}:${input.seed}:${s}`),
       );
+      byArtifact.set(artifact.digest, s);
+      // The holdout the tfjs trainer would use (same split, same seed), so champion comparisons
+      // find the rows neither version trained on exactly as they do for real versions.
+      const data = await readTrainingSet(input.trainingSet, []);
+      const split = splitRows(data.table.rows, input.model.split, input.seed);
       return {
         metrics: metricsOf(input.model, s),
         artifact,
         backend: 'test/fake',
-        holdout: { rows: 1, from: input.trainingSet.cutoff, digest: input.trainingSet.digest },
+        holdout: describeHoldout(split.holdout, data.labelTs, data.entityKeys),
         trainRows: input.trainingSet.rows,
         durationMs: 1,
       };
     },
-    async evaluate(model: Model) {
-      return metricsOf(model, championScore);
+    async evaluate(model: Model, artifact: { digest: string }) {
+      return metricsOf(model, byArtifact.get(artifact.digest) ?? championScore);
     },
   };
 }
