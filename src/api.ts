@@ -10,6 +10,8 @@ import { restrictPlan } from './api-ops.ts';
 import { explainAction, type ExplainResult } from './planner/explain.ts';
 import type { Plan, PlanAction } from './planner/plan-types.ts';
 import { defaultApplyPorts } from './ports.ts';
+import { renderPlanJson } from './planner/plan-file.ts';
+import { atomicWrite } from './state/atomic.ts';
 import { unlockApplyLock, type UnlockResult } from './state/apply-lock.ts';
 import { sealLockfiles, type SealResult } from './state/seal.ts';
 import { loadWorkspace, makePlan } from './workspace.ts';
@@ -19,7 +21,7 @@ import {
   type HistoryOptions,
   type HistoryReport,
   type StatusReport,
-} from './state/read-status.ts';
+} from './read-status.ts';
 
 // ── State: status and history (lockfiles in state/, their history in git) ──
 
@@ -35,7 +37,7 @@ export async function history(opts: { cwd: string } & HistoryOptions): Promise<H
   return readResourceHistory(resolve(opts.cwd), opts);
 }
 
-export type { HistoryReport, StatusReport } from './state/read-status.ts';
+export type { HistoryReport, StatusReport } from './read-status.ts';
 
 // ── Plan and apply ──
 
@@ -160,6 +162,11 @@ export function unlock(opts: { cwd: string; id: string; force?: boolean }): Prom
 }
 
 export { parsePlanFile, renderPlanJson } from './planner/plan-file.ts';
+
+/** Write a plan file (`rudder plan --out`): all or nothing, never a half-written plan. */
+export async function writePlanFile(path: string, p: Plan): Promise<void> {
+  await atomicWrite(path, renderPlanJson(p));
+}
 export { renderPlanMarkdown, renderPlanText, renderSummaryLine } from './planner/render.ts';
 export type { ActionOf, ActionType, Plan, PlanAction } from './planner/plan-types.ts';
 export type { ActionExplanation, ExplainResult } from './planner/explain.ts';
@@ -241,12 +248,16 @@ export { proposeChange, type ProposeChangeOptions, type ProposeChangeResult } fr
 export { resolveGitHubTarget, type GitHubTarget } from './github/context.ts';
 export { createGitHubClient, type GitHubClient, type GitHubClientOptions } from './github/client.ts';
 export { GitHubError } from './github/errors.ts';
+export { GitCommandError } from './github/git-plumbing.ts';
+export { redact as redactToken } from './github/client.ts';
 
 // ── Monitoring: drift of a model's current window against its reference profile ──
 
 /** Drift of a model's champion against the current window (prediction log or feature sources). Read-only. */
 export { runDrift as drift, type DriftRunOptions, type DriftRunResult } from './observe/drift-run.ts';
 export { renderDriftHtml } from './report/drift-html.ts';
+export { describeDataset } from './observe/drift.ts';
+export { ArtifactError } from './artifacts/port.ts';
 export type { DriftReport } from './observe/drift.ts';
 
 // ── Artifacts: push, pull, verify (what dvc push / pull are to DVC) ──
@@ -279,8 +290,4 @@ export {
 export { startServer as serve, ServeError, type RunningServer, type ServeOptions } from './serving/server.ts';
 
 /** `rudder reconcile --watch`: repeat a pass (`reconcile`) on a jittered interval, backing off after errors, until the signal aborts. */
-export {
-  reconcileWatch,
-  type ReconcilePassResult,
-  type ReconcileWatchOptions,
-} from './serving/reconcile.ts';
+export { reconcileWatch, type ReconcilePassResult, type ReconcileWatchOptions } from './serving/reconcile.ts';

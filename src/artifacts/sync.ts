@@ -4,7 +4,7 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
-import { readProjectSettings } from '../state/settings.ts';
+import { readProjectSettings } from '../source/settings.ts';
 import { readLockState } from '../state/state-io.ts';
 import type { LockState } from '../state/types.ts';
 import { CachedArtifactStore } from './cached.ts';

@@ -2,10 +2,10 @@ import {
   artifactsPull,
   artifactsPush,
   artifactsVerify,
+  ArtifactError,
   type ArtifactItem,
   type ArtifactsReport,
 } from '../../api.ts';
-import { ArtifactError } from '../../artifacts/port.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
 import { ExitCode, ExitError, type CommandIO } from '../io.ts';
 

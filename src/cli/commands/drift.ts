@@ -1,8 +1,7 @@
 import { writeFile, rename } from 'node:fs/promises';
 import { dirname, relative, resolve, basename, join } from 'node:path';
-import { drift, renderDriftHtml, type DriftReport } from '../../api.ts';
+import { describeDataset, drift, renderDriftHtml, type DriftReport } from '../../api.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
-import { describeDataset } from '../../observe/drift.ts';
 import { parseDuration } from '../../schema/vocabulary.ts';
 import { ExitCode, ExitError, type CommandIO } from '../io.ts';
 

@@ -6,11 +6,11 @@ import {
   plan,
   proposeChange,
   resolveGitHubTarget,
+  GitCommandError,
+  GitHubError,
+  redactToken as redact,
 } from '../../api.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
-import { GitHubError } from '../../github/errors.ts';
-import { GitCommandError } from '../../github/git-plumbing.ts';
-import { redact } from '../../github/client.ts';
 import { ExitCode, ExitError, type CommandIO } from '../io.ts';
 import { renderEvent } from './apply.ts';
 

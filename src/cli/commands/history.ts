@@ -1,5 +1,5 @@
 import { history } from '../../api.ts';
-import type { HistoryReport } from '../../state/read-status.ts';
+import type { HistoryReport } from '../../api.ts';
 import { ExitCode, type CommandIO } from '../io.ts';
 
 export interface HistoryCommandOptions {

@@ -1,9 +1,8 @@
 import { relative } from 'node:path';
-import { plan } from '../../api.ts';
+import { plan, writePlanFile } from '../../api.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
 import { renderPlanJson } from '../../planner/plan-file.ts';
 import { renderPlanMarkdown, renderPlanText } from '../../planner/render.ts';
-import { atomicWrite } from '../../state/atomic.ts';
 import { ExitCode, type CommandIO } from '../io.ts';
 
 export interface PlanCommandOptions {
@@ -33,7 +32,7 @@ export async function planCommand(opts: PlanCommandOptions, io: CommandIO): Prom
     io.stderr(formatPretty(warnings, r.sources, { color: io.color }));
   if (opts.out) {
     const target = relative(process.cwd(), opts.out) || opts.out;
-    await atomicWrite(opts.out, renderPlanJson(r.plan));
+    await writePlanFile(opts.out, r.plan);
     io.stderr(`Plan saved to ${target}. Apply exactly this plan with: rudder apply ${target}\n`);
   }
   if (opts.format === 'json') io.stdout(renderPlanJson(r.plan));

@@ -1,6 +1,6 @@
 import { status } from '../../api.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
-import type { StatusReport } from '../../state/read-status.ts';
+import type { StatusReport } from '../../api.ts';
 import { ExitCode, type CommandIO } from '../io.ts';
 
 export interface StatusCommandOptions {

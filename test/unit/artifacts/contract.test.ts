@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openArtifactStore } from '../../../src/artifacts/local.ts';
 import { ArtifactError, type ArtifactStore } from '../../../src/artifacts/port.ts';
 import type { ArtifactsSpec } from '../../../src/compiler/desired-state.ts';
-import { readProjectSettings } from '../../../src/state/settings.ts';
+import { readProjectSettings } from '../../../src/source/settings.ts';
 import { startS3rver, useS3rverCredentials, type S3Endpoint } from '../../helpers/s3rver.ts';
 import { cleanupTemp, tempDir, writeFile } from '../../helpers/temp-repo.ts';
 

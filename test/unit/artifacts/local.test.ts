@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { ArtifactError, parseArtifactUri } from '../../../src/artifacts/port.ts';
 import { openArtifactStore } from '../../../src/artifacts/local.ts';
-import { readProjectSettings } from '../../../src/state/settings.ts';
+import { readProjectSettings } from '../../../src/source/settings.ts';
 import { cleanupTemp, tempDir, writeFile } from '../../helpers/temp-repo.ts';
 
 afterAll(cleanupTemp);

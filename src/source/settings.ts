@@ -7,8 +7,8 @@ import { normalizeProject } from '../compiler/normalize.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import type { ProjectDoc } from '../schema/types.generated.ts';
 import { validateDoc } from '../schema/validate-doc.ts';
-import { PROJECT_FILE } from '../source/load-policies.ts';
-import { parseDocuments } from '../source/parse-documents.ts';
+import { PROJECT_FILE } from './load-policies.ts';
+import { parseDocuments } from './parse-documents.ts';
 
 export interface ProjectSettings {
   project: Project;

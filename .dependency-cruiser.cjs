@@ -1,0 +1,83 @@
+// Layering, checked by `npm run lint` (docs/architecture.md, "Layering"). Type-only imports are
+// not dependencies at run time and are not checked (tsPreCompilationDeps: false).
+const PURE =
+  '^src/(compiler|planner|diagnostics|schema|rollout)/|^src/observe/(observations|profile\\.ts$|stats/)|^src/executor/transitions\\.ts$|^src/state/(lock-paths|canonical|types)\\.ts$|^src/util/canonical\\.ts$';
+const IO_PACKAGES =
+  'node_modules/(@duckdb|@tensorflow|simple-git|@octokit|execa|onnxruntime-node|@aws-sdk|fastify|proper-lockfile|p-queue)';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'pure-core-no-io',
+      comment:
+        'The pure core (compiler, planner, diagnostics, schema, drift statistics, lock transitions) does no I/O.',
+      severity: 'error',
+      from: { path: PURE },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'pure-core-no-io-packages',
+      severity: 'error',
+      from: { path: PURE },
+      to: { path: IO_PACKAGES },
+    },
+    {
+      name: 'pure-core-only-pure-modules',
+      comment: 'A pure module imports only other pure modules (and pure packages).',
+      severity: 'error',
+      from: { path: PURE },
+      to: {
+        path: '^src/',
+        pathNot: `${PURE}|^src/util/|^src/source/(parse-documents|source-doc)\\.ts$|^src/state/(lockfile|lock-schema|migrations|errors)\\.ts$|^src/store/port\\.ts$|^src/serving/prediction-log\\.ts$|^src/trainer/(gates|metrics|model-spec)\\.ts$`,
+      },
+    },
+    {
+      name: 'no-upward-from-planner-and-compiler',
+      comment: 'The planner and the compiler sit at the bottom: nothing above them is imported.',
+      severity: 'error',
+      from: { path: '^src/(planner|compiler)/' },
+      to: {
+        path: '^src/(executor|cli|mcp|github|serving|git|store/duckdb|trainer/(tfjs|command)|artifacts/(local|s3)|api|workspace|ports)',
+      },
+    },
+    {
+      name: 'no-upward-from-state',
+      comment:
+        'state/ reads and writes lockfiles; it does not reach up into the executor, git or the front ends.',
+      severity: 'error',
+      from: { path: '^src/state/' },
+      to: { path: '^src/(executor|cli|mcp|github|serving|git/git|api|workspace|ports)' },
+    },
+    {
+      name: 'executor-takes-ports',
+      comment: 'The executor gets git, the trainers, the artifact store and the feature store as ports.',
+      severity: 'error',
+      from: { path: '^src/executor/' },
+      to: {
+        path: '^src/(git/git|trainer/(tfjs-trainer|command-trainer|default-trainer)|artifacts/(local|s3)|store/(open-store|duckdb/)|cli|mcp|api|ports)',
+      },
+    },
+    {
+      name: 'cli-through-api',
+      comment: 'CLI commands parse arguments and render; everything they do goes through src/api.ts.',
+      severity: 'error',
+      from: { path: '^src/cli/' },
+      to: {
+        path: '^src/(executor|store|trainer|state/(?!types)|git|workspace|ports|observe/(?!observations)|artifacts|serving|github)',
+      },
+    },
+    {
+      name: 'no-circular',
+      severity: 'warn',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: false,
+    tsConfig: { fileName: 'tsconfig.json' },
+    exclude: { path: '^(node_modules|dist|test|bench|scripts)/' },
+  },
+};
