@@ -247,6 +247,13 @@ function ensureTorch(): boolean {
   const ok = (): boolean =>
     spawnSync('/usr/bin/python3', ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0;
   if (ok()) return true;
+  // A benchmark installs nothing unless asked.
+  if (!process.argv.includes('--install-references')) {
+    console.error(
+      'PyTorch reference: /usr/bin/python3 cannot import torch; apt-get install -y python3-torch python3-numpy, or run with --install-references',
+    );
+    return false;
+  }
   if (process.getuid?.() !== 0) return false;
   console.error('installing python3-torch (apt-get) ...');
   spawnSync('sh', ['-c', 'flock /tmp/apt.lock apt-get install -y python3-torch python3-numpy'], {

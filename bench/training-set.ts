@@ -175,6 +175,10 @@ print(json.dumps({'seconds': t4 - t1, 'maxRssMB': resource.getrusage(resource.RU
 function ensurePandas(): void {
   const probe = spawnSync(PY, ['-c', 'import pandas'], { encoding: 'utf8' });
   if (probe.status === 0) return;
+  if (!process.argv.includes('--install-references'))
+    throw new Error(
+      'the pandas reference needs /usr/bin/python3 with pandas: apt-get install -y python3-pandas, or run with --install-references',
+    );
   console.log('pandas: installing python3-pandas with apt-get (Debian has no python3-pyarrow; CSV is used)');
   const r = spawnSync(
     'sh',

@@ -20,10 +20,9 @@ import type { LockState } from './state/types.ts';
 import { openFeatureStore } from './store/open-store.ts';
 import type { FeatureStore, FullFeatureStore } from './store/port.ts';
 import { nodeSha256 } from './util/node-hash.ts';
+import { RUDDER_VERSION } from './version.ts';
 
-export const RUDDER_VERSION: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+export { RUDDER_VERSION } from './version.ts';
 
 export interface WorkspaceOptions {
   cwd: string;
@@ -71,6 +70,8 @@ export interface MakePlanOptions {
   /** Observe drift, live quality and label volume for models whose triggers read them. Default true. */
   monitoring?: boolean;
   retrain?: readonly string[];
+  /** Views to materialize although their refresh is manual (see PlanOptions.refresh). */
+  refresh?: readonly string[];
 }
 
 /** Observe the world and plan. The store is opened and closed here unless one is passed. */
@@ -86,6 +87,7 @@ export async function makePlan(ws: Workspace, opts: MakePlanOptions, store?: Fea
     const rollouts = await observeWorkspaceRollouts(ws.root, ws.desired, ws.lock, opts.now);
     return planChanges(ws.desired, ws.lock, rollouts ? { ...observations, rollouts } : observations, {
       retrain: opts.retrain,
+      refresh: opts.refresh,
       rudder: RUDDER_VERSION,
       repository: { project: ws.desired.project.name, rootCommit: await rootCommit(ws.root) },
       lockfileDigests: Object.fromEntries(

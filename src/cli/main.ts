@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { InternalError } from '../diagnostics/diagnostic.ts';
 import { asEnvironmentError } from '../diagnostics/environment-error.ts';
+import { RUDDER_VERSION } from '../version.ts';
 // Commands are imported when they run: DuckDB, tfjs and the MCP SDK are slow to load, and
 // `rudder validate` should not pay for them.
 import { ExitCode, ExitError, processIO, type CommandIO } from './io.ts';
@@ -32,6 +33,7 @@ export function buildProgram(io?: CommandIO): Command {
     .option('--no-color', 'disable colours')
     .option('--verbose', 'more detail on stderr')
     .addHelpText('after', EXIT_HELP)
+    .version(RUDDER_VERSION, '-V, --version', 'print the Rudder version')
     .showSuggestionAfterError(true)
     .exitOverride();
 

@@ -34,7 +34,8 @@ export function summarizeState(lock: LockState, stateDir: string, desired?: Desi
   const declared = desired && {
     model: new Set(desired.models.map((m) => m.name)),
     feature: new Set(desired.featureViews.map((v) => v.name)),
-    rollout: new Set(desired.rolloutPolicies.map((p) => p.model)),
+    // A model without a RolloutPolicy is promoted directly: its rollout lock is declared by the model.
+    rollout: new Set([...desired.rolloutPolicies.map((p) => p.model), ...desired.models.map((m) => m.name)]),
     data: new Set(desired.dataPolicies.map((p) => p.name)),
   };
   const row = (
