@@ -131,7 +131,11 @@ export async function runApply(opts: ApplyOptions, ports: ApplyPorts): Promise<A
     try {
       const fresh = await ports.plan(
         ws,
-        { now: clock(), retrain: opts.plan?.inputs.options.retrain ?? opts.retrain },
+        {
+          now: clock(),
+          retrain: opts.plan?.inputs.options.retrain ?? opts.retrain,
+          refresh: opts.plan?.inputs.options.refresh,
+        },
         store,
       );
       let plan = fresh;
@@ -164,6 +168,7 @@ export async function runApply(opts: ApplyOptions, ports: ApplyPorts): Promise<A
         const recomputed = restrictTo(
           planChanges(ws.desired, ws.lock, opts.plan.observations, {
             retrain: opts.plan.inputs.options.retrain,
+            refresh: opts.plan.inputs.options.refresh,
             rudder: opts.plan.rudder,
             repository: opts.plan.inputs.repository,
             lockfileDigests: opts.plan.inputs.lockfiles,

@@ -13,6 +13,8 @@ export interface PlanContext {
   stateDir: string;
   /** Models whose retraining the user forced (`--retrain`). */
   forced: ReadonlySet<string>;
+  /** Feature views whose refresh a person requested (materialized even with `refresh: manual`). */
+  refresh: ReadonlySet<string>;
   /** Notes for the reviewer (things that are not actions); planners append, in order. */
   notes: string[];
   /**

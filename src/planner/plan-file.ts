@@ -122,6 +122,10 @@ export function diffPlanInputs(planned: PlanInputs, now: PlanInputs): string[] {
   }
   if (planned.observations !== now.observations)
     out.push('observations changed (a source has new data, or was rewritten)');
-  if (planned.options.retrain.join(',') !== now.options.retrain.join(',')) out.push('options changed');
+  if (
+    planned.options.retrain.join(',') !== now.options.retrain.join(',') ||
+    (planned.options.refresh ?? []).join(',') !== (now.options.refresh ?? []).join(',')
+  )
+    out.push('options changed');
   return out;
 }

@@ -147,6 +147,8 @@ export interface PlanInputs {
      * the plan holds them and their dependencies only (planner/restrict.ts). Absent: the whole plan.
      */
     only?: string[];
+    /** Views materialized on request although their refresh is manual. Absent: none. */
+    refresh?: string[];
   };
 }
 

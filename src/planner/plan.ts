@@ -25,6 +25,8 @@ import {
 export interface PlanOptions {
   /** Models whose retraining the user forces (`rudder plan --retrain churn`). */
   retrain?: readonly string[];
+  /** Feature views to materialize even with `refresh: manual` (a person asked: MCP refresh_features). */
+  refresh?: readonly string[];
   /** Rudder's version, recorded in the plan. */
   rudder: string;
   repository: PlanInputs['repository'];
@@ -59,6 +61,7 @@ export function planChanges(
     now: Date.parse(obs.at),
     stateDir: desired.project.stateDir,
     forced,
+    refresh: new Set(opts.refresh ?? []),
     notes: [],
     blocked: [],
     deferredModels: new Set(),
@@ -83,7 +86,11 @@ export function planChanges(
       opts.hash,
     ),
     repository: opts.repository,
-    options: { retrain: [...forced].sort() },
+    // `refresh` only when asked, so every other plan keeps its digest.
+    options: {
+      retrain: [...forced].sort(),
+      ...(opts.refresh?.length ? { refresh: [...new Set(opts.refresh)].sort() } : {}),
+    },
   };
   const body: Omit<Plan, 'digest'> = {
     formatVersion: PLAN_FORMAT_VERSION,
