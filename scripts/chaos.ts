@@ -102,7 +102,13 @@ async function main(): Promise<void> {
       let outcome = 'recovered';
       const dirty = git(repo, 'status', '--porcelain');
       if (rec.code !== 0)
-        outcome = `recovery apply exit ${rec.code}: ${rec.stderr.split('\n').find((l) => l.includes('error')) ?? ''}`;
+        outcome = `recovery apply exit ${rec.code}: ${
+          rec.stderr
+            .split('\n')
+            .filter((l) => /error|✗|failed/.test(l))
+            .slice(0, 2)
+            .join(' | ') || rec.stderr.trim().split('\n').slice(-2).join(' | ')
+        }`;
       else if (dirty) outcome = `uncommitted after recovery: ${dirty.replace(/\n/g, ' ')}`;
       else {
         for (const f of git(repo, 'ls-files', 'state').split('\n').filter(Boolean)) {
