@@ -93,6 +93,13 @@ export async function planOperation(opts: {
     const full = await makePlan(ws, {
       now: opts.now ?? new Date(),
       retrain: op.kind === 'retrain' ? [op.model] : undefined,
+      // Asking to refresh is the person's request that `refresh: manual` waits for.
+      refresh:
+        op.kind === 'refresh-features'
+          ? ws.desired.featureViews
+              .filter((v) => v.freshness.refresh === 'manual' && (op.view == null || v.name === op.view))
+              .map((v) => v.name)
+          : undefined,
     });
     const keep = (a: PlanAction): boolean => {
       switch (op.kind) {

@@ -111,10 +111,6 @@ describe('agent workflows through the MCP server', () => {
 
   test('slow: stale features — new source rows → feature_freshness → refresh_features → fresh again', async () => {
     const repo = await churnRepo({ customers: 120 });
-    // refresh_features plans what the planner would materialize; a `refresh: manual` view waits for a person.
-    const view = join(repo, 'policies', 'features', 'customer-profile.yaml');
-    writeFileSync(view, readFileSync(view, 'utf8').replace('refresh: manual', 'refresh: auto'));
-    git(repo, 'commit', '-qam', 'profile refreshes automatically');
     const h = await connect({
       cwd: repo,
       allowWrite: true,
@@ -130,6 +126,12 @@ describe('agent workflows through the MCP server', () => {
     const csv = join(repo, 'data', 'customer_profile.csv');
     writeFileSync(csv, `${readFileSync(csv, 'utf8')}c000001,2026-07-01T00:00:00Z,8,emea,+1-555-5915100\n`);
     expect(await promptText(h, 'stale_features', {})).toMatch(/feature_freshness.*refresh_features/s);
+    // customer_profile has `refresh: manual`: a plain plan only notes the new data…
+    const plain = structured<{ actions: { id: string }[]; notes: string[] }>(await h.call('plan'));
+    expect(plain.actions.map((a) => a.id).filter((id) => id.startsWith('feature.materialize'))).toEqual([]);
+    expect(plain.notes.join('\n')).toMatch(
+      /customer_profile: the source has new data, but refresh is manual/,
+    );
     const behind = structured<{ views: { view: string; behindSource: boolean; newestEvent: string }[] }>(
       await h.call('feature_freshness'),
     );
@@ -140,6 +142,7 @@ describe('agent workflows through the MCP server', () => {
       behindSource: true,
       newestEvent: expect.stringMatching(/^2026-07-01T00:00:00/),
     });
+    // …and refresh_features is the person's request it waits for.
     const done = structured<{ outcomes: { id: string }[] }>(
       await confirmed(h, 'refresh_features', { view: 'customer_profile' }),
     );
