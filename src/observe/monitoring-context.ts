@@ -2,7 +2,8 @@
 // the prediction log when `rudder serve` has written one, a runtime per trainer type for
 // re-scoring labelled rows, and a scratch directory.
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openArtifactStore } from '../artifacts/local.ts';
 import { DEFAULT_PREDICTION_LOG_DIR, openPredictionLog } from '../serving/parquet-log.ts';
@@ -12,8 +13,8 @@ import type { ModelObserveContext } from './drift-observations.ts';
 
 export async function monitoringContext(ws: Workspace): Promise<ModelObserveContext> {
   const artifacts = openArtifactStore(ws.root, ws.desired.project.artifacts);
-  const workDir = join(ws.root, '.rudder', 'observe');
-  await mkdir(workDir, { recursive: true });
+  // Scratch space outside the repository: planning writes nothing there.
+  const workDir = await mkdtemp(join(tmpdir(), 'rudder-observe-'));
   const logDir = join(ws.root, DEFAULT_PREDICTION_LOG_DIR);
   // Runtimes load tfjs / onnxruntime only when a version is actually re-scored.
   const lazy = (kind: 'tfjs' | 'command'): ModelRuntime => ({
@@ -36,6 +37,7 @@ export async function monitoringContext(ws: Workspace): Promise<ModelObserveCont
     workDir,
     dispose: async () => {
       await log?.close();
+      await rm(workDir, { recursive: true, force: true });
     },
   };
 }
