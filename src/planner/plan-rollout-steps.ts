@@ -161,7 +161,7 @@ function planCanary(
   const elapsed = ctx.now - Date.parse(rl.updatedAt);
   if (elapsed < step.holdMs) {
     ctx.notes.push(
-      `RolloutPolicy ${policy.name}: ${policy.model} v${obs.version} at ${where} passes its analysis; hold ${formatAge(step.holdMs)} has ${formatAge(step.holdMs - elapsed)} left.`,
+      `RolloutPolicy ${policy.name}: ${policy.model} v${obs.version} at ${where} passes its analysis (${obs.reasons.join('; ')}); hold ${formatAge(step.holdMs)} has ${formatAge(step.holdMs - elapsed)} left.`,
     );
     return;
   }

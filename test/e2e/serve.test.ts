@@ -50,6 +50,11 @@ describe('rudder serve (real HTTP on 127.0.0.1, real tfjs model, real online tab
     expect((await fetch(`${server.url}/v2/models/nope/ready`)).status).toBe(404);
   });
 
+  test('the tfjs version is served by the plain-JS forward pass, which agreed with tfjs at load', () => {
+    const v1 = server.deployment().models.get('churn')!.versions.get(1)!;
+    expect((v1.runtime as { fast?: unknown }).fast).toBeDefined();
+  });
+
   test('v1 predict looks features up in the online table by entity key', async () => {
     const res = await post('/v1/models/churn:predict', { entity: { customer_id: ids[0]!.id } });
     expect(res.status).toBe(200);
