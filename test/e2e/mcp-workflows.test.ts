@@ -313,4 +313,53 @@ describe('agent workflows through the MCP server', () => {
       await gh.stop();
     }
   });
+
+  test('slow: feature ablation that loses — no pull request, a summary of why', async () => {
+    const repo = await churnRepo({ customers: 200 });
+    const bare = bareRemote(repo);
+    const token = 'ghs_fake_token_0123456789';
+    const gh = await startFakeGitHub({ owner: 'acme', repo: 'models', token, gitDir: bare });
+    try {
+      const h = await connect({
+        cwd: repo,
+        allowWrite: true,
+        now: () => NOW,
+        trainers: { tfjs: fastTrainer(repo, [0.8, 0.75], 0.8) },
+        github: { token, apiUrl: gh.url, owner: 'acme', repo: 'models' },
+        elicit: () => ({ action: 'accept', content: { approve: true } }),
+      });
+      await h.call('retrain', { model: 'churn' });
+      git(repo, 'push', '-q', 'origin', 'main');
+      const file = join(repo, 'policies', 'models', 'churn.yaml');
+      const variant = readFileSync(file, 'utf8').replace('    - customer_profile:region\n', '');
+      const r = structured<{
+        status: string;
+        summary: string;
+        details: {
+          branch: string;
+          evaluation: { better: boolean };
+          pullRequest?: unknown;
+          noPullRequest?: string;
+        };
+      }>(
+        await h.call('propose_policy_change', {
+          files: [{ path: 'policies/models/churn.yaml', content: variant }],
+          title: 'churn: ablate region',
+          evaluate: true,
+        }),
+      );
+      expect(r.status).toBe('applied');
+      expect(r.details.evaluation.better).toBe(false);
+      expect(r.details.pullRequest).toBeUndefined();
+      expect(r.details.noPullRequest).toMatch(/did not pass its gates/);
+      expect(r.summary).toMatch(/did not pass its gates/);
+      // The branch is kept locally for inspection; nothing was pushed.
+      expect(git(repo, 'branch', '--list', r.details.branch)).toContain(r.details.branch);
+      expect(git(bare, 'branch', '--list', r.details.branch)).toBe('');
+      expect(gh.requests.filter((q) => q.method === 'POST')).toEqual([]);
+      await h.close();
+    } finally {
+      await gh.stop();
+    }
+  });
 });
