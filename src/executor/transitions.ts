@@ -1,5 +1,6 @@
 // How each action's outcome changes the locks. Pure: results, the clock and provenance in,
 // new lock values out; the executor writes them.
+import { specSnapshot } from '../compiler/spec-diff.ts';
 import type { DataPolicy, FeatureView, Model } from '../compiler/desired-state.ts';
 import {
   LOCK_VERSION,
@@ -107,6 +108,7 @@ export function modelLockWithCandidate(prev: ModelLock | undefined, c: Candidate
     status: 'candidate',
     statusHistory: [{ status: 'candidate', at: c.at, reason: c.reason, ...c.prov }],
     specDigest: c.model.digest,
+    spec: specSnapshot(c.model),
     featureViewDigests,
     trainingSet: {
       digest: c.trainingSet.digest,

@@ -1,5 +1,6 @@
 // Models: train when something deliberate changed or a retrain trigger fired (outside the
 // cooldown); retire models that left the policies. Promotion is plan-rollouts.ts. Pure.
+import { diffSpecs, specSnapshot } from '../compiler/spec-diff.ts';
 import type { Model, RetrainPolicy } from '../compiler/desired-state.ts';
 import { isViewError, type Observations } from '../observe/observations.ts';
 import { formatDuration, lowerIsBetter } from '../schema/vocabulary.ts';
@@ -148,7 +149,9 @@ function trainReasons(
   if (latest.specDigest !== m.digest)
     deliberate.push({
       code: 'spec-changed',
-      message: `spec changed since v${latest.version} (${short(latest.specDigest)} → ${short(m.digest)})`,
+      message: latest.spec
+        ? `spec changed since v${latest.version}: ${diffSpecs(latest.spec, specSnapshot(m)).join(', ') || `${short(latest.specDigest)} → ${short(m.digest)}`}`
+        : `spec changed since v${latest.version} (${short(latest.specDigest)} → ${short(m.digest)})`,
     });
   const changedViews = m.views.filter((v) => latest.featureViewDigests[v] !== viewDigest.get(v));
   if (changedViews.length > 0) {

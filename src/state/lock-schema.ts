@@ -62,6 +62,7 @@ const modelVersion = {
     status: { enum: versionStatuses },
     statusHistory: { type: 'array', minItems: 1, items: statusChange },
     specDigest: digest,
+    spec: { type: 'object' },
     featureViewDigests: {
       type: 'object',
       propertyNames: { ...name, ...notReserved },

@@ -59,6 +59,8 @@ export interface ModelVersion extends Provenance {
   statusHistory: StatusChange[];
   /** Digest of the Model spec it was trained from. */
   specDigest: Digest;
+  /** That spec (normalized, without name and origin), so a later plan can say which fields changed. */
+  spec?: Record<string, unknown>;
   /** view → viewDigest of each feature view read. */
   featureViewDigests: Record<string, Digest>;
   trainingSet: {

@@ -68,6 +68,14 @@ describe('a reviewed plan applies only as reviewed', () => {
     expect(git(repo, 'status', '--porcelain')).toBe('');
     expect(git(repo, 'ls-files', 'state/data')).toContain('state/data/');
     expect(git(repo, 'show', '--name-only', '--format=', 'HEAD')).toContain('state/data/');
+    // A later spec change is explained field by field, not by digests.
+    const f = join(repo, 'policies', 'models', 'churn.yaml');
+    writeFileSync(f, readFileSync(f, 'utf8').replace(/epochs: \d+/, 'epochs: 1'));
+    git(repo, 'commit', '-qam', 'fewer epochs');
+    const next = await plan({ cwd: repo, now: NOW });
+    if (!next.ok) throw new Error(JSON.stringify(next.diagnostics));
+    const train = next.plan.actions.find((a) => a.type === 'model.train')!;
+    expect(train.reasons[0]!.message).toMatch(/^spec changed since v1: .*trainer.epochs 2 → 1/);
   });
 });
 
@@ -215,7 +223,9 @@ describe('losing .rudder/ is noticed', () => {
     expect(mats[0]!.reasons[0]!.code).toBe('online-missing');
     expect(mats.every((a) => a.type === 'feature.materialize' && a.params.since === null)).toBe(true);
     // The local artifact store went with it: what cannot be restored here is said.
-    expect(p.plan.notes.join('\n')).toMatch(/Model churn: v1's artifact sha256:.* is not in the artifact store/);
+    expect(p.plan.notes.join('\n')).toMatch(
+      /Model churn: v1's artifact sha256:.* is not in the artifact store/,
+    );
     const restored = await apply({ cwd: repo, actor: 'ci', now: clock });
     expect(restored.ok).toBe(true);
     const again = await plan({ cwd: repo, now: NOW });
