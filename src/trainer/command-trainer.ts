@@ -3,11 +3,11 @@
 // (Parquet and CSV) and params.json into a work directory, runs the argv (no shell) with a
 // timeout and a minimal environment, and expects metrics.json and a non-empty artifact
 // directory. Any failure throws a TrainerError with the log tail, before anything is stored.
-import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { execa } from 'execa';
 import type { CommandTrainerSpec, Model } from '../compiler/desired-state.ts';
 import { type ArtifactRef, ArtifactError, type ArtifactStore } from '../artifacts/port.ts';
 import { LABEL_COLUMN, LABEL_TS_COLUMN, type TrainingSet } from '../store/port.ts';
@@ -223,66 +223,81 @@ export class CommandTrainer implements Trainer {
     const cwd = resolve(this.opts.cwd, spec.workdir);
     const [program, ...args] = spec.command;
     const argv = spec.command.map((a) => JSON.stringify(a)).join(' ');
-    const outcome = await new Promise<{
-      code: number | null;
-      signal: NodeJS.Signals | null;
-      error?: Error;
-      timedOut: boolean;
-      aborted: boolean;
-    }>((done) => {
-      let timedOut = false;
-      let aborted = false;
-      let killTimer: NodeJS.Timeout | undefined;
-      const child = spawn(program!, args, {
-        cwd,
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: process.platform !== 'win32',
-      });
-      const kill = (): void => {
-        const signalGroup = (sig: NodeJS.Signals): void => {
-          try {
-            if (child.pid !== undefined && process.platform !== 'win32') process.kill(-child.pid, sig);
-            else child.kill(sig);
-          } catch {
-            // Already gone.
-          }
-        };
-        signalGroup('SIGTERM');
-        killTimer = setTimeout(() => signalGroup('SIGKILL'), this.opts.killGraceMs ?? 5000);
-        killTimer.unref();
-      };
-      const timer = setTimeout(() => {
-        timedOut = true;
-        kill();
-      }, spec.timeoutMs);
-      const onAbort = (): void => {
-        aborted = true;
-        kill();
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      for (const stream of [child.stdout, child.stderr]) {
-        let buf = '';
-        stream.setEncoding('utf8');
-        stream.on('data', (chunk: string) => {
-          buf += chunk;
-          let i: number;
-          while ((i = buf.indexOf('\n')) >= 0) {
-            onLine(buf.slice(0, i).replace(/\r$/, ''));
-            buf = buf.slice(i + 1);
-          }
-        });
-        stream.on('end', () => buf && onLine(buf));
-      }
-      let spawnError: Error | undefined;
-      child.on('error', (e) => (spawnError = e));
-      child.on('close', (code, sig) => {
-        clearTimeout(timer);
-        if (killTimer) clearTimeout(killTimer);
-        signal?.removeEventListener('abort', onAbort);
-        done({ code, signal: sig, error: spawnError, timedOut, aborted });
-      });
+    // execa runs the argv without a shell, with exactly `env` (extendEnv: false), and reports
+    // spawn errors, exit codes and signals in one result. The program runs in its own process
+    // group (detached) so a timeout or an abort stops everything it started, not just itself.
+    const child = execa(program!, args, {
+      cwd,
+      env,
+      extendEnv: false,
+      stdin: 'ignore',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      buffer: false,
+      reject: false,
+      detached: process.platform !== 'win32',
+      windowsHide: true,
     });
+    let timedOut = false;
+    let aborted = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const signalGroup = (sig: NodeJS.Signals): void => {
+      try {
+        if (child.pid !== undefined && process.platform !== 'win32') process.kill(-child.pid, sig);
+        else child.kill(sig);
+      } catch {
+        // Already gone.
+      }
+    };
+    const kill = (): void => {
+      signalGroup('SIGTERM');
+      killTimer = setTimeout(() => signalGroup('SIGKILL'), this.opts.killGraceMs ?? 5000);
+      killTimer.unref();
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, spec.timeoutMs);
+    const onAbort = (): void => {
+      aborted = true;
+      kill();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    // Each stream split into lines on its own: a partial line of one never joins the other's.
+    const readLines = async (stream: NodeJS.ReadableStream | null): Promise<void> => {
+      if (!stream) return;
+      let buf = '';
+      stream.setEncoding('utf8');
+      for await (const chunk of stream as AsyncIterable<string>) {
+        buf += chunk;
+        let i: number;
+        while ((i = buf.indexOf('\n')) >= 0) {
+          onLine(buf.slice(0, i).replace(/\r$/, ''));
+          buf = buf.slice(i + 1);
+        }
+      }
+      if (buf) onLine(buf);
+    };
+    const reading = Promise.all([readLines(child.stdout), readLines(child.stderr)]);
+    const result = await child;
+    await reading.catch(() => undefined);
+    clearTimeout(timer);
+    if (killTimer) clearTimeout(killTimer);
+    signal?.removeEventListener('abort', onAbort);
+    const spawnError =
+      result.failed &&
+      result.exitCode === undefined &&
+      result.signal === undefined &&
+      result.cause instanceof Error
+        ? result.cause
+        : undefined;
+    const outcome = {
+      code: result.exitCode ?? null,
+      signal: result.signal ?? null,
+      error: spawnError,
+      timedOut,
+      aborted,
+    };
     await new Promise<void>((r) => log.end(r));
     const logTail = tail.join('\n');
     const where = `model ${model.name}: ${mode} command ${argv} (in ${cwd})`;
