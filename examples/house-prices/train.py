@@ -7,6 +7,8 @@ python3-torch has no Parquet reader; the Parquet files are there for programs th
 the preprocessing on the training rows only, trains an MLP, and writes:
   $RUDDER_ARTIFACT_DIR/model.pt            the network's state_dict
   $RUDDER_ARTIFACT_DIR/preprocessing.json  scaling, one-hot vocabularies, feature list
+  $RUDDER_ARTIFACT_DIR/model.onnx          for `rudder serve`: raw features in, price out
+  $RUDDER_ARTIFACT_DIR/rudder-onnx.json    the serving contract: input name, feature columns
   $RUDDER_METRICS                          holdout metrics (label units): rmse, mae, r2, mape
 In evaluate mode (RUDDER_MODE=evaluate) it loads a stored artifact from $RUDDER_ARTIFACT_DIR
 and only scores the holdout, so a champion is compared on the candidate's holdout.
@@ -100,6 +102,63 @@ def build(n_in, hidden):
     return torch.nn.Sequential(*layers)
 
 
+class Serve(torch.nn.Module):
+    """What `rudder serve` runs (docs/trainers.md, "Serving: model.onnx"): one float32 input
+    [batch, width] as Rudder builds it from a request — each numeric feature's raw value (NaN when
+    missing), each category as a one-hot block with a last slot for unseen or missing values — and
+    the price in euros out. Scaling, imputation and the missing indicators happen in the graph,
+    exactly as encode() does for training."""
+
+    def __init__(self, model, pre):
+        super().__init__()
+        self.model = model
+        self.columns = pre["columns"]
+        self.y_mean = float(pre["y_mean"])
+        self.y_std = float(pre["y_std"])
+
+    def forward(self, x):
+        parts, pos = [], 0
+        for c in self.columns:
+            if c["kind"] == "numeric":
+                v = x[:, pos : pos + 1]
+                missing = torch.isnan(v)
+                parts.append(torch.where(missing, torch.zeros_like(v), (v - c["mean"]) / c["std"]))
+                if c["indicator"]:
+                    parts.append(missing.to(x.dtype))
+                pos += 1
+            else:
+                width = len(c["vocab"]) + 1
+                parts.append(x[:, pos : pos + width])
+                pos += width
+        return self.model(torch.cat(parts, dim=1)) * self.y_std + self.y_mean
+
+
+def export_onnx(model, pre, features, artifact_dir):
+    """torch.onnx.export of Serve, with a dynamic batch, and the manifest Rudder reads."""
+    width = sum(1 if c["kind"] == "numeric" else len(c["vocab"]) + 1 for c in pre["columns"])
+    serve = Serve(model.cpu().eval(), pre).eval()
+    kwargs = dict(
+        input_names=["features"],
+        output_names=["price"],
+        dynamic_axes={"features": {0: "batch"}, "price": {0: "batch"}},
+        opset_version=17,
+    )
+    path = os.path.join(artifact_dir, "model.onnx")
+    try:
+        torch.onnx.export(serve, torch.zeros(1, width), path, dynamo=False, **kwargs)
+    except TypeError:  # PyTorch before 2.5 has no dynamo switch; its exporter is the TorchScript one
+        torch.onnx.export(serve, torch.zeros(1, width), path, **kwargs)
+    columns = []
+    for ft, c in zip(features, pre["columns"]):
+        col = {"ref": ft["ref"], "type": ft["type"]}
+        if c["kind"] == "category":
+            col["vocab"] = [str(v) for v in c["vocab"]]
+        columns.append(col)
+    manifest = {"format": "rudder.onnx", "version": 1, "input": "features", "output": "price", "columns": columns}
+    with open(os.path.join(artifact_dir, "rudder-onnx.json"), "w") as f:
+        json.dump(manifest, f, indent=1, sort_keys=True)
+
+
 def metrics(y, p):
     n = len(y)
     mean = sum(y) / n
@@ -149,6 +208,9 @@ def main():
         torch.save(model.state_dict(), os.path.join(artifact_dir, "model.pt"))
         with open(os.path.join(artifact_dir, "preprocessing.json"), "w") as f:
             json.dump(pre, f, indent=1, sort_keys=True)
+        model.eval()
+        export_onnx(model, pre, features, artifact_dir)
+        model.to(device)
     else:
         pre = json.load(open(os.path.join(artifact_dir, "preprocessing.json")))
         stored = [(f["ref"], f["type"]) for f in pre["features"]]
