@@ -223,7 +223,7 @@ export interface FeatureViewDoc {
       name: Identifier;
       type: "int" | "float" | "bool" | "category" | "string" | "timestamp";
       /**
-       * A column or feature name: letters, digits and '_', starting with a letter or '_'.
+       * Source column, when it differs from name: any header, spaces and punctuation included ("spend 30d").
        */
       column?: string;
       /**
@@ -276,7 +276,7 @@ export interface ModelDoc {
       classes?: (string | number | boolean)[];
     };
     /**
-     * Features as view:feature, or view:* for every non-PII feature of a view.
+     * Features as view:feature, or view:* for every non-PII feature of a view. The model reads them sorted by view:feature, whatever order they are written in (reordering changes neither the spec digest nor the training set).
      *
      * @minItems 1
      * @maxItems 5000

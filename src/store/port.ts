@@ -8,7 +8,7 @@ import type { DataPolicy, Detector, FeatureView, Model } from '../compiler/desir
  * - the label's entity key columns, as named in `model.label.entities`;
  * - `__label_ts` (TIMESTAMP WITH TIME ZONE): the label's timestamp, the point-in-time bound;
  * - `__label`: the label value;
- * - one column per model feature, in `model.features` order, named `<view>__<feature>`.
+ * - one column per model feature, in `model.features` order (sorted by `view:feature`), named `<view>__<feature>`.
  * Rows are ordered by `__label_ts`, then the entity keys, so a time split is a prefix/suffix.
  *
  * Feature column types: int → BIGINT, float → DOUBLE, bool → BOOLEAN, category and string →

@@ -255,3 +255,55 @@ spec:
     }
   });
 });
+
+describe('source columns whose names are not identifiers', () => {
+  test('a feature maps a header with spaces and punctuation through column:', async () => {
+    const { tempRepo: mk } = await import('./store-helpers.ts');
+    const r = mk();
+    try {
+      r.write(
+        'policies.yaml',
+        `apiVersion: rudder.dev/v1alpha1
+kind: FeatureView
+metadata: { name: acct }
+spec:
+  source: { path: data/acct.csv, format: csv, timestamp: event_time }
+  entities: [id]
+  ttl: 30d
+  features:
+    - { name: spend_30d, type: float, column: "spend (30d), EUR" }
+---
+apiVersion: rudder.dev/v1alpha1
+kind: Model
+metadata: { name: m }
+spec:
+  task: binary-classification
+  label: { source: { path: data/labels.csv, format: csv, timestamp: ts }, entities: [id], column: y }
+  features: [acct:spend_30d]
+  trainer: { type: tfjs }
+`,
+      );
+      r.write(
+        'data/acct.csv',
+        'id,event_time,"spend (30d), EUR"\na,2026-01-01T00:00:00Z,12.5\nb,2026-01-01T00:00:00Z,7\n',
+      );
+      r.write('data/labels.csv', 'id,ts,y\na,2026-01-02T00:00:00Z,1\nb,2026-01-02T00:00:00Z,0\n');
+      const state = r.state();
+      const store = await r.open();
+      try {
+        const ts = await store.buildTrainingSet({
+          model: state.models[0]!,
+          views: state.featureViews,
+          outPath: join(r.root, 'set.csv'),
+        });
+        expect(ts.rows).toBe(2);
+        expect(readFileSync(ts.path, 'utf8')).toContain('acct__spend_30d');
+        expect(readFileSync(ts.path, 'utf8')).toContain('12.5');
+      } finally {
+        await store.close();
+      }
+    } finally {
+      r.cleanup();
+    }
+  });
+});
