@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { apply, drift, plan } from '../../src/api.ts';
+import { apply, plan, type DriftReport } from '../../src/api.ts';
 import { openArtifactStore } from '../../src/artifacts/local.ts';
 import { driftCommand } from '../../src/cli/commands/drift.ts';
 import { sampleDataCommand } from '../../src/cli/commands/sample-data.ts';
@@ -72,12 +72,12 @@ describe('rudder drift', () => {
     const io = capture();
     const rc = await driftCommand({ cwd: repo, model: 'churn', json: true, now: LATER.toISOString() }, io);
     expect(rc).toBe(0);
-    const r = JSON.parse(io.out) as Awaited<ReturnType<typeof drift>> & {
-      dataset: { columns: { feature: string; method: string; drifted: boolean; statistic: number }[] };
-    };
+    const r = JSON.parse(io.out) as DriftReport;
     const spend = r.dataset.columns.find((c) => c.feature === 'customer_activity:spend_30d')!;
     expect(spend).toMatchObject({ method: 'wasserstein', drifted: true, threshold: 0.1 });
     expect(spend.statistic).toBeGreaterThan(0.5);
+    expect(spend.referenceCount).toBe(r.reference.rows);
+    expect(spend.currentCount).toBeGreaterThan(500);
     const region = r.dataset.columns.find((c) => c.feature === 'customer_profile:region')!;
     expect(region).toMatchObject({ method: 'jensen-shannon', drifted: false });
   });
