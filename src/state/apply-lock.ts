@@ -1,12 +1,16 @@
 // The apply lock: one apply (or reconcile, or manual promote) at a time per repository.
-// `.rudder/apply.lock` holds JSON metadata about its holder. It is created with link(2) from a
-// fully written temporary file, so the lock file is never seen empty or half-written, and
-// creation fails atomically when it exists. A lock whose process is gone (same host, pid not
-// running) is stale and is taken over.
+// `.rudder/apply.lock` holds JSON metadata about its holder (id, owner, pid, host, operation).
+// Every read-decide-write on it happens inside a short critical section guarded by
+// proper-lockfile (an atomic mkdir of `.rudder/apply.lock.mutex`, taken over by others when its
+// holder crashed mid-section), so two contenders never both see the lock free. The metadata is
+// written atomically (temporary file, rename): never seen empty or half-written. A lock whose
+// process is gone (same host, pid not running) is stale and is taken over; a lock from another
+// host never is.
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { lock as lockMutex } from 'proper-lockfile';
 import { isProcessAlive } from './atomic.ts';
 import { RUDDER_DIR } from './journal.ts';
 
@@ -90,14 +94,15 @@ export async function acquireApplyLock(opts: ApplyLockOptions): Promise<ApplyLoc
   await mkdir(join(opts.root, RUDDER_DIR), { recursive: true });
   let waiting = false;
   for (;;) {
-    if (await tryCreate(opts.root, info)) return handle(opts.root, info);
-    const holder = await readApplyLock(opts.root);
-    if (holder == null) continue; // released between our attempt and the read
-    if (isStale(holder)) {
-      opts.onStale?.(holder);
-      await removeIfId(opts.root, holder.id);
-      continue;
-    }
+    const outcome = await critical(opts.root, async () => {
+      const holder = await readApplyLock(opts.root);
+      if (holder != null && !isStale(holder)) return { holder };
+      if (holder != null) opts.onStale?.(holder);
+      await writeLockFile(opts.root, info);
+      return { holder: null };
+    });
+    if (outcome.holder == null) return handle(opts.root, info);
+    const holder = outcome.holder;
     const waited = Date.now() - start;
     if (waited >= timeoutMs) throw new LockHeldError(holder, timeoutMs > 0 ? waited : 0);
     if (!waiting) opts.onWait?.(holder);
@@ -175,13 +180,17 @@ export async function unlockApplyLock(
   id: string,
   opts: { force?: boolean } = {},
 ): Promise<UnlockResult> {
-  const holder = await readApplyLock(root);
-  if (holder == null) return { released: false, reason: 'free' };
-  if (holder.id !== id) return { released: false, reason: 'other-id', holder };
-  if (!opts.force && holder.host === hostname() && isProcessAlive(holder.pid))
-    return { released: false, reason: 'alive', holder };
-  await removeIfId(root, id);
-  return { released: true, holder };
+  // Nothing to release (and no .rudder folder to create) when no lock file exists.
+  if ((await readApplyLock(root)) == null) return { released: false, reason: 'free' };
+  return critical(root, async (): Promise<UnlockResult> => {
+    const holder = await readApplyLock(root);
+    if (holder == null) return { released: false, reason: 'free' };
+    if (holder.id !== id) return { released: false, reason: 'other-id', holder };
+    if (!opts.force && holder.host === hostname() && isProcessAlive(holder.pid))
+      return { released: false, reason: 'alive', holder };
+    await rm(lockFile(root), { force: true });
+    return { released: true, holder };
+  });
 }
 
 function handle(root: string, info: ApplyLockInfo): ApplyLock {
@@ -197,49 +206,61 @@ function handle(root: string, info: ApplyLockInfo): ApplyLock {
   };
 }
 
-async function tryCreate(root: string, info: ApplyLockInfo): Promise<boolean> {
-  const tmp = join(root, RUDDER_DIR, `.apply.lock.${info.id}.tmp`);
-  await writeFile(tmp, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o644 });
+/**
+ * Run `fn` while holding the mutex that guards the lock file. It is held for milliseconds;
+ * contenders retry with backoff, and a mutex left by a crashed process goes stale after 10 s.
+ */
+async function critical<T>(root: string, fn: () => Promise<T>): Promise<T> {
+  let release: () => Promise<void>;
   try {
-    await link(tmp, lockFile(root));
-    return true;
+    await mkdir(join(root, RUDDER_DIR), { recursive: true });
+    release = await lockMutex(join(root, RUDDER_DIR), {
+      lockfilePath: join(root, `${APPLY_LOCK_FILE}.mutex`),
+      realpath: false,
+      stale: 10_000,
+      retries: { retries: 200, factor: 1.3, minTimeout: 5, maxTimeout: 100, randomize: true },
+      // Held for milliseconds: losing it mid-section is reported by the next reader, not thrown here.
+      onCompromised: () => undefined,
+    });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw new ApplyLockError(
+      `cannot take ${APPLY_LOCK_FILE}.mutex: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      { cause: e },
+    );
+  }
+  try {
+    return await fn();
+  } finally {
+    await release().catch(() => undefined);
+  }
+}
+
+/** Write the holder's metadata: a temporary file renamed over the lock file (atomic). */
+async function writeLockFile(root: string, info: ApplyLockInfo): Promise<void> {
+  const tmp = join(root, RUDDER_DIR, `.apply.lock.${info.id}.tmp`);
+  try {
+    await writeFile(tmp, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o644 });
+    await rename(tmp, lockFile(root));
+  } catch (e) {
+    await rm(tmp, { force: true });
     throw new ApplyLockError(
       `cannot create ${APPLY_LOCK_FILE}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
       { cause: e },
     );
-  } finally {
-    await rm(tmp, { force: true });
   }
 }
 
-/**
- * Remove the lock only if it still has `id`: move it aside first (atomic), then check what we
- * moved, and put it back if it turned out to be someone else's fresh lock.
- */
+/** Remove the lock only if it still has `id` (a release never removes someone else's lock). */
 async function removeIfId(root: string, id: string): Promise<void> {
-  const aside = join(root, RUDDER_DIR, `.apply.lock.${randomBytes(4).toString('hex')}.removed`);
-  try {
-    await rename(lockFile(root), aside);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new ApplyLockError(
-      `cannot remove ${APPLY_LOCK_FILE}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      { cause: e },
-    );
-  }
-  let movedId: string | undefined;
-  try {
-    movedId = (JSON.parse(await readFile(aside, 'utf8')) as { id?: string }).id;
-  } catch {
-    movedId = undefined;
-  }
-  if (movedId !== id) {
-    // Not the lock we meant: restore it unless a new one appeared meanwhile.
-    await link(aside, lockFile(root)).catch(() => undefined);
-  }
-  await rm(aside, { force: true });
+  await critical(root, async () => {
+    let holder: ApplyLockInfo | null;
+    try {
+      holder = await readApplyLock(root);
+    } catch {
+      return; // not ours to remove
+    }
+    if (holder?.id === id) await rm(lockFile(root), { force: true });
+  });
 }
 
 function defaultOwner(): string {
