@@ -9,6 +9,8 @@ const isoTime = {
   pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?Z$',
 };
 const name = { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,62}$' };
+/** A scanned source: a feature view, or a model's label source (`label:<model>`). */
+const scannedSource = { type: 'string', pattern: '^(label:)?[a-z][a-z0-9_-]{0,62}$' };
 const column = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' };
 const metricName = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_:.-]{0,127}$' };
 // No user-info part: credentials must never land in a lockfile.
@@ -244,7 +246,7 @@ export const lockSchemas: Record<LockKind, Record<string, unknown>> = {
           additionalProperties: false,
           required: ['view', 'at', 'scannedRows', 'sourceDigest', 'findings'],
           properties: {
-            view: name,
+            view: scannedSource,
             at: isoTime,
             scannedRows: count,
             sourceDigest: digest,
@@ -268,7 +270,7 @@ export const lockSchemas: Record<LockKind, Record<string, unknown>> = {
           required: ['id', 'view', 'detector', 'rows', 'digest', 'at'],
           properties: {
             id: { type: 'string', pattern: '^q-[0-9a-z]{4,64}$' },
-            view: name,
+            view: scannedSource,
             column,
             detector: name,
             rows: count,
