@@ -2,6 +2,7 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { stringify } from 'yaml';
 import { compilePolicies } from '../../src/compiler/compile.ts';
+import { diagnosticCodes } from '../../src/diagnostics/codes.ts';
 import { parseDocuments } from '../../src/source/parse-documents.ts';
 import type { SourceDoc } from '../../src/source/source-doc.ts';
 import { arbPolicySet } from '../helpers/arb-policies.ts';
@@ -27,10 +28,23 @@ function partition<T>(xs: T[], cuts: number[]): T[][] {
 }
 
 describe('compiler properties', () => {
-  test.prop([fc.string({ maxLength: 400 })])('arbitrary text never crashes the loader', (text) => {
-    const r = parseDocuments('p.yaml', enc.encode(text));
-    for (const d of r.docs) compilePolicies({ projectDocs: [], docs: [d] });
-  });
+  test.prop([fc.string({ maxLength: 400 })])(
+    'arbitrary text never crashes the loader: documents, or diagnostics that name the file and a known code',
+    (text) => {
+      const r = parseDocuments('p.yaml', enc.encode(text));
+      for (const d of r.diagnostics) {
+        expect(d.file).toBe('p.yaml');
+        expect(Object.keys(diagnosticCodes)).toContain(d.code);
+      }
+      for (const doc of r.docs) {
+        const c = compilePolicies({ projectDocs: [], docs: [doc] });
+        // Compiled, or refused with at least one error that names a known code.
+        expect(c.ok || c.diagnostics.some((d) => d.severity === 'error' && d.code in diagnosticCodes)).toBe(
+          true,
+        );
+      }
+    },
+  );
 
   test.prop([fc.array(fc.jsonValue({ maxDepth: 4 }), { maxLength: 4 })])(
     'arbitrary YAML documents validate or produce diagnostics',
