@@ -319,10 +319,18 @@ export class CommandTrainer implements Trainer {
     if (outcome.aborted) throw new TrainerError(`${where} was aborted${tailNote(logTail)}`, logTail);
     if (outcome.code !== 0)
       throw new TrainerError(
-        `${where} failed with ${outcome.code === null ? `signal ${outcome.signal}` : `exit code ${outcome.code}`}${tailNote(logTail)}`,
+        `${where} failed with ${outcome.code === null ? `signal ${outcome.signal}` : `exit code ${outcome.code}`}${tailNote(logTail)}${missingModuleHint(logTail)}`,
         logTail,
       );
   }
+}
+
+/** A Python program that cannot import a package: say which, and how to install it. */
+function missingModuleHint(tail: string): string {
+  const m = /ModuleNotFoundError: No module named '([A-Za-z0-9_]+)/.exec(tail);
+  if (!m) return '';
+  const mod = m[1]!;
+  return `\nhint: the Python that runs the command has no module "${mod}": install it for that interpreter (Debian/Ubuntu: sudo apt-get install python3-${mod.toLowerCase()}; or pip install ${mod}), or point spec.trainer.command at a Python that has it`;
 }
 
 function tailNote(tail: string): string {

@@ -114,6 +114,29 @@ describe('command trainer contract', () => {
     expect(await storedFiles(store)).toBe(0);
   });
 
+  test('a Python program missing a package gets a hint naming the package and how to install it', async () => {
+    // GIVEN a program that fails as python3 does without torch (sh stands in: no Python needed)
+    const { store, model, trainer, workDir } = setup(
+      'no-torch',
+      {},
+      {
+        command: [
+          '/bin/sh',
+          '-c',
+          `echo 'Traceback (most recent call last):' >&2; echo "ModuleNotFoundError: No module named 'torch'" >&2; exit 1`,
+        ],
+      },
+    );
+    const err = (await trainer
+      .train({ model, trainingSet: ts, seed: 1, workDir })
+      .catch((e: unknown) => e)) as TrainerError;
+    expect(err).toBeInstanceOf(TrainerError);
+    expect(err.message).toMatch(/failed with exit code 1; last output:\n(.|\n)*No module named 'torch'/);
+    expect(err.message).toMatch(/hint: the Python that runs the command has no module "torch"/);
+    expect(err.message).toContain('apt-get install python3-torch');
+    expect(await storedFiles(store)).toBe(0);
+  });
+
   test('fromEnv passes a secret through without it ever reaching the logs', async () => {
     const { model, trainer, logs, workDir } = setup(
       'secret',
