@@ -9,6 +9,7 @@ export type AuditOutcome =
   | 'applied'
   | 'nothing-to-do'
   | 'failed'
+  | 'cancelled'
   | 'refused'
   | 'declined'
   | 'expired'

@@ -19,6 +19,10 @@ export interface HttpOptions extends RudderMcpOptions {
   port: number;
   /** The bearer token clients must send. */
   token: string;
+  /** At most this many sessions at once (new ones get 503). Default 32. */
+  maxSessions?: number;
+  /** A session idle this long is closed. Default 30 minutes. */
+  sessionIdleMs?: number;
 }
 
 export interface RunningHttpServer {
@@ -131,6 +135,22 @@ export async function startHttpServer(opts: HttpOptions): Promise<RunningHttpSer
     opts.confirmations ?? new Confirmations<Prepared>({ now: opts.now, ttlMs: opts.confirmTtlMs });
   const audit = opts.audit ?? new AuditLog(opts.cwd, (e) => log(`audit log: ${e.message}`));
   const sessions = new Map<string, StreamableHTTPServerTransport>();
+  const lastSeen = new Map<string, number>();
+  const maxSessions = opts.maxSessions ?? 32;
+  const idleMs = opts.sessionIdleMs ?? 30 * 60_000;
+  const sweep = setInterval(
+    () => {
+      const cutoff = Date.now() - idleMs;
+      for (const [id, at] of lastSeen)
+        if (at < cutoff) {
+          lastSeen.delete(id);
+          void sessions.get(id)?.close();
+          sessions.delete(id);
+        }
+    },
+    Math.min(idleMs, 60_000),
+  );
+  sweep.unref();
   const allowedHosts = new Set(
     [...LOOPBACK, host.includes(':') ? `[${host}]` : host].map((h) => h.toLowerCase()),
   );
@@ -180,6 +200,8 @@ export async function startHttpServer(opts: HttpOptions): Promise<RunningHttpSer
       if (sessionId) return reply(res, 404, 'unknown-session', 'no such session; initialize again');
       if (req.method !== 'POST' || !isInitializeRequest(body))
         return reply(res, 400, 'bad-request', 'the first request of a session must be initialize');
+      if (sessions.size >= maxSessions)
+        return reply(res, 503, 'too-many-sessions', `${maxSessions} sessions are open; close one first`);
       const t: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: (id) => {
@@ -193,7 +215,9 @@ export async function startHttpServer(opts: HttpOptions): Promise<RunningHttpSer
       await server.connect(t);
       transport = t;
     }
+    if (transport.sessionId) lastSeen.set(transport.sessionId, Date.now());
     await transport.handleRequest(req, res, body);
+    if (transport.sessionId) lastSeen.set(transport.sessionId, Date.now());
   };
 
   const http: Server = createServer((req, res) => {
@@ -214,6 +238,7 @@ export async function startHttpServer(opts: HttpOptions): Promise<RunningHttpSer
     host,
     port,
     async close() {
+      clearInterval(sweep);
       for (const t of sessions.values()) await t.close().catch(() => undefined);
       sessions.clear();
       const closed = new Promise<void>((ok) => http.close(() => ok()));

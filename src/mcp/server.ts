@@ -231,7 +231,7 @@ export function createRudderMcpServer(opts: RudderMcpOptions): RudderMcp {
     }
     await record({
       ...base,
-      outcome: r.failed ? 'failed' : 'applied',
+      outcome: extra.signal.aborted ? 'cancelled' : r.failed ? 'failed' : 'applied',
       commit: r.commit?.sha,
       message: r.summary,
     });

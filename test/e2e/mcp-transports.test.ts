@@ -148,6 +148,18 @@ describe('Streamable HTTP', () => {
     }
   });
 
+  test('sessions are capped: one more initialize than allowed gets 503', async () => {
+    const srv = await startHttpServer({ cwd: repo, port: 0, token: TOKEN, log: () => {}, maxSessions: 1 });
+    try {
+      expect((await raw(srv.url, { authorization: `Bearer ${TOKEN}` })).status).toBe(200);
+      const second = await raw(srv.url, { authorization: `Bearer ${TOKEN}` });
+      expect(second.status).toBe(503);
+      expect(second.body).toMatch(/too-many-sessions/);
+    } finally {
+      await srv.close();
+    }
+  });
+
   test('rudder mcp --http listens on loopback with the token from RUDDER_MCP_TOKEN', async () => {
     const child = spawn(process.execPath, [BIN, '-C', repo, 'mcp', '--http', '127.0.0.1:0'], {
       env: { ...process.env, RUDDER_MCP_TOKEN: TOKEN },

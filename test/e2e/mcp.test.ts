@@ -338,7 +338,7 @@ describe('docs, cancellation and subscriptions', () => {
     );
     await expect(call).rejects.toThrow();
     // The server finishes the running action, skips the rest, commits what was done, and logs it.
-    await expect.poll(() => auditLines(repo).at(-1)?.outcome, { timeout: 30_000 }).toBe('applied');
+    await expect.poll(() => auditLines(repo).at(-1)?.outcome, { timeout: 30_000 }).toBe('cancelled');
     const last = auditLines(repo).at(-1)!;
     expect(String(last.message)).toMatch(/skipped/);
     expect(readFileSync(join(repo, 'state', 'models', 'churn.lock.yaml'), 'utf8')).toMatch(
