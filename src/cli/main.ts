@@ -177,7 +177,13 @@ export function buildProgram(io?: CommandIO): Command {
 
   program
     .command('sample-data')
-    .description('generate the sample data the root policies read (deterministic)')
+    .description(
+      'generate the sample data the project reads (deterministic): the root churn project or an example',
+    )
+    .option(
+      '--scenario <name>',
+      'churn, fraud or house-prices (default: detected from rudder.yaml and the policies)',
+    )
     .option('--out <dir>', 'output folder, relative to the repository', 'data')
     .option('--seed <n>', 'random seed', '7')
     .option('--drift <spec>', 'plant a shift: <feature>@<date>[*factor], e.g. spend_30d@2026-05-01*1.8')
@@ -185,7 +191,7 @@ export function buildProgram(io?: CommandIO): Command {
     .option('--force', 'regenerate even when the files exist')
     .action(
       async (
-        o: { out: string; seed: string; drift?: string; start?: string; force?: boolean },
+        o: { out: string; seed: string; scenario?: string; drift?: string; start?: string; force?: boolean },
         cmd: Command,
       ) => {
         const c = ctx(cmd);
@@ -195,6 +201,7 @@ export function buildProgram(io?: CommandIO): Command {
             cwd: c.cwd,
             out: o.out,
             seed: Number(o.seed),
+            scenario: o.scenario,
             drift: o.drift,
             start: o.start,
             force: o.force ?? false,
