@@ -2,6 +2,7 @@
 // lockfiles atomically. Each action type has one handler (handlers/index.ts); this file only
 // schedules them, records their outcomes and reports. Holding the apply lock, checking the plan
 // against the world and committing are the caller's job (run-apply.ts).
+import { asEnvironmentError } from '../diagnostics/environment-error.ts';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import PQueue from 'p-queue';
@@ -163,17 +164,25 @@ export async function executePlan(
     } catch (e) {
       const err = e as Error;
       const tail = e instanceof TrainerError && e.logTail ? `\n--- log tail ---\n${e.logTail}` : '';
+      // A full disk or a read-only folder: say which, and what to do, in the action's line.
+      const env = asEnvironmentError(e);
       return {
         id: a.id,
         type: a.type,
         status: 'failed',
-        message: `${err.message.split('\n')[0]}${tail}`,
+        message: env
+          ? `${env.code}: ${env.message.split('\n')[0]}. ${env.hint ?? ''}`.trim()
+          : `${err.message.split('\n')[0]}${tail}`,
         files: [],
       };
     }
   };
 
+  // A failure to journal progress (a full disk, a read-only .rudder/) is not one action's
+  // failure: the run stops after the running actions and the error reaches the caller.
+  let fatal: unknown;
   for (const wave of waves) {
+    if (fatal !== undefined) break;
     const queue = new PQueue({ concurrency: Math.max(1, ports.concurrency) });
     for (const id of wave) {
       const a = byId.get(id);
@@ -188,12 +197,18 @@ export async function executePlan(
               ? 'action-failed'
               : 'action-skipped';
         ports.onEvent?.({ type, action: a, message: outcome.message });
-        await ports.onRecorded?.(a.id, outcome.status, outcome.files);
+        try {
+          await ports.onRecorded?.(a.id, outcome.status, outcome.files);
+        } catch (e) {
+          fatal ??= e;
+          queue.clear();
+        }
       });
     }
     await queue.onIdle();
   }
-  await rm(ports.workDir, { recursive: true, force: true });
+  await rm(ports.workDir, { recursive: true, force: true }).catch(() => undefined);
+  if (fatal !== undefined) throw fatal;
   return {
     lock,
     outcomes: waves.flatMap((w) => w.map((id) => outcomes.get(id)).filter((o) => o != null)),

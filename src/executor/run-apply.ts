@@ -12,6 +12,7 @@ import { nodeSha256 } from '../util/node-hash.ts';
 import type { Plan } from '../planner/plan-types.ts';
 import { renderSummaryLine } from '../planner/render.ts';
 import { acquireApplyLock, LockHeldError } from '../state/apply-lock.ts';
+import { probeWritable } from '../state/atomic.ts';
 import { recoverState } from '../state/state-io.ts';
 import type { Actor } from '../state/types.ts';
 import type { TrainerEntry, TrainerType } from '../trainer/registry.ts';
@@ -135,6 +136,7 @@ export async function runApply(opts: ApplyOptions, ports: ApplyPorts): Promise<A
           now: clock(),
           retrain: opts.plan?.inputs.options.retrain ?? opts.retrain,
           refresh: opts.plan?.inputs.options.refresh,
+          abort: opts.plan?.inputs.options.abort,
         },
         store,
       );
@@ -169,6 +171,7 @@ export async function runApply(opts: ApplyOptions, ports: ApplyPorts): Promise<A
           planChanges(ws.desired, ws.lock, opts.plan.observations, {
             retrain: opts.plan.inputs.options.retrain,
             refresh: opts.plan.inputs.options.refresh,
+            abort: opts.plan.inputs.options.abort,
             rudder: opts.plan.rudder,
             repository: opts.plan.inputs.repository,
             lockfileDigests: opts.plan.inputs.lockfiles,
@@ -267,6 +270,8 @@ export async function runApply(opts: ApplyOptions, ports: ApplyPorts): Promise<A
       };
       // Refuse before any work what would make the state commit fail or miss files.
       try {
+        // A read-only or unwritable state folder fails here, before anything trains.
+        await probeWritable(join(root, ws.desired.project.stateDir));
         await ports.publisher.check(root, [
           ...new Set(plan.actions.flatMap((a) => a.changes.map((c) => c.path))),
           ...['models', 'features', 'rollouts', 'data'].map(
@@ -278,27 +283,44 @@ export async function runApply(opts: ApplyOptions, ports: ApplyPorts): Promise<A
         if (!env) throw e;
         return refused([env.toDiagnostic()], loaded.sources, 'Nothing applied.', plan);
       }
-      await writeRunJournal(root, journal);
-      const result = await executePlan(plan.actions, plan.waves, ws.lock, {
-        root,
-        desired: ws.desired,
-        store,
-        dataPolicies: store,
-        trainerFor: (t) => trainers[t].trainer,
-        artifacts,
-        clock,
-        actor: opts.actor,
-        approve: opts.approve === 'all' ? 'all' : new Set(opts.approve ?? []),
-        concurrency: ws.desired.project.trainer.concurrency,
-        workDir: join(root, '.rudder', 'work', plan.digest.slice(7, 19)),
-        planDigest: plan.digest,
-        onEvent: opts.onEvent,
-        signal: opts.signal,
-        onRecorded: async (id, status, files) => {
-          journal.actions[id] = { status, files };
-          await writeRunJournal(root, journal);
-        },
-      });
+      let result: Awaited<ReturnType<typeof executePlan>>;
+      try {
+        await writeRunJournal(root, journal);
+        result = await executePlan(plan.actions, plan.waves, ws.lock, {
+          root,
+          desired: ws.desired,
+          store,
+          dataPolicies: store,
+          trainerFor: (t) => trainers[t].trainer,
+          artifacts,
+          clock,
+          actor: opts.actor,
+          approve: opts.approve === 'all' ? 'all' : new Set(opts.approve ?? []),
+          concurrency: ws.desired.project.trainer.concurrency,
+          workDir: join(root, '.rudder', 'work', plan.digest.slice(7, 19)),
+          planDigest: plan.digest,
+          onEvent: opts.onEvent,
+          signal: opts.signal,
+          onRecorded: async (id, status, files) => {
+            journal.actions[id] = { status, files };
+            await writeRunJournal(root, journal);
+          },
+        });
+      } catch (e) {
+        // A full disk or a read-only folder under the executor: say so, keep what was written
+        // (the next apply commits it before planning), exit 1 — not an internal error.
+        const env = asEnvironmentError(e);
+        if (!env) throw e;
+        return {
+          ok: false,
+          diagnostics: [env.toDiagnostic()],
+          sources: loaded.sources,
+          plan,
+          outcomes: [],
+          summary:
+            'Apply stopped: the environment refused a write. Lockfiles already written are committed by the next rudder apply.',
+        };
+      }
       const done = result.outcomes.filter((o) => o.status === 'done');
       let commit: ApplyRunResult['commit'];
       if (result.touchedFiles.length > 0) {

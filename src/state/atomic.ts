@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** Marker in temporary file names, so recovery can find what a killed writer left behind. */
@@ -10,9 +10,33 @@ function tmpPathFor(target: string): string {
   return join(dirname(target), `.${basename(target)}${TMP_MARKER}${process.pid}-${randomUUID().slice(0, 8)}`);
 }
 
+/**
+ * mkdir -p that reports the real cause: Node's recursive mkdir says ENOENT where the file system
+ * is read-only (EROFS) or not writable; one plain mkdir of the first missing folder tells which.
+ */
+export async function mkdirp(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    let missing = dir;
+    while (dirname(missing) !== missing) {
+      const parent = dirname(missing);
+      const exists = await stat(parent).then(
+        () => true,
+        () => false,
+      );
+      if (exists) break;
+      missing = parent;
+    }
+    await mkdir(missing);
+    throw e;
+  }
+}
+
 /** temp file in the same directory → write → fsync → rename → fsync the directory. */
 export async function atomicWrite(target: string, data: Uint8Array | string): Promise<void> {
-  await mkdir(dirname(target), { recursive: true });
+  await mkdirp(dirname(target));
   const tmp = tmpPathFor(target);
   const fh = await open(tmp, 'w', 0o644);
   try {
@@ -83,4 +107,13 @@ export function isProcessAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Fail now, with the real errno, if `dir` cannot take new files (read-only, not writable, full). */
+export async function probeWritable(dir: string): Promise<void> {
+  await mkdirp(dir);
+  const probe = join(dir, `.rudder-probe${TMP_MARKER}${process.pid}-${randomUUID().slice(0, 8)}`);
+  const fh = await open(probe, 'w', 0o644);
+  await fh.close();
+  await unlink(probe);
 }
