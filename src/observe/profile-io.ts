@@ -97,8 +97,17 @@ export async function buildProfile(opts: BuildProfileOptions): Promise<Reference
       const row: FeatureRow = {};
       for (const f of opts.model.features) {
         const v = data.columns[f.ref]![i];
+        // Bools are read as text for the profile ("true"/"false"); the runtime wants booleans.
         row[f.ref] =
-          v == null ? null : typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.toISOString() : v;
+          v == null
+            ? null
+            : typeof v === 'bigint'
+              ? Number(v)
+              : v instanceof Date
+                ? v.toISOString()
+                : f.type === 'bool' && typeof v === 'string'
+                  ? v === 'true'
+                  : v;
       }
       return row;
     });
