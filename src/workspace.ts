@@ -72,6 +72,8 @@ export interface MakePlanOptions {
   retrain?: readonly string[];
   /** Views to materialize although their refresh is manual (see PlanOptions.refresh). */
   refresh?: readonly string[];
+  /** Models whose rollout is aborted on request (see PlanOptions.abort). */
+  abort?: readonly string[];
 }
 
 /** Observe the world and plan. The store is opened and closed here unless one is passed. */
@@ -88,6 +90,7 @@ export async function makePlan(ws: Workspace, opts: MakePlanOptions, store?: Fea
     return planChanges(ws.desired, ws.lock, rollouts ? { ...observations, rollouts } : observations, {
       retrain: opts.retrain,
       refresh: opts.refresh,
+      abort: opts.abort,
       rudder: RUDDER_VERSION,
       repository: { project: ws.desired.project.name, rootCommit: await rootCommit(ws.root) },
       lockfileDigests: Object.fromEntries(

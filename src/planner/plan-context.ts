@@ -14,7 +14,9 @@ export interface PlanContext {
   /** Models whose retraining the user forced (`--retrain`). */
   forced: ReadonlySet<string>;
   /** Feature views whose refresh a person requested (materialized even with `refresh: manual`). */
-  refresh: ReadonlySet<string>;
+  refresh?: ReadonlySet<string>;
+  /** Models whose progressing rollout a person aborts. */
+  abort?: ReadonlySet<string>;
   /** Notes for the reviewer (things that are not actions); planners append, in order. */
   notes: string[];
   /**

@@ -28,7 +28,7 @@ export function planFeatures(ctx: PlanContext): ActionOf<'feature.materialize'>[
           message: `definition changed (${short(fl.viewDigest)} → ${short(v.digest)})`,
         });
       if (fl.sourceDigest !== o.sourceDigest) {
-        if (v.freshness.refresh === 'auto' || reasons.length > 0 || ctx.refresh.has(v.name))
+        if (v.freshness.refresh === 'auto' || reasons.length > 0 || ctx.refresh?.has(v.name) === true)
           reasons.push({
             code: 'new-data',
             message: `source changed (${o.rows} rows, newest event ${o.newestEvent ?? 'none'}; materialized up to ${fl.watermark ?? 'none'})`,

@@ -124,7 +124,8 @@ export function diffPlanInputs(planned: PlanInputs, now: PlanInputs): string[] {
     out.push('observations changed (a source has new data, or was rewritten)');
   if (
     planned.options.retrain.join(',') !== now.options.retrain.join(',') ||
-    (planned.options.refresh ?? []).join(',') !== (now.options.refresh ?? []).join(',')
+    (planned.options.refresh ?? []).join(',') !== (now.options.refresh ?? []).join(',') ||
+    (planned.options.abort ?? []).join(',') !== (now.options.abort ?? []).join(',')
   )
     out.push('options changed');
   return out;

@@ -23,6 +23,10 @@ export function planRolloutSteps(ctx: PlanContext, planned: readonly PlanAction[
     if (!rl || rl.status !== 'progressing' || policy.strategy.type === 'direct') continue;
     // A new candidate of this model is being promoted in this plan: that decides first.
     if (planned.some((a) => a.type !== 'model.train' && modelOfAction(a) === policy.model)) continue;
+    if (ctx.abort?.has(policy.model)) {
+      out.push(abortRollout(ctx, policy, rl));
+      continue;
+    }
     const obs = ctx.obs.rollouts?.[policy.model];
     if (!obs) {
       ctx.notes.push(
@@ -199,4 +203,41 @@ function planCanary(
       results: obs.results,
     },
   });
+}
+
+/** A person aborts a progressing rollout: the candidate's traffic goes to the champion now, whatever the analysis says. */
+function abortRollout(
+  ctx: PlanContext,
+  policy: RolloutPolicy,
+  rl: RolloutLock,
+): ActionOf<'rollout.rollback'> {
+  const champion = ctx.lock.models[policy.model]?.versions.find((v) => v.status === 'champion')?.version;
+  const version =
+    [...rl.versions].reverse().find((v) => v.version !== champion)?.version ??
+    rl.versions.at(-1)?.version ??
+    0;
+  const path = lockPath(ctx.stateDir, 'RolloutLock', policy.model);
+  const hold = policy.rollback.hold;
+  return {
+    id: `rollout.rollback:${policy.model}@v${version}`,
+    type: 'rollout.rollback',
+    op: 'update',
+    resource: { kind: 'RolloutPolicy', name: policy.name },
+    reasons: [{ code: 'aborted', message: `abort requested at step ${rl.step + 1}` }],
+    dependsOn: [],
+    risk: 'medium',
+    requiresApproval: false,
+    destructive: false,
+    changes: [
+      { path, field: 'versions', to: `${champion != null ? `v${champion} 100%, ` : ''}v${version} 0%` },
+      { path, field: 'status', from: 'progressing', to: 'aborted' },
+      {
+        path: lockPath(ctx.stateDir, 'ModelLock', policy.model),
+        field: `versions[${version}].status`,
+        from: 'challenger',
+        to: hold ? 'held' : 'rejected',
+      },
+    ],
+    params: { model: policy.model, version, hold, status: 'aborted', results: [] },
+  };
 }

@@ -149,6 +149,8 @@ export interface PlanInputs {
     only?: string[];
     /** Views materialized on request although their refresh is manual. Absent: none. */
     refresh?: string[];
+    /** Models whose rollout is aborted on request. Absent: none. */
+    abort?: string[];
   };
 }
 

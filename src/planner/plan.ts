@@ -27,6 +27,8 @@ export interface PlanOptions {
   retrain?: readonly string[];
   /** Feature views to materialize even with `refresh: manual` (a person asked: MCP refresh_features). */
   refresh?: readonly string[];
+  /** Models whose progressing rollout a person aborts (MCP rollout_abort): rolled back now, analysis or not. */
+  abort?: readonly string[];
   /** Rudder's version, recorded in the plan. */
   rudder: string;
   repository: PlanInputs['repository'];
@@ -62,6 +64,7 @@ export function planChanges(
     stateDir: desired.project.stateDir,
     forced,
     refresh: new Set(opts.refresh ?? []),
+    abort: new Set(opts.abort ?? []),
     notes: [],
     blocked: [],
     deferredModels: new Set(),
@@ -90,6 +93,7 @@ export function planChanges(
     options: {
       retrain: [...forced].sort(),
       ...(opts.refresh?.length ? { refresh: [...new Set(opts.refresh)].sort() } : {}),
+      ...(opts.abort?.length ? { abort: [...new Set(opts.abort)].sort() } : {}),
     },
   };
   const body: Omit<Plan, 'digest'> = {
