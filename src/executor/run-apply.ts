@@ -137,7 +137,6 @@ export async function runApply(opts: ApplyOptions, ports: ApplyPorts): Promise<A
           retrain: opts.plan?.inputs.options.retrain ?? opts.retrain,
           refresh: opts.plan?.inputs.options.refresh,
           abort: opts.plan?.inputs.options.abort,
-          abort: opts.plan?.inputs.options.abort,
         },
         store,
       );
@@ -172,7 +171,6 @@ export async function runApply(opts: ApplyOptions, ports: ApplyPorts): Promise<A
           planChanges(ws.desired, ws.lock, opts.plan.observations, {
             retrain: opts.plan.inputs.options.retrain,
             refresh: opts.plan.inputs.options.refresh,
-            abort: opts.plan.inputs.options.abort,
             abort: opts.plan.inputs.options.abort,
             rudder: opts.plan.rudder,
             repository: opts.plan.inputs.repository,
