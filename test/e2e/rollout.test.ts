@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -6,7 +7,7 @@ import { validate } from '../../src/api-validate.ts';
 import type { Model } from '../../src/compiler/desired-state.ts';
 import { startForToday } from '../../src/sample/churn-data.ts';
 import { startServer, type RunningServer } from '../../src/serving/server.ts';
-import { churnRepo } from '../helpers/churn-repo.ts';
+import { churnRepo, ROOT } from '../helpers/churn-repo.ts';
 import { cleanupTemp, git, isolateGitConfig } from '../helpers/temp-repo.ts';
 import { plantVersion, readLocks, sampleLabels, storeOnnx } from '../unit/serving/plant.ts';
 
@@ -210,23 +211,36 @@ describe('canary analysis rolls a bad challenger back and commits (real HTTP, re
     // A constant score: AUC 0.5 against the trained champion's.
     await plant(3, await storeOnnx(repo, spec, { bias: 0.2 }));
     await untilServing(3, true);
-    let r;
-    // Labels arrive with the load; reconcile as a scheduler would, until it decides.
-    for (let k = 0; k < 20; k++) {
-      await sleep(1000);
-      r = await pass();
-      console.log(
-        `pass ${k}: ${r.summary} ${JSON.stringify(r.plan?.notes.filter((n) => n.includes('Rollout')))}`,
-      );
-      if (r.outcomes.some((o) => o.type === 'rollout.rollback')) break;
-    }
+    // `rudder reconcile --watch 1s` drives it, as it would in production; stopped with SIGTERM.
+    const cli = spawn(
+      process.execPath,
+      [join(ROOT, 'bin', 'rudder.js'), '-C', repo, 'reconcile', '--watch', '1s'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    cli.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    cli.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    const deadline = Date.now() + 120_000;
+    while (
+      Date.now() < deadline &&
+      (await readLocks(repo)).model.versions.find((v) => v.version === 3)!.status !== 'held'
+    )
+      await sleep(250);
+    const exited = new Promise<number | null>((r) => cli.once('exit', (code) => r(code)));
+    cli.kill('SIGTERM');
+    const code = await exited;
     await gen.stop();
-    const rb = r!.outcomes.find((o) => o.type === 'rollout.rollback');
-    expect(rb?.status).toBe('done');
-    console.log(rb?.message);
-    expect(rb?.message).toMatch(/auc 0\.5 vs champion (0\.\d+|1): \d+\.\d% worse > maxDegradation 10\.0%/);
+    expect(code).toBe(0);
+    expect(out).toMatch(/SIGTERM: finishing the current pass, then stopping/);
     const { model } = await readLocks(repo);
     expect(model.versions.find((v) => v.version === 3)!.status).toBe('held');
+    const msg = git(repo, 'log', '-1', '--format=%B', '--', 'state/rollouts');
+    expect(msg).toMatch(/roll back churn v3/);
+    expect(msg).toContain('Rudder-Actor: reconcile');
+    const reason = model.versions.find((v) => v.version === 3)!.statusHistory.at(-1)!.reason;
+    expect(reason).toMatch(/auc 0\.5 vs champion (0\.\d+|1): \d+\.\d% worse > maxDegradation 10\.0%/);
     expect(gen.results.filter((x) => x.status !== 200)).toEqual([]);
     customers = all;
   }, 300_000);

@@ -1,4 +1,4 @@
-import { reconcile, reconcileWatch } from '../../api.ts';
+import { apply, reconcile, reconcileWatch } from '../../api.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
 import { formatDuration, parseDuration } from '../../schema/vocabulary.ts';
 import { ExitCode, ExitError, type CommandIO } from '../io.ts';
@@ -17,7 +17,15 @@ export interface ReconcileCommandOptions {
  */
 export async function reconcileCommand(opts: ReconcileCommandOptions, io: CommandIO): Promise<number> {
   const pass = async () => {
-    const r = await reconcile({ cwd: opts.cwd, policiesDir: opts.policiesDir, actor: 'reconcile' });
+    let r = await reconcile({ cwd: opts.cwd, policiesDir: opts.policiesDir, actor: 'reconcile' });
+    if (!r.ok && r.diagnostics.some((d) => d.code === 'plan/stale')) {
+      // The monitoring observations (drift and live-quality windows ending at "now") move between
+      // planning and applying, so a plan made a moment earlier is refused as stale. No person
+      // reviews a reconcile plan: plan and apply in one go under the apply lock instead (actions
+      // that need approval still wait; a plan that removes state is refused).
+      const again = await apply({ cwd: opts.cwd, policiesDir: opts.policiesDir, actor: 'reconcile' });
+      r = { ...again, held: [] };
+    }
     if (opts.json)
       io.stdout(
         `${JSON.stringify({ ok: r.ok, summary: r.summary, commit: r.commit?.sha ?? null, actions: r.outcomes.map((o) => ({ id: o.id, status: o.status, message: o.message })), held: r.held.map((a) => a.id) })}\n`,
