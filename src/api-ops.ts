@@ -59,7 +59,9 @@ export type Operation =
   /** The rollout's next step (or its promotion after the last step), when its analysis passed. */
   | { kind: 'rollout-advance'; model: string }
   /** The rollout's rollback, when its analysis failed. */
-  | { kind: 'rollout-rollback'; model: string };
+  | { kind: 'rollout-rollback'; model: string }
+  /** Abort the model's progressing rollout now, whatever its analysis says (a person's decision). */
+  | { kind: 'rollout-abort'; model: string };
 
 export interface OperationPlan {
   plan: Plan;
@@ -100,6 +102,7 @@ export async function planOperation(opts: {
               .filter((v) => v.freshness.refresh === 'manual' && (op.view == null || v.name === op.view))
               .map((v) => v.name)
           : undefined,
+      abort: op.kind === 'rollout-abort' ? [op.model] : undefined,
     });
     const keep = (a: PlanAction): boolean => {
       switch (op.kind) {
@@ -114,6 +117,7 @@ export async function planOperation(opts: {
         case 'rollout-advance':
           return (a.type === 'rollout.advance' || a.type === 'rollout.promote') && modelOf(a) === op.model;
         case 'rollout-rollback':
+        case 'rollout-abort':
           return a.type === 'rollout.rollback' && modelOf(a) === op.model;
       }
     };

@@ -106,6 +106,24 @@ describe('agent workflows through the MCP server', () => {
       await h.call('history', { resource: 'model/churn' }),
     );
     expect(hist.entries[0]!.actor).toBe('mcp:triage-agent/0.3.0');
+
+    // The person changes their mind: abort the canary, whatever its analysis says.
+    const aborted = structured<{ status: string; outcomes: { id: string; status: string }[] }>(
+      await confirmed(h, 'rollout_abort', { model: 'churn' }),
+    );
+    expect(aborted.outcomes).toEqual([
+      expect.objectContaining({ id: 'rollout.rollback:churn@v2', status: 'done' }),
+    ]);
+    const after = structured<{
+      rollouts: { status: string; versions: { version: number; weight: number }[] }[];
+    }>(await h.call('rollout_status', { model: 'churn' }));
+    expect(after.rollouts[0]!.status).toBe('aborted');
+    expect(after.rollouts[0]!.versions.filter((v) => v.weight > 0)).toEqual([{ version: 1, weight: 1 }]);
+    expect(git(repo, 'log', '-1', '--format=%B')).toMatch(
+      /abort churn v2[\s\S]*Rudder-Actor: mcp:triage-agent\/0\.3\.0/,
+    );
+    const nothing = structured<{ status: string }>(await h.call('rollout_abort', { model: 'churn' }));
+    expect(nothing.status).toBe('nothing_to_do');
     await h.close();
   });
 

@@ -38,6 +38,7 @@ const ANNOTATIONS: Record<
   rollout_start: [false, false, false, false],
   rollout_advance: [false, false, false, false],
   rollback: [false, true, false, false],
+  rollout_abort: [false, true, false, false],
   refresh_features: [false, false, true, false],
   scan_data: [false, false, true, false],
   release_quarantine: [false, false, true, false],

@@ -145,6 +145,16 @@ export const rollbackTool = operationTool({
   op: (a) => ({ kind: 'rollout-rollback', model: a.model as string }),
 });
 
+export const rolloutAbortTool = operationTool({
+  name: 'rollout_abort',
+  title: 'Abort a rollout',
+  description:
+    "Abort a model's progressing rollout now, whatever its analysis says: all traffic back to the champion, the candidate held (or rejected) as the RolloutPolicy's rollback says.",
+  annotations: REPLACES,
+  input: { model: modelName },
+  op: (a) => ({ kind: 'rollout-abort', model: a.model as string }),
+});
+
 export const refreshFeaturesTool = operationTool({
   name: 'refresh_features',
   title: 'Refresh features',
@@ -379,6 +389,7 @@ export const writeTools: WriteTool[] = [
   rolloutStartTool,
   rolloutAdvanceTool,
   rollbackTool,
+  rolloutAbortTool,
   refreshFeaturesTool,
   scanDataTool,
   releaseQuarantineTool,
