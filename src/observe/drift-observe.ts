@@ -7,7 +7,7 @@ import type { PredictionLog } from '../serving/prediction-log.ts';
 import type { ModelVersion } from '../state/types.ts';
 import { driftReport, type DriftReport, type DriftSettings } from './drift.ts';
 import { readLogWindow, readSourceWindow, type WindowRows } from './drift-window.ts';
-import { profileForVersion } from './profile-io.ts';
+import { profileForVersion, runtimeValue } from './profile-io.ts';
 import type { FeatureRow, ModelRuntime } from '../trainer/runtime.ts';
 import { parseArtifactUri } from '../artifacts/port.ts';
 import type { CellValue } from './profile.ts';
@@ -100,9 +100,7 @@ async function scoreWindow(
     const rows: FeatureRow[] = pick.map((i) => {
       const row: FeatureRow = {};
       opts.model.features.forEach((f, j) => {
-        const v = cols[j]!.values[i];
-        row[f.ref] =
-          v == null ? null : typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.toISOString() : v;
+        row[f.ref] = runtimeValue(f.type, cols[j]!.values[i]);
       });
       return row;
     });

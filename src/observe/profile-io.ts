@@ -64,6 +64,18 @@ export async function readFeatureColumns(path: string, model: Model): Promise<Sp
   }
 }
 
+/**
+ * A value read from DuckDB as a model runtime takes it: bigints as numbers, times as ISO text,
+ * and bools — read as text ("true"/"false") by the profile and window readers — as booleans.
+ */
+export function runtimeValue(type: string, v: CellValue): FeatureRow[string] {
+  if (v == null) return null;
+  if (typeof v === 'bigint') return Number(v);
+  if (v instanceof Date) return v.toISOString();
+  if (type === 'bool' && typeof v === 'string') return v === 'true';
+  return v;
+}
+
 export interface BuildProfileOptions {
   model: Model;
   /** The training set as written for this version (Parquet). */
@@ -96,18 +108,7 @@ export async function buildProfile(opts: BuildProfileOptions): Promise<Reference
     const rows: FeatureRow[] = idx.map((i) => {
       const row: FeatureRow = {};
       for (const f of opts.model.features) {
-        const v = data.columns[f.ref]![i];
-        // Bools are read as text for the profile ("true"/"false"); the runtime wants booleans.
-        row[f.ref] =
-          v == null
-            ? null
-            : typeof v === 'bigint'
-              ? Number(v)
-              : v instanceof Date
-                ? v.toISOString()
-                : f.type === 'bool' && typeof v === 'string'
-                  ? v === 'true'
-                  : v;
+        row[f.ref] = runtimeValue(f.type, data.columns[f.ref]![i]);
       }
       return row;
     });

@@ -7,6 +7,7 @@ import type { DesiredState, Model, Trigger } from '../compiler/desired-state.ts'
 import type { ModelVersion } from '../state/types.ts';
 import type { FeatureStore } from '../store/port.ts';
 import type { FeatureRow } from '../trainer/runtime.ts';
+import { runtimeValue } from './profile-io.ts';
 import { computeMetrics } from '../trainer/metrics.ts';
 import { formatDuration } from '../schema/vocabulary.ts';
 import type { ModelObserveContext } from './drift-observations.ts';
@@ -102,9 +103,7 @@ export async function observeQuality(
       for (let i = 0; i < w.rows; i++) {
         const row: FeatureRow = {};
         for (const f of model.features) {
-          const v = w.columns[f.ref]!.values[i];
-          row[f.ref] =
-            v == null ? null : typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.toISOString() : v;
+          row[f.ref] = runtimeValue(f.type, w.columns[f.ref]!.values[i]);
         }
         rows.push(row);
       }
