@@ -14,7 +14,7 @@ export interface HouseDataOptions {
 
 export const defaultHouseOptions: Omit<HouseDataOptions, 'end'> = {
   seed: 7,
-  listings: 3000,
+  listings: 4000,
   days: 720,
 };
 
