@@ -446,16 +446,23 @@ export function buildProgram(io?: CommandIO): Command {
     )
     .option('--once', 'one pass (the default)')
     .option('--watch <interval>', 'repeat every interval (jittered; backs off after errors) until SIGTERM')
+    .option(
+      '--abort <model>',
+      "abort the model's progressing rollout: traffic back to the champion, challenger held; commit",
+    )
     .option('--policies <dir>', 'policy folder (default: spec.policies in rudder.yaml, or policies)')
-    .action(async (o: { once?: boolean; watch?: string; policies?: string }, cmd: Command) => {
-      const c = ctx(cmd);
-      if (o.once && o.watch) throw new ExitError('--once and --watch exclude each other');
-      const { reconcileCommand } = await import('./commands/reconcile.ts');
-      process.exitCode = await reconcileCommand(
-        { cwd: c.cwd, policiesDir: o.policies, watch: o.watch, json: c.json },
-        c.io,
-      );
-    });
+    .action(
+      async (o: { once?: boolean; watch?: string; abort?: string; policies?: string }, cmd: Command) => {
+        const c = ctx(cmd);
+        if (o.once && o.watch) throw new ExitError('--once and --watch exclude each other');
+        if (o.abort && o.watch) throw new ExitError('--abort and --watch exclude each other');
+        const { reconcileCommand } = await import('./commands/reconcile.ts');
+        process.exitCode = await reconcileCommand(
+          { cwd: c.cwd, policiesDir: o.policies, watch: o.watch, abort: o.abort, json: c.json },
+          c.io,
+        );
+      },
+    );
 
   registerGitHubCommands(program, ctx);
 

@@ -1,4 +1,4 @@
-import { apply, reconcile, reconcileWatch } from '../../api.ts';
+import { apply, planOperation, reconcile, reconcileWatch } from '../../api.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
 import { formatDuration, parseDuration } from '../../schema/vocabulary.ts';
 import { ExitCode, ExitError, type CommandIO } from '../io.ts';
@@ -8,6 +8,8 @@ export interface ReconcileCommandOptions {
   policiesDir?: string;
   /** `1m`, `30s`, …: repeat until SIGTERM/SIGINT. Absent: one pass (`--once`). */
   watch?: string;
+  /** Abort this model's progressing rollout (all traffic back to the champion, the challenger held), commit, exit. */
+  abort?: string;
   json: boolean;
 }
 
@@ -38,6 +40,28 @@ export async function reconcileCommand(opts: ReconcileCommandOptions, io: Comman
     }
     return r;
   };
+  if (opts.abort != null) {
+    const op = await planOperation({
+      cwd: opts.cwd,
+      policiesDir: opts.policiesDir,
+      op: { kind: 'rollout-abort', model: opts.abort },
+    });
+    if (!op.ok) {
+      io.stderr(formatPretty(op.diagnostics, op.sources, { color: io.color }));
+      return ExitCode.error;
+    }
+    if (op.value.plan.actions.length === 0)
+      throw new ExitError(`${opts.abort} has no progressing rollout to abort`);
+    const r = await apply({
+      cwd: opts.cwd,
+      policiesDir: opts.policiesDir,
+      plan: op.value.plan,
+      actor: 'cli',
+    });
+    io.stdout(`${r.summary}${r.commit?.sha ? ` (commit ${r.commit.sha.slice(0, 12)})` : ''}\n`);
+    if (r.diagnostics.length > 0) io.stderr(formatPretty(r.diagnostics, r.sources, { color: io.color }));
+    return r.ok ? ExitCode.ok : ExitCode.error;
+  }
   if (opts.watch == null) return (await pass()).ok ? ExitCode.ok : ExitCode.error;
   const interval = parseDuration(opts.watch);
   if (interval == null || interval < 1000)
