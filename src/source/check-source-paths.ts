@@ -68,7 +68,7 @@ export async function checkSourcePaths(
         code: 'path/not-found',
         severity: 'warning',
         message: `source path ${JSON.stringify(t.p)} matches no file yet`,
-        hint: 'Generate or copy the data before planning (for the root policies, `rudder sample-data` or `npm start` generates it).',
+        hint: 'Generate or copy the data before planning (for the root project and the examples, `rudder sample-data` generates it).',
       });
     }
   }
