@@ -26,7 +26,7 @@ type OpsResult<T> = Loaded<T>;
 
 async function withWorkspace<T>(
   opts: { cwd: string; policiesDir?: string },
-  fn: (ws: Workspace) => Promise<OpsResult<T>>,
+  fn: (ws: Workspace) => OpsResult<T> | Promise<OpsResult<T>>,
 ): Promise<OpsResult<T>> {
   const ws = await loadWorkspace(opts);
   if (!ws.ok) return ws;
@@ -182,7 +182,7 @@ export async function compareVersions(opts: {
   /** Default: the newest version. */
   b?: number;
 }): Promise<OpsResult<VersionComparison>> {
-  return withWorkspace(opts, async (ws) => {
+  return withWorkspace(opts, (ws) => {
     const sources = new Map([...ws.lockTexts]);
     const models = ws.desired.models.map((m) => m.name);
     if (!models.includes(opts.model) && !ws.lock.models[opts.model])
@@ -384,7 +384,7 @@ export async function listQuarantines(opts: {
   policiesDir?: string;
   status?: 'active' | 'released';
 }): Promise<OpsResult<QuarantineEntry[]>> {
-  return withWorkspace(opts, async (ws) => {
+  return withWorkspace(opts, (ws) => {
     const out: QuarantineEntry[] = Object.values(ws.lock.data).flatMap((d: DataLock) =>
       d.quarantines.map((q) => ({
         ...q,
@@ -407,7 +407,7 @@ export async function rolloutStatus(opts: {
   policiesDir?: string;
   model?: string;
 }): Promise<OpsResult<RolloutLock[]>> {
-  return withWorkspace(opts, async (ws) => {
+  return withWorkspace(opts, (ws) => {
     const all = Object.values(ws.lock.rollouts).sort((x, y) => (x.model < y.model ? -1 : 1));
     if (opts.model != null && !ws.desired.models.some((m) => m.name === opts.model))
       return unknown(
@@ -441,7 +441,7 @@ export async function previewRelease(opts: {
   policiesDir?: string;
   id: string;
 }): Promise<OpsResult<ReleasePreview>> {
-  return withWorkspace<ReleasePreview>(opts, async (ws) => {
+  return withWorkspace<ReleasePreview>(opts, (ws) => {
     const sources = new Map([...ws.lockTexts]);
     const owner = Object.values(ws.lock.data).find((d) => d.quarantines.some((q) => q.id === opts.id));
     if (!owner) {

@@ -191,9 +191,7 @@ export function fromDiagnostics(
     ok: false,
     error: {
       code: first?.code ?? 'mcp/failed',
-      message: first
-        ? formatPretty(diags, sources as Map<string, string>, { color: false }).trim()
-        : fallback,
+      message: first ? formatPretty(diags, sources, { color: false }).trim() : fallback,
       hint: first?.hint,
       diagnostics: diagnosticsOut(diags),
     },

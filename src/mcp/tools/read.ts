@@ -181,7 +181,7 @@ export const explainActionTool = readTool({
         after: e.after.map((x) => x.id),
         before: e.before.map((x) => x.id),
         changes: a.changes,
-        params: a.params as unknown as Record<string, unknown>,
+        params: a.params,
         observations: { views: e.observations.views, models: e.observations.models },
       },
       text: e.lines.join('\n'),
@@ -222,17 +222,14 @@ export const historyTool = readTool({
   async run(args, ctx) {
     const r = await api.history({ cwd: ctx.cwd, resource: args.resource, limit: args.limit ?? 20 });
     if (!r.ok) return failure('mcp/unknown-resource', r.error ?? `no history for ${args.resource}`);
-    const entries = r.entries.map((e) => {
-      const x = e as unknown as Record<string, unknown>;
-      return {
-        sha: String(x.sha ?? x.hash ?? ''),
-        date: String(x.date ?? ''),
-        subject: String(x.subject ?? ''),
-        ...(x.actor != null ? { actor: String(x.actor) } : {}),
-        ...(x.plan != null ? { plan: String(x.plan) } : {}),
-        actions: Array.isArray(x.actions) ? (x.actions as unknown[]).map(String) : [],
-      };
-    });
+    const entries = r.entries.map((e) => ({
+      sha: e.sha,
+      date: e.date,
+      subject: e.subject,
+      ...(e.actor != null ? { actor: e.actor } : {}),
+      ...(e.plan != null ? { plan: e.plan } : {}),
+      actions: e.actions,
+    }));
     const recorded = r.recorded.map((c) => ({
       version: c.version,
       status: c.status,
@@ -355,7 +352,7 @@ export const compareVersionsTool = readTool({
         `${c.model}: v${c.a.version} (${c.a.status}) vs v${c.b.version} (${c.b.status})`,
         ...metrics.map(
           (m) =>
-            `  ${m.padEnd(12)} ${fmt(c.a.metrics[m])} → ${fmt(c.b.metrics[m])}${c.metricDeltas[m] != null ? ` (${c.metricDeltas[m]! >= 0 ? '+' : ''}${c.metricDeltas[m]!.toFixed(4)})` : ''}`,
+            `  ${m.padEnd(12)} ${fmt(c.a.metrics[m])} → ${fmt(c.b.metrics[m])}${c.metricDeltas[m] != null ? ` (${c.metricDeltas[m] >= 0 ? '+' : ''}${c.metricDeltas[m].toFixed(4)})` : ''}`,
         ),
         `  gates v${c.b.version}: ${c.b.gates.map((g) => `${g.metric} ${g.rule} ${g.passed ? 'passed' : 'FAILED'}`).join(', ') || 'none recorded'}`,
         `  training set: ${c.a.trainingSet.rows} → ${c.b.trainingSet.rows} rows${c.sameTrainingSet ? ' (same data)' : ''}; cut-off ${c.a.trainingSet.cutoff} → ${c.b.trainingSet.cutoff}`,

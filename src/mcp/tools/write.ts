@@ -78,20 +78,22 @@ export const applyPlanTool = writeTool({
       .optional()
       .describe('Allow actions that remove state (retiring removed models).'),
   },
-  async prepare(args, ctx) {
+  prepare(args, ctx) {
     const plan = ctx.plans.get(args.digest);
     if (!plan)
-      return failure(
-        'mcp/unknown-plan',
-        `no plan ${args.digest} was computed by this server`,
-        'Call plan, show its text to the person, then apply_plan with its digest.',
+      return Promise.resolve(
+        failure(
+          'mcp/unknown-plan',
+          `no plan ${args.digest} was computed by this server`,
+          'Call plan, show its text to the person, then apply_plan with its digest.',
+        ),
       );
     const prepared = planWrite(plan, ctx, {
       approve: args.approve,
       allowDestroy: args.allowDestroy,
       apply: api.apply,
     });
-    return { ok: true, value: prepared, text: prepared.text };
+    return Promise.resolve({ ok: true, value: prepared, text: prepared.text });
   },
 });
 
@@ -374,7 +376,7 @@ export const proposePolicyChangeTool = writeTool({
           summary: lines.join(' '),
           commit: { sha: v.head, message: args.title },
           outcomes: [{ id: `policy.propose:${v.branch}`, status: 'done', message: lines.join(' ') }],
-          details: { ...v } as Record<string, unknown>,
+          details: { ...v },
         };
       },
     };
