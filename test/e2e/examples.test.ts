@@ -5,9 +5,11 @@ import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { apply, plan, validate } from '../../src/api.ts';
+import { sampleDataCommand } from '../../src/cli/commands/sample-data.ts';
+import type { CommandIO } from '../../src/cli/io.ts';
 import { writeFraudSampleData, writeHouseSampleData } from '../../src/sample/write-example-data.ts';
 import { ROOT } from '../helpers/churn-repo.ts';
-import { bareRemote, cleanupTemp, git, isolateGitConfig, tempRepo } from '../helpers/temp-repo.ts';
+import { bareRemote, cleanupTemp, git, isolateGitConfig, tempDir, tempRepo } from '../helpers/temp-repo.ts';
 
 const NOW = new Date('2026-07-06T09:00:00Z');
 const clock = () => NOW;
@@ -122,5 +124,38 @@ describe('examples/house-prices', () => {
     const train = p.plan.actions.find((a) => a.type === 'model.train')!;
     expect(train.requiresApproval).toBe(false);
     expect(p.plan.notes.filter((n) => /newest event|stale/.test(n))).toEqual([]);
+  });
+});
+
+describe('rudder sample-data in an example', () => {
+  function capture(): CommandIO & { err: string } {
+    const io = {
+      err: '',
+      color: false,
+      isTTY: false,
+      stdout: () => undefined,
+      stderr: (t: string) => void (io.err += t),
+    };
+    return io;
+  }
+
+  test('detects the example from rudder.yaml, writes what its policies read, and plan is not blocked', async () => {
+    const repo = tempDir();
+    cpSync(join(ROOT, 'examples', 'house-prices'), repo, { recursive: true });
+    const io = capture();
+    expect(await sampleDataCommand({ cwd: repo, out: 'data', seed: 7, force: false }, io)).toBe(0);
+    expect(io.err).toMatch(/^house-prices \(project house-prices\): seed 7, 720 days of listings up to /);
+    expect(io.err).toMatch(/wrote data\/listings\.csv \(4000 rows\)/);
+    const p = await plan({ cwd: repo });
+    expect(p.ok && p.plan.blocked).toEqual([]);
+    // Options for another scenario are refused, naming the scenario and how it was found.
+    await expect(
+      sampleDataCommand({ cwd: repo, out: 'data', seed: 7, force: false, start: '2026-01-05' }, capture()),
+    ).rejects.toThrow(
+      '--start applies to the churn scenario only (this is house-prices, by project house-prices)',
+    );
+    await expect(
+      sampleDataCommand({ cwd: repo, out: 'data', seed: 7, force: false, scenario: 'nope' }, capture()),
+    ).rejects.toThrow('--scenario "nope": expected one of churn, fraud, house-prices');
   });
 });
