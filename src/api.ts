@@ -116,10 +116,7 @@ export async function explain(
   };
 }
 
-export interface ReconcileOptions extends Omit<
-  ApplyOptions,
-  'plan' | 'approve' | 'allowDestroy' | 'confirm'
-> {}
+export type ReconcileOptions = Omit<ApplyOptions, 'plan' | 'approve' | 'allowDestroy' | 'confirm'>;
 
 export interface ReconcileResult extends ApplyRunResult {
   /** Planned actions left for a person: they need approval or remove state. */

@@ -473,7 +473,7 @@ export function buildProgram(io?: CommandIO): Command {
 export async function main(argv: readonly string[]): Promise<void> {
   const program = buildProgram();
   try {
-    await program.parseAsync(argv as string[]);
+    await program.parseAsync(argv);
   } catch (err) {
     process.exitCode = reportError(err);
   }

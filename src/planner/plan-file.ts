@@ -34,7 +34,8 @@ export function parsePlanFile(text: string, file: string, hash?: HashHex): Resul
       ],
     };
   }
-  const p = value as Partial<Plan> | null;
+  // What a file claims: any format version, until it is checked below.
+  const p = value as (Partial<Omit<Plan, 'formatVersion'>> & { formatVersion?: number }) | null;
   if (
     p == null ||
     typeof p !== 'object' ||

@@ -418,7 +418,7 @@ async function writeSplitFiles(
       const r = await conn.runAndReadAll(
         `SELECT epoch_ms("${LABEL_TS_COLUMN}")::DOUBLE${keys.map((k) => `, ${k}`).join('')} FROM ${src} ORDER BY file_row_number`,
       );
-      cols = r.getColumnsJS() as unknown[][];
+      cols = r.getColumnsJS();
     } catch (e) {
       throw new TrainerError(
         `model ${model.name}: cannot read training set ${ts.path}: ${(e as Error).message.split('\n')[0]}`,
@@ -429,7 +429,8 @@ async function writeSplitFiles(
     const rows = cols[0]?.length ?? 0;
     const labelTs = Float64Array.from(cols[0] ?? [], (v) => Number(v));
     const entityKeys = Array.from({ length: rows }, (_, r) =>
-      ts.entityColumns.map((_k, j) => String(cols[1 + j]![r] ?? '')).join('\u001f'),
+      // Keys are cast to VARCHAR in the query: a string, or null for a missing key.
+      ts.entityColumns.map((_k, j) => keyText(cols[1 + j]![r])).join('\u001f'),
     );
     const explicit = holdoutRows ? new Set(holdoutRows.filter((r) => r >= 0 && r < rows)) : undefined;
     const split: SplitIndices = explicit
@@ -459,4 +460,8 @@ async function writeSplitFiles(
     conn.closeSync();
     db.closeSync();
   }
+}
+
+function keyText(v: unknown): string {
+  return typeof v === 'string' ? v : '';
 }
