@@ -6,7 +6,7 @@ import { asEnvironmentError, EnvironmentError } from '../diagnostics/environment
 import type { ApprovedBy } from '../git/message.ts';
 import { planChanges } from '../planner/plan.ts';
 import { restrictTo } from '../planner/restrict.ts';
-import { diffPlans } from '../planner/plan-diff.ts';
+import { diffActions, diffPlans } from '../planner/plan-diff.ts';
 import { diffPlanInputs } from '../planner/plan-file.ts';
 import { nodeSha256 } from '../util/node-hash.ts';
 import type { Plan } from '../planner/plan-types.ts';
@@ -143,6 +143,14 @@ export async function runApply(opts: ApplyOptions, ports: ApplyPorts): Promise<A
       let plan = fresh;
       if (opts.plan) {
         const changed = diffPlanInputs(opts.plan.inputs, fresh.inputs);
+        // Inputs that slide (monitoring windows) are not in the digest: what must still hold is
+        // that the world, observed now, asks for the same actions.
+        if (changed.length === 0)
+          changed.push(
+            ...diffActions(opts.plan, restrictTo(fresh, opts.plan.inputs.options.only, nodeSha256)).map(
+              (d) => `actions ${d}`,
+            ),
+          );
         if (changed.length > 0) {
           const other = changed.find((c) => c.startsWith('repository:'));
           return refused(

@@ -21,3 +21,23 @@ export function diffPlans(reviewed: Plan, recomputed: Plan): string[] {
       out.push(`its ${k} differ`);
   return out;
 }
+
+/**
+ * Whether the world, observed again, gives the same actions as a reviewed plan: same ids, types,
+ * params and dependencies (reason texts carry sliding statistics and may differ). Sentences for
+ * what differs; empty when the reviewed plan still holds.
+ */
+export function diffActions(reviewed: Plan, fresh: Plan): string[] {
+  const key = (a: Plan['actions'][number]): string =>
+    canonicalJson({ type: a.type, op: a.op, params: a.params, dependsOn: a.dependsOn });
+  const a = new Map(reviewed.actions.map((x) => [x.id, key(x)]));
+  const b = new Map(fresh.actions.map((x) => [x.id, key(x)]));
+  const out: string[] = [];
+  const gone = [...a.keys()].filter((id) => !b.has(id));
+  const added = [...b.keys()].filter((id) => !a.has(id));
+  const changed = [...a.keys()].filter((id) => b.has(id) && a.get(id) !== b.get(id));
+  if (gone.length) out.push(`no longer needed: ${gone.join(', ')}`);
+  if (added.length) out.push(`now also needed: ${added.join(', ')}`);
+  if (changed.length) out.push(`now different: ${changed.join(', ')}`);
+  return out;
+}

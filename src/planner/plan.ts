@@ -84,8 +84,19 @@ export function planChanges(
     policies: desired.digest,
     lockfiles: opts.lockfileDigests,
     // The clock is not an input that can go stale: what was observed is.
+    // Sources and labels bind strictly: any change makes a saved plan stale. Monitoring windows
+    // (drift, live quality) slide with the clock and the traffic, so they are not bound here;
+    // apply re-plans and refuses when the world now gives different actions (diffActions).
     observations: digestOf(
-      { views: obs.views, models: obs.models, ...(obs.labels ? { labels: obs.labels } : {}) },
+      {
+        views: obs.views,
+        models: Object.fromEntries(
+          Object.entries(obs.models)
+            .filter(([, m]) => m.missingArtifacts)
+            .map(([k, m]) => [k, { missingArtifacts: m.missingArtifacts }]),
+        ),
+        ...(obs.labels ? { labels: obs.labels } : {}),
+      },
       opts.hash,
     ),
     repository: opts.repository,

@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { apply, plan } from '../../src/api.ts';
 import { arbPolicySet } from '../helpers/arb-policies.ts';
 import { fakeTrainer } from '../helpers/fake-trainer.ts';
-import { cleanupTemp, isolateGitConfig, tempRepo } from '../helpers/temp-repo.ts';
+import { cleanupTemp, git, isolateGitConfig, tempRepo } from '../helpers/temp-repo.ts';
 
 const NOW = new Date('2026-03-01T00:00:00Z');
 beforeAll(() => isolateGitConfig());
@@ -14,7 +14,9 @@ afterAll(() => cleanupTemp());
 
 function writeData(root: string, docs: Record<string, unknown>[]): void {
   mkdirSync(join(root, 'data'), { recursive: true });
-  const ids = Array.from({ length: 12 }, (_, i) => `e${i}`);
+  // Enough rows, and feature values within every generated ttl (12h and up) of the labels: the
+  // data checks refuse to train on less (issue 9.7), as they should.
+  const ids = Array.from({ length: 30 }, (_, i) => `e${i}`);
   for (const d of docs.filter((x) => x.kind === 'FeatureView')) {
     const spec = d.spec as { features: { name: string; type: string }[] };
     const name = (d.metadata as { name: string }).name;
@@ -22,7 +24,7 @@ function writeData(root: string, docs: Record<string, unknown>[]): void {
     const rows = ids.map((id, i) =>
       [
         id,
-        `2026-02-0${1 + (i % 9)}T00:00:00Z`,
+        `2026-02-19T${String(13 + (i % 9)).padStart(2, '0')}:00:00Z`,
         ...spec.features.map((f, k) =>
           f.type === 'category'
             ? `c${(i + k) % 3}`
@@ -50,6 +52,9 @@ describe('apply properties', () => {
       mkdirSync(join(root, 'policies'));
       writeFileSync(join(root, 'policies', 'all.yaml'), docs.map((d) => stringify(d)).join('---\n'));
       writeData(root, docs);
+      // Apply records state only for committed policies.
+      git(root, 'add', 'policies');
+      git(root, 'commit', '-qm', 'policies');
       const r = await apply({
         cwd: root,
         actor: 'ci',
