@@ -143,14 +143,6 @@ export async function runApply(opts: ApplyOptions, ports: ApplyPorts): Promise<A
       let plan = fresh;
       if (opts.plan) {
         const changed = diffPlanInputs(opts.plan.inputs, fresh.inputs);
-        // Inputs that slide (monitoring windows) are not in the digest: what must still hold is
-        // that the world, observed now, asks for the same actions.
-        if (changed.length === 0)
-          changed.push(
-            ...diffActions(opts.plan, restrictTo(fresh, opts.plan.inputs.options.only, nodeSha256)).map(
-              (d) => `actions ${d}`,
-            ),
-          );
         if (changed.length > 0) {
           const other = changed.find((c) => c.startsWith('repository:'));
           return refused(
@@ -201,6 +193,22 @@ export async function runApply(opts: ApplyOptions, ports: ApplyPorts): Promise<A
             ],
             loaded.sources,
             'Nothing applied: the plan file was edited.',
+            opts.plan,
+          );
+        // Inputs that slide (monitoring windows) are not in the digest: what must still hold is
+        // that the world, observed now, asks for the same actions.
+        const moved = diffActions(opts.plan, restrictTo(fresh, opts.plan.inputs.options.only, nodeSha256));
+        if (moved.length > 0)
+          return refused(
+            [
+              err(
+                'plan/stale',
+                `the plan no longer matches the world: observed now, it asks for other actions (${moved.join('; ')})`,
+                'Run rudder plan again, review it, and apply the new plan.',
+              ),
+            ],
+            loaded.sources,
+            'Nothing applied: the plan is out of date.',
             opts.plan,
           );
         plan = opts.plan;
