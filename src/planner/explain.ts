@@ -20,8 +20,7 @@ export interface ActionExplanation {
 }
 
 export type ExplainResult =
-  | { ok: true; explanation: ActionExplanation }
-  | { ok: false; message: string; candidates: string[] };
+  { ok: true; explanation: ActionExplanation } | { ok: false; message: string; candidates: string[] };
 
 /** Find `id` (or the one action whose id starts with it) in `plan` and explain it. */
 export function explainAction(plan: Plan, id: string): ExplainResult {
@@ -74,7 +73,10 @@ export function explainAction(plan: Plan, id: string): ExplainResult {
         : `Observed ${v}: ${o.rows} rows, newest event ${o.newestEvent ?? 'none'}, source ${o.sourceDigest.replace(/^sha256:/, '').slice(0, 12)}`,
     ),
   ];
-  return { ok: true, explanation: { action: a, wave, after, before, observations: { views, models }, lines } };
+  return {
+    ok: true,
+    explanation: { action: a, wave, after, before, observations: { views, models }, lines },
+  };
 }
 
 function viewsOf(a: PlanAction): string[] {
