@@ -1,6 +1,5 @@
 // Assembles what a plan needs from a repository: compiled policies, lockfiles, observations.
 // Shared by the CLI, the MCP server and the tests through api.ts.
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { validate } from './api-validate.ts';
 import type { DesiredState } from './compiler/desired-state.ts';
