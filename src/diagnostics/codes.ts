@@ -75,14 +75,17 @@ export const diagnosticCodes = {
   'plan/other-repository': 'A plan file was made for another repository or project.',
   'plan/stale': 'An input of the plan (a policy, a lockfile, an observation) changed since it was made.',
   'plan/unknown-model': 'A model named on the command line (--retrain, --approve) does not exist.',
-  'plan/blocked': 'The plan could not observe something it needs (an unreadable source): it cannot say what must change.',
+  'plan/blocked':
+    'The plan could not observe something it needs (an unreadable source): it cannot say what must change.',
   'apply/locked': 'Another apply holds the apply lock.',
-  'apply/dirty-policies': 'The policy folder or rudder.yaml has uncommitted changes (commit them, or --allow-dirty).',
+  'apply/dirty-policies':
+    'The policy folder or rudder.yaml has uncommitted changes (commit them, or --allow-dirty).',
   'apply/destroy-not-allowed': 'The plan removes state and --allow-destroy was not given.',
   'data/unknown-quarantine': 'No data lock records a quarantine with this id.',
   // Requests through the API (MCP tools)
   'api/unknown-resource': 'A request names a model, feature view or data policy that does not exist.',
-  'api/unknown-version': 'A request names a model version that does not exist (or there are too few to compare).',
+  'api/unknown-version':
+    'A request names a model version that does not exist (or there are too few to compare).',
   'policy/proposal-invalid':
     'A proposed policy change names a file outside rudder.yaml and the policy folder, changes nothing, or its branch already exists.',
   // Lockfiles under state/ and the state transaction journal

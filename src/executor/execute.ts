@@ -208,7 +208,8 @@ export async function executePlan(
     await queue.onIdle();
   }
   await rm(ports.workDir, { recursive: true, force: true }).catch(() => undefined);
-  if (fatal !== undefined) throw fatal instanceof Error ? fatal : new Error(String(fatal));
+  if (fatal !== undefined)
+    throw fatal instanceof Error ? fatal : new Error('recording the run failed', { cause: fatal });
   return {
     lock,
     outcomes: waves.flatMap((w) => w.map((id) => outcomes.get(id)).filter((o) => o != null)),

@@ -16,7 +16,9 @@ export interface OpenStoreOptions {
 type StoreType = Project['store']['type'];
 
 /** How to open each engine. Adding an engine: its adapter under src/store/<engine>/ and one line here. */
-const engines: { [T in StoreType]: (root: string, state: DesiredState, opts: OpenStoreOptions) => Promise<FullFeatureStore> } = {
+const engines: {
+  [T in StoreType]: (root: string, state: DesiredState, opts: OpenStoreOptions) => Promise<FullFeatureStore>;
+} = {
   duckdb: (root, state, opts) =>
     DuckDBFeatureStore.open({
       root,
