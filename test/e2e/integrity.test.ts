@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { apply, plan, parsePlanFile, renderPlanJson } from '../../src/api.ts';
 import { planCommand } from '../../src/cli/commands/plan.ts';
-import type { CommandIO } from '../../src/cli/io.ts';
 import { digestOf } from '../../src/util/canonical.ts';
 import { nodeSha256 } from '../../src/util/node-hash.ts';
 import { churnRepo } from '../helpers/churn-repo.ts';
 import { cleanupTemp, git, isolateGitConfig } from '../helpers/temp-repo.ts';
+import { captureIO } from '../helpers/capture-io.ts';
 
 const NOW = new Date('2026-07-06T00:00:00Z');
 const clock = () => NOW;
@@ -17,18 +17,7 @@ const clock = () => NOW;
 beforeAll(() => isolateGitConfig());
 afterAll(() => cleanupTemp());
 
-function capture(): CommandIO & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: (t) => (out += t),
-    stderr: (t) => (err += t),
-    color: false,
-    isTTY: false,
-    out: () => out,
-    err: () => err,
-  };
-}
+const capture = captureIO;
 
 describe('a reviewed plan applies only as reviewed', () => {
   test('GIVEN a plan file with the PII scan dropped and its digest recomputed WHEN applied THEN plan/tampered names the missing action', async () => {

@@ -7,7 +7,6 @@ import { buildProgram } from '../../src/cli/main.ts';
 import { historyCommand } from '../../src/cli/commands/history.ts';
 import { statusCommand } from '../../src/cli/commands/status.ts';
 import { unlockCommand } from '../../src/cli/commands/unlock.ts';
-import type { CommandIO } from '../../src/cli/io.ts';
 import { commitState } from '../../src/git/git.ts';
 import { acquireApplyLock } from '../../src/state/apply-lock.ts';
 import { diffLockStates, withLock } from '../../src/state/lock-state.ts';
@@ -15,6 +14,7 @@ import { writeLockChanges } from '../../src/state/state-io.ts';
 import { emptyLockState, type LockState } from '../../src/state/types.ts';
 import { cleanupTemp, git, isolateGitConfig, tempDir, tempRepo } from '../helpers/temp-repo.ts';
 import { at, dataLock, dg, featureLock, modelLock, modelVersion } from '../unit/state/fixtures.ts';
+import { captureIO } from '../helpers/capture-io.ts';
 
 beforeAll(isolateGitConfig);
 afterAll(cleanupTemp);
@@ -23,18 +23,7 @@ const REPO = join(import.meta.dirname, '../..');
 const PLAN1 = dg('plan-1');
 const PLAN2 = dg('plan-2');
 
-function capture(): CommandIO & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: (t) => (out += t),
-    stderr: (t) => (err += t),
-    color: false,
-    isTTY: false,
-    out: () => out,
-    err: () => err,
-  };
-}
+const capture = captureIO;
 
 const v1: LockState = [
   modelLock('churn', [modelVersion(1, 'champion')]),
