@@ -9,6 +9,7 @@ import { runApply, type ApplyOptions, type ApplyRunResult } from './executor/run
 import { restrictPlan } from './api-ops.ts';
 import { explainAction, type ExplainResult } from './planner/explain.ts';
 import type { Plan, PlanAction } from './planner/plan-types.ts';
+import { releaseHold, type ReleaseHoldOptions, type ReleaseHoldResult } from './executor/release-hold.ts';
 import { defaultApplyPorts } from './ports.ts';
 import { renderPlanJson } from './planner/plan-file.ts';
 import { atomicWrite } from './state/atomic.ts';
@@ -288,3 +289,11 @@ export { startServer as serve, ServeError, type RunningServer, type ServeOptions
 
 /** `rudder reconcile --watch`: repeat a pass (`reconcile`) on a jittered interval, backing off after errors, until the signal aborts. */
 export { reconcileWatch, type ReconcilePassResult, type ReconcileWatchOptions } from './serving/reconcile.ts';
+
+// ── Rollouts: a person releases the hold a rollback put on a version ──
+
+/** Make a held version a candidate again (recorded in the model lock and committed). Writes. */
+export function releaseRolloutHold(opts: ReleaseHoldOptions): Promise<ReleaseHoldResult> {
+  return releaseHold(opts, defaultApplyPorts());
+}
+export type { ReleaseHoldOptions, ReleaseHoldResult } from './executor/release-hold.ts';

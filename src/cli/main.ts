@@ -378,6 +378,21 @@ export function buildProgram(io?: CommandIO): Command {
     });
 
   program
+    .command('rollout')
+    .description('rollout maintenance')
+    .command('release <model> <version>')
+    .description('release the hold a rollback put on a version: it becomes a candidate again (committed)')
+    .requiredOption('--reason <text>', 'why it may be rolled out again (recorded in the lock and the commit)')
+    .action(async (model: string, version: string, o: { reason: string }, cmd: Command) => {
+      const c = ctx(cmd);
+      const { rolloutReleaseCommand } = await import('./commands/rollout.ts');
+      process.exitCode = await rolloutReleaseCommand(
+        { cwd: c.cwd, model, version, reason: o.reason, json: c.json },
+        c.io,
+      );
+    });
+
+  program
     .command('state')
     .description('lockfile maintenance')
     .command('seal <files...>')

@@ -18,6 +18,7 @@ const VERBS: Record<string, string> = {
   'rollout.promote': 'promote',
   'rollout.rollback': 'roll back',
   'rollout.abort': 'abort',
+  'rollout.release': 'release the hold on',
 };
 
 /** Every `action` id recorded anywhere in a lockfile's provenance, with the plan that ran it. */

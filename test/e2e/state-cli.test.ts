@@ -261,3 +261,53 @@ describe('self-verifying lockfiles end to end', () => {
     expect(readFileSync(join(root, feature), 'utf8')).toContain('rows: many');
   });
 });
+
+describe('rudder rollout release', () => {
+  test('a held version becomes a candidate again, recorded and committed; anything else is refused', async () => {
+    const { rolloutReleaseCommand } = await import('../../src/cli/commands/rollout.ts');
+    const root = await appliedRepo();
+    // v3 was rolled back and held.
+    const held = {
+      ...modelVersion(3, 'candidate'),
+      status: 'held' as const,
+      statusHistory: [
+        ...modelVersion(3, 'candidate').statusHistory,
+        {
+          status: 'held' as const,
+          at: at(10),
+          reason: 'rolled-back: error rate 0.5 > 0.01',
+          action: 'rollout.rollback:churn@v3',
+        },
+      ],
+    };
+    const v3 = withLock(v2, { ...v2.models.churn!, versions: [...v2.models.churn!.versions, held] });
+    const w = await writeLockChanges(root, 'state', diffLockStates(v2, v3, 'state'));
+    await commitState({
+      root,
+      files: w.written,
+      subject: 'roll back churn v3',
+      trailers: { actions: ['rollout.rollback:churn@v3'], actor: 'reconcile' },
+    });
+
+    let io = capture();
+    expect(
+      await rolloutReleaseCommand({ cwd: root, model: 'churn', version: 'v2', reason: 'x', json: false }, io),
+    ).toBe(1);
+    expect(io.err()).toContain('churn v2 is champion, not held');
+    expect(io.err()).toContain('Held: v3');
+
+    io = capture();
+    expect(
+      await rolloutReleaseCommand(
+        { cwd: root, model: 'churn', version: '3', reason: 'fixed the feature pipeline', json: false },
+        io,
+      ),
+    ).toBe(0);
+    const lock = readFileSync(join(root, 'state/models/churn.lock.yaml'), 'utf8');
+    expect(lock).toContain('hold released: fixed the feature pipeline');
+    expect(git(root, 'log', '-1', '--format=%B')).toMatch(
+      /^rudder: release the hold on churn v3\n[\s\S]*Rudder-Action: rollout.release:churn@v3\nRudder-Actor: cli\n?$/,
+    );
+    expect(git(root, 'status', '--porcelain', '--', 'state')).toBe('');
+  });
+});
