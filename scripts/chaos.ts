@@ -75,20 +75,27 @@ function runApply(repo: string): Promise<{ code: number | null; stderr: string }
 async function main(): Promise<void> {
   const base = mkdtempSync(join(tmpdir(), 'rudder-chaos-'));
   try {
-    // One undisturbed apply measures how long the kill window is.
+    // One undisturbed apply measures the kill window: from the moment the run journal appears
+    // (actions start; before it the process is still loading) to the end.
     const probe = await freshRepo(base, 0);
     const t0 = Date.now();
+    let started = 0;
+    const watch = setInterval(() => {
+      if (!started && existsSync(join(probe, '.rudder', 'apply-run.json'))) started = Date.now() - t0;
+    }, 5);
     const p = await runApply(probe);
+    clearInterval(watch);
     const span = Date.now() - t0;
     if (p.code !== 0) throw new Error(`the undisturbed apply failed:\n${p.stderr}`);
+    const from = started || 0;
     console.log(
-      `undisturbed apply: ${(span / 1000).toFixed(1)} s; ${KILLS} kills at random points in [0, ${span} ms], seed ${SEED}`,
+      `undisturbed apply: ${(span / 1000).toFixed(1)} s, actions from ${from} ms; ${KILLS} kills at random points in [${from}, ${span}] ms, seed ${SEED}`,
     );
     const rng = new Rng(SEED);
     const rows: { at: number; point: string; outcome: string }[] = [];
     for (let i = 1; i <= KILLS; i++) {
       const repo = await freshRepo(base, i);
-      const at = Math.floor(rng.next() * span);
+      const at = from + Math.floor(rng.next() * (span - from));
       const child = spawn(process.execPath, [BIN, '-C', repo, 'apply', '--auto-approve'], {
         env: ENV,
         stdio: 'ignore',
