@@ -55,7 +55,9 @@ function killPoint(repo: string): string {
         .map(String)
     : [];
   const journal = existsSync(join(repo, '.rudder', 'apply-run.json'));
-  const stateJournal = existsSync(join(repo, '.rudder', 'state-journal.json'));
+  const journalFile = join(repo, '.rudder', 'state-journal.json');
+  // The state journal stays behind marked done after every write; only a pending one is mid-write.
+  const stateJournal = existsSync(journalFile) && readFileSync(journalFile, 'utf8').includes('"pending"');
   const committed = git(repo, 'log', '--format=%s').includes('rudder:');
   if (committed) return 'after the commit';
   if (stateJournal) return 'mid state write';
