@@ -4,11 +4,11 @@
 // change is committed, naming who released what and why.
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import type { ApprovedBy } from '../git/message.ts';
-import { acquireApplyLock, LockHeldError } from '../state/apply-lock.ts';
 import { diffLockStates, withLock } from '../state/lock-state.ts';
 import { writeLockChanges } from '../state/state-io.ts';
 import type { Actor, ModelVersion } from '../state/types.ts';
 import type { ApplyPorts } from './ports.ts';
+import { underApplyLock } from './under-apply-lock.ts';
 
 export interface ReleaseHoldOptions {
   cwd: string;
@@ -41,83 +41,70 @@ export async function releaseHold(
     diagnostics: [{ code, severity: 'error' as const, message, hint, path: [] }],
     sources,
   });
-  const loaded = await ports.load(opts);
-  if (!loaded.ok) return { ok: false, diagnostics: loaded.diagnostics, sources: loaded.sources };
-  const root = loaded.value.root;
-  let handle;
-  try {
-    handle = await acquireApplyLock({
-      root,
-      operation: `rollout release ${opts.model} v${opts.version}`,
-      timeoutMs: opts.lockTimeoutMs ?? 0,
-    });
-  } catch (e) {
-    if (e instanceof LockHeldError) return fail(loaded.sources, 'apply/locked', e.message);
-    throw e;
-  }
-  try {
-    const again = await ports.load(opts);
-    if (!again.ok) return { ok: false, diagnostics: again.diagnostics, sources: again.sources };
-    const ws = again.value;
-    const ml = ws.lock.models[opts.model];
-    if (!ml)
-      return fail(
-        again.sources,
-        'api/unknown-resource',
-        `no model lock records ${JSON.stringify(opts.model)}`,
-        `Models with state: ${Object.keys(ws.lock.models).join(', ') || '(none)'}`,
-      );
-    const v = ml.versions.find((x) => x.version === opts.version);
-    if (!v)
-      return fail(
-        again.sources,
-        'api/unknown-version',
-        `${opts.model} has no v${opts.version}`,
-        `Versions: ${ml.versions.map((x) => `v${x.version} (${x.status})`).join(', ')}`,
-      );
-    if (v.status !== 'held') {
-      const held = ml.versions.filter((x) => x.status === 'held').map((x) => `v${x.version}`);
-      return fail(
-        again.sources,
-        'api/unknown-version',
-        `${opts.model} v${opts.version} is ${v.status}, not held: there is no hold to release`,
-        held.length ? `Held: ${held.join(', ')}` : `No version of ${opts.model} is held.`,
-      );
-    }
-    const action = `rollout.release:${opts.model}@v${opts.version}`;
-    const released: ModelVersion = {
-      ...v,
-      status: 'candidate',
-      statusHistory: [
-        ...v.statusHistory,
-        { status: 'candidate', at: clock().toISOString(), reason: `hold released: ${opts.reason}`, action },
-      ],
-    };
-    const next = withLock(ws.lock, {
-      ...ml,
-      versions: ml.versions.map((x) => (x.version === v.version ? released : x)),
-    });
-    const changes = diffLockStates(ws.lock, next, ws.desired.project.stateDir);
-    await writeLockChanges(root, ws.desired.project.stateDir, changes);
-    const published = await ports.publisher.publish({
-      root,
-      git: ws.desired.project.git,
-      files: changes.map((c) => c.path),
-      subject: `release the hold on ${opts.model} v${opts.version}`,
-      body: `Reason: ${opts.reason}\n\nThe next plan gates it and rolls it out as its RolloutPolicy says.`,
-      trailers: { actions: [action], actor: opts.actor, approvedBy: opts.approvedBy },
-      onNotice: opts.onNotice,
-    });
-    return {
-      ok: true,
-      diagnostics: [],
-      sources: again.sources,
-      version: released,
-      commit: published.commit.committed
-        ? { sha: published.commit.sha, message: published.commit.message }
-        : { message: published.commit.message },
-    };
-  } finally {
-    await handle.release();
-  }
+  return underApplyLock<ReleaseHoldResult>(
+    opts,
+    ports,
+    `rollout release ${opts.model} v${opts.version}`,
+    (diagnostics, sources) => ({ ok: false, diagnostics, sources }),
+    async (ws, sources) => {
+      const ml = ws.lock.models[opts.model];
+      if (!ml)
+        return fail(
+          sources,
+          'api/unknown-resource',
+          `no model lock records ${JSON.stringify(opts.model)}`,
+          `Models with state: ${Object.keys(ws.lock.models).join(', ') || '(none)'}`,
+        );
+      const v = ml.versions.find((x) => x.version === opts.version);
+      if (!v)
+        return fail(
+          sources,
+          'api/unknown-version',
+          `${opts.model} has no v${opts.version}`,
+          `Versions: ${ml.versions.map((x) => `v${x.version} (${x.status})`).join(', ')}`,
+        );
+      if (v.status !== 'held') {
+        const held = ml.versions.filter((x) => x.status === 'held').map((x) => `v${x.version}`);
+        return fail(
+          sources,
+          'api/unknown-version',
+          `${opts.model} v${opts.version} is ${v.status}, not held: there is no hold to release`,
+          held.length ? `Held: ${held.join(', ')}` : `No version of ${opts.model} is held.`,
+        );
+      }
+      const action = `rollout.release:${opts.model}@v${opts.version}`;
+      const released: ModelVersion = {
+        ...v,
+        status: 'candidate',
+        statusHistory: [
+          ...v.statusHistory,
+          { status: 'candidate', at: clock().toISOString(), reason: `hold released: ${opts.reason}`, action },
+        ],
+      };
+      const next = withLock(ws.lock, {
+        ...ml,
+        versions: ml.versions.map((x) => (x.version === v.version ? released : x)),
+      });
+      const changes = diffLockStates(ws.lock, next, ws.desired.project.stateDir);
+      await writeLockChanges(ws.root, ws.desired.project.stateDir, changes);
+      const published = await ports.publisher.publish({
+        root: ws.root,
+        git: ws.desired.project.git,
+        files: changes.map((c) => c.path),
+        subject: `release the hold on ${opts.model} v${opts.version}`,
+        body: `Reason: ${opts.reason}\n\nThe next plan gates it and rolls it out as its RolloutPolicy says.`,
+        trailers: { actions: [action], actor: opts.actor, approvedBy: opts.approvedBy },
+        onNotice: opts.onNotice,
+      });
+      return {
+        ok: true,
+        diagnostics: [],
+        sources: sources,
+        version: released,
+        commit: published.commit.committed
+          ? { sha: published.commit.sha, message: published.commit.message }
+          : { message: published.commit.message },
+      };
+    },
+  );
 }

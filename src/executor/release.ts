@@ -3,12 +3,12 @@
 // committed like any other state change, naming who released what and why.
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import type { ApprovedBy } from '../git/message.ts';
-import { acquireApplyLock, LockHeldError } from '../state/apply-lock.ts';
 import { diffLockStates, withLock } from '../state/lock-state.ts';
 import { writeLockChanges } from '../state/state-io.ts';
 import type { Actor, Quarantine } from '../state/types.ts';
 import { StoreError } from '../store/port.ts';
 import type { ApplyPorts } from './ports.ts';
+import { underApplyLock } from './under-apply-lock.ts';
 
 export interface ReleaseOptions {
   cwd: string;
@@ -45,111 +45,90 @@ export async function releaseQuarantine(opts: ReleaseOptions, ports: ReleasePort
     hint,
     path: [],
   });
-  const loaded = await ports.load(opts);
-  if (!loaded.ok)
-    return { ok: false, diagnostics: loaded.diagnostics, sources: loaded.sources, changed: false };
-  const root = loaded.value.root;
-  let handle;
-  try {
-    handle = await acquireApplyLock({
-      root,
-      operation: `data release ${opts.id}`,
-      timeoutMs: opts.lockTimeoutMs ?? 0,
-    });
-  } catch (e) {
-    if (e instanceof LockHeldError)
-      return {
-        ok: false,
-        diagnostics: [err('apply/locked', e.message)],
-        sources: loaded.sources,
-        changed: false,
-      };
-    throw e;
-  }
-  try {
-    const again = await ports.load(opts);
-    if (!again.ok)
-      return { ok: false, diagnostics: again.diagnostics, sources: again.sources, changed: false };
-    const ws = again.value;
-    const owner = Object.values(ws.lock.data).find((d) => d.quarantines.some((q) => q.id === opts.id));
-    if (!owner) {
-      const active = Object.values(ws.lock.data).flatMap((d) =>
-        d.quarantines.filter((q) => !q.released).map((q) => q.id),
-      );
+  return underApplyLock<ReleaseResult>(
+    opts,
+    ports,
+    `data release ${opts.id}`,
+    (diagnostics, sources) => ({ ok: false, diagnostics, sources, changed: false }),
+    async (ws, sources) => {
+      const owner = Object.values(ws.lock.data).find((d) => d.quarantines.some((q) => q.id === opts.id));
+      if (!owner) {
+        const active = Object.values(ws.lock.data).flatMap((d) =>
+          d.quarantines.filter((q) => !q.released).map((q) => q.id),
+        );
+        const store = await ports.openStore(ws);
+        const seen = await store.listQuarantines().finally(() => store.close());
+        const local = seen.some((q) => q.id === opts.id);
+        return {
+          ok: false,
+          diagnostics: [
+            err(
+              'data/unknown-quarantine',
+              local
+                ? `quarantine ${opts.id} was found by a scan but is not recorded in state/ yet`
+                : `no data lock records quarantine ${JSON.stringify(opts.id)}`,
+              local
+                ? "rudder apply records the data policy's quarantines; release it after that."
+                : active.length
+                  ? `Active quarantines: ${active.slice(0, 10).join(', ')}`
+                  : 'No quarantine is active.',
+            ),
+          ],
+          sources: sources,
+          changed: false,
+        };
+      }
+      const q = owner.quarantines.find((x) => x.id === opts.id)!;
+      if (q.released)
+        return {
+          ok: true,
+          diagnostics: [],
+          sources: sources,
+          quarantine: q,
+          policy: owner.policy,
+          changed: false,
+        };
+
       const store = await ports.openStore(ws);
-      const seen = await store.listQuarantines().finally(() => store.close());
-      const local = seen.some((q) => q.id === opts.id);
-      return {
-        ok: false,
-        diagnostics: [
-          err(
-            'data/unknown-quarantine',
-            local
-              ? `quarantine ${opts.id} was found by a scan but is not recorded in state/ yet`
-              : `no data lock records quarantine ${JSON.stringify(opts.id)}`,
-            local
-              ? "rudder apply records the data policy's quarantines; release it after that."
-              : active.length
-                ? `Active quarantines: ${active.slice(0, 10).join(', ')}`
-                : 'No quarantine is active.',
-          ),
-        ],
-        sources: again.sources,
-        changed: false,
+      try {
+        await store.releaseQuarantine(opts.id);
+      } catch (e) {
+        // A fresh checkout's store has no record yet; the lock below is what counts.
+        if (!(e instanceof StoreError && e.code === 'store/unknown-quarantine')) throw e;
+      } finally {
+        await store.close();
+      }
+      const action = `data.release:${opts.id}`;
+      const released: Quarantine = {
+        ...q,
+        released: { at: clock().toISOString(), reason: opts.reason, action },
       };
-    }
-    const q = owner.quarantines.find((x) => x.id === opts.id)!;
-    if (q.released)
+      const next = withLock(ws.lock, {
+        ...owner,
+        quarantines: owner.quarantines.map((x) => (x.id === q.id ? released : x)),
+      });
+      const changes = diffLockStates(ws.lock, next, ws.desired.project.stateDir);
+      await writeLockChanges(ws.root, ws.desired.project.stateDir, changes);
+      const published = await ports.publisher.publish({
+        root: ws.root,
+        git: ws.desired.project.git,
+        files: changes.map((c) => c.path),
+        subject: `release quarantine ${q.id} (${q.rows} rows of ${q.view}.${q.column ?? '?'}, ${q.detector})`,
+        body: `Reason: ${opts.reason}`,
+        trailers: { actions: [action], actor: opts.actor, approvedBy: opts.approvedBy },
+        onNotice: opts.onNotice,
+      });
       return {
         ok: true,
         diagnostics: [],
-        sources: again.sources,
-        quarantine: q,
+        sources: sources,
+        quarantine: released,
         policy: owner.policy,
-        changed: false,
+        changed: true,
+        commit: published.commit.committed
+          ? { sha: published.commit.sha, message: published.commit.message }
+          : { message: published.commit.message },
       };
-
-    const store = await ports.openStore(ws);
-    try {
-      await store.releaseQuarantine(opts.id);
-    } catch (e) {
-      // A fresh checkout's store has no record yet; the lock below is what counts.
-      if (!(e instanceof StoreError && e.code === 'store/unknown-quarantine')) throw e;
-    } finally {
-      await store.close();
-    }
-    const action = `data.release:${opts.id}`;
-    const released: Quarantine = {
-      ...q,
-      released: { at: clock().toISOString(), reason: opts.reason, action },
-    };
-    const next = withLock(ws.lock, {
-      ...owner,
-      quarantines: owner.quarantines.map((x) => (x.id === q.id ? released : x)),
-    });
-    const changes = diffLockStates(ws.lock, next, ws.desired.project.stateDir);
-    await writeLockChanges(root, ws.desired.project.stateDir, changes);
-    const published = await ports.publisher.publish({
-      root,
-      git: ws.desired.project.git,
-      files: changes.map((c) => c.path),
-      subject: `release quarantine ${q.id} (${q.rows} rows of ${q.view}.${q.column ?? '?'}, ${q.detector})`,
-      body: `Reason: ${opts.reason}`,
-      trailers: { actions: [action], actor: opts.actor, approvedBy: opts.approvedBy },
-      onNotice: opts.onNotice,
-    });
-    return {
-      ok: true,
-      diagnostics: [],
-      sources: again.sources,
-      quarantine: released,
-      policy: owner.policy,
-      changed: true,
-      commit: published.commit.committed
-        ? { sha: published.commit.sha, message: published.commit.message }
-        : { message: published.commit.message },
-    };
-  } finally {
-    await handle.release();
-  }
+    },
+  );
 }
