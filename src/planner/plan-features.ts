@@ -52,6 +52,10 @@ export function planFeatures(ctx: PlanContext): ActionOf<'feature.materialize'>[
             ? `the online table is missing from the feature store (the lock says materialized up to ${fl.watermark ?? 'none'}): rebuild it`
             : `the online table holds ${online.watermark ?? 'nothing'}, not the locked watermark ${fl.watermark ?? 'none'}: rebuild it`,
       });
+    if (o.rows === 0)
+      ctx.notes.push(
+        `FeatureView ${v.name}: the source holds no rows (${v.source.path}); models reading it get nulls, and their training-set checks will refuse them.`,
+      );
     if (o.newestEvent != null) {
       const age = ctx.now - Date.parse(o.newestEvent);
       if (age > v.freshness.maxAgeMs)
