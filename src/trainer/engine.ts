@@ -125,6 +125,12 @@ function activationGrad(act: Activation, z: tf.Tensor, h: tf.Tensor, dh: tf.Tens
   }
 }
 
+/** Batch normalization's moving statistics of one layer, [1, units] each. */
+interface BatchNormStats {
+  mean: tf.Tensor2D;
+  variance: tf.Tensor2D;
+}
+
 interface LayerCache {
   input: tf.Tensor2D;
   /** [input | 1]ᵀ when known without an op (the first layer's, built on the host). */
@@ -156,7 +162,7 @@ interface Batch {
 export class Network {
   readonly params: ParamSpec[] = [];
   flat: tf.Tensor1D;
-  bnStats: { mean: tf.Tensor2D; variance: tf.Tensor2D }[] = [];
+  bnStats: BatchNormStats[] = [];
 
   constructor(
     readonly plan: NetworkPlan,
@@ -242,15 +248,13 @@ export class Network {
     rng?: Rng,
     updateStats = false,
   ): { logits: tf.Tensor2D; caches: LayerCache[]; input: tf.Tensor2D } {
-    let k = 0;
-    const parts: tf.Tensor2D[] = [];
-    if (batch.dense) parts.push(batch.dense);
-    for (const [i] of this.plan.embeddings.entries())
-      parts.push(tf.gather(v[k++]!, batch.indices[i]!) as tf.Tensor2D);
-    const input = parts.length === 1 ? parts[0]! : tf.concat(parts, 1);
-    const inputT = this.plan.embeddings.length === 0 ? batch.denseT : undefined;
+    // Parameters come in the order the constructor declares them: the embeddings, then per hidden
+    // layer its kernel and either gamma and beta (batch norm) or a bias, then the output layer.
+    const input = this.inputOf(v, batch);
+    let k = this.plan.embeddings.length;
     let a = input;
-    let aT = inputT;
+    // The first layer's [input | 1]ᵀ is built on the host when the input is the dense block alone.
+    let aT = this.plan.embeddings.length === 0 ? batch.denseT : undefined;
     const caches: LayerCache[] = [];
     let bn = 0;
     for (const h of this.plan.hidden) {
@@ -259,54 +263,15 @@ export class Network {
       if (h.batchNorm) {
         const gamma = v[k++] as tf.Tensor2D;
         const beta = v[k++] as tf.Tensor2D;
-        const z = tf.matMul(a, w);
         const stats = this.bnStats[bn++]!;
-        let mean: tf.Tensor2D, variance: tf.Tensor2D;
-        if (training) {
-          mean = tf.mul(tf.matMul(batch.ones, z), 1 / batch.size);
-          const centered = tf.sub(z, mean);
-          variance = tf.mul(tf.matMul(batch.ones, tf.square(centered)), 1 / batch.size);
-          if (updateStats) {
-            const m = tf.keep(tf.sub(stats.mean, tf.mul(tf.sub(stats.mean, mean), 1 - BN_MOMENTUM)));
-            const s = tf.keep(
-              tf.sub(stats.variance, tf.mul(tf.sub(stats.variance, variance), 1 - BN_MOMENTUM)),
-            );
-            stats.mean.dispose();
-            stats.variance.dispose();
-            stats.mean = m as tf.Tensor2D;
-            stats.variance = s as tf.Tensor2D;
-          }
-        } else {
-          mean = stats.mean;
-          variance = stats.variance;
-        }
-        const invStd = tf.rsqrt(tf.add(variance, BN_EPSILON)) as tf.Tensor2D;
-        const zn = tf.mul(tf.sub(z, mean), invStd) as tf.Tensor2D;
-        const y = tf.add(tf.mul(zn, gamma), beta) as tf.Tensor2D;
-        cache.z = y;
-        cache.zn = zn;
-        cache.invStd = invStd;
-        cache.h = activate(h.activation, y) as tf.Tensor2D;
-      } else {
-        const b = v[k++]!;
-        if (FUSABLE.has(h.activation))
-          cache.h = tf.fused.matMul({
-            a,
-            b: w,
-            bias: b,
-            activation: h.activation === 'relu' ? 'relu' : 'linear',
-          }) as tf.Tensor2D;
-        else {
-          cache.z = tf.fused.matMul({ a, b: w, bias: b }) as tf.Tensor2D;
-          cache.h = activate(h.activation, cache.z) as tf.Tensor2D;
-        }
-      }
+        Object.assign(
+          cache,
+          batchNormLayer(h, a, w, gamma, beta, stats, batch, training && updateStats, training),
+        );
+      } else Object.assign(cache, denseLayer(h, a, w, v[k++]!));
       a = cache.h;
       if (training && h.dropout > 0 && rng) {
-        const keep = 1 - h.dropout;
-        const m = new Float32Array(batch.size * h.units);
-        for (let i = 0; i < m.length; i++) m[i] = rng.next() < keep ? 1 / keep : 0;
-        cache.mask = tf.tensor2d(m, [batch.size, h.units]);
+        cache.mask = dropoutMask(rng, h.dropout, batch.size, h.units);
         a = tf.mul(a, cache.mask);
       }
       // The next layer's input (for its weight gradient) is the post-dropout activation.
@@ -318,6 +283,15 @@ export class Network {
     const logits = tf.fused.matMul({ a, b: wOut, bias: bOut }) as tf.Tensor2D;
     caches.push({ input: a, inputT: aT, h: logits });
     return { logits, caches, input };
+  }
+
+  /** The first layer's input: the dense block, then each embedding's rows, side by side. */
+  private inputOf(v: tf.Tensor[], batch: Pick<Batch, 'dense' | 'indices'>): tf.Tensor2D {
+    const parts: tf.Tensor2D[] = [];
+    if (batch.dense) parts.push(batch.dense);
+    for (const [i] of this.plan.embeddings.entries())
+      parts.push(tf.gather(v[i]!, batch.indices[i]!) as tf.Tensor2D);
+    return parts.length === 1 ? parts[0]! : tf.concat(parts, 1);
   }
 
   /**
@@ -340,68 +314,46 @@ export class Network {
       k += h.batchNorm ? 3 : 2;
     }
     const outIndex = k;
-    const inputT = (c: LayerCache, ones: boolean): tf.Tensor2D =>
-      c.inputT && ones ? c.inputT : transposeOnes(c.input, ones);
+    // dL/dinput is needed below a layer unless it is the first and there is no embedding to train.
     const needInputGrad = (layer: number): boolean => layer > 0 || nEmb > 0;
     const wT = (i: number): tf.Tensor2D => transposeOnes(v[i] as tf.Tensor2D, false);
 
     const outCache = caches[caches.length - 1]!;
     const last = this.plan.hidden.length;
-    grads[outIndex] = tf.matMul(inputT(outCache, true), dLogits);
+    grads[outIndex] = tf.matMul(inputTranspose(outCache), dLogits);
     let d: tf.Tensor2D | undefined = needInputGrad(last)
-      ? (tf.matMul(dLogits, wT(outIndex)) as tf.Tensor2D)
+      ? tf.matMul<tf.Tensor2D>(dLogits, wT(outIndex))
       : undefined;
 
     for (let i = last - 1; i >= 0; i--) {
       const h = this.plan.hidden[i]!;
       const c = caches[i]!;
-      let dh = d!;
-      if (c.mask) dh = tf.mul(dh, c.mask);
-      let dz: tf.Tensor2D;
+      const dh = c.mask ? tf.mul<tf.Tensor2D>(d!, c.mask) : d!;
       const ki = kernelIndex[i]!;
+      let dz: tf.Tensor2D;
       if (h.batchNorm) {
-        const gamma = v[ki + 1] as tf.Tensor2D;
-        const dy = activationGrad(h.activation, c.z!, c.h, dh) as tf.Tensor2D;
-        grads[ki + 1] = tf.matMul(batch.ones, tf.mul(dy, c.zn!));
-        grads[ki + 2] = tf.matMul(batch.ones, dy);
-        const dzn = tf.mul(dy, gamma) as tf.Tensor2D;
-        const sumDzn = tf.matMul(batch.ones, dzn);
-        const sumDznZn = tf.matMul(batch.ones, tf.mul(dzn, c.zn!));
-        dz = tf.mul(
-          tf.mul(tf.sub(tf.sub(tf.mul(dzn, batch.size), sumDzn), tf.mul(c.zn!, sumDznZn)), c.invStd!),
-          1 / batch.size,
-        ) as tf.Tensor2D;
-        const aT = inputT(c, true);
-        // The host-built transpose carries a ones row; a batch-norm layer has no bias to use it.
-        grads[ki] = tf.matMul(
-          aT.shape[0] === c.input.shape[1]
-            ? aT
-            : (tf.slice(aT, [0, 0], [c.input.shape[1]!, batch.size]) as tf.Tensor2D),
-          dz,
-        );
+        const g = batchNormGrads(h, c, v[ki + 1] as tf.Tensor2D, batch, dh);
+        [grads[ki], grads[ki + 1], grads[ki + 2], dz] = [g.kernel, g.gamma, g.beta, g.dz];
       } else {
-        dz = (
-          c.z ? activationGrad(h.activation, c.z, c.h, dh) : activationGrad(h.activation, c.h, c.h, dh)
-        ) as tf.Tensor2D;
-        grads[ki] = tf.matMul(inputT(c, true), dz);
+        dz = activationGrad(h.activation, c.z ?? c.h, c.h, dh) as tf.Tensor2D;
+        grads[ki] = tf.matMul(inputTranspose(c), dz);
       }
-      d = needInputGrad(i) ? (tf.matMul(dz, wT(ki)) as tf.Tensor2D) : undefined;
+      d = needInputGrad(i) ? tf.matMul<tf.Tensor2D>(dz, wT(ki)) : undefined;
     }
-    if (nEmb > 0) {
-      // Split dL/dinput into the dense block and each embedding's columns; scatter-add rows.
-      const widths = [this.plan.denseInputs, ...this.plan.embeddings.map((e) => e.dim)].filter(
-        (w, i) => i > 0 || w > 0,
-      );
-      const parts = widths.length === 1 ? [d!] : tf.split(d!, widths, 1);
-      const offset = this.plan.denseInputs > 0 ? 1 : 0;
-      this.plan.embeddings.forEach((e, j) => {
-        grads[j] = tf.scatterND(batch.indices[j]!.reshape([batch.size, 1]), parts[j + offset]!, [
-          e.vocab,
-          e.dim,
-        ]);
-      });
-    }
+    if (nEmb > 0) this.embeddingGrads(d!, batch).forEach((g, j) => (grads[j] = g));
     return grads;
+  }
+
+  /** Split dL/dinput into the dense block and each embedding's columns; scatter-add the rows. */
+  private embeddingGrads(dInput: tf.Tensor2D, batch: Pick<Batch, 'size' | 'indices'>): tf.Tensor[] {
+    const widths = [this.plan.denseInputs, ...this.plan.embeddings.map((e) => e.dim)].filter(
+      (w, i) => i > 0 || w > 0,
+    );
+    const parts = widths.length === 1 ? [dInput] : tf.split(dInput, widths, 1);
+    const offset = this.plan.denseInputs > 0 ? 1 : 0;
+    return this.plan.embeddings.map((e, j) =>
+      tf.scatterND(batch.indices[j]!.reshape([batch.size, 1]), parts[j + offset]!, [e.vocab, e.dim]),
+    );
   }
 
   /** Output probabilities (classification) or standardized values (regression), row-major. */
@@ -439,14 +391,14 @@ export class Network {
     return out;
   }
 
-  snapshot(): { flat: tf.Tensor1D; bn: { mean: tf.Tensor2D; variance: tf.Tensor2D }[] } {
+  snapshot(): { flat: tf.Tensor1D; bn: BatchNormStats[] } {
     return {
       flat: tf.keep(this.flat.clone()),
       bn: this.bnStats.map((s) => ({ mean: tf.keep(s.mean.clone()), variance: tf.keep(s.variance.clone()) })),
     };
   }
 
-  restore(s: { flat: tf.Tensor1D; bn: { mean: tf.Tensor2D; variance: tf.Tensor2D }[] }): void {
+  restore(s: { flat: tf.Tensor1D; bn: BatchNormStats[] }): void {
     this.flat.dispose();
     this.flat = s.flat;
     this.bnStats.forEach((b) => (b.mean.dispose(), b.variance.dispose()));
@@ -470,12 +422,121 @@ function outputActivation(plan: NetworkPlan, logits: tf.Tensor2D): tf.Tensor {
   }
 }
 
+type HiddenLayer = NetworkPlan['hidden'][number];
+
+/** [input | 1]ᵀ for a layer's weight gradient: the host-built one when there is one. */
+function inputTranspose(c: LayerCache): tf.Tensor2D {
+  return c.inputT ?? transposeOnes(c.input, true);
+}
+
+/** A dense layer: one fused matMul + bias (+ ReLU when the activation fuses). */
+function denseLayer(
+  h: HiddenLayer,
+  a: tf.Tensor2D,
+  w: tf.Tensor2D,
+  b: tf.Tensor,
+): Pick<LayerCache, 'z' | 'h'> {
+  if (FUSABLE.has(h.activation))
+    return {
+      h: tf.fused.matMul({
+        a,
+        b: w,
+        bias: b,
+        activation: h.activation === 'relu' ? 'relu' : 'linear',
+      }) as tf.Tensor2D,
+    };
+  const z = tf.fused.matMul({ a, b: w, bias: b }) as tf.Tensor2D;
+  return { z, h: activate(h.activation, z) as tf.Tensor2D };
+}
+
+/**
+ * A dense layer with batch normalization (no bias: beta takes its place). Training normalizes
+ * with the batch's statistics; inference with the moving ones.
+ */
+function batchNormLayer(
+  h: HiddenLayer,
+  a: tf.Tensor2D,
+  w: tf.Tensor2D,
+  gamma: tf.Tensor2D,
+  beta: tf.Tensor2D,
+  stats: BatchNormStats,
+  batch: Pick<Batch, 'size' | 'ones'>,
+  training: boolean,
+  updateStats: boolean,
+): Pick<LayerCache, 'z' | 'zn' | 'invStd' | 'h'> {
+  const z = tf.matMul<tf.Tensor2D>(a, w);
+  const { mean, variance } = training ? batchStatistics(z, stats, batch, updateStats) : stats;
+  const invStd = tf.rsqrt(tf.add<tf.Tensor2D>(variance, BN_EPSILON));
+  const zn = tf.mul<tf.Tensor2D>(tf.sub(z, mean), invStd);
+  const y = tf.add<tf.Tensor2D>(tf.mul(zn, gamma), beta);
+  return { z: y, zn, invStd, h: activate(h.activation, y) as tf.Tensor2D };
+}
+
+/** The batch's mean and variance; with `updateStats`, moves the moving statistics toward them. */
+function batchStatistics(
+  z: tf.Tensor2D,
+  stats: BatchNormStats,
+  batch: Pick<Batch, 'size' | 'ones'>,
+  updateStats: boolean,
+): BatchNormStats {
+  const mean = tf.mul<tf.Tensor2D>(tf.matMul(batch.ones, z), 1 / batch.size);
+  const centered = tf.sub(z, mean);
+  const variance = tf.mul<tf.Tensor2D>(tf.matMul(batch.ones, tf.square(centered)), 1 / batch.size);
+  if (updateStats) {
+    // Kept: the moving statistics outlive the tidy the forward pass runs in.
+    const m = tf.keep(tf.sub<tf.Tensor2D>(stats.mean, tf.mul(tf.sub(stats.mean, mean), 1 - BN_MOMENTUM)));
+    const s = tf.keep(
+      tf.sub<tf.Tensor2D>(stats.variance, tf.mul(tf.sub(stats.variance, variance), 1 - BN_MOMENTUM)),
+    );
+    stats.mean.dispose();
+    stats.variance.dispose();
+    stats.mean = m;
+    stats.variance = s;
+  }
+  return { mean, variance };
+}
+
+/** Inverted dropout: each unit is kept with probability 1 − rate and scaled by 1 / (1 − rate). */
+function dropoutMask(rng: Rng, rate: number, rows: number, units: number): tf.Tensor2D {
+  const keep = 1 - rate;
+  const m = new Float32Array(rows * units);
+  for (let i = 0; i < m.length; i++) m[i] = rng.next() < keep ? 1 / keep : 0;
+  return tf.tensor2d(m, [rows, units]);
+}
+
+/** A batch-norm layer's gradients (kernel, gamma, beta) and dL/dz, given dL/dh. */
+function batchNormGrads(
+  h: HiddenLayer,
+  c: LayerCache,
+  gamma: tf.Tensor2D,
+  batch: Pick<Batch, 'size' | 'ones'>,
+  dh: tf.Tensor2D,
+): { kernel: tf.Tensor; gamma: tf.Tensor; beta: tf.Tensor; dz: tf.Tensor2D } {
+  const dy = activationGrad(h.activation, c.z!, c.h, dh) as tf.Tensor2D;
+  const dGamma = tf.matMul(batch.ones, tf.mul(dy, c.zn!));
+  const dBeta = tf.matMul(batch.ones, dy);
+  const dzn = tf.mul<tf.Tensor2D>(dy, gamma);
+  const sumDzn = tf.matMul(batch.ones, dzn);
+  const sumDznZn = tf.matMul(batch.ones, tf.mul(dzn, c.zn!));
+  const dz = tf.mul<tf.Tensor2D>(
+    tf.mul(tf.sub(tf.sub(tf.mul(dzn, batch.size), sumDzn), tf.mul(c.zn!, sumDznZn)), c.invStd!),
+    1 / batch.size,
+  );
+  const aT = inputTranspose(c);
+  // The host-built transpose carries a ones row; a batch-norm layer has no bias to use it.
+  const kernel = tf.matMul(
+    aT.shape[0] === c.input.shape[1] ? aT : tf.slice(aT, [0, 0], [c.input.shape[1], batch.size]),
+    dz,
+  );
+  return { kernel, gamma: dGamma, beta: dBeta, dz };
+}
+
 const onesCache = new Map<string, tf.Tensor2D>();
 function onesRow(n: number): tf.Tensor2D {
   const key = `${tf.getBackend()}:${n}`;
   let t = onesCache.get(key);
   if (!t || t.isDisposed) {
-    t = tf.keep(tf.ones([1, n])) as tf.Tensor2D;
+    t = tf.keep(tf.ones<tf.Rank.R2>([1, n]));
     onesCache.set(key, t);
   }
   return t;
@@ -555,20 +616,20 @@ function lossAndGrad(
 ): { dLogits: tf.Tensor2D; loss: tf.Scalar } {
   switch (plan.output.loss) {
     case 'binary-crossentropy': {
-      const dLogits = tf.mul(tf.sub(tf.sigmoid(logits), y), wB) as tf.Tensor2D;
-      const loss = tf.sum(tf.mul(tf.sub(tf.softplus(logits), tf.mul(logits, y)), wB)) as tf.Scalar;
+      const dLogits = tf.mul<tf.Tensor2D>(tf.sub(tf.sigmoid(logits), y), wB);
+      const loss = tf.sum<tf.Scalar>(tf.mul(tf.sub(tf.softplus(logits), tf.mul(logits, y)), wB));
       return { dLogits, loss };
     }
     case 'categorical-crossentropy': {
-      const dLogits = tf.mul(tf.sub(tf.softmax(logits), y), wB) as tf.Tensor2D;
+      const dLogits = tf.mul<tf.Tensor2D>(tf.sub(tf.softmax(logits), y), wB);
       const perRow = tf.sub(tf.logSumExp(logits, 1, true), tf.sum(tf.mul(logits, y), 1, true));
-      return { dLogits, loss: tf.sum(tf.mul(perRow, wB)) as tf.Scalar };
+      return { dLogits, loss: tf.sum<tf.Scalar>(tf.mul(perRow, wB)) };
     }
     case 'mse': {
       const diff = tf.sub(logits, y);
       return {
-        dLogits: tf.mul(diff, tf.mul(wB, 2)) as tf.Tensor2D,
-        loss: tf.sum(tf.mul(tf.square(diff), wB)) as tf.Scalar,
+        dLogits: tf.mul<tf.Tensor2D>(diff, tf.mul(wB, 2)),
+        loss: tf.sum<tf.Scalar>(tf.mul(tf.square(diff), wB)),
       };
     }
   }
@@ -637,93 +698,29 @@ class FlatOptimizer {
 
 const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-/** Train `net` in place. */
+/** Train `net` in place: epochs of (shuffled) batches, with early stopping when asked. */
 export async function fit(net: Network, data: TrainData, opts: FitOptions): Promise<FitResult> {
-  const plan = net.plan;
   const rng = new Rng(opts.seed ^ 0x5bd1e995);
   const order = new Int32Array(data.rows);
   for (let i = 0; i < order.length; i++) order[i] = i;
   const opt = new FlatOptimizer(opts.optimizer, net.size);
-  const history: FitResult['history'] = [];
   const es = opts.earlyStopping;
-  let best = {
-    epoch: -1,
-    value: Number.NaN,
-    tie: Number.POSITIVE_INFINITY,
-    snap: undefined as ReturnType<Network['snapshot']> | undefined,
-  };
+  const best = new BestEpoch();
+  const history: FitResult['history'] = [];
   let stoppedEarly = false;
-  let totalSamples = 0;
   let totalMs = 0;
-  const accumulate = Math.max(1, opts.accumulate);
   let epoch = 0;
   try {
     for (; epoch < opts.epochs; epoch++) {
       if (opts.shuffle ?? true) shuffleInPlace(order, rng);
       const lr = opts.learningRate(epoch);
-      const t0 = performance.now();
-      let lastYield = t0;
-      let lossSum: tf.Scalar = tf.keep(tf.scalar(0));
-      let gAcc: tf.Tensor1D | undefined;
-      let inAcc = 0;
-      for (let start = 0; start < data.rows; start += opts.batchSize) {
-        if (opts.signal?.aborted) throw new AbortedError('training was aborted');
-        const n = Math.min(opts.batchSize, data.rows - start);
-        const { g, loss } = tf.tidy(() => {
-          const batch = {
-            ...makeBatchTensors(plan, data, order, start, n, true),
-            ...makeTargets(plan, data, order, start, n),
-          };
-          const v = net.views();
-          const { logits, caches } = net.forward(v, batch, true, rng, true);
-          const { dLogits, loss } = lossAndGrad(plan, logits, batch.y, batch.wB);
-          const grads = net.backward(v, batch, caches, dLogits);
-          const flatG = tf.concat(
-            grads.filter((x) => x !== undefined).map((x) => x.reshape([-1])),
-          ) as tf.Tensor1D;
-          return { g: gAcc ? tf.add(gAcc, flatG) : flatG, loss: tf.add(lossSum, loss) };
-        });
-        gAcc?.dispose();
-        lossSum.dispose();
-        lossSum = loss as tf.Scalar;
-        gAcc = g as tf.Tensor1D;
-        inAcc++;
-        if (inAcc === accumulate || start + n >= data.rows) {
-          const step = inAcc === 1 ? gAcc : tf.tidy(() => tf.mul(gAcc!, 1 / inAcc) as tf.Tensor1D);
-          net.flat = opt.step(net.flat, step, lr);
-          if (step !== gAcc) step.dispose();
-          gAcc.dispose();
-          gAcc = undefined;
-          inAcc = 0;
-        }
-        const now = performance.now();
-        if (now - lastYield > 200) {
-          await yieldToEventLoop();
-          lastYield = performance.now();
-        }
-      }
-      const ms = performance.now() - t0;
+      const { loss, ms } = await runEpoch({ net, data, order, rng, opt, opts }, lr);
       totalMs += ms;
-      totalSamples += data.rows;
-      const batches = Math.ceil(data.rows / opts.batchSize);
-      const loss = (lossSum.dataSync()[0] ?? Number.NaN) / batches;
-      lossSum.dispose();
       if (!Number.isFinite(loss))
         throw new Error(
           `training diverged: the loss is ${loss} at epoch ${epoch + 1} (lower the learning rate?)`,
         );
-      let metric: number | undefined;
-      if (es) {
-        metric = es.score(net, es.data);
-        const tie = es.tiebreak ? es.tiebreak(net, es.data) : Number.POSITIVE_INFINITY;
-        const strictly = es.lowerIsBetter ? metric < best.value : metric > best.value;
-        const better = Number.isNaN(best.value) || strictly || (metric === best.value && tie < best.tie);
-        if (better) {
-          best.snap?.flat.dispose();
-          best.snap?.bn.forEach((b) => (b.mean.dispose(), b.variance.dispose()));
-          best = { epoch, value: metric, tie, snap: net.snapshot() };
-        }
-      }
+      const metric = es ? best.score(es, net, epoch) : undefined;
       history.push({ epoch: epoch + 1, loss, metric });
       opts.onEpoch?.({
         epoch: epoch + 1,
@@ -743,21 +740,137 @@ export async function fit(net: Network, data: TrainData, opts: FitOptions): Prom
   } finally {
     opt.dispose();
   }
-  if (best.snap) net.restore(best.snap);
+  best.restoreInto(net);
   const ran = Math.min(epoch, opts.epochs);
-  const stopReason = !es
-    ? `ran all ${ran} epochs`
-    : stoppedEarly
-      ? `stopped after epoch ${ran}: validation ${es.metric} did not improve for ${es.patience} epoch(s); kept epoch ${best.epoch + 1} (${es.metric} ${round6(best.value)})`
-      : `ran all ${ran} epochs; kept epoch ${best.epoch + 1} (validation ${es.metric} ${round6(best.value)})`;
   return {
     epochs: ran,
     bestEpoch: es ? best.epoch + 1 : ran,
     stoppedEarly,
-    stopReason,
+    stopReason: stopReason(es, ran, stoppedEarly, best),
     history,
-    samplesPerSecond: totalMs > 0 ? (totalSamples / totalMs) * 1000 : 0,
+    samplesPerSecond: totalMs > 0 ? ((ran * data.rows) / totalMs) * 1000 : 0,
   };
+}
+
+interface EpochContext {
+  net: Network;
+  data: TrainData;
+  /** The row order of this epoch. */
+  order: Int32Array;
+  /** Dropout masks. */
+  rng: Rng;
+  opt: FlatOptimizer;
+  opts: Pick<FitOptions, 'batchSize' | 'accumulate' | 'signal'>;
+}
+
+/**
+ * One pass over the rows: a gradient per batch, summed over `accumulate` batches and averaged
+ * into one optimizer step. Returns the mean batch loss and the time the pass took.
+ */
+async function runEpoch(ctx: EpochContext, lr: number): Promise<{ loss: number; ms: number }> {
+  const { data, opts } = ctx;
+  const accumulate = Math.max(1, opts.accumulate);
+  const t0 = performance.now();
+  let lastYield = t0;
+  let lossSum: tf.Scalar = tf.keep(tf.scalar(0));
+  let gAcc: tf.Tensor1D | undefined;
+  let inAcc = 0;
+  for (let start = 0; start < data.rows; start += opts.batchSize) {
+    if (opts.signal?.aborted) throw new AbortedError('training was aborted');
+    const n = Math.min(opts.batchSize, data.rows - start);
+    const sums = tf.tidy(() => {
+      const { grad, loss } = batchGradient(ctx, start, n);
+      return { g: gAcc ? tf.add<tf.Tensor1D>(gAcc, grad) : grad, loss: tf.add<tf.Scalar>(lossSum, loss) };
+    });
+    gAcc?.dispose();
+    lossSum.dispose();
+    lossSum = sums.loss;
+    gAcc = sums.g;
+    inAcc++;
+    if (inAcc === accumulate || start + n >= data.rows) {
+      optimizerStep(ctx, gAcc, inAcc, lr);
+      gAcc = undefined;
+      inAcc = 0;
+    }
+    // Let timers and I/O run (progress output, an abort signal) during a long epoch.
+    if (performance.now() - lastYield > 200) {
+      await yieldToEventLoop();
+      lastYield = performance.now();
+    }
+  }
+  const ms = performance.now() - t0;
+  const batches = Math.ceil(data.rows / opts.batchSize);
+  const loss = (lossSum.dataSync()[0] ?? Number.NaN) / batches;
+  lossSum.dispose();
+  return { loss, ms };
+}
+
+/** Rows `order[start..start+n)`: their summed weighted loss and its gradient as one flat vector (in a tidy). */
+function batchGradient(ctx: EpochContext, start: number, n: number): { grad: tf.Tensor1D; loss: tf.Scalar } {
+  const { net, data, order } = ctx;
+  const batch = {
+    ...makeBatchTensors(net.plan, data, order, start, n, true),
+    ...makeTargets(net.plan, data, order, start, n),
+  };
+  const v = net.views();
+  const { logits, caches } = net.forward(v, batch, true, ctx.rng, true);
+  const { dLogits, loss } = lossAndGrad(net.plan, logits, batch.y, batch.wB);
+  const grads = net.backward(v, batch, caches, dLogits);
+  const grad = tf.concat(grads.filter((x) => x !== undefined).map((x) => x.reshape([-1]))) as tf.Tensor1D;
+  return { grad, loss };
+}
+
+/** One optimizer update with the mean of `batches` accumulated gradients; disposes `gradSum`. */
+function optimizerStep(ctx: EpochContext, gradSum: tf.Tensor1D, batches: number, lr: number): void {
+  const step = batches === 1 ? gradSum : tf.tidy(() => tf.mul<tf.Tensor1D>(gradSum, 1 / batches));
+  ctx.net.flat = ctx.opt.step(ctx.net.flat, step, lr);
+  if (step !== gradSum) step.dispose();
+  gradSum.dispose();
+}
+
+/** Early stopping's memory: the best epoch by the validation metric, and a copy of its weights. */
+class BestEpoch {
+  epoch = -1;
+  value = Number.NaN;
+  tie = Number.POSITIVE_INFINITY;
+  private snap?: ReturnType<Network['snapshot']>;
+
+  /** Score the network after `epoch`; keep its weights when it is the best so far. */
+  score(es: NonNullable<FitOptions['earlyStopping']>, net: Network, epoch: number): number {
+    const metric = es.score(net, es.data);
+    const tie = es.tiebreak ? es.tiebreak(net, es.data) : Number.POSITIVE_INFINITY;
+    const strictly = es.lowerIsBetter ? metric < this.value : metric > this.value;
+    const better = Number.isNaN(this.value) || strictly || (metric === this.value && tie < this.tie);
+    if (better) {
+      this.snap?.flat.dispose();
+      this.snap?.bn.forEach((b) => (b.mean.dispose(), b.variance.dispose()));
+      this.epoch = epoch;
+      this.value = metric;
+      this.tie = tie;
+      this.snap = net.snapshot();
+    }
+    return metric;
+  }
+
+  /** Put the best epoch's weights back (nothing when no epoch was scored). */
+  restoreInto(net: Network): void {
+    if (this.snap) net.restore(this.snap);
+    this.snap = undefined;
+  }
+}
+
+/** Why training ended where it did, for the lock and the apply output. */
+function stopReason(
+  es: FitOptions['earlyStopping'],
+  ran: number,
+  stoppedEarly: boolean,
+  best: BestEpoch,
+): string {
+  if (!es) return `ran all ${ran} epochs`;
+  const kept = `kept epoch ${best.epoch + 1}`;
+  return stoppedEarly
+    ? `stopped after epoch ${ran}: validation ${es.metric} did not improve for ${es.patience} epoch(s); ${kept} (${es.metric} ${round6(best.value)})`
+    : `ran all ${ran} epochs; ${kept} (validation ${es.metric} ${round6(best.value)})`;
 }
 
 function round6(x: number): number {
