@@ -1,7 +1,7 @@
 // Layering, checked by `npm run lint` (docs/architecture.md, "Layering"). Type-only imports are
 // not dependencies at run time and are not checked (tsPreCompilationDeps: false).
 const PURE =
-  '^src/(compiler|planner|diagnostics|schema|rollout)/|^src/observe/(observations|profile\\.ts$|stats/)|^src/executor/transitions\\.ts$|^src/state/(lock-paths|canonical|types)\\.ts$|^src/util/canonical\\.ts$';
+  '^src/(compiler|planner|diagnostics|schema|rollout)/|^src/observe/(observations|profile\\.ts$|stats/)|^src/executor/transitions\\.ts$|^src/state/(lock-paths|canonical|types|lock-types\\.generated)\\.ts$|^src/util/canonical\\.ts$';
 const IO_PACKAGES =
   'node_modules/(@duckdb|@tensorflow|simple-git|@octokit|execa|onnxruntime-node|@aws-sdk|fastify|proper-lockfile|p-queue)';
 

@@ -1,4 +1,7 @@
-import type { Diagnostic, Result } from '../diagnostics/diagnostic.ts';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { quote, type Diagnostic, type JsonPath, type Result } from '../diagnostics/diagnostic.ts';
+import planSchema from '../schema/plan.schema.json' with { type: 'json' };
+import { dotted, pointerToPath } from '../schema/validate-doc.ts';
 import { digestOf, type HashHex } from '../util/canonical.ts';
 import { PLAN_FORMAT_VERSION, type Plan, type PlanInputs } from './plan-types.ts';
 
@@ -7,14 +10,13 @@ export function renderPlanJson(plan: Plan): string {
   return `${JSON.stringify(plan, null, 2)}\n`;
 }
 
-const diag = (code: Diagnostic['code'], file: string, message: string, hint: string): Diagnostic => ({
-  code,
-  severity: 'error',
-  message,
-  hint,
-  file,
-  path: [],
-});
+const diag = (
+  code: Diagnostic['code'],
+  file: string,
+  message: string,
+  hint: string,
+  path: JsonPath = [],
+): Diagnostic => ({ code, severity: 'error', message, hint, file, path });
 
 /** Parse and self-check a plan file: shape, version and its own digest. Pure. */
 export function parsePlanFile(text: string, file: string, hash?: HashHex): Result<Plan> {
@@ -36,17 +38,7 @@ export function parsePlanFile(text: string, file: string, hash?: HashHex): Resul
   }
   // What a file claims: any format version, until it is checked below.
   const p = value as (Partial<Omit<Plan, 'formatVersion'>> & { formatVersion?: number }) | null;
-  if (
-    p == null ||
-    typeof p !== 'object' ||
-    Array.isArray(p) ||
-    typeof p.formatVersion !== 'number' ||
-    typeof p.digest !== 'string' ||
-    !Array.isArray(p.actions) ||
-    !Array.isArray(p.waves) ||
-    p.inputs == null ||
-    p.observations == null
-  )
+  if (p == null || typeof p !== 'object' || Array.isArray(p) || typeof p.formatVersion !== 'number')
     return {
       ok: false,
       diagnostics: [
@@ -72,33 +64,172 @@ export function parsePlanFile(text: string, file: string, hash?: HashHex): Resul
         ),
       ],
     };
-  const { digest, ...body } = p as Plan;
-  let actual: string;
-  try {
-    actual = digestOf(body, hash);
-  } catch {
-    actual = '(unreadable)';
+  // The version is checked first, so a plan of another format gets the version message rather
+  // than a list of fields this format does not have.
+  const malformed = checkPlanSchema(p).map((e) =>
+    diag(
+      'plan/malformed',
+      file,
+      `${file}: ${e.message}`,
+      'The file was changed after rudder plan wrote it, or was not written by Rudder: run rudder plan --out again.',
+      e.path,
+    ),
+  );
+  if (typeof p.digest === 'string') {
+    const { digest, ...body } = p as Plan;
+    let actual: string;
+    try {
+      actual = digestOf(body, hash);
+    } catch {
+      actual = '(unreadable)';
+    }
+    // An edit is named as such first; the schema's findings, if any, say where it broke the format.
+    if (actual !== digest)
+      return {
+        ok: false,
+        diagnostics: [
+          diag(
+            'plan/tampered',
+            file,
+            `${file} does not match its digest ${digest.slice(7, 19)}: it was changed after rudder plan wrote it`,
+            'Plan again; apply only what was reviewed.',
+          ),
+          ...malformed,
+        ],
+      };
   }
-  if (actual !== digest)
-    return {
-      ok: false,
-      diagnostics: [
-        diag(
-          'plan/tampered',
-          file,
-          `${file} does not match its digest ${digest.slice(7, 19)}: it was changed after rudder plan wrote it`,
-          'Plan again; apply only what was reviewed.',
-        ),
-      ],
-    };
-  if (digestOf(p.inputs, hash) !== p.inputsDigest)
+  if (malformed.length > 0) return { ok: false, diagnostics: malformed };
+  const plan = p as Plan;
+  if (digestOf(plan.inputs, hash) !== plan.inputsDigest)
     return {
       ok: false,
       diagnostics: [
         diag('plan/tampered', file, `${file}: its inputs do not match inputsDigest`, 'Plan again.'),
       ],
     };
-  return { ok: true, value: p as Plan, diagnostics: [] };
+  return { ok: true, value: plan, diagnostics: [] };
+}
+
+interface SchemaFinding {
+  path: JsonPath;
+  message: string;
+}
+
+let validators: { plan: ValidateFunction; actions: Map<string, ValidateFunction> } | undefined;
+
+function planValidators(): NonNullable<typeof validators> {
+  validators ??= (() => {
+    const ajv = new Ajv2020({
+      allErrors: true,
+      strict: true,
+      strictRequired: false,
+      allowUnionTypes: true,
+      verbose: true,
+    });
+    ajv.addKeyword('tsType'); // an annotation for json-schema-to-typescript, nothing to check
+    ajv.addSchema(planSchema);
+    const defs = planSchema.$defs as Record<
+      string,
+      { allOf?: { properties?: { type?: { const?: string } } }[] }
+    >;
+    // One validator per action type (its variant), to report an action's errors against the
+    // variant its `type` names rather than against all of them.
+    const actions = new Map(
+      planSchema.$defs.Action.oneOf.map((r) => {
+        const type = defs[r.$ref.replace('#/$defs/', '')]?.allOf?.[1]?.properties?.type?.const;
+        if (type == null) throw new Error(`plan schema: ${r.$ref} names no action type`);
+        return [type, ajv.getSchema(`${planSchema.$id}${r.$ref}`)!] as const;
+      }),
+    );
+    return { plan: ajv.getSchema(planSchema.$id)!, actions };
+  })();
+  return validators;
+}
+
+/** Check a plan (of the current format version) against src/schema/plan.schema.json; every finding at once. */
+function checkPlanSchema(value: object): SchemaFinding[] {
+  const { plan, actions } = planValidators();
+  if (plan(value)) return [];
+  const errors: ErrorObject[] = [];
+  const list = (value as { actions?: unknown }).actions;
+  const redo = new Set<number>();
+  for (const e of plan.errors ?? []) {
+    const m = /^\/actions\/(\d+)(\/|$)/.exec(e.instancePath);
+    if (m && Array.isArray(list)) redo.add(Number(m[1]));
+    else errors.push(e);
+  }
+  for (const i of [...redo].sort((a, b) => a - b)) {
+    const a = (list as unknown[])[i];
+    const type = a != null && typeof a === 'object' ? (a as { type?: unknown }).type : undefined;
+    const check = typeof type === 'string' ? actions.get(type) : undefined;
+    if (check == null) {
+      // Not an object, or a type no variant has: only that is worth saying.
+      const known = planSchema.$defs.ActionType.enum;
+      errors.push(
+        typeof a !== 'object' || a == null || Array.isArray(a)
+          ? schemaError(`/actions/${i}`, 'type', { type: 'object' }, a)
+          : schemaError(`/actions/${i}/type`, 'enum', { allowedValues: known }, type),
+      );
+      continue;
+    }
+    if (check(a)) continue;
+    for (const e of check.errors ?? []) errors.push({ ...e, instancePath: `/actions/${i}${e.instancePath}` });
+  }
+  return describeSchemaErrors(errors, value);
+}
+
+const schemaError = (
+  instancePath: string,
+  keyword: string,
+  params: Record<string, unknown>,
+  data: unknown,
+): ErrorObject => ({ instancePath, keyword, params, data, schemaPath: '' });
+
+function describeSchemaErrors(errors: readonly ErrorObject[], root: unknown): SchemaFinding[] {
+  const out = new Map<string, SchemaFinding>();
+  // anyOf/oneOf/allOf summaries repeat what their branches said, when a branch said anything.
+  const specific = errors.filter(
+    (e) => !['anyOf', 'oneOf', 'if'].includes(e.keyword) && e.propertyName == null,
+  );
+  for (const e of specific.length > 0 ? specific : errors) {
+    const path = pointerToPath(e.instancePath, root);
+    const where = dotted(path);
+    const p = e.params as Record<string, unknown>;
+    let f: SchemaFinding;
+    switch (e.keyword) {
+      case 'required': {
+        const at = [...path, String(p.missingProperty)];
+        f = { path: at, message: `missing required field ${dotted(at)}` };
+        break;
+      }
+      case 'additionalProperties':
+      case 'unevaluatedProperties': {
+        const at = [...path, String(p.additionalProperty ?? p.unevaluatedProperty)];
+        f = { path: at, message: `unknown field ${dotted(at)}` };
+        break;
+      }
+      case 'type':
+        f = { path, message: `${where} must be of type ${String(p.type)}, got ${quote(e.data)}` };
+        break;
+      case 'enum':
+        f = {
+          path,
+          message: `${where} is ${quote(e.data)}; expected one of: ${(p.allowedValues as unknown[]).map(String).join(', ')}`,
+        };
+        break;
+      case 'const':
+        f = { path, message: `${where} is ${quote(e.data)}; expected ${quote(p.allowedValue)}` };
+        break;
+      case 'propertyNames':
+        f = { path, message: `${where} has the key ${quote(p.propertyName)}, which is not allowed here` };
+        break;
+      default:
+        f = { path, message: `${where} is ${quote(e.data)}: it ${e.message ?? 'is invalid'}` };
+    }
+    const key = `${f.path.join('/')}|${f.message}`;
+    if (!out.has(key)) out.set(key, f);
+  }
+  return [...out.values()];
 }
 
 /** What differs between the inputs a plan was made from and the inputs now. Empty when none. */

@@ -1,7 +1,8 @@
 // Every lockfile format change goes through this one module. Pure: plain values in and out.
 //
-// To change the format: bump LOCK_VERSION in types.ts, update lock-schema.ts to the new shape,
-// and add `migrations[old] = (doc) => newDoc` here. Readers migrate older files in memory; the
+// To change the format: change src/schema/lock.schema.json to the new shape (bumping its
+// LockVersion, which is LOCK_VERSION), run `npm run schema:types`, and add
+// `migrations[old] = (doc) => newDoc` here. Readers migrate older files in memory; the
 // next write stores them at the current version (a normal, reviewable diff in git).
 import { LOCK_VERSION } from './types.ts';
 

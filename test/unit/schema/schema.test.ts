@@ -1,15 +1,41 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { renderSchemaTypes } from '../../../src/schema/render-types.ts';
+import { generatedTypeFiles } from '../../../src/schema/render-types.ts';
+import lockSchema from '../../../src/schema/lock.schema.json' with { type: 'json' };
+import planSchema from '../../../src/schema/plan.schema.json' with { type: 'json' };
+import { LOCK_VERSION, rolloutStatuses, versionStatuses } from '../../../src/state/types.ts';
+import { PLAN_FORMAT_VERSION, actionTypes } from '../../../src/planner/plan-types.ts';
 import { renderDiagnosticsDoc } from '../../../src/diagnostics/render-doc.ts';
 import { renderPolicyReference } from '../../../src/schema/render-reference.ts';
 import { parseDuration, parsePercentage, formatDuration } from '../../../src/schema/vocabulary.ts';
 
 describe('schemas', () => {
-  test('the TypeScript policy types are generated from the current JSON Schemas', async () => {
-    // If this fails: npm run schema:types, then review the diff.
-    const onDisk = readFileSync(new URL('../../../src/schema/types.generated.ts', import.meta.url), 'utf8');
-    expect(await renderSchemaTypes()).toBe(onDisk);
+  // Policies, lockfiles and the plan file: each has one definition, its JSON Schema; the types are
+  // generated from it. If this fails: npm run schema:types, then review the diff.
+  test.each(generatedTypeFiles.map((f) => [f.path, f.render] as const))(
+    '%s is generated from the current JSON Schema',
+    async (path, render) => {
+      const onDisk = readFileSync(new URL(`../../../${path}`, import.meta.url), 'utf8');
+      expect(await render()).toBe(onDisk);
+    },
+  );
+
+  test('the const lists the code iterates over are the schema enums', () => {
+    expect(versionStatuses).toEqual(lockSchema.$defs.VersionStatus.enum);
+    expect(rolloutStatuses).toEqual(lockSchema.$defs.RolloutStatus.enum);
+    expect(LOCK_VERSION).toBe(lockSchema.$defs.LockVersion.const);
+    expect(PLAN_FORMAT_VERSION).toBe(planSchema.$defs.FormatVersion.const);
+    expect(actionTypes).toEqual(planSchema.$defs.ActionType.enum);
+  });
+
+  test('every action type has exactly one variant in the plan schema, and every variant a type', () => {
+    const variantTypes = planSchema.$defs.Action.oneOf.map((r) => {
+      const def = (planSchema.$defs as Record<string, unknown>)[r.$ref.replace('#/$defs/', '')] as {
+        allOf: [unknown, { properties: { type: { const: string } } }];
+      };
+      return def.allOf[1].properties.type.const;
+    });
+    expect(variantTypes).toEqual(planSchema.$defs.ActionType.enum);
   });
 
   test('docs/diagnostics.md lists every diagnostic code', () => {

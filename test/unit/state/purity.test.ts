@@ -6,6 +6,7 @@ import { expect, test } from 'vitest';
 const ROOT = join(import.meta.dirname, '../../..');
 const pure = [
   'src/state/types.ts',
+  'src/state/lock-types.generated.ts',
   'src/state/lockfile.ts',
   'src/state/lock-paths.ts',
   'src/state/lock-schema.ts',
