@@ -10,7 +10,7 @@
 // serve many processes (a database server behind the same port).
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { FeatureView } from '../compiler/desired-state.ts';
-import type { FeatureStore } from '../store/port.ts';
+import type { FeatureStore, OnlineStore } from '../store/port.ts';
 
 export type FeatureValue = number | string | boolean | null;
 
@@ -164,16 +164,15 @@ export class SnapshotLookup implements FeatureLookup {
   }
 }
 
-/** Lookups through the FeatureStore port (one readOnline call per request and view). */
+/** Lookups through the store's OnlineStore capability (one readOnline call per request and view). */
 export class StoreLookup implements FeatureLookup {
-  constructor(private readonly store: FeatureStore) {}
+  constructor(private readonly store: OnlineStore & Pick<FeatureStore, 'close'>) {}
 
   async lookup(
     view: FeatureView,
     entities: readonly Record<string, string | number | boolean>[],
     now: Date,
   ): Promise<OnlineValues[]> {
-    if (!this.store.readOnline) throw new LookupError('this feature store has no online table');
     for (const e of entities) entityKeyCheck(view, e);
     const rows = await this.store.readOnline(view, entities, { now });
     return rows.map((r) => {

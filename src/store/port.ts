@@ -170,11 +170,6 @@ export interface OnlineRow {
   values: Record<string, unknown>;
 }
 
-/**
- * The core of a feature store: what observing, training and materializing need. An engine
- * implements this, plus the capabilities below that it supports; consumers ask for the
- * capabilities they use in their types (`FeatureStore & DataPolicyStore`), never probe for them.
- */
 /** What a model's label source holds (a plan input, like a view's freshness). */
 export interface LabelFreshness {
   model: string;
@@ -185,7 +180,19 @@ export interface LabelFreshness {
   sourceDigest: string;
 }
 
+/**
+ * The core of a feature store: what observing, training and materializing need. An engine
+ * implements this, plus the capabilities below that it supports (`DataPolicyStore`,
+ * `OnlineStore`), and declares them in its type (`implements FeatureStore, OnlineStore`);
+ * consumers ask for the capabilities they use in their types (`FeatureStore & DataPolicyStore`),
+ * never probe for methods at run time. test/unit/store/feature-store-contract.ts holds each
+ * capability's promises as a suite any adapter can run.
+ *
+ * Errors: bad input is refused with a `StoreError` naming the file, column and row. Calls may be
+ * made concurrently; an adapter runs them as if one at a time, in call order.
+ */
 export interface FeatureStore {
+  /** Rows, newest event and content digest of a view's source; with `now`, its age and staleness. */
   freshness(view: FeatureView, opts?: { now?: Date }): Promise<ViewFreshness>;
   /** What the online table of a view holds now, or null when there is none. */
   onlineState(
@@ -193,17 +200,18 @@ export interface FeatureStore {
   ): Promise<{ viewDigest: string; watermark: string | null; rows: number } | null>;
   /** Rows, newest label and content digest of a model's label source (checked like any read). */
   labelFreshness(model: Model): Promise<LabelFreshness>;
-  buildTrainingSet(req: TrainingSetRequest): Promise<TrainingSet>;
-  materialize(view: FeatureView, since: string | null): Promise<MaterializeResult>;
   /**
-   * Point reads from the online table. Optional here only for serving code written before the
-   * OnlineStore capability existed; new code takes `FeatureStore & OnlineStore`.
+   * Write a point-in-time training set (layout above): per label row, each feature's latest value
+   * at or before the label time within the view's TTL, never a later one.
    */
-  readOnline?(
-    view: FeatureView,
-    entities: readonly Record<string, string | number | bigint | boolean>[],
-    opts?: { now?: Date },
-  ): Promise<OnlineRow[]>;
+  buildTrainingSet(req: TrainingSetRequest): Promise<TrainingSet>;
+  /**
+   * Bring the view's online table up to date: the latest value per entity. With `since` (the
+   * previous watermark) only newer events are applied, unless the view's digest changed; null
+   * rebuilds the table.
+   */
+  materialize(view: FeatureView, since: string | null): Promise<MaterializeResult>;
+  /** Waits for calls in flight; later calls are refused. */
   close(): Promise<void>;
 }
 
@@ -223,8 +231,17 @@ export interface DataPolicyStore {
   listQuarantines(): Promise<QuarantineRecord[]>;
 }
 
-/** Point reads from the online table, for serving. */
+/**
+ * Point reads from the online table that `materialize` writes, for serving. A capability of its
+ * own: an engine whose online table lives elsewhere leaves it out, and serving asks for it in its
+ * type (`OnlineStore`), so a store without it does not compile there.
+ */
 export interface OnlineStore {
+  /**
+   * One row per entity, in order. Values older than the view's TTL at `now` (default: the
+   * store's clock) read as missing; an unknown entity reads as missing; a view that was never
+   * materialized is refused.
+   */
   readOnline(
     view: FeatureView,
     entities: readonly Record<string, string | number | bigint | boolean>[],
