@@ -1,9 +1,11 @@
-// The parts of autocannon's programmatic API bench/serve.ts uses (the package ships no types).
+// The parts of autocannon's programmatic API bench/load.ts uses (the package ships no types).
 declare module 'autocannon' {
   interface Histogram {
     average: number;
     p50: number;
     p99: number;
+    /** On `requests`: how many were answered. */
+    total: number;
   }
   interface Result {
     requests: Histogram;

@@ -3,9 +3,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { openArtifactStore } from '../artifacts/local.ts';
-import type { ArtifactStore } from '../artifacts/port.ts';
 import type { Trigger } from '../compiler/desired-state.ts';
-import type { ModelRuntime } from '../trainer/runtime.ts';
+import { defaultRuntimes } from '../trainer/runtimes.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { DEFAULT_PREDICTION_LOG_DIR, openPredictionLog } from '../serving/parquet-log.ts';
 import { loadWorkspace } from '../workspace.ts';
@@ -71,7 +70,7 @@ export async function runDrift(opts: DriftRunOptions): Promise<DriftRunResult> {
       windowMs: opts.windowMs ?? windowMs,
       settings,
       historyWindows: opts.historyWindows,
-      runtime: lazyRuntime(model.trainer.type, artifacts),
+      runtime: defaultRuntimes(artifacts)[model.trainer.type],
     });
     return { ok: true, report, diagnostics: ws.diagnostics, sources: ws.sources };
   } catch (e) {
@@ -80,17 +79,4 @@ export async function runDrift(opts: DriftRunOptions): Promise<DriftRunResult> {
   } finally {
     await log?.close();
   }
-}
-
-/** The version's runtime, loaded (tfjs or onnxruntime) only when it is used. */
-function lazyRuntime(kind: 'tfjs' | 'command', artifacts: ArtifactStore): ModelRuntime {
-  return {
-    async load(model, version, artifact) {
-      const rt =
-        kind === 'tfjs'
-          ? new (await import('../trainer/tfjs-runtime.ts')).TfjsRuntime(artifacts)
-          : new (await import('../trainer/onnx-runtime.ts')).OnnxRuntime(artifacts);
-      return rt.load(model, version, artifact);
-    },
-  };
 }

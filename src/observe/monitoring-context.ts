@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openArtifactStore } from '../artifacts/local.ts';
 import { DEFAULT_PREDICTION_LOG_DIR, openPredictionLog } from '../serving/parquet-log.ts';
-import type { ModelRuntime } from '../trainer/runtime.ts';
+import { defaultRuntimes } from '../trainer/runtimes.ts';
 import type { Workspace } from '../workspace.ts';
 import type { ModelObserveContext } from './drift-observations.ts';
 
@@ -17,16 +17,7 @@ export async function monitoringContext(ws: Workspace): Promise<ModelObserveCont
   const workDir = await mkdtemp(join(tmpdir(), 'rudder-observe-'));
   const logDir = join(ws.root, DEFAULT_PREDICTION_LOG_DIR);
   // Runtimes load tfjs / onnxruntime only when a version is actually re-scored.
-  const lazy = (kind: 'tfjs' | 'command'): ModelRuntime => ({
-    async load(model, version, artifact) {
-      const rt =
-        kind === 'tfjs'
-          ? new (await import('../trainer/tfjs-runtime.ts')).TfjsRuntime(artifacts)
-          : new (await import('../trainer/onnx-runtime.ts')).OnnxRuntime(artifacts);
-      return rt.load(model, version, artifact);
-    },
-  });
-  const runtimes = { tfjs: lazy('tfjs'), command: lazy('command') };
+  const runtimes = defaultRuntimes(artifacts);
   const log = existsSync(logDir) ? openPredictionLog(ws.root) : undefined;
   return {
     root: ws.root,

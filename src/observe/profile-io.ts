@@ -8,6 +8,7 @@ import type { Model } from '../compiler/desired-state.ts';
 import type { ModelVersion } from '../state/types.ts';
 import { featureColumnName } from '../store/port.ts';
 import type { FeatureRow, LoadedModel } from '../trainer/runtime.ts';
+import { defaultRuntimes } from '../trainer/runtimes.ts';
 import { splitRows } from '../trainer/split.ts';
 import { canonicalJson } from '../util/canonical.ts';
 import {
@@ -49,7 +50,7 @@ export async function readFeatureColumns(path: string, model: Model): Promise<Sp
     let cols: unknown[][];
     try {
       const r = await conn.runAndReadAll(`SELECT ${select.join(', ')} FROM read_parquet(${literal(path)})`);
-      cols = r.getColumnsJS() as unknown[][];
+      cols = r.getColumnsJS();
     } catch (e) {
       throw new ProfileError(`cannot read training set ${path}: ${firstLine(e)}`, { cause: e });
     }
@@ -146,9 +147,10 @@ export async function loadProfile(store: ArtifactStore, digest: string): Promise
     );
   }
   const p = JSON.parse(text) as ReferenceProfile;
-  if (p.profileVersion !== PROFILE_VERSION)
+  const found: unknown = p.profileVersion;
+  if (found !== PROFILE_VERSION)
     throw new ProfileError(
-      `reference profile ${digest} has profileVersion ${String(p.profileVersion)}; this Rudder reads ${PROFILE_VERSION}`,
+      `reference profile ${digest} has profileVersion ${String(found)}; this Rudder reads ${PROFILE_VERSION}`,
     );
   return p;
 }
@@ -215,11 +217,7 @@ export async function storeTrainingProfile(
 ): Promise<ArtifactRef> {
   let loaded: LoadedModel | undefined;
   try {
-    const rt =
-      model.trainer.type === 'tfjs'
-        ? new (await import('../trainer/tfjs-runtime.ts')).TfjsRuntime(store)
-        : new (await import('../trainer/onnx-runtime.ts')).OnnxRuntime(store);
-    loaded = await rt.load(model, version, artifact);
+    loaded = await defaultRuntimes(store)[model.trainer.type].load(model, version, artifact);
   } catch {
     loaded = undefined;
   }

@@ -122,7 +122,7 @@ export async function observeQuality(
   if (labels < t.minLabels)
     return { note: `${labels} labels in the last ${window} < minLabels ${t.minLabels}: not assessed` };
   const task = model.task === 'regression' ? 'regression' : 'binary-classification';
-  const value = computeMetrics([t.metric], { task, y, p } as Parameters<typeof computeMetrics>[1])[t.metric]!;
+  const value = computeMetrics([t.metric], { task, y, p })[t.metric]!;
   if (!Number.isFinite(value))
     return { note: `live ${t.metric} is undefined on the ${labels} labels of the last ${window}` };
   return { quality: { metric: t.metric, value, labels, window, source } };

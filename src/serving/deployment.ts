@@ -9,9 +9,8 @@ import { openArtifactStore } from '../artifacts/local.ts';
 import type { ArtifactStore } from '../artifacts/port.ts';
 import type { FeatureView, Model } from '../compiler/desired-state.ts';
 import type { ModelVersion, RolloutLock } from '../state/types.ts';
-import { OnnxRuntime } from '../trainer/onnx-runtime.ts';
-import type { FeatureRow, LoadedModel, ModelRuntime, Prediction } from '../trainer/runtime.ts';
-import { TfjsRuntime } from '../trainer/tfjs-runtime.ts';
+import type { FeatureRow, LoadedModel, Prediction } from '../trainer/runtime.ts';
+import { defaultRuntimes, type RuntimeRegistry } from '../trainer/runtimes.ts';
 import { nodeSha256 } from '../util/node-hash.ts';
 import { loadWorkspace, type Workspace } from '../workspace.ts';
 import type { WeightedVersion } from './traffic.ts';
@@ -78,8 +77,8 @@ export class Deployment {
 export interface BuildOptions {
   root: string;
   previous?: Deployment;
-  /** Runtimes by trainer type; default tfjs and ONNX over the project's artifact store. */
-  runtimes?: { tfjs: ModelRuntime; command: ModelRuntime };
+  /** Runtimes by trainer type; default the built-in ones (tfjs, ONNX) over the project's artifact store. */
+  runtimes?: RuntimeRegistry;
 }
 
 export type BuildResult =
@@ -118,7 +117,7 @@ export async function buildFromWorkspace(ws: Workspace, opts: BuildOptions): Pro
     opts.runtimes ??
     (() => {
       store = openArtifactStore(ws.root, ws.desired.project.artifacts);
-      return { tfjs: new TfjsRuntime(store), command: new OnnxRuntime(store) };
+      return defaultRuntimes(store);
     })();
   const specs = new Map(ws.desired.models.map((m) => [m.name, m]));
   const viewsByName = new Map(ws.desired.featureViews.map((v) => [v.name, v]));
@@ -154,7 +153,7 @@ export async function buildFromWorkspace(ws: Workspace, opts: BuildOptions): Pro
         continue;
       }
       try {
-        const runtime = mv.trainer.type === 'command' ? runtimes.command : runtimes.tfjs;
+        const runtime = runtimes[mv.trainer.type];
         const lm = await runtime.load(spec, a.version, {
           digest: mv.artifact.digest,
           uri: mv.artifact.uri,

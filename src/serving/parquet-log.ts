@@ -12,7 +12,7 @@
 // waiting, on flush() and on close(). Memory is bounded: append() waits for a flush when
 // `maxBuffered` rows are waiting. A partition with more than `compactAt` segments is merged into
 // one, so the file count stays small under steady traffic.
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { EntityKey, LabelRecord, LogWindow, PredictionLog, PredictionRecord } from './prediction-log.ts';
@@ -49,13 +49,32 @@ function checkModel(model: string): void {
     throw new PredictionLogError(`model name ${JSON.stringify(model)} cannot name a log partition`);
 }
 
+/** A VARCHAR column's value; anything else means the segment was not written by this log. */
+function varchar(v: unknown): string {
+  if (typeof v !== 'string')
+    throw new PredictionLogError(`a log segment holds ${typeof v} where text belongs`);
+  return v;
+}
+
 const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 let seq = 0;
 
+/**
+ * A row waiting for the next flush, already encoded as its NDJSON line. Encoding at append time
+ * spreads the cost (a few microseconds a row) over the requests; encoding a second's worth at
+ * flush time stalled the server's event loop for ~10 ms once a second.
+ */
+interface Buffered<T> {
+  record: T;
+  /** `<model>\u0000<YYYY-MM-DD>`: the segment the row goes to. */
+  partition: string;
+  line: string;
+}
+
 export class ParquetPredictionLog implements PredictionLog {
-  private predictions: PredictionRecord[] = [];
-  private labels: LabelRecord[] = [];
+  private predictions: Buffered<PredictionRecord>[] = [];
+  private labels: Buffered<LabelRecord>[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private db: Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> | undefined;
@@ -85,14 +104,14 @@ export class ParquetPredictionLog implements PredictionLog {
   async append(records: readonly PredictionRecord[]): Promise<void> {
     if (this.closed) throw new PredictionLogError('the prediction log is closed');
     for (const r of records) checkModel(r.model);
-    this.predictions.push(...records);
+    for (const r of records) this.predictions.push(encodePrediction(r));
     await this.afterAppend();
   }
 
   async appendLabels(labels: readonly LabelRecord[]): Promise<void> {
     if (this.closed) throw new PredictionLogError('the prediction log is closed');
     for (const r of labels) checkModel(r.model);
-    this.labels.push(...labels);
+    for (const r of labels) this.labels.push(encodeLabel(r));
     await this.afterAppend();
   }
 
@@ -159,25 +178,23 @@ export class ParquetPredictionLog implements PredictionLog {
     return join(this.opts.dir, kind, `model=${model}`, `date=${date}`);
   }
 
-  private async writeSegments(kind: Kind, rows: readonly (PredictionRecord | LabelRecord)[]): Promise<void> {
-    const groups = new Map<string, (PredictionRecord | LabelRecord)[]>();
+  private async writeSegments(kind: Kind, rows: readonly Buffered<unknown>[]): Promise<void> {
+    const groups = new Map<string, string[]>();
     for (const r of rows) {
-      const k = `${r.model}\u0000${day(Date.parse(r.at))}`;
-      let g = groups.get(k);
-      if (!g) groups.set(k, (g = []));
-      g.push(r);
+      let g = groups.get(r.partition);
+      if (!g) groups.set(r.partition, (g = []));
+      g.push(r.line);
     }
     const { conn } = await this.connection();
-    for (const [k, g] of groups) {
+    for (const [k, lines] of groups) {
       const [model, date] = k.split('\u0000') as [string, string];
       const dir = this.partitionDir(kind, model, date);
       await mkdir(dir, { recursive: true });
       const name = `part-${Date.now()}-${process.pid}-${(seq++).toString().padStart(6, '0')}.parquet`;
       const tmp = join(dir, `.${name}.tmp`);
-      if (kind === 'predictions') await writePredictions(conn, g as PredictionRecord[], tmp);
-      else await writeLabels(conn, g as LabelRecord[], tmp);
+      await copyNdjson(conn, lines, tmp, COLUMNS[kind]);
       await rename(tmp, join(dir, name));
-      this.written += g.length;
+      this.written += lines.length;
       await this.maybeCompact(conn, dir);
     }
   }
@@ -218,19 +235,19 @@ export class ParquetPredictionLog implements PredictionLog {
          ORDER BY "at", request_id`,
       );
       return rd.getRowObjectsJS().map((r): PredictionRecord => ({
-        requestId: String(r.request_id),
+        requestId: varchar(r.request_id),
         at: new Date(Number(r.at_ms)).toISOString(),
-        model: String(r.model),
+        model: varchar(r.model),
         version: Number(r.version),
-        entity: JSON.parse(String(r.entity)) as EntityKey,
-        features: JSON.parse(String(r.features)) as PredictionRecord['features'],
+        entity: JSON.parse(varchar(r.entity)) as EntityKey,
+        features: JSON.parse(varchar(r.features)) as PredictionRecord['features'],
         score: r.score == null ? null : Number(r.score),
         latencyMs: Number(r.latency_ms),
-        ...(r.error != null ? { error: String(r.error) } : {}),
+        ...(r.error != null ? { error: varchar(r.error) } : {}),
       }));
     });
     // Rows of this process not yet flushed are part of the log too.
-    return [...stored, ...this.predictions.filter(inWindow)];
+    return [...stored, ...this.predictions.map((b) => b.record).filter(inWindow)];
   }
 
   async readLabels(window: LogWindow): Promise<LabelRecord[]> {
@@ -246,17 +263,19 @@ export class ParquetPredictionLog implements PredictionLog {
       );
       return rd.getRowObjectsJS().map((r): LabelRecord => ({
         at: new Date(Number(r.at_ms)).toISOString(),
-        model: String(r.model),
-        entity: JSON.parse(String(r.entity)) as EntityKey,
-        label: JSON.parse(String(r.label)) as LabelRecord['label'],
+        model: varchar(r.model),
+        entity: JSON.parse(varchar(r.entity)) as EntityKey,
+        label: JSON.parse(varchar(r.label)) as LabelRecord['label'],
       }));
     });
     return [
       ...stored,
-      ...this.labels.filter((l) => {
-        const t = Date.parse(l.at);
-        return l.model === window.model && t >= from && t < to;
-      }),
+      ...this.labels
+        .map((b) => b.record)
+        .filter((l) => {
+          const t = Date.parse(l.at);
+          return l.model === window.model && t >= from && t < to;
+        }),
     ];
   }
 
@@ -306,65 +325,76 @@ export function openPredictionLog(root: string, opts: Partial<ParquetLogOptions>
   return new ParquetPredictionLog({ ...opts, dir: opts.dir ?? join(root, DEFAULT_PREDICTION_LOG_DIR) });
 }
 
-async function writePredictions(
-  conn: DuckDBConnection,
-  rows: readonly PredictionRecord[],
-  path: string,
-): Promise<void> {
-  await conn.run(
-    `CREATE OR REPLACE TEMP TABLE __log (request_id VARCHAR, at_ms DOUBLE, model VARCHAR, version INTEGER, entity VARCHAR, features VARCHAR, score DOUBLE, latency_ms DOUBLE, error VARCHAR)`,
-  );
-  const a = await conn.createAppender('__log', 'main', 'temp');
-  try {
-    for (const r of rows) {
-      a.appendVarchar(r.requestId);
-      a.appendDouble(Date.parse(r.at));
-      a.appendVarchar(r.model);
-      a.appendInteger(r.version);
-      a.appendVarchar(JSON.stringify(r.entity));
-      a.appendVarchar(JSON.stringify(r.features));
-      if (r.score == null || !Number.isFinite(r.score)) a.appendNull();
-      else a.appendDouble(r.score);
-      a.appendDouble(r.latencyMs);
-      if (r.error == null) a.appendNull();
-      else a.appendVarchar(r.error);
-      a.endRow();
-    }
-    a.flushSync();
-  } finally {
-    a.closeSync();
-  }
-  await conn.run(
-    `COPY (SELECT request_id, make_timestamptz((at_ms * 1000)::BIGINT) AS "at", model, version, entity, features, score, latency_ms, error FROM __log ORDER BY at_ms)
-     TO ${lit(path)} (FORMAT parquet, COMPRESSION zstd)`,
-  );
-  await conn.run(`DROP TABLE __log`);
+// Why NDJSON and not DuckDB's Appender: every Appender call, and its flushSync, runs on the
+// calling thread — about 10 ms per 1,000 rows, a stall the server's event loop felt once a second
+// as a p99 spike. Rows are encoded one by one as they are appended; a flush only joins strings,
+// the file write runs on libuv's pool and the parse, sort and zstd encode on DuckDB's threads.
+// Nested values are encoded to JSON text first so the segment columns stay VARCHAR, as readers
+// expect, whatever their content.
+
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T[^Z]*Z$/;
+/** The partition of a row: model and UTC day (from the ISO text when it is already UTC). */
+const partitionOf = (model: string, at: string): string =>
+  `${model}\u0000${ISO_UTC.test(at) ? at.slice(0, 10) : day(Date.parse(at))}`;
+
+function encodePrediction(r: PredictionRecord): Buffered<PredictionRecord> {
+  return {
+    record: r,
+    partition: partitionOf(r.model, r.at),
+    line: JSON.stringify({
+      request_id: r.requestId,
+      at_ms: Date.parse(r.at),
+      model: r.model,
+      version: r.version,
+      entity: JSON.stringify(r.entity),
+      features: JSON.stringify(r.features),
+      score: r.score == null || !Number.isFinite(r.score) ? null : r.score,
+      latency_ms: r.latencyMs,
+      error: r.error ?? null,
+    }),
+  };
 }
 
-async function writeLabels(
+function encodeLabel(r: LabelRecord): Buffered<LabelRecord> {
+  return {
+    record: r,
+    partition: partitionOf(r.model, r.at),
+    line: JSON.stringify({
+      at_ms: Date.parse(r.at),
+      model: r.model,
+      entity: JSON.stringify(r.entity),
+      label: JSON.stringify(r.label),
+    }),
+  };
+}
+
+/** The NDJSON columns of each kind, and the segment's columns selected from them. */
+const COLUMNS: Record<Kind, { types: string; select: string }> = {
+  predictions: {
+    types: `{request_id: 'VARCHAR', at_ms: 'DOUBLE', model: 'VARCHAR', version: 'INTEGER', entity: 'VARCHAR', features: 'VARCHAR', score: 'DOUBLE', latency_ms: 'DOUBLE', error: 'VARCHAR'}`,
+    select: `request_id, make_timestamptz((at_ms * 1000)::BIGINT) AS "at", model, version, entity, features, score, latency_ms, error`,
+  },
+  labels: {
+    types: `{at_ms: 'DOUBLE', model: 'VARCHAR', entity: 'VARCHAR', label: 'VARCHAR'}`,
+    select: `make_timestamptz((at_ms * 1000)::BIGINT) AS "at", model, entity, label`,
+  },
+};
+
+/** Stage `lines` as NDJSON beside `path`, then have DuckDB write the Parquet segment from it. */
+async function copyNdjson(
   conn: DuckDBConnection,
-  rows: readonly LabelRecord[],
+  lines: readonly string[],
   path: string,
+  columns: { types: string; select: string },
 ): Promise<void> {
-  await conn.run(
-    `CREATE OR REPLACE TEMP TABLE __labels (at_ms DOUBLE, model VARCHAR, entity VARCHAR, label VARCHAR)`,
-  );
-  const a = await conn.createAppender('__labels', 'main', 'temp');
+  const staged = `${path}.ndjson`;
+  await writeFile(staged, `${lines.join('\n')}\n`);
   try {
-    for (const r of rows) {
-      a.appendDouble(Date.parse(r.at));
-      a.appendVarchar(r.model);
-      a.appendVarchar(JSON.stringify(r.entity));
-      a.appendVarchar(JSON.stringify(r.label));
-      a.endRow();
-    }
-    a.flushSync();
+    await conn.run(
+      `COPY (SELECT ${columns.select} FROM read_json(${lit(staged)}, format = 'newline_delimited', columns = ${columns.types}, maximum_object_size = 67108864) ORDER BY at_ms)
+       TO ${lit(path)} (FORMAT parquet, COMPRESSION zstd)`,
+    );
   } finally {
-    a.closeSync();
+    await rm(staged, { force: true });
   }
-  await conn.run(
-    `COPY (SELECT make_timestamptz((at_ms * 1000)::BIGINT) AS "at", model, entity, label FROM __labels ORDER BY at_ms)
-     TO ${lit(path)} (FORMAT parquet, COMPRESSION zstd)`,
-  );
-  await conn.run(`DROP TABLE __labels`);
 }

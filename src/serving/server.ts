@@ -563,7 +563,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
   });
 
-  app.get('/v2/health/live', async () => ({ live: true }));
+  app.get('/v2/health/live', () => Promise.resolve({ live: true }));
   app.get('/v2/health/ready', async (_req, reply) => {
     const d = current;
     const ready = d.problems.length === 0 && d.models.size > 0;

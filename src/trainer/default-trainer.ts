@@ -6,6 +6,7 @@ import type { TrainingSet } from '../store/port.ts';
 import { CommandTrainer, type CommandTrainerOptions } from './command-trainer.ts';
 import type { ProgressMode } from './progress.ts';
 import type { TrainerRegistry } from './registry.ts';
+import { defaultRuntimes } from './runtimes.ts';
 import { TfjsTrainer } from './tfjs-trainer.ts';
 import type { EvaluateOptions, Trainer, TrainInput, TrainResult } from './trainer.ts';
 
@@ -20,13 +21,14 @@ export interface DefaultTrainerOptions {
   onLog?: CommandTrainerOptions['onLog'];
 }
 
-/**
- * The built-in trainers as a registry: tfjs and external commands. Runtimes (load + predict)
- * are registered here as they become available (`runtime: new TfjsRuntime(...)`).
- */
+/** The built-in trainers as a registry: tfjs and external commands, each with its runtime. */
 export function defaultTrainerRegistry(opts: DefaultTrainerOptions): TrainerRegistry {
   const t = new DefaultTrainer(opts);
-  return { tfjs: { trainer: t.tfjs }, command: { trainer: t.command } };
+  const runtimes = defaultRuntimes(opts.store);
+  return {
+    tfjs: { trainer: t.tfjs, runtime: runtimes.tfjs },
+    command: { trainer: t.command, runtime: runtimes.command },
+  };
 }
 
 export class DefaultTrainer implements Trainer {

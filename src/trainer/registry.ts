@@ -1,6 +1,6 @@
 // The trainer registry: one entry per `trainer.type`, each with the Trainer that trains and
-// scores that type's artifacts and, when one is plugged in, the ModelRuntime that loads and
-// predicts with them (serving, rollout analysis, prediction-score drift).
+// scores that type's artifacts and the ModelRuntime that loads and predicts with them (serving,
+// rollout analysis, prediction-score drift).
 import type { Model } from '../compiler/desired-state.ts';
 import type { ModelRuntime } from './runtime.ts';
 import type { Trainer } from './trainer.ts';
@@ -9,8 +9,8 @@ export type TrainerType = Model['trainer']['type'];
 
 export interface TrainerEntry {
   trainer: Trainer;
-  /** Load + predict for this type's artifacts; absent until a runtime is registered. */
-  runtime?: ModelRuntime;
+  /** Load + predict for this type's artifacts (serving, rollout analysis, drift re-scoring). */
+  runtime: ModelRuntime;
 }
 
 /** Exhaustive: a trainer type without an entry does not build. */

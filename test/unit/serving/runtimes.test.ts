@@ -10,6 +10,8 @@ import {
   TfjsRuntime,
   toColumnTable,
 } from '../../../src/trainer/tfjs-runtime.ts';
+import { defaultTrainerRegistry } from '../../../src/trainer/default-trainer.ts';
+import { defaultRuntimes } from '../../../src/trainer/runtimes.ts';
 import { makeModel } from '../trainer/fixtures.ts';
 import { linearOnnx } from './onnx-fixture.ts';
 
@@ -139,5 +141,32 @@ describe('request values → model inputs (shared by both runtimes)', () => {
     writeFileSync(join(dir, 'model.onnx'), 'x');
     const ref = await store.putDir(dir);
     await expect(new TfjsRuntime(store).load(model, 1, ref)).rejects.toThrow(/not a Rudder tfjs model/);
+  });
+});
+
+describe('the trainer registry carries a runtime per trainer type', () => {
+  test('command artifacts load through onnxruntime, tfjs artifacts through tfjs', async () => {
+    const { store, digest, uri } = await storeOnnxArtifact(manifest, W, 0.25);
+    const registry = defaultTrainerRegistry({ store, cwd: temp() });
+    const m = await registry.command.runtime.load(model, 7, { digest, uri, size: 0 });
+    try {
+      const [p] = await m.predict([{ 'acct:spend': 100, 'acct:plan': 'pro', 'acct:active': false }]);
+      expect(p!.score).toBeCloseTo(sigmoid(0.01 * 100 + 1 + 0.25), 5);
+      expect(m.version).toBe(7);
+    } finally {
+      await m.dispose();
+    }
+    // The same ONNX artifact is not a tfjs model: the tfjs entry's runtime says so.
+    await expect(registry.tfjs.runtime.load(model, 7, { digest, uri, size: 0 })).rejects.toThrow(
+      /not a Rudder tfjs model/,
+    );
+  });
+
+  test('serving, drift and the registry share the built-in runtimes', () => {
+    const store = new LocalArtifactStore(temp());
+    const rts = defaultRuntimes(store);
+    expect(Object.keys(rts).sort()).toEqual(
+      Object.keys(defaultTrainerRegistry({ store, cwd: temp() })).sort(),
+    );
   });
 });
