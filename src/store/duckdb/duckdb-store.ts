@@ -3,6 +3,7 @@
 // CSV/Parquet files on every operation, so the files stay the single source of truth.
 import { mkdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
+import PQueue from 'p-queue';
 import type { DataPolicy, FeatureView, Model } from '../../compiler/desired-state.ts';
 import type {
   DataPolicyStore,
@@ -52,9 +53,13 @@ export interface DuckDBStoreOptions {
 }
 
 export class DuckDBFeatureStore implements FeatureStore, DataPolicyStore, OnlineStore {
-  private queue: Promise<unknown> = Promise.resolve();
+  /**
+   * Every operation runs alone, in call order: they share one connection and the names of their
+   * temporary tables. A failed operation does not stop the ones queued behind it.
+   */
+  private readonly queue = new PQueue({ concurrency: 1 });
   private salt?: Promise<string>;
-  private closed = false;
+  private closing?: Promise<void>;
 
   private constructor(
     private readonly db: Db,
@@ -88,13 +93,10 @@ export class DuckDBFeatureStore implements FeatureStore, DataPolicyStore, Online
     );
   }
 
-  /** One operation at a time: they share a connection and temporary table names. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.closed)
+    if (this.closing)
       return Promise.reject(new StoreError('store/read-failed', 'the feature store is closed'));
-    const next = this.queue.then(fn, fn);
-    this.queue = next.catch(() => undefined);
-    return next;
+    return this.queue.add(fn, { throwOnTimeout: true });
   }
 
   private ctx(policies?: readonly DataPolicy[]): TrainingContext & OnlineContext {
@@ -171,11 +173,10 @@ export class DuckDBFeatureStore implements FeatureStore, DataPolicyStore, Online
     );
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    await this.queue;
-    this.closed = true;
-    this.db.close();
+  /** Waits for the operations already queued, then closes the database; later calls are refused. */
+  close(): Promise<void> {
+    this.closing ??= this.queue.onIdle().then(() => this.db.close());
+    return this.closing;
   }
 
   private async scan(
