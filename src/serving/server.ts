@@ -60,6 +60,8 @@ export interface RunningServer {
   deployment(): Deployment;
   /** Check the state now (the poller does this every pollMs). */
   reload(): Promise<ReloadOutcome>;
+  /** Write the buffered predictions and labels to the log now (it does so every second anyway). */
+  flushLog(): Promise<void>;
   /** Stop accepting, finish in-flight requests, flush the prediction log. */
   close(): Promise<void>;
 }
@@ -669,6 +671,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     metrics,
     deployment: () => current,
     reload,
+    flushLog: () => (log ? log.flush() : Promise.resolve()),
     close: () =>
       (closing ??= (async () => {
         clearInterval(poll);
