@@ -74,7 +74,7 @@ function register(backendName: string): boolean {
 /** [x | 1]ᵀ (or xᵀ when `ones` is false) for a float32 matrix. */
 export function transposeOnes(x: tf.Tensor2D, ones: boolean): tf.Tensor2D {
   if (x.dtype === 'float32' && register(tf.getBackend()))
-    return tf.engine().runKernel(KERNEL, { x }, { ones } as unknown as tf.NamedAttrMap) as tf.Tensor2D;
-  const t = tf.transpose(x) as tf.Tensor2D;
+    return tf.engine().runKernel<tf.Tensor2D>(KERNEL, { x }, { ones });
+  const t = tf.transpose(x);
   return ones ? tf.concat([t, tf.ones([1, x.shape[0]])], 0) : t;
 }

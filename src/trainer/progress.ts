@@ -42,7 +42,7 @@ export function createProgressReporter(
         bar = new cliProgress.SingleBar(
           {
             format: '{model} [{bar}] epoch {value}/{total} | loss {loss} | {metric} | {sps} samples/s',
-            stream: stream as NodeJS.WriteStream,
+            stream,
             hideCursor: true,
             clearOnComplete: false,
           },

@@ -19,6 +19,23 @@ const NUMERIC_SQL_TYPES =
 const ident = (s: string): string => `"${s.replace(/"/g, '""')}"`;
 const literal = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
+/**
+ * A cell as text, as String() writes it. The file's columns are scalars (see the layout in
+ * store/port.ts: integers, doubles, booleans, text, timestamps); anything else is shown as JSON.
+ */
+function cellText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (
+    v == null ||
+    typeof v === 'number' ||
+    typeof v === 'bigint' ||
+    typeof v === 'boolean' ||
+    v instanceof Date
+  )
+    return String(v);
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+}
+
 /** Columns of the file, by name → DuckDB type. */
 async function describe(
   conn: Awaited<ReturnType<DuckDBInstance['connect']>>,
@@ -26,7 +43,7 @@ async function describe(
 ): Promise<Map<string, string>> {
   const r = await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${literal(path)})`);
   const rows = r.getRowObjectsJS();
-  return new Map(rows.map((row) => [String(row.column_name), String(row.column_type)]));
+  return new Map(rows.map((row) => [cellText(row.column_name), cellText(row.column_type)]));
 }
 
 export async function readTrainingSet(
@@ -77,7 +94,7 @@ export async function readTrainingSet(
       const r = await conn.runAndReadAll(
         `SELECT ${select.join(', ')} FROM read_parquet(${literal(ts.path)})`,
       );
-      cols = r.getColumnsJS() as unknown[][];
+      cols = r.getColumnsJS();
     } catch (e) {
       throw new TrainerError(
         `cannot read the features of training set ${ts.path}: ${firstLine(e)}`,
@@ -92,7 +109,7 @@ export async function readTrainingSet(
     const entityKeys: string[] = new Array<string>(rows);
     for (let r = 0; r < rows; r++) {
       let key = '';
-      for (let j = 0; j < nk; j++) key += (j ? '\u001f' : '') + String(cols[2 + j]![r] ?? '');
+      for (let j = 0; j < nk; j++) key += (j ? '\u001f' : '') + cellText(cols[2 + j]![r] ?? '');
       entityKeys[r] = key;
     }
     const numeric = new Map<string, Float64Array>();
@@ -107,7 +124,7 @@ export async function readTrainingSet(
       else
         text.set(
           f.column,
-          src.map((v) => (v == null ? null : String(v))),
+          src.map((v) => (v == null ? null : cellText(v))),
         );
     });
     return { table: { rows, numeric, text, label }, labelTs, entityKeys, features: [...features] };

@@ -121,9 +121,11 @@ export async function serializeLayersModel(
 ): Promise<{ modelJson: string; weights: Uint8Array }> {
   let saved: tf.io.ModelArtifacts | undefined;
   await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
+    tf.io.withSaveHandler((artifacts) => {
       saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } };
+      return Promise.resolve({
+        modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' as const },
+      });
     }),
   );
   if (!saved?.weightData || !saved.weightSpecs) throw new Error('tfjs saved no weights');

@@ -32,13 +32,13 @@ export class Db {
   /** Rows as plain JS values (BIGINT → bigint, TIMESTAMPTZ → Date). */
   async all(sql: string, params?: unknown[]): Promise<Row[]> {
     const r = await this.conn.runAndReadAll(sql, params as never);
-    return r.getRowObjectsJS() as Row[];
+    return r.getRowObjectsJS();
   }
 
   /** Rows with JSON-friendly values (BIGINT → string, TIMESTAMPTZ → text). */
   async json(sql: string, params?: unknown[]): Promise<Row[]> {
     const r = await this.conn.runAndReadAll(sql, params as never);
-    return r.getRowObjectsJson() as Row[];
+    return r.getRowObjectsJson();
   }
 
   async one(sql: string, params?: unknown[]): Promise<Row> {
@@ -72,6 +72,9 @@ export function num(v: unknown): number {
 /** ISO-8601 with `Z` and milliseconds trimmed when zero. */
 export function isoOf(v: unknown): string | null {
   if (v == null) return null;
+  // DuckDB gives a Date for TIMESTAMPTZ; text is parsed as Date parses it.
+  if (!(v instanceof Date) && typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'bigint')
+    throw new InternalError(`not a timestamp: ${typeof v}`);
   const d = v instanceof Date ? v : new Date(String(v));
   return d.toISOString().replace('.000Z', 'Z');
 }
