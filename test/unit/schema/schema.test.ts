@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, test } from 'vitest';
 import { generatedTypeFiles } from '../../../src/schema/render-types.ts';
 import lockSchema from '../../../src/schema/lock.schema.json' with { type: 'json' };
@@ -19,6 +20,18 @@ describe('schemas', () => {
       expect(await render()).toBe(onDisk);
     },
   );
+
+  test('the lock and plan schemas are valid draft 2020-12 schemas under ajv strict mode', () => {
+    // plan-file.ts skips this check at run time (validateSchema: false) to start faster.
+    for (const schema of [lockSchema, planSchema]) {
+      const ajv = new Ajv2020({ strict: true, strictRequired: false, allowUnionTypes: true });
+      ajv.addKeyword('tsType');
+      expect(ajv.validateSchema(schema), JSON.stringify(ajv.errors)).toBe(true);
+      ajv.addSchema(schema);
+      for (const def of Object.keys(schema.$defs))
+        expect(ajv.getSchema(`${schema.$id}#/$defs/${def}`)).toBeTypeOf('function');
+    }
+  });
 
   test('the const lists the code iterates over are the schema enums', () => {
     expect(versionStatuses).toEqual(lockSchema.$defs.VersionStatus.enum);
