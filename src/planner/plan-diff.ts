@@ -24,12 +24,18 @@ export function diffPlans(reviewed: Plan, recomputed: Plan): string[] {
 
 /**
  * Whether the world, observed again, gives the same actions as a reviewed plan: same ids, types,
- * params and dependencies (reason texts carry sliding statistics and may differ). Sentences for
- * what differs; empty when the reviewed plan still holds.
+ * decisions and dependencies. Sentences for what differs; empty when the reviewed plan still holds.
+ *
+ * Evidence is not compared: reason texts and a rollout action's `results` (the measurements it
+ * was decided on) slide with every prediction `rudder serve` logs, so comparing them would make
+ * every plan stale while a model is served. What must still hold is the decision — advance
+ * v2 from step 0 to 1, roll v3 back and hold it; the lock records the reviewed evidence.
  */
 export function diffActions(reviewed: Plan, fresh: Plan): string[] {
-  const key = (a: Plan['actions'][number]): string =>
-    canonicalJson({ type: a.type, op: a.op, params: a.params, dependsOn: a.dependsOn });
+  const key = (a: Plan['actions'][number]): string => {
+    const { results: _evidence, ...decision } = a.params as Record<string, unknown>;
+    return canonicalJson({ type: a.type, op: a.op, params: decision, dependsOn: a.dependsOn });
+  };
   const a = new Map(reviewed.actions.map((x) => [x.id, key(x)]));
   const b = new Map(fresh.actions.map((x) => [x.id, key(x)]));
   const out: string[] = [];

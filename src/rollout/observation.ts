@@ -32,9 +32,10 @@ export interface AbObservation {
   method: 'msprt' | 'two-proportion-z' | 'welch-t' | 'mann-whitney';
   /** Samples per arm: [champion, challenger]. */
   samples: [number, number];
-  /** Challenger − champion, in the metric's units (a rate, a mean loss, milliseconds). */
-  effect: number;
-  interval: [number, number];
+  /** Challenger − champion, in the metric's units (a rate, a mean loss, milliseconds); null while an arm has no samples. */
+  effect: number | null;
+  /** The confidence interval of the effect; a null bound is unbounded (too few samples to bound it). */
+  interval: [number | null, number | null];
   pValue: number;
   /** `insufficient` below minSamplesPerArm; `continue` when the test cannot tell yet. */
   decision: AbDecision | 'insufficient' | 'unsupported';
@@ -123,6 +124,8 @@ export function observeRollout(input: ObserveRolloutInput): RolloutObservation {
   return out;
 }
 
+const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
 function abTest(
   input: ObserveRolloutInput,
   st: Extract<RolloutPolicy['strategy'], { type: 'abTest' }>,
@@ -152,8 +155,8 @@ function abTest(
     return {
       ...base,
       samples: [0, 0],
-      effect: 0,
-      interval: [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY],
+      effect: null,
+      interval: [null, null],
       pValue: 1,
       decision: 'unsupported',
       message: 'error' in a ? a.error : (b as { error: string }).error,
@@ -174,9 +177,10 @@ function abTest(
   return {
     ...base,
     samples: [sa.n, sb.n],
-    effect: r.effect,
-    interval: r.interval,
-    pValue: r.pValue,
+    // Plans are JSON: an unbounded interval or an undefined effect is written as null, not ±Infinity.
+    effect: Number.isFinite(r.effect) ? r.effect : null,
+    interval: [finite(r.interval[0]), finite(r.interval[1])],
+    pValue: Number.isFinite(r.pValue) ? r.pValue : 1,
     decision: enough ? r.decision : 'insufficient',
     message: enough
       ? `${what}; ${test}${r.decision === 'continue' ? ': no difference shown yet' : ''}`

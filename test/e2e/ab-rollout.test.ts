@@ -1,12 +1,13 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { apply } from '../../src/api.ts';
+import { apply, reconcile } from '../../src/api.ts';
 import { validate } from '../../src/api-validate.ts';
 import type { Model } from '../../src/compiler/desired-state.ts';
 import { startForToday } from '../../src/sample/churn-data.ts';
 import { startServer, type RunningServer } from '../../src/serving/server.ts';
-import { churnRepo } from '../helpers/churn-repo.ts';
+import { churnRepo, ROOT } from '../helpers/churn-repo.ts';
 import { cleanupTemp, git, isolateGitConfig } from '../helpers/temp-repo.ts';
 import { plantVersion, readLocks, storeOnnx } from '../unit/serving/plant.ts';
 
@@ -74,7 +75,7 @@ spec:
   );
   git(repo, 'commit', '-qam', 'an A/B test on log loss, short intervals for the test');
   const r = await apply({ cwd: repo, actor: 'cli' });
-  if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+  if (!r.ok) throw new Error(`${r.summary} ${JSON.stringify(r.diagnostics)}`);
   const v = await validate({ cwd: repo, checkPaths: false });
   spec = v.state!.models.find((m) => m.name === 'churn')!;
   server = await startServer({ cwd: repo, port: 0, pollMs: 100 });
@@ -118,7 +119,7 @@ async function trafficUntilDecided() {
     await sendBatch(truth.slice(sent, sent + 40));
     sent += 40;
     await server.flushLog();
-    r = await apply({ cwd: repo, actor: 'reconcile' });
+    r = await reconcile({ cwd: repo, actor: 'reconcile' });
     passes.push(r.summary);
     expect(r.ok, JSON.stringify(r.diagnostics.map((d) => d.message))).toBe(true);
     if (r.outcomes.some((o) => o.type === 'rollout.promote' || o.type === 'rollout.rollback')) break;
@@ -224,7 +225,44 @@ describe('an A/B test decides with the sequential test and commits the winner (r
     expect(rollout.versions.filter((v) => v.weight > 0)).toEqual([{ version: 2, weight: 1 }]);
     expect(git(repo, 'log', '-1', '--format=%B')).toContain('Rudder-Action: rollout.rollback:churn@v3');
     // Held: the next pass leaves it alone.
-    const again = await apply({ cwd: repo, actor: 'reconcile' });
+    const again = await reconcile({ cwd: repo, actor: 'reconcile' });
     expect(again.outcomes.filter((o) => o.type.startsWith('rollout.'))).toEqual([]);
+  }, 300_000);
+
+  test('GIVEN an A/B test in progress WHEN a person runs rudder reconcile --abort THEN traffic returns to the champion, the challenger is held, and it is a commit — while requests keep arriving', async () => {
+    await plantChallenger(4, 2, 1);
+    let stop = false;
+    const statuses: number[] = [];
+    const traffic = (async () => {
+      for (let i = 0; !stop; i++) {
+        const c = truth[i % truth.length]!;
+        const res = await fetch(`${server.url}/v1/models/churn:predict`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ entity: { customer_id: c.id } }),
+        });
+        statuses.push(res.status);
+        await res.arrayBuffer();
+      }
+    })();
+    await sleep(1500); // rows in the log, and more arriving while the abort plans and applies
+    const cli = spawnSync(
+      process.execPath,
+      [join(ROOT, 'bin', 'rudder.js'), '-C', repo, 'reconcile', '--abort', 'churn'],
+      { encoding: 'utf8' },
+    );
+    stop = true;
+    await traffic;
+    expect(cli.status, cli.stdout + cli.stderr).toBe(0);
+    expect(cli.stdout).toMatch(/Apply complete/);
+    const { model, rollout } = await readLocks(repo);
+    expect(rollout.status).toBe('aborted');
+    expect(model.versions.find((v) => v.version === 4)!.status).toBe('held');
+    expect(rollout.versions.filter((v) => v.weight > 0)).toEqual([{ version: 2, weight: 1 }]);
+    const msg = git(repo, 'log', '-1', '--format=%B');
+    expect(msg).toContain('Rudder-Action: rollout.rollback:churn@v4');
+    expect(msg).toContain('Rudder-Actor: cli');
+    expect(statuses.length).toBeGreaterThan(20);
+    expect(statuses.every((s) => s === 200)).toBe(true);
   }, 300_000);
 });

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { apply } from '../../src/api.ts';
+import { apply, reconcile } from '../../src/api.ts';
 import { validate } from '../../src/api-validate.ts';
 import type { Model } from '../../src/compiler/desired-state.ts';
 import { startForToday } from '../../src/sample/churn-data.ts';
@@ -62,12 +62,11 @@ function load(workers = 3) {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * One reconcile pass: plan and apply in one go under the apply lock, as the reconcile actor.
- * (api.reconcile plans, then applies that plan, and apply re-observes: while predictions keep
- * arriving, the drift/quality observation windows end at a new `now`, so it refuses the plan as
- * out of date. Planning under the lock avoids that.)
+ * One reconcile pass, as `rudder reconcile` runs it: plan, then apply that plan, which observes
+ * again and refuses it if the world now asks for other actions. The load keeps running between
+ * the two, so the evidence moves; the decision must not be refused for that.
  */
-const pass = () => apply({ cwd: repo, actor: 'reconcile' });
+const pass = () => reconcile({ cwd: repo, actor: 'reconcile' });
 
 async function untilServing(version: number, present: boolean): Promise<void> {
   const deadline = Date.now() + 20_000;

@@ -21,10 +21,10 @@ export async function reconcileCommand(opts: ReconcileCommandOptions, io: Comman
   const pass = async () => {
     let r = await reconcile({ cwd: opts.cwd, policiesDir: opts.policiesDir, actor: 'reconcile' });
     if (!r.ok && r.diagnostics.some((d) => d.code === 'plan/stale')) {
-      // The monitoring observations (drift and live-quality windows ending at "now") move between
-      // planning and applying, so a plan made a moment earlier is refused as stale. No person
-      // reviews a reconcile plan: plan and apply in one go under the apply lock instead (actions
-      // that need approval still wait; a plan that removes state is refused).
+      // The world asked for other actions between planning and applying (a measurement failed
+      // a moment later, say; moving evidence alone does not make a plan stale). No person reviews
+      // a reconcile plan: plan and apply in one go under the apply lock instead (actions that
+      // need approval still wait; a plan that removes state is refused).
       const again = await apply({ cwd: opts.cwd, policiesDir: opts.policiesDir, actor: 'reconcile' });
       r = { ...again, held: [] };
     }

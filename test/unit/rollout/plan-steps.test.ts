@@ -2,7 +2,8 @@ import { describe, expect, test } from 'vitest';
 import type { DesiredState, RolloutPolicy } from '../../../src/compiler/desired-state.ts';
 import type { PlanContext } from '../../../src/planner/plan-context.ts';
 import { planRolloutSteps } from '../../../src/planner/plan-rollout-steps.ts';
-import type { RolloutObservation } from '../../../src/rollout/observation.ts';
+import { observeRollout, type RolloutObservation } from '../../../src/rollout/observation.ts';
+import { canonicalJson } from '../../../src/util/canonical.ts';
 import { advanceRollout, promoteRollout, rollbackRollout } from '../../../src/rollout/transitions.ts';
 import { renderLockfile } from '../../../src/state/lockfile.ts';
 import { emptyLockState, type LockState, type ModelVersion } from '../../../src/state/types.ts';
@@ -277,5 +278,44 @@ describe('rollout lock transitions (pure) write valid lockfiles', () => {
     ]);
     expect(() => renderLockfile(l.rollouts.churn!)).not.toThrow();
     expect(() => renderLockfile(l.models.churn!)).not.toThrow();
+  });
+});
+
+describe('A/B observation with too little data', () => {
+  test('no labels yet: the observation is plain JSON (no ±Infinity), so a plan can carry it', () => {
+    const at = (s: number) => new Date(T0 + s * 1000).toISOString();
+    const predictions = [1, 2].flatMap((v) =>
+      Array.from({ length: 3 }, (_, i) => ({
+        requestId: `r${v}-${i}`,
+        at: at(i),
+        model: 'churn',
+        version: v,
+        entity: { customer_id: `c${v}${i}` },
+        features: {},
+        score: 0.5,
+        latencyMs: 1,
+      })),
+    );
+    const lock = lockAt(0, 0.5, T0 - 60_000).rollouts.churn!;
+    const o = observeRollout({
+      policy: policy({
+        type: 'abTest',
+        split: 0.5,
+        metric: 'logloss',
+        minSamplesPerArm: 100,
+        significance: { method: 'msprt', alpha: 0.05, tuning: 5000 },
+        maxDurationMs: 24 * H,
+      }),
+      lock: { ...lock, startedAt: new Date(T0 - 60_000).toISOString(), strategy: 'abTest' },
+      task: 'binary-classification',
+      challenger: 2,
+      champion: 1,
+      now: new Date(T0 + 10_000),
+      predictions,
+      labels: [],
+    });
+    expect(o.ab?.decision).toBe('insufficient');
+    expect(() => canonicalJson(o)).not.toThrow();
+    expect(o.ab!.interval.every((b) => b === null || Number.isFinite(b))).toBe(true);
   });
 });
