@@ -69,7 +69,8 @@ export const diagnosticCodes = {
   'path/escapes-repository': 'A source path leaves the repository (absolute, or through "..").',
   'path/not-found': 'A source path or glob matches no file.',
   // Plan files
-  'plan/malformed': 'A plan file is not valid JSON or not a Rudder plan (truncated, or not a plan at all).',
+  'plan/malformed':
+    'A plan file is not valid JSON, not a Rudder plan, or has a field that does not fit the plan schema (the message names its JSON path).',
   'plan/unsupported-version': 'A plan file was written by a newer Rudder (or an unknown format version).',
   'plan/tampered': 'A plan file does not match its own digest: it was edited after rudder plan wrote it.',
   'plan/other-repository': 'A plan file was made for another repository or project.',
