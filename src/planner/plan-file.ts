@@ -18,7 +18,10 @@ const diag = (
   path: JsonPath = [],
 ): Diagnostic => ({ code, severity: 'error', message, hint, file, path });
 
-/** Parse and self-check a plan file: shape, version and its own digest. Pure. */
+/**
+ * Parse and self-check a plan file: its format version, its shape (src/schema/plan.schema.json)
+ * and its own digest. Pure.
+ */
 export function parsePlanFile(text: string, file: string, hash?: HashHex): Result<Plan> {
   let value: unknown;
   try {
@@ -115,7 +118,7 @@ interface SchemaFinding {
   message: string;
 }
 
-/** The plan validator, and per action type the name of its variant (compiled when first needed). */
+/** The plan's validator, and each action type's variant validator (compiled when first asked for). */
 let validators:
   { plan: ValidateFunction; variant: (type: string) => ValidateFunction | undefined } | undefined;
 
