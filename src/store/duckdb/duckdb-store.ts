@@ -4,7 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import PQueue from 'p-queue';
-import type { DataPolicy, FeatureView, Model } from '../../compiler/desired-state.ts';
+import type { DataPolicy, FeatureView, Model, SourceSpec } from '../../compiler/desired-state.ts';
 import type {
   DataPolicyStore,
   FeatureStore,
@@ -23,16 +23,24 @@ import type {
 } from '../port.ts';
 import { StoreError } from '../port.ts';
 import { loadSalt } from '../salt.ts';
-import { digestFiles, resolveSource } from './files.ts';
+import { digestFiles, resolveSource, type SourceFile } from './files.ts';
 import { labelFreshness } from './label-freshness.ts';
 import { materializeView, onlineTable, readOnlineRows, viewFreshness, type OnlineContext } from './online.ts';
 import { enforcePolicies, labelPoliciesFor } from './policies.ts';
 import { ensureStoreTables, QuarantineBook } from './quarantine.ts';
 import { Db, duckMessage, isoOf, num } from './sql.ts';
-import { type Staged, stageSource } from './stage.ts';
+import { type Staged, type StageRequest, stageSource } from './stage.ts';
 import { buildTrainingSet, type TrainingContext } from './training-set.ts';
 
 export const DEFAULT_STORE_PATH = '.rudder/store.duckdb';
+
+const SCAN_TABLE = '__rudder_scan';
+
+interface ScanTarget {
+  /** The view, or `label:<model>`. */
+  name: string;
+  stage(): Promise<{ staged: Staged; files: SourceFile[] }>;
+}
 
 export interface DuckDBStoreOptions {
   /** Repository root: source paths are relative to it. */
@@ -179,6 +187,7 @@ export class DuckDBFeatureStore implements FeatureStore, DataPolicyStore, Online
     return this.closing;
   }
 
+  /** Scan each source the policy covers (views, and label sources with `scope.labels`) in turn. */
   private async scan(
     policy: DataPolicy,
     views: readonly FeatureView[],
@@ -187,57 +196,8 @@ export class DuckDBFeatureStore implements FeatureStore, DataPolicyStore, Online
     const ctx = this.ctx([policy]);
     const scans: PiiViewScan[] = [];
     const quarantines: QuarantineRecord[] = [];
-    const table = '__rudder_scan';
-    const targets: {
-      name: string;
-      stage: () => Promise<{ staged: Staged; files: Parameters<typeof digestFiles>[0] }>;
-    }[] = [];
-    for (const view of views
-      .filter((v) => policy.views.includes(v.name))
-      .sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      targets.push({
-        name: view.name,
-        stage: async () => {
-          const what = `feature view "${view.name}"`;
-          const source = await resolveSource(this.opts.root, view.source, what);
-          const staged = await stageSource(this.db, {
-            what,
-            table,
-            source,
-            entities: view.entities,
-            timestamp: view.source.timestamp,
-            features: view.features,
-            checkDuplicates: false,
-          });
-          return { staged, files: source.files };
-        },
-      });
-    }
-    if (policy.scanLabels) {
-      for (const model of this.opts.models ?? []) {
-        if (labelPoliciesFor([policy], model.views).length === 0) continue;
-        targets.push({
-          name: `label:${model.name}`,
-          stage: async () => {
-            const what = `the label source of model "${model.name}"`;
-            const source = await resolveSource(this.opts.root, model.label.source, what);
-            const staged = await stageSource(this.db, {
-              what,
-              table,
-              source,
-              entities: model.label.entities,
-              timestamp: model.label.source.timestamp,
-              features: [],
-              labelColumn: model.label.column,
-              checkDuplicates: false,
-            });
-            return { staged, files: source.files };
-          },
-        });
-      }
-    }
     try {
-      for (const t of targets) {
+      for (const t of this.scanTargets(policy, views)) {
         const { staged, files } = await t.stage();
         const enf = await enforcePolicies(ctx, staged, [policy], {
           view: t.name,
@@ -251,7 +211,7 @@ export class DuckDBFeatureStore implements FeatureStore, DataPolicyStore, Online
         quarantines.push(...enf.quarantines);
       }
     } finally {
-      await this.db.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+      await this.db.run(`DROP TABLE IF EXISTS ${SCAN_TABLE}`).catch(() => undefined);
     }
     const findings: PiiFinding[] = scans.flatMap((s) => s.findings.map((f) => ({ view: s.view, ...f })));
     return {
@@ -261,5 +221,54 @@ export class DuckDBFeatureStore implements FeatureStore, DataPolicyStore, Online
       scans,
       quarantines,
     };
+  }
+
+  /**
+   * What a policy scans, in order: its views by name, then (with `scope.labels`) the label
+   * sources of the models reading them. Each stages its source into `SCAN_TABLE` when asked.
+   */
+  private scanTargets(policy: DataPolicy, views: readonly FeatureView[]): ScanTarget[] {
+    const stage = async (
+      what: string,
+      spec: SourceSpec,
+      req: Omit<StageRequest, 'what' | 'table' | 'source'>,
+    ) => {
+      const source = await resolveSource(this.opts.root, spec, what);
+      const staged = await stageSource(this.db, {
+        ...req,
+        what,
+        table: SCAN_TABLE,
+        source,
+        checkDuplicates: false,
+      });
+      return { staged, files: source.files };
+    };
+    const targets: ScanTarget[] = views
+      .filter((v) => policy.views.includes(v.name))
+      .sort((a, b) => (a.name < b.name ? -1 : 1))
+      .map((view) => ({
+        name: view.name,
+        stage: () =>
+          stage(`feature view "${view.name}"`, view.source, {
+            entities: view.entities,
+            timestamp: view.source.timestamp,
+            features: view.features,
+          }),
+      }));
+    if (!policy.scanLabels) return targets;
+    for (const model of this.opts.models ?? []) {
+      if (labelPoliciesFor([policy], model.views).length === 0) continue;
+      targets.push({
+        name: `label:${model.name}`,
+        stage: () =>
+          stage(`the label source of model "${model.name}"`, model.label.source, {
+            entities: model.label.entities,
+            timestamp: model.label.source.timestamp,
+            features: [],
+            labelColumn: model.label.column,
+          }),
+      });
+    }
+    return targets;
   }
 }
