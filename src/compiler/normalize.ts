@@ -296,7 +296,7 @@ export function normalizeDataPolicy(doc: DataPolicyDoc, origin: Origin): Pending
     allow: (s.allow ?? []).map((a) => ({
       view: a.view,
       column: a.column,
-      detector: a.detector as Detector | undefined,
+      detector: a.detector,
       training: a.training ?? false,
       reason: a.reason,
     })),

@@ -62,10 +62,11 @@ export function quote(value: unknown, max = 60): string {
   if (typeof value === 'string') s = JSON.stringify(value);
   else if (value === undefined) s = 'undefined';
   else {
+    // JSON.stringify gives undefined for functions and symbols, and throws on cycles and bigints.
     try {
-      s = JSON.stringify(value) ?? String(value);
+      s = JSON.stringify(value) ?? typeof value;
     } catch {
-      s = String(value);
+      s = typeof value === 'bigint' ? `${value}n` : typeof value;
     }
   }
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;

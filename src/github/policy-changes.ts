@@ -66,7 +66,7 @@ export function diffPolicies(
       continue;
     }
     if (old.digest === r.digest) continue;
-    const fields = diffValues(old as unknown as Obj, r as unknown as Obj, '');
+    const fields = diffValues(old, r, '');
     if (fields.length === 0) continue;
     out.push({
       kind: r.kind,
@@ -149,8 +149,8 @@ export function formatDuration(ms: number): string {
 
 function identity(x: unknown): string | undefined {
   if (!isObj(x)) return undefined;
-  for (const k of ['ref', 'name', 'metric', 'view']) if (typeof x[k] === 'string') return x[k] as string;
-  if (typeof x.type === 'string') return x.type as string;
+  for (const k of ['ref', 'name', 'metric', 'view']) if (typeof x[k] === 'string') return x[k];
+  if (typeof x.type === 'string') return x.type;
   return undefined;
 }
 

@@ -2,7 +2,6 @@
 // plan-file.ts checks every plan file read against it, and `npm run schema:types` generates
 // plan-types.generated.ts from it. This module re-exports those types and derives the per-type
 // maps and the generic `ActionOf<T>` from them; it describes no shape of its own.
-import type { ObservedResult as RolloutObservedResult } from '../rollout/observation.ts';
 import type * as G from './plan-types.generated.ts';
 
 export { PLAN_FORMAT_VERSION, actionTypes } from './plan-types.generated.ts';
@@ -74,14 +73,9 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Assert<T extends true> = T;
 /**
  * Compile-time checks (no run-time value): the derived forms above describe exactly the values the
- * schema's types do, and the rollout analysis (src/rollout/observation.ts) produces the results the
- * plan schema describes.
+ * schema's types do. (The rollout analysis takes ObservedResult from the generated types itself.)
  */
-export type PlanTypesMatchSchema = [
-  Assert<Same<PlanAction, G.AnyAction>>,
-  Assert<Same<Plan, G.Plan>>,
-  Assert<Same<RolloutObservedResult, G.ObservedResult>>,
-];
+export type PlanTypesMatchSchema = [Assert<Same<PlanAction, G.AnyAction>>, Assert<Same<Plan, G.Plan>>];
 
 /** The model an action is about, when it is about one (approval is granted per model). */
 export function modelOfAction(a: PlanAction): string | undefined {

@@ -3,7 +3,7 @@
 // `minSamples` samples is Inconclusive; a metric Fails when its failed measurements exceed
 // `failureLimit`. Quality metrics compare the challenger with the champion on the same traffic
 // window (`maxDegradation`). Pure: rows, the clock and the policy in; measurements out.
-import { computeMetrics, type Scores } from '../trainer/metrics.ts';
+import { computeMetrics } from '../trainer/metrics.ts';
 import { lowerIsBetter, type Task } from '../schema/vocabulary.ts';
 import { entityKeyString, type LabelRecord, type PredictionRecord } from '../serving/prediction-log.ts';
 
@@ -184,7 +184,7 @@ function qualityValue(
   }
   if (y.length === 0) return Number.NaN;
   if (task === 'multiclass-classification') return Number.NaN;
-  return computeMetrics([metric], { task, y, p } as Scores)[metric]!;
+  return computeMetrics([metric], { task, y, p })[metric]!;
 }
 
 const fmt = (x: number): string => String(Number(x.toPrecision(3)));

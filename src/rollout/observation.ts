@@ -13,19 +13,11 @@ import {
   sequentialTest,
   type AbDecision,
 } from './sequential.ts';
+import type { ObservedResult } from '../planner/plan-types.generated.ts';
 
 /** One conclusive measurement, as the rollout lock records it. */
-export interface ObservedResult {
-  metric: string;
-  value: number;
-  threshold: number;
-  rule: string;
-  samples: number;
-  passed: boolean;
-  /** ISO bounds of the interval measured. */
-  from: string;
-  to: string;
-}
+/** One conclusive measurement, as plans and the rollout lock record it (src/schema/plan.schema.json). */
+export type { ObservedResult };
 
 export interface AbObservation {
   metric: string;

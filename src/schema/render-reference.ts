@@ -18,7 +18,7 @@ export function renderPolicyReference(): string {
     out.push(
       `## ${kind}`,
       '',
-      String(schema.description ?? ''),
+      typeof schema.description === 'string' ? schema.description : '',
       '',
       '| field | type | description |',
       '| --- | --- | --- |',
@@ -33,7 +33,7 @@ export function renderPolicyReference(): string {
 function resolve(s: S, defs: Record<string, S>): S {
   let cur = s;
   for (let i = 0; i < 10 && typeof cur.$ref === 'string'; i++) {
-    const target = defs[(cur.$ref as string).split('/').pop()!]!;
+    const target = defs[cur.$ref.split('/').pop()!]!;
     cur = { ...target, ...cur, $ref: undefined, description: cur.description ?? target.description };
   }
   return cur;
@@ -49,7 +49,7 @@ function typeOf(s: S, defs: Record<string, S>): string {
   if (r.type === 'array') return `list of ${typeOf((r.items ?? {}) as S, defs)}`;
   if (Array.isArray(r.type)) return (r.type as string[]).join(' \\| ');
   if (r.oneOf) return 'one of the variants below';
-  return String(r.type ?? 'any');
+  return typeof r.type === 'string' ? r.type : 'any';
 }
 
 function walk(s: S, path: string, defs: Record<string, S>, out: string[], depth: number): void {
@@ -71,7 +71,7 @@ function walk(s: S, path: string, defs: Record<string, S>, out: string[], depth:
       const rv = resolve(v, defs);
       const p = `${path}.${k}`;
       out.push(
-        `| \`${p}\`${required.has(k) ? ' (required)' : ''} | ${typeOf(v, defs)} | ${String(rv.description ?? '').replace(/\|/g, '\\|')} |`,
+        `| \`${p}\`${required.has(k) ? ' (required)' : ''} | ${typeOf(v, defs)} | ${(typeof rv.description === 'string' ? rv.description : '').replace(/\|/g, '\\|')} |`,
       );
       if (rv.properties || rv.oneOf) walk(rv, p, defs, out, depth + 1);
       const items = rv.items ? resolve(rv.items as S, defs) : undefined;

@@ -62,7 +62,7 @@ function getValidators(): Map<PolicyKind, ValidateFunction> {
 export interface DocLocation {
   file: string;
   doc: number;
-  locate(path: JsonPath, opts?: { key?: boolean }): { start: number; end: number } | undefined;
+  locate: (path: JsonPath, opts?: { key?: boolean }) => { start: number; end: number } | undefined;
 }
 
 /**
@@ -195,7 +195,7 @@ function mapOne(e: ErrorObject, path: (string | number)[], d: MakeDiag): Diagnos
           ),
           span: undefined,
         };
-      const known = Object.keys((parent.properties ?? {}) as object);
+      const known = Object.keys(parent.properties ?? {});
       const near = didYouMean(field, known);
       return d(
         'schema/unknown-field',
@@ -333,7 +333,7 @@ function mapOne(e: ErrorObject, path: (string | number)[], d: MakeDiag): Diagnos
       );
     case 'minProperties':
     case 'maxProperties': {
-      const options = Object.keys((parent.properties ?? {}) as object);
+      const options = Object.keys(parent.properties ?? {});
       const count = value && typeof value === 'object' ? Object.keys(value).length : 0;
       return d(
         'schema/invalid',

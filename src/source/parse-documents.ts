@@ -149,7 +149,7 @@ export function parseDocuments(file: string, bytes: Uint8Array): ParsedFile {
     if (diags.length > before) return;
     if (doc.contents == null) return; // an empty document between `---` separators is harmless
 
-    const shape = checkShape(doc.contents as Node);
+    const shape = checkShape(doc.contents);
     if (shape.tooDeep) {
       err(
         'source/too-deep',
@@ -178,7 +178,7 @@ export function parseDocuments(file: string, bytes: Uint8Array): ParsedFile {
           'yaml/alias-bomb',
           `document ${index + 1} of ${file}: aliases expand excessively (more than ${limits.maxAliasCount})`,
           'Write the values out instead of chaining anchors and aliases.',
-          spanOfNode(doc.contents as Node),
+          spanOfNode(doc.contents),
         );
         return;
       }
@@ -220,7 +220,7 @@ function parseYaml(text: string): Document[] {
     prettyErrors: false,
     version: '1.2',
     strict: true,
-  }) as Document[];
+  });
 }
 
 /**
@@ -235,7 +235,7 @@ function fastParse(file: string, text: string): SourceDoc[] | undefined {
   if (ANCHOR_OR_ALIAS.test(text)) return undefined;
   let values: unknown[];
   try {
-    values = loadAll(text, undefined, { schema: CORE_SCHEMA, filename: file }) as unknown[];
+    values = loadAll(text, undefined, { schema: CORE_SCHEMA, filename: file });
   } catch {
     return undefined;
   }

@@ -9,7 +9,7 @@ export interface SourceDoc {
   readonly index: number;
   readonly value: unknown;
   /** Span of the node at `path`, or of its nearest existing ancestor. `key` prefers the key of a map entry. */
-  locate(path: JsonPath, opts?: { key?: boolean }): Span | undefined;
+  locate: (path: JsonPath, opts?: { key?: boolean }) => Span | undefined;
 }
 
 export interface SourceFile {
