@@ -8,9 +8,9 @@ import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
-// api.ts re-exports this module; its functions are only called at run time, so the cycle is inert.
-import * as api from './api.ts';
-import type { VersionComparison } from './api-ops.ts';
+import { apply, plan } from './api-run.ts';
+import { validate } from './api-validate.ts';
+import { compareVersions, type VersionComparison } from './api-ops.ts';
 import type { Diagnostic } from './diagnostics/diagnostic.ts';
 import type { ApplyEvent } from './executor/events.ts';
 import type { ApplyOptions } from './executor/run-apply.ts';
@@ -120,7 +120,7 @@ async function withWorktree<T>(
 /** Validate and plan a policy change without touching the caller's checkout. Read-only (scratch worktree). */
 export async function previewPolicyChange(req: PolicyChangeRequest): Promise<Loaded<PolicyChangePreview>> {
   const root = resolve(req.cwd);
-  const current = await api.validate({ cwd: root, policiesDir: req.policiesDir, checkPaths: false });
+  const current = await validate({ cwd: root, policiesDir: req.policiesDir, checkPaths: false });
   const policiesDir = normalize(current.state?.project.policiesDir ?? req.policiesDir ?? 'policies');
   const entries = Object.entries(req.files);
   if (entries.length === 0)
@@ -175,9 +175,9 @@ export async function previewPolicyChange(req: PolicyChangeRequest): Promise<Loa
         await writeFile(target, req.files[f.path]!);
       }
     }
-    const v = await api.validate({ cwd: wroot, policiesDir: req.policiesDir });
+    const v = await validate({ cwd: wroot, policiesDir: req.policiesDir });
     if (!v.ok) return { ok: false as const, diagnostics: v.diagnostics, sources: v.sources };
-    const p = await api.plan({ cwd: wroot, policiesDir: req.policiesDir, now: req.now });
+    const p = await plan({ cwd: wroot, policiesDir: req.policiesDir, now: req.now });
     if (!p.ok) return { ok: false as const, diagnostics: p.diagnostics, sources: p.sources };
     return { ok: true as const, plan: p.plan };
   });
@@ -291,7 +291,7 @@ export async function proposePolicyChange(o: ProposeOptions): Promise<Loaded<Pro
   };
 
   if (o.evaluate) {
-    const v = await api.validate({ cwd: root, policiesDir: o.policiesDir, checkPaths: false });
+    const v = await validate({ cwd: root, policiesDir: o.policiesDir, checkPaths: false });
     result.evaluation = await withWorktree(
       git,
       topLevel,
@@ -299,7 +299,7 @@ export async function proposePolicyChange(o: ProposeOptions): Promise<Loaded<Pro
       artifactsDir(v.state?.project.artifacts),
       async (dir) => {
         const wroot = join(dir, prefix);
-        const r = await api.apply({
+        const r = await apply({
           cwd: wroot,
           policiesDir: o.policiesDir,
           actor: o.actor,
@@ -317,7 +317,7 @@ export async function proposePolicyChange(o: ProposeOptions): Promise<Loaded<Pro
         ];
         const comparisons: VersionComparison[] = [];
         for (const m of models) {
-          const c = await api.compareVersions({ cwd: wroot, policiesDir: o.policiesDir, model: m });
+          const c = await compareVersions({ cwd: wroot, policiesDir: o.policiesDir, model: m });
           if (c.ok) comparisons.push(c.value);
         }
         result.head = (await git(['rev-parse', `refs/heads/${o.preview.branch}`])).trim();
