@@ -16,26 +16,7 @@ const typeAwareRules = Object.entries(tseslint.configs.recommendedTypeChecked.at
     );
   });
 
-/** Files the type-checked rules hold to errors (the action model, ports, api entry, CLI). */
-const typeCheckedClean = [
-  'src/planner/**',
-  'src/executor/**',
-  'src/cli/**',
-  'src/api.ts',
-  'src/api-data.ts',
-  'src/api-validate.ts',
-  'src/ports.ts',
-  'src/workspace.ts',
-  'src/read-status.ts',
-  'src/observe/observe.ts',
-  'src/observe/observations.ts',
-  'src/store/port.ts',
-  'src/store/open-store.ts',
-  'src/state/apply-lock.ts',
-  'src/trainer/registry.ts',
-  'src/trainer/default-trainer.ts',
-  'src/trainer/command-trainer.ts',
-];
+
 
 export default tseslint.config(
   {
@@ -69,16 +50,11 @@ export default tseslint.config(
       'no-console': ['error', { allow: ['error', 'warn'] }],
     },
   },
-  // Type-aware rules for src/: errors in the files listed below (checked clean), warnings
-  // elsewhere in src/ until each file's owner has gone through them.
+  // Type-aware rules hold all of src/ to errors.
   ...tseslint.configs.recommendedTypeChecked.map((c) => ({ ...c, files: ['src/**/*.ts'] })),
   {
     files: ['src/**/*.ts'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
-    rules: Object.fromEntries(typeAwareRules.map((r) => [r, 'warn'])),
-  },
-  {
-    files: typeCheckedClean,
     rules: Object.fromEntries(typeAwareRules.map((r) => [r, 'error'])),
   },
   {

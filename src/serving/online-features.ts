@@ -91,7 +91,7 @@ export class SnapshotLookup implements FeatureLookup {
         if (exists.getRows().length === 0) continue;
         const cols = (await conn.runAndReadAll(`DESCRIBE ${ident(table)}`))
           .getRowObjectsJS()
-          .map((r) => String(r.column_name));
+          .map((r) => (typeof r.column_name === 'string' ? r.column_name : ''));
         const features = view.features.filter((f) => cols.includes(f.name));
         const select = [
           ...view.entities.map((k) => `CAST(${ident(k)} AS VARCHAR) AS ${ident(`k:${k}`)}`),
@@ -110,7 +110,8 @@ export class SnapshotLookup implements FeatureLookup {
             const v = row[f.name];
             values[f.name] = v == null ? null : typeof v === 'bigint' ? Number(v) : (v as FeatureValue);
           }
-          rows.set(view.entities.map((k) => String(row[`k:${k}`])).join('\u001f'), {
+          // Entity keys were cast to VARCHAR in the query.
+          rows.set(view.entities.map((k) => row[`k:${k}`] as string).join('\u001f'), {
             at: Number(row.__at),
             values,
           });
@@ -134,7 +135,7 @@ export class SnapshotLookup implements FeatureLookup {
     try {
       return Promise.resolve(this.lookupSync(view, entities, now));
     } catch (e) {
-      return Promise.reject(e as Error);
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
   }
 

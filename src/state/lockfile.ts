@@ -125,7 +125,8 @@ export function renderLockfile(lock: AnyLock): string {
   // Callers are typed, but a bug upstream can still hand over anything: describe it safely.
   const known =
     lock != null && typeof lock === 'object' && typeof lock.kind === 'string' && lock.kind in lockDirs;
-  const kind = known ? lock.kind : String((lock as { kind?: unknown } | null)?.kind ?? '?');
+  const claimed = (lock as { kind?: unknown } | null)?.kind;
+  const kind = known ? lock.kind : typeof claimed === 'string' ? claimed : '?';
   const name = known ? String(lockNameOf(lock)) : '?';
   const file = known ? lockPath('state', lock.kind, name) : undefined;
   const normalized = known ? normalizeLock(lock) : lock;
@@ -270,7 +271,7 @@ export function parseLockfile(
       uniqueKeys: true,
       strict: true,
       prettyErrors: false,
-    }) as Document[];
+    });
   } catch (e) {
     return bare('lock/yaml-syntax', `${file} cannot be parsed: ${(e as Error).message}`);
   }

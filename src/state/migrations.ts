@@ -41,7 +41,7 @@ export function migrateLock(
       reason: 'newer',
       message: `lockVersion ${from} is newer than ${target}, the newest this Rudder understands`,
     };
-  let cur: Record<string, unknown> = structuredClone(doc) as Record<string, unknown>;
+  let cur: Record<string, unknown> = structuredClone(doc);
   for (let v = from; v < target; v++) {
     const step = table[v];
     if (!step)

@@ -262,7 +262,7 @@ class LoadedTfjs implements LoadedModel {
     try {
       return Promise.resolve(this.predictSync(rows));
     } catch (e) {
-      return Promise.reject(e as Error);
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
   }
 
