@@ -16,8 +16,6 @@ const typeAwareRules = Object.entries(tseslint.configs.recommendedTypeChecked.at
     );
   });
 
-
-
 export default tseslint.config(
   {
     ignores: [
