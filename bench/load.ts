@@ -23,6 +23,8 @@ interface Config {
   ids: string[];
   /** paced: requests per second. */
   rate?: number;
+  /** paced: an unrecorded lead-in at the same rate first (default 1 s). */
+  leadInSeconds?: number;
   /** paced: most sockets open at once. */
   sockets?: number;
   /** max: autocannon connections. */
@@ -42,8 +44,12 @@ async function paced(): Promise<Record<string, number>> {
   const rate = cfg.rate ?? 1000;
   const { hostname, port } = new URL(cfg.url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: cfg.sockets ?? 64 });
-  const total = Math.round(rate * cfg.seconds);
-  const latencies = new Float64Array(total);
+  // A lead-in second at the same rate, not recorded: the keep-alive sockets a steady client holds
+  // are opened there, not inside the measurement.
+  const lead = Math.round(rate * (cfg.leadInSeconds ?? 1));
+  const measured = Math.round(rate * cfg.seconds);
+  const total = lead + measured;
+  const latencies = new Float64Array(measured);
   let done = 0;
   let errors = 0;
   let sent = 0;
@@ -64,14 +70,14 @@ async function paced(): Promise<Record<string, number>> {
         (res) => {
           res.resume();
           res.on('end', () => {
-            latencies[i] = performance.now() - due;
+            if (i >= lead) latencies[i - lead] = performance.now() - due;
             if (res.statusCode !== 200) errors++;
             if (++done === total) resolve();
           });
         },
       );
       req.on('error', () => {
-        latencies[i] = performance.now() - due;
+        if (i >= lead) latencies[i - lead] = performance.now() - due;
         errors++;
         if (++done === total) resolve();
       });
@@ -91,16 +97,16 @@ async function paced(): Promise<Record<string, number>> {
     tick();
   });
   agent.destroy();
-  const elapsed = (performance.now() - start) / 1000;
+  const elapsed = (performance.now() - start) / 1000 - lead / rate;
   const sorted = Array.from(latencies).sort((a, b) => a - b);
   return {
-    rps: total / elapsed,
+    rps: measured / elapsed,
     p50: percentile(sorted, 0.5),
     p99: percentile(sorted, 0.99),
     p999: percentile(sorted, 0.999),
     max: sorted[sorted.length - 1]!,
     errors,
-    requests: total,
+    requests: measured,
   };
 }
 

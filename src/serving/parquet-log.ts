@@ -15,6 +15,7 @@
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { PendingLines } from './pending-lines.ts';
 import type { EntityKey, LabelRecord, LogWindow, PredictionLog, PredictionRecord } from './prediction-log.ts';
 
 export const DEFAULT_PREDICTION_LOG_DIR = '.rudder/predictions';
@@ -61,20 +62,19 @@ const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 let seq = 0;
 
 /**
- * A row waiting for the next flush, already encoded as its NDJSON line. Encoding at append time
- * spreads the cost (a few microseconds a row) over the requests; encoding a second's worth at
- * flush time stalled the server's event loop for ~10 ms once a second.
+ * A row encoded as its NDJSON line when it is appended: that spreads the cost (a few microseconds
+ * a row) over the requests, where encoding a second's worth at flush time stalled the server's
+ * event loop for ~10 ms once a second. The line goes straight into PendingLines' off-heap bytes.
  */
-interface Buffered<T> {
-  record: T;
+interface Encoded {
   /** `<model>\u0000<YYYY-MM-DD>`: the segment the row goes to. */
   partition: string;
   line: string;
 }
 
 export class ParquetPredictionLog implements PredictionLog {
-  private predictions: Buffered<PredictionRecord>[] = [];
-  private labels: Buffered<LabelRecord>[] = [];
+  private predictions = new PendingLines();
+  private labels = new PendingLines();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private db: Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> | undefined;
@@ -98,20 +98,26 @@ export class ParquetPredictionLog implements PredictionLog {
   }
 
   get buffered(): number {
-    return this.predictions.length + this.labels.length;
+    return this.predictions.rows + this.labels.rows;
   }
 
   async append(records: readonly PredictionRecord[]): Promise<void> {
     if (this.closed) throw new PredictionLogError('the prediction log is closed');
     for (const r of records) checkModel(r.model);
-    for (const r of records) this.predictions.push(encodePrediction(r));
+    for (const r of records) {
+      const e = encodePrediction(r);
+      this.predictions.push(e.partition, e.line);
+    }
     await this.afterAppend();
   }
 
   async appendLabels(labels: readonly LabelRecord[]): Promise<void> {
     if (this.closed) throw new PredictionLogError('the prediction log is closed');
     for (const r of labels) checkModel(r.model);
-    for (const r of labels) this.labels.push(encodeLabel(r));
+    for (const r of labels) {
+      const e = encodeLabel(r);
+      this.labels.push(e.partition, e.line);
+    }
     await this.afterAppend();
   }
 
@@ -125,21 +131,19 @@ export class ParquetPredictionLog implements PredictionLog {
   flush(): Promise<void> {
     // One flush at a time; a flush asked for during one runs right after it.
     const run = async (): Promise<void> => {
-      const preds = this.predictions;
-      const labels = this.labels;
-      this.predictions = [];
-      this.labels = [];
+      const preds = this.predictions.take();
+      const labels = this.labels.take();
       try {
-        if (preds.length > 0) await this.writeSegments('predictions', preds);
+        if (preds.rows > 0) await this.writeSegments('predictions', preds);
       } catch (e) {
-        this.predictions = preds.concat(this.predictions);
-        this.labels = labels.concat(this.labels);
+        this.predictions.restore(preds);
+        this.labels.restore(labels);
         throw e;
       }
       try {
-        if (labels.length > 0) await this.writeSegments('labels', labels);
+        if (labels.rows > 0) await this.writeSegments('labels', labels);
       } catch (e) {
-        this.labels = labels.concat(this.labels);
+        this.labels.restore(labels);
         throw e;
       }
     };
@@ -178,23 +182,17 @@ export class ParquetPredictionLog implements PredictionLog {
     return join(this.opts.dir, kind, `model=${model}`, `date=${date}`);
   }
 
-  private async writeSegments(kind: Kind, rows: readonly Buffered<unknown>[]): Promise<void> {
-    const groups = new Map<string, string[]>();
-    for (const r of rows) {
-      let g = groups.get(r.partition);
-      if (!g) groups.set(r.partition, (g = []));
-      g.push(r.line);
-    }
+  private async writeSegments(kind: Kind, pending: PendingLines): Promise<void> {
     const { conn } = await this.connection();
-    for (const [k, lines] of groups) {
+    for (const [k, { bytes, rows }] of pending.partitions()) {
       const [model, date] = k.split('\u0000') as [string, string];
       const dir = this.partitionDir(kind, model, date);
       await mkdir(dir, { recursive: true });
       const name = `part-${Date.now()}-${process.pid}-${(seq++).toString().padStart(6, '0')}.parquet`;
       const tmp = join(dir, `.${name}.tmp`);
-      await copyNdjson(conn, lines, tmp, COLUMNS[kind]);
+      await copyNdjson(conn, bytes, tmp, COLUMNS[kind]);
       await rename(tmp, join(dir, name));
-      this.written += lines.length;
+      this.written += rows;
       await this.maybeCompact(conn, dir);
     }
   }
@@ -234,20 +232,11 @@ export class ParquetPredictionLog implements PredictionLog {
          ${window.version != null ? `AND version = ${Number(window.version)}` : ''}
          ORDER BY "at", request_id`,
       );
-      return rd.getRowObjectsJS().map((r): PredictionRecord => ({
-        requestId: varchar(r.request_id),
-        at: new Date(Number(r.at_ms)).toISOString(),
-        model: varchar(r.model),
-        version: Number(r.version),
-        entity: JSON.parse(varchar(r.entity)) as EntityKey,
-        features: JSON.parse(varchar(r.features)) as PredictionRecord['features'],
-        score: r.score == null ? null : Number(r.score),
-        latencyMs: Number(r.latency_ms),
-        ...(r.error != null ? { error: varchar(r.error) } : {}),
-      }));
+      return rd.getRowObjectsJS().map(predictionFromRow);
     });
     // Rows of this process not yet flushed are part of the log too.
-    return [...stored, ...this.predictions.map((b) => b.record).filter(inWindow)];
+    const pending = this.predictions.lines().map((l) => predictionFromRow(JSON.parse(l) as Row));
+    return [...stored, ...pending.filter(inWindow)];
   }
 
   async readLabels(window: LogWindow): Promise<LabelRecord[]> {
@@ -261,17 +250,13 @@ export class ParquetPredictionLog implements PredictionLog {
          WHERE "at" >= to_timestamp(${from / 1000}) AND "at" < to_timestamp(${to / 1000})
          ORDER BY "at"`,
       );
-      return rd.getRowObjectsJS().map((r): LabelRecord => ({
-        at: new Date(Number(r.at_ms)).toISOString(),
-        model: varchar(r.model),
-        entity: JSON.parse(varchar(r.entity)) as EntityKey,
-        label: JSON.parse(varchar(r.label)) as LabelRecord['label'],
-      }));
+      return rd.getRowObjectsJS().map(labelFromRow);
     });
     return [
       ...stored,
       ...this.labels
-        .map((b) => b.record)
+        .lines()
+        .map((l) => labelFromRow(JSON.parse(l) as Row))
         .filter((l) => {
           const t = Date.parse(l.at);
           return l.model === window.model && t >= from && t < to;
@@ -337,9 +322,8 @@ const ISO_UTC = /^\d{4}-\d{2}-\d{2}T[^Z]*Z$/;
 const partitionOf = (model: string, at: string): string =>
   `${model}\u0000${ISO_UTC.test(at) ? at.slice(0, 10) : day(Date.parse(at))}`;
 
-function encodePrediction(r: PredictionRecord): Buffered<PredictionRecord> {
+function encodePrediction(r: PredictionRecord): Encoded {
   return {
-    record: r,
     partition: partitionOf(r.model, r.at),
     line: JSON.stringify({
       request_id: r.requestId,
@@ -355,9 +339,8 @@ function encodePrediction(r: PredictionRecord): Buffered<PredictionRecord> {
   };
 }
 
-function encodeLabel(r: LabelRecord): Buffered<LabelRecord> {
+function encodeLabel(r: LabelRecord): Encoded {
   return {
-    record: r,
     partition: partitionOf(r.model, r.at),
     line: JSON.stringify({
       at_ms: Date.parse(r.at),
@@ -365,6 +348,32 @@ function encodeLabel(r: LabelRecord): Buffered<LabelRecord> {
       entity: JSON.stringify(r.entity),
       label: JSON.stringify(r.label),
     }),
+  };
+}
+
+/** A segment row, or a buffered line parsed back: the same column names either way. */
+type Row = Record<string, unknown>;
+
+function predictionFromRow(r: Row): PredictionRecord {
+  return {
+    requestId: varchar(r.request_id),
+    at: new Date(Number(r.at_ms)).toISOString(),
+    model: varchar(r.model),
+    version: Number(r.version),
+    entity: JSON.parse(varchar(r.entity)) as EntityKey,
+    features: JSON.parse(varchar(r.features)) as PredictionRecord['features'],
+    score: r.score == null ? null : Number(r.score),
+    latencyMs: Number(r.latency_ms),
+    ...(r.error != null ? { error: varchar(r.error) } : {}),
+  };
+}
+
+function labelFromRow(r: Row): LabelRecord {
+  return {
+    at: new Date(Number(r.at_ms)).toISOString(),
+    model: varchar(r.model),
+    entity: JSON.parse(varchar(r.entity)) as EntityKey,
+    label: JSON.parse(varchar(r.label)) as LabelRecord['label'],
   };
 }
 
@@ -380,15 +389,15 @@ const COLUMNS: Record<Kind, { types: string; select: string }> = {
   },
 };
 
-/** Stage `lines` as NDJSON beside `path`, then have DuckDB write the Parquet segment from it. */
+/** Stage the NDJSON beside `path`, then have DuckDB write the Parquet segment from it. */
 async function copyNdjson(
   conn: DuckDBConnection,
-  lines: readonly string[],
+  ndjson: Buffer,
   path: string,
   columns: { types: string; select: string },
 ): Promise<void> {
   const staged = `${path}.ndjson`;
-  await writeFile(staged, `${lines.join('\n')}\n`);
+  await writeFile(staged, ndjson);
   try {
     await conn.run(
       `COPY (SELECT ${columns.select} FROM read_json(${lit(staged)}, format = 'newline_delimited', columns = ${columns.types}, maximum_object_size = 67108864) ORDER BY at_ms)
