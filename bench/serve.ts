@@ -182,7 +182,7 @@ console.log(
   `\nat 1,000 req/s inside the server (its own latency histogram, bucket bounds): p50 ≤ ${handler50} ms, p99 ≤ ${handler99} ms`,
 );
 console.log(
-  `\np99 at 1,000 req/s: ${at1000.p99.toFixed(2)} ms (target ≤ 5 ms): ${at1000.p99 <= 5 ? 'met' : 'NOT met'}`,
+  `\np99 at 1,000 req/s: ${at1000.p99.toFixed(2)} ms (target ≤ 5 ms): ${at1000.p99 <= 5 ? 'met' : 'NOT met'}; the plain server's in the same run: ${plainAt1000.p99.toFixed(2)} ms (rudder/plain ${(at1000.p99 / plainAt1000.p99).toFixed(2)}, +${(at1000.p99 - plainAt1000.p99).toFixed(2)} ms)`,
 );
 console.log(
   `most req/s sustained: rudder ${rudderMax.rps.toFixed(0)}, plain ${plainMax.rps.toFixed(0)}: ratio ${(rudderMax.rps / plainMax.rps).toFixed(3)}`,
