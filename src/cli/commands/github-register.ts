@@ -1,9 +1,8 @@
 // `rudder github …`: registered by main.ts; the work (and Octokit) loads only when a subcommand runs.
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { ExitError, type CommandIO } from '../io.ts';
-
-type Ctx = (cmd: Command) => { cwd: string; json: boolean; verbose: boolean; io: CommandIO };
+import type { ContextOf } from '../context.ts';
+import { ExitError } from '../io.ts';
 
 interface Common {
   repo?: string;
@@ -39,13 +38,19 @@ function pr(v: string | undefined): number | undefined {
   return n;
 }
 
-export function registerGitHubCommands(program: Command, ctx: Ctx): void {
+export function registerGitHubCommands(program: Command, ctx: ContextOf): void {
   const gh = program
     .command('github')
     .description(
       'pull-request review and CI: the plan as one comment, apply on merge, changes as pull requests',
     );
+  registerComment(gh, ctx);
+  registerApply(gh, ctx);
+  registerPropose(gh, ctx);
+}
 
+/** `rudder github comment <plan-file>` */
+function registerComment(gh: Command, ctx: ContextOf): void {
   common(
     gh
       .command('comment <plan-file>')
@@ -84,7 +89,10 @@ export function registerGitHubCommands(program: Command, ctx: Ctx): void {
       );
     },
   );
+}
 
+/** `rudder github apply <plan-file>` */
+function registerApply(gh: Command, ctx: ContextOf): void {
   common(
     gh
       .command('apply <plan-file>')
@@ -129,7 +137,10 @@ export function registerGitHubCommands(program: Command, ctx: Ctx): void {
       );
     },
   );
+}
 
+/** `rudder github propose <files...>` */
+function registerPropose(gh: Command, ctx: ContextOf): void {
   common(
     gh
       .command('propose <files...>')
