@@ -64,7 +64,8 @@ export async function observeDrift(opts: ObserveDriftOptions): Promise<DriftRepo
     if (recent) rows = windows > 1 ? await readLogWindow(opts.log, opts.model, from, to) : recent;
   }
   rows ??= await readSourceWindow(opts.root, opts.model, opts.desired.featureViews, from, to);
-  if (!rows.scores && opts.runtime && vp.profile.prediction)
+  // Scoring needs whole feature rows; views keyed differently give none (rows.aligned is false).
+  if (!rows.scores && rows.aligned && opts.runtime && vp.profile.prediction)
     rows.scores = await scoreWindow(opts, rows, curFrom.getTime());
   return driftReport(vp.profile, rows, opts.settings, {
     model: opts.model.name,

@@ -24,6 +24,12 @@ export interface WindowRows {
   views?: Record<string, number>;
   /** Label values of each row (label window only). */
   labels?: CellValue[];
+  /**
+   * Whether row i of every column is one and the same moment of one entity, so the rows can be
+   * scored. False for feature sources read from views keyed differently (card_id, merchant_id):
+   * each set of views is sampled on its own keys, and no feature row joins them.
+   */
+  aligned: boolean;
 }
 
 const literal = (s: string): string => `'${s.replace(/'/g, "''")}'`;
@@ -60,6 +66,7 @@ export async function readLogWindow(
     rows: preds.length,
     columns,
     scores,
+    aligned: true,
   };
 }
 
@@ -67,7 +74,8 @@ export async function readLogWindow(
  * Read the model's features from the views' sources as training does, point in time: the spine
  * is every (entity, event time) in (from, to] of any of the model's views; each feature takes its
  * view's latest value at or before that time, within the view's TTL (DuckDB ASOF join), and
- * never a value from after `to`.
+ * never a value from after `to`. Views join on their own entity keys, by name: views keyed alike
+ * share one spine, views keyed differently (a card's and a merchant's) each get their own.
  */
 export async function readSourceWindow(
   root: string,
@@ -78,13 +86,16 @@ export async function readSourceWindow(
 ): Promise<WindowRows> {
   const columns: WindowRows['columns'] = {};
   const perView: Record<string, number> = {};
-  const keys = model.label.entities;
   const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
   const conn = await instance.connect();
   const lo = `${literal(from.toISOString())}::TIMESTAMPTZ`;
   const hi = `${literal(to.toISOString())}::TIMESTAMPTZ`;
   try {
-    const used: { view: FeatureView; table: string }[] = [];
+    // Views grouped by their entity keys; each group is sampled on one spine of its own.
+    const groups = new Map<
+      string,
+      { keys: readonly string[]; used: { view: FeatureView; table: string }[] }
+    >();
     for (const [vi, viewName] of model.views.entries()) {
       const view = views.find((v) => v.name === viewName);
       if (!view) throw new Error(`model ${model.name} reads view ${viewName}, which is not declared`);
@@ -102,45 +113,57 @@ export async function readSourceWindow(
           ? `TRY_CAST(${c} AS DOUBLE) AS ${ident(f.ref)}`
           : `CAST(${c} AS VARCHAR) AS ${ident(f.ref)}`;
       });
+      const keys = [...view.entities].sort();
       const table = `v${vi}`;
       await conn.run(
-        `CREATE TEMP TABLE ${table} AS SELECT ${keys.map((k, i) => `CAST(${ident(view.entities[i] ?? k)} AS VARCHAR) AS k${i}`).join(', ')},
+        `CREATE TEMP TABLE ${table} AS SELECT ${keys.map((k) => `CAST(${ident(k)} AS VARCHAR) AS ${ident(`k:${k}`)}`).join(', ')},
            ${ts} AS __t, ${select.join(', ')} FROM ${reader} WHERE ${ts} <= ${hi}`,
       );
       const n = await conn.runAndReadAll(`SELECT count(*)::DOUBLE FROM ${table} WHERE __t > ${lo}`);
       perView[viewName] = Number(n.getColumnsJS()[0]![0]);
-      used.push({ view, table });
+      const sig = keys.join('\u0000');
+      let g = groups.get(sig);
+      if (!g) groups.set(sig, (g = { keys, used: [] }));
+      g.used.push({ view, table });
     }
-    const k = keys.map((_, i) => `k${i}`);
-    await conn.run(
-      `CREATE TEMP TABLE spine AS SELECT DISTINCT ${k.join(', ')}, __t FROM (${used
-        .map((u) => `SELECT ${k.join(', ')}, __t FROM ${u.table} WHERE __t > ${lo}`)
-        .join(' UNION ALL ')})`,
-    );
-    let at: number[] = [];
-    for (const u of used) {
-      const feats = model.features.filter((f) => f.view === u.view.name);
-      const ttlMs = u.view.ttlMs;
-      const r = await conn.runAndReadAll(
-        `SELECT epoch_ms(s.__t)::DOUBLE AS __at${feats
-          .map((f) => `, CASE WHEN epoch_ms(s.__t) - epoch_ms(v.__t) <= ${ttlMs} THEN v.${ident(f.ref)} END`)
-          .join('')}
-           FROM spine s ASOF LEFT JOIN ${u.table} v ON ${k.map((c) => `s.${c} = v.${c}`).join(' AND ')} AND s.__t >= v.__t
-           ORDER BY s.__t, ${k.map((c) => `s.${c}`).join(', ')}`,
+    let rows = Number.POSITIVE_INFINITY;
+    for (const [gi, { keys, used }] of [...groups.values()].entries()) {
+      const k = keys.map((key) => ident(`k:${key}`));
+      const spine = `spine${gi}`;
+      await conn.run(
+        `CREATE TEMP TABLE ${spine} AS SELECT DISTINCT ${k.join(', ')}, __t FROM (${used
+          .map((u) => `SELECT ${k.join(', ')}, __t FROM ${u.table} WHERE __t > ${lo}`)
+          .join(' UNION ALL ')})`,
       );
-      const cols = r.getColumnsJS() as unknown[][];
-      at = (cols[0] ?? []) as number[];
-      feats.forEach((f, i) => {
-        columns[f.ref] = { values: (cols[i + 1] ?? []) as CellValue[], at };
-      });
+      let at: number[] = [];
+      for (const u of used) {
+        const feats = model.features.filter((f) => f.view === u.view.name);
+        const ttlMs = u.view.ttlMs;
+        const r = await conn.runAndReadAll(
+          `SELECT epoch_ms(s.__t)::DOUBLE AS __at${feats
+            .map(
+              (f) => `, CASE WHEN epoch_ms(s.__t) - epoch_ms(v.__t) <= ${ttlMs} THEN v.${ident(f.ref)} END`,
+            )
+            .join('')}
+             FROM ${spine} s ASOF LEFT JOIN ${u.table} v ON ${k.map((c) => `s.${c} = v.${c}`).join(' AND ')} AND s.__t >= v.__t
+             ORDER BY s.__t, ${k.map((c) => `s.${c}`).join(', ')}`,
+        );
+        const cols = r.getColumnsJS();
+        at = (cols[0] ?? []) as number[];
+        feats.forEach((f, i) => {
+          columns[f.ref] = { values: (cols[i + 1] ?? []) as CellValue[], at };
+        });
+      }
+      rows = Math.min(rows, at.length);
     }
     return {
       source: 'feature-sources',
       from: from.toISOString(),
       to: to.toISOString(),
-      rows: at.length,
+      rows: Number.isFinite(rows) ? rows : 0,
       columns,
       views: perView,
+      aligned: groups.size <= 1,
     };
   } finally {
     conn.closeSync();
@@ -195,6 +218,7 @@ export async function readLabelWindow(
       rows: at.length,
       columns,
       labels: (cols[1] ?? []) as CellValue[],
+      aligned: true,
     };
   } finally {
     conn.closeSync();

@@ -112,7 +112,7 @@ export async function renderDriftHtml(r: DriftReport): Promise<string> {
     );
   const scoreChart = r.predictionChart
     ? `<figure class="chart" data-feature="prediction">${await toSvg(histogramSpec(r.predictionChart, r.prediction?.drifted === true))}</figure>`
-    : '<p class="muted">No prediction scores in this window (the model is not served, or its profile has no scores).</p>';
+    : '<p class="muted">No prediction scores in this window (the model is not served, its views are keyed differently so the window holds no whole feature rows to score, or its profile has no scores).</p>';
   const history =
     r.history.length > 0
       ? `<figure class="chart" data-chart="history">${await toSvg(historySpec(r))}</figure>`
