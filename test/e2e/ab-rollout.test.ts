@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -246,14 +247,25 @@ describe('an A/B test decides with the sequential test and commits the winner (r
       }
     })();
     await sleep(1500); // rows in the log, and more arriving while the abort plans and applies
-    const cli = spawnSync(
+    // Asynchronously: the server and the traffic run in this process and must keep going.
+    const during = statuses.length;
+    const cli = await promisify(execFile)(
       process.execPath,
       [join(ROOT, 'bin', 'rudder.js'), '-C', repo, 'reconcile', '--abort', 'churn'],
       { encoding: 'utf8' },
+    ).then(
+      (r) => ({ status: 0, stdout: r.stdout, stderr: r.stderr }),
+      (e: { code?: number; stdout?: string; stderr?: string }) => ({
+        status: e.code ?? 1,
+        stdout: e.stdout ?? '',
+        stderr: e.stderr ?? '',
+      }),
     );
+    const answeredDuringAbort = statuses.length - during;
     stop = true;
     await traffic;
     expect(cli.status, cli.stdout + cli.stderr).toBe(0);
+    expect(answeredDuringAbort).toBeGreaterThan(10);
     expect(cli.stdout).toMatch(/Apply complete/);
     const { model, rollout } = await readLocks(repo);
     expect(rollout.status).toBe('aborted');
