@@ -33,3 +33,12 @@ export function contextOf(io?: CommandIO): ContextOf {
     return { cwd, json: g.json ?? false, verbose: g.verbose ?? false, io: io ?? processIO(color) };
   };
 }
+
+/** `--lock-timeout <duration>` (apply, github apply) in milliseconds, or a usage error. */
+export async function lockTimeoutMs(value: string): Promise<number> {
+  const { parseDuration } = await import('../schema/vocabulary.ts');
+  const ms = parseDuration(value);
+  if (ms == null)
+    throw new ExitError(`--lock-timeout ${JSON.stringify(value)}: expected a duration such as 30s or 5m`);
+  return ms;
+}

@@ -1,7 +1,7 @@
 // `rudder github …`: registered by main.ts; the work (and Octokit) loads only when a subcommand runs.
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import type { ContextOf } from '../context.ts';
+import { lockTimeoutMs, type ContextOf } from '../context.ts';
 import { ExitError } from '../io.ts';
 
 interface Common {
@@ -110,12 +110,7 @@ function registerApply(gh: Command, ctx: ContextOf): void {
       cmd: Command,
     ) => {
       const c = ctx(cmd);
-      const { parseDuration } = await import('../../schema/vocabulary.ts');
-      const timeout = parseDuration(o.lockTimeout);
-      if (timeout == null)
-        throw new ExitError(
-          `--lock-timeout ${JSON.stringify(o.lockTimeout)}: expected a duration such as 30s or 5m`,
-        );
+      const timeout = await lockTimeoutMs(o.lockTimeout);
       const { githubApplyCommand } = await import('./github.ts');
       process.exitCode = await githubApplyCommand(
         {

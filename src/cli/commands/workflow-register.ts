@@ -2,8 +2,8 @@
 // command's module loads only when it runs.
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { ExitCode, ExitError } from '../io.ts';
-import type { ContextOf } from '../context.ts';
+import { ExitCode } from '../io.ts';
+import { lockTimeoutMs, type ContextOf } from '../context.ts';
 
 /** validate, plan, apply. */
 export function registerWorkflowCommands(program: Command, ctx: ContextOf): void {
@@ -100,12 +100,7 @@ function registerApply(program: Command, ctx: ContextOf): void {
         cmd: Command,
       ) => {
         const c = ctx(cmd);
-        const { parseDuration } = await import('../../schema/vocabulary.ts');
-        const timeout = parseDuration(o.lockTimeout);
-        if (timeout == null)
-          throw new ExitError(
-            `--lock-timeout ${JSON.stringify(o.lockTimeout)}: expected a duration such as 30s or 5m`,
-          );
+        const timeout = await lockTimeoutMs(o.lockTimeout);
         const { applyCommand } = await import('./apply.ts');
         const ac = new AbortController();
         const onSignal = () => {
