@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,13 +8,25 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'rudder.js');
 
-function rudder(args: string[], cwd = ROOT) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
+/**
+ * Run the CLI. Asynchronously: a synchronous spawn blocks the test worker for the whole run,
+ * and vitest's worker RPC times out when a loaded machine makes that long.
+ */
+function rudder(
+  args: string[],
+  cwd = ROOT,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 let repo: string;
@@ -26,14 +38,14 @@ beforeAll(() => {
 afterAll(() => rmSync(repo, { recursive: true, force: true }));
 
 describe('rudder validate (CLI)', () => {
-  test('the root policies validate clean through -C, exit 0', () => {
-    const r = rudder(['-C', repo, 'validate']);
+  test('the root policies validate clean through -C, exit 0', async () => {
+    const r = await rudder(['-C', repo, 'validate']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Valid: 7 files, 7 documents — 2 feature views, 1 model/);
   });
 
-  test('an error exits 1 with file:line:col, code, code frame and hint', () => {
+  test('an error exits 1 with file:line:col, code, code frame and hint', async () => {
     const bad = mkdtempSync(join(tmpdir(), 'rudder-cli-bad-'));
     cpSync(repo, bad, { recursive: true });
     writeFileSync(
@@ -43,7 +55,7 @@ describe('rudder validate (CLI)', () => {
         'customer_activity:spend_3d',
       ),
     );
-    const r = rudder(['-C', bad, 'validate']);
+    const r = await rudder(['-C', bad, 'validate']);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(
       /^policies\/models\/churn\.yaml:18:7 error model\/unknown-feature feature view "customer_activity" has no feature "spend_3d"/m,
@@ -51,7 +63,7 @@ describe('rudder validate (CLI)', () => {
     expect(r.stdout).toContain('> 18 |     - customer_activity:spend_3d');
     expect(r.stdout).toContain('hint: Did you mean "spend_30d"?');
 
-    const json = rudder(['-C', bad, 'validate', '--json']);
+    const json = await rudder(['-C', bad, 'validate', '--json']);
     expect(json.code).toBe(1);
     const parsed = JSON.parse(json.stdout) as {
       formatVersion: number;
@@ -66,7 +78,7 @@ describe('rudder validate (CLI)', () => {
       column: 7,
     });
 
-    const gh = rudder(['-C', bad, 'validate', '--format', 'github']);
+    const gh = await rudder(['-C', bad, 'validate', '--format', 'github']);
     expect(gh.code).toBe(1);
     expect(gh.stdout).toMatch(
       /^::error file=policies\/models\/churn\.yaml,line=18,col=7,title=model\/unknown-feature::/m,
@@ -74,34 +86,34 @@ describe('rudder validate (CLI)', () => {
     rmSync(bad, { recursive: true, force: true });
   });
 
-  test('-C to a missing directory and an unknown command fail with a message, not a stack trace', () => {
-    const r = rudder(['-C', join(repo, 'nope'), 'validate']);
+  test('-C to a missing directory and an unknown command fail with a message, not a stack trace', async () => {
+    const r = await rudder(['-C', join(repo, 'nope'), 'validate']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/no such directory/);
     expect(r.stderr).not.toMatch(/\bat .*\.ts:\d+/);
-    const u = rudder(['valdate']);
+    const u = await rudder(['valdate']);
     expect(u.code).toBe(1);
     expect(u.stderr).toMatch(/Did you mean validate\?/);
   });
 
-  test('rudder schema prints JSON Schemas; an unknown kind is an error', () => {
-    const all = rudder(['schema']);
+  test('rudder schema prints JSON Schemas; an unknown kind is an error', async () => {
+    const all = await rudder(['schema']);
     expect(all.code).toBe(0);
     expect(JSON.parse(all.stdout)).toMatchObject({ $schema: 'https://json-schema.org/draft/2020-12/schema' });
-    const model = JSON.parse(rudder(['schema', 'model']).stdout) as {
+    const model = JSON.parse((await rudder(['schema', 'model'])).stdout) as {
       title: string;
       $defs: Record<string, unknown>;
     };
     expect(model.title).toBe('Model');
     expect(model.$defs).toHaveProperty('duration');
-    const bad = rudder(['schema', 'Modle']);
+    const bad = await rudder(['schema', 'Modle']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/Did you mean "Model"/);
   });
 
-  test('every example validates without errors', () => {
+  test('every example validates without errors', async () => {
     for (const ex of ['fraud-abtest', 'house-prices']) {
-      const r = rudder(['-C', join(ROOT, 'examples', ex), 'validate', '--json']);
+      const r = await rudder(['-C', join(ROOT, 'examples', ex), 'validate', '--json']);
       expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, errors: 0 });
       expect(r.code).toBe(0);
     }
@@ -109,17 +121,17 @@ describe('rudder validate (CLI)', () => {
 });
 
 function readFileText(p: string): string {
-  return spawnSync('cat', [p], { encoding: 'utf8' }).stdout;
+  return readFileSync(p, 'utf8');
 }
 
 describe('rudder init', () => {
-  test('scaffolds a repository that validates, and never overwrites', () => {
+  test('scaffolds a repository that validates, and never overwrites', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'rudder-init-')), 'acme');
-    const r = rudder(['init', dir]);
+    const r = await rudder(['init', dir]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/Scaffolded .*: rudder.yaml and 6 policy files and an empty git repository/);
-    expect(rudder(['-C', dir, 'validate']).code).toBe(0);
-    const again = rudder(['init', dir]);
+    expect((await rudder(['-C', dir, 'validate'])).code).toBe(0);
+    const again = await rudder(['init', dir]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/already exists; init never overwrites/);
   });
