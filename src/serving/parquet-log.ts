@@ -149,7 +149,13 @@ export class ParquetPredictionLog implements PredictionLog {
     };
     const prev = this.flushing ?? Promise.resolve();
     const next = prev.catch(() => undefined).then(run);
-    const tracked = next.finally(() => {
+    // The caller gets `next` and its failure; the bookkeeping copy must never reject, or a failed
+    // flush would also be an unhandled rejection (which ends a Node process).
+    const tracked: Promise<void> = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    void tracked.then(() => {
       if (this.flushing === tracked) this.flushing = undefined;
     });
     this.flushing = tracked;
@@ -184,7 +190,7 @@ export class ParquetPredictionLog implements PredictionLog {
 
   private async writeSegments(kind: Kind, pending: PendingLines): Promise<void> {
     const { conn } = await this.connection();
-    for (const [k, { bytes, rows }] of pending.partitions()) {
+    for (const [k, { bytes, rows }] of [...pending.partitions()]) {
       const [model, date] = k.split('\u0000') as [string, string];
       const dir = this.partitionDir(kind, model, date);
       await mkdir(dir, { recursive: true });
@@ -192,6 +198,8 @@ export class ParquetPredictionLog implements PredictionLog {
       const tmp = join(dir, `.${name}.tmp`);
       await copyNdjson(conn, bytes, tmp, COLUMNS[kind]);
       await rename(tmp, join(dir, name));
+      // Durable now: if a later partition fails, the retry must not write these rows again.
+      pending.drop(k);
       this.written += rows;
       await this.maybeCompact(conn, dir);
     }

@@ -66,6 +66,14 @@ export class PendingLines {
     this.count += taken.count;
   }
 
+  /** Forget a partition's rows (written to a segment), so a later restore does not write them twice. */
+  drop(partition: string): void {
+    const p = this.parts.get(partition);
+    if (!p) return;
+    this.parts.delete(partition);
+    this.count -= p.rows;
+  }
+
   /** Each partition's NDJSON bytes (newline-terminated lines) and row count. */
   *partitions(): IterableIterator<[string, { bytes: Buffer; rows: number }]> {
     for (const [key, p] of this.parts)

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -138,6 +138,26 @@ describe('ParquetPredictionLog', () => {
     expect(
       await log.readPredictions({ model: 'churn', from: new Date(T0), to: new Date(T0 + 100) }),
     ).toHaveLength(1);
+    await log.close();
+  });
+
+  test('a flush that fails part-way keeps the unwritten rows and never writes a written one twice', async () => {
+    const dir = tempDir();
+    const log = new ParquetPredictionLog({ dir, flushIntervalMs: 1e9 });
+    await log.append(Array.from({ length: 30 }, (_, i) => rec(i, { model: 'a' })));
+    await log.append(Array.from({ length: 20 }, (_, i) => rec(100 + i, { model: 'b' })));
+    // Model b's partition cannot be created: a file stands where its folder goes.
+    mkdirSync(join(dir, 'predictions'), { recursive: true });
+    writeFileSync(join(dir, 'predictions', 'model=b'), 'in the way');
+    await expect(log.flush()).rejects.toThrow();
+    expect(log.buffered).toBe(20); // a's rows are durable, b's wait
+    rmSync(join(dir, 'predictions', 'model=b'));
+    await log.flush();
+    const window = { from: new Date(T0), to: new Date(T0 + 1e9) };
+    const a = await log.readPredictions({ model: 'a', ...window });
+    const b = await log.readPredictions({ model: 'b', ...window });
+    expect(a.map((r) => r.requestId)).toEqual(Array.from({ length: 30 }, (_, i) => rec(i).requestId));
+    expect(b.map((r) => r.requestId)).toEqual(Array.from({ length: 20 }, (_, i) => rec(100 + i).requestId));
     await log.close();
   });
 
