@@ -1,13 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { apply, parsePlanFile } from '../../api.ts';
+import { apply, type Plan } from '../../api.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
 import type { ApplyEvent } from '../../executor/events.ts';
 import { renderPlanText } from '../../planner/render.ts';
 import type { Actor } from '../../state/types.ts';
-import { nodeSha256 } from '../../util/node-hash.ts';
 import { ExitCode, ExitError, type CommandIO } from '../io.ts';
+import { readPlanArgument } from '../read-plan.ts';
 
 export interface ApplyCommandOptions {
   cwd: string;
@@ -26,22 +25,11 @@ export interface ApplyCommandOptions {
 
 /** `rudder apply [plan.json]`: 0 when every action succeeded (or nothing to do), 1 otherwise. */
 export async function applyCommand(opts: ApplyCommandOptions, io: CommandIO): Promise<number> {
-  let reviewed;
+  let reviewed: Plan | undefined;
   if (opts.planFile) {
-    let text: string;
-    try {
-      text = await readFile(opts.planFile, 'utf8');
-    } catch (e) {
-      throw new ExitError(
-        `cannot read plan file ${opts.planFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      );
-    }
-    const parsed = parsePlanFile(text, opts.planFile, nodeSha256);
-    if (!parsed.ok) {
-      io.stderr(formatPretty(parsed.diagnostics, new Map(), { color: io.color }));
-      return ExitCode.error;
-    }
-    reviewed = parsed.value;
+    const r = await readPlanArgument(opts.planFile, io);
+    if (typeof r === 'number') return r;
+    reviewed = r;
   }
   const interactive = io.isTTY && process.stdin.isTTY;
   if (!reviewed && !opts.autoApprove && !interactive)

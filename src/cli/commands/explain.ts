@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import { explain, parsePlanFile, type Plan } from '../../api.ts';
+import { explain, type Plan } from '../../api.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
-import { nodeSha256 } from '../../util/node-hash.ts';
 import { ExitCode, ExitError, type CommandIO } from '../io.ts';
+import { readPlanArgument } from '../read-plan.ts';
 
 export interface ExplainCommandOptions {
   cwd: string;
@@ -18,20 +17,9 @@ export interface ExplainCommandOptions {
 export async function explainCommand(opts: ExplainCommandOptions, io: CommandIO): Promise<number> {
   let reviewed: Plan | undefined;
   if (opts.planFile) {
-    let text: string;
-    try {
-      text = await readFile(opts.planFile, 'utf8');
-    } catch (e) {
-      throw new ExitError(
-        `cannot read plan file ${opts.planFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      );
-    }
-    const parsed = parsePlanFile(text, opts.planFile, nodeSha256);
-    if (!parsed.ok) {
-      io.stderr(formatPretty(parsed.diagnostics, new Map(), { color: io.color }));
-      return ExitCode.error;
-    }
-    reviewed = parsed.value;
+    const r = await readPlanArgument(opts.planFile, io);
+    if (typeof r === 'number') return r;
+    reviewed = r;
   }
   const r = await explain({
     cwd: opts.cwd,

@@ -35,6 +35,25 @@ const championOf = (lock: LockState, model: string): number | undefined =>
 
 const pct = (w: number): string => `${Math.round(w * 1000) / 10}%`;
 
+/** The outcome of a step that ends the rollout: the lock as the plan saw it, the challenger at `weight`. */
+function endOfRollout(
+  lock: LockState,
+  p: { model: string; version: number },
+  weight: number,
+  reason: string,
+): RolloutStepOutcome | Skip {
+  return (
+    check(lock, p.model, p.version) ?? {
+      model: p.model,
+      version: p.version,
+      weight,
+      step: lock.rollouts[p.model]!.step,
+      champion: championOf(lock, p.model),
+      reason,
+    }
+  );
+}
+
 export const rolloutAdvanceHandler: ActionHandler<'rollout.advance', RolloutStepOutcome> = {
   run(a, ctx) {
     const p = a.params;
@@ -68,19 +87,8 @@ export const rolloutAdvanceHandler: ActionHandler<'rollout.advance', RolloutStep
 };
 
 export const rolloutPromoteHandler: ActionHandler<'rollout.promote', RolloutStepOutcome> = {
-  run(a, ctx) {
-    const p = a.params;
-    const s = check(ctx.lock(), p.model, p.version);
-    if (s) return Promise.resolve(s);
-    return Promise.resolve({
-      model: p.model,
-      version: p.version,
-      weight: 1,
-      step: ctx.lock().rollouts[p.model]!.step,
-      champion: championOf(ctx.lock(), p.model),
-      reason: a.reasons[0]?.message ?? 'rollout completed',
-    });
-  },
+  run: (a, ctx) =>
+    Promise.resolve(endOfRollout(ctx.lock(), a.params, 1, a.reasons[0]?.message ?? 'rollout completed')),
   lockAfter: (lock, o, a, meta) =>
     promoteRollout(
       lock,
@@ -93,19 +101,8 @@ export const rolloutPromoteHandler: ActionHandler<'rollout.promote', RolloutStep
 };
 
 export const rolloutRollbackHandler: ActionHandler<'rollout.rollback', RolloutStepOutcome> = {
-  run(a, ctx) {
-    const p = a.params;
-    const s = check(ctx.lock(), p.model, p.version);
-    if (s) return Promise.resolve(s);
-    return Promise.resolve({
-      model: p.model,
-      version: p.version,
-      weight: 0,
-      step: ctx.lock().rollouts[p.model]!.step,
-      champion: championOf(ctx.lock(), p.model),
-      reason: a.reasons[0]?.message ?? 'rolled back',
-    });
-  },
+  run: (a, ctx) =>
+    Promise.resolve(endOfRollout(ctx.lock(), a.params, 0, a.reasons[0]?.message ?? 'rolled back')),
   lockAfter: (lock, o, a, meta) =>
     rollbackRollout(
       lock,
