@@ -1,6 +1,7 @@
 // The sample world behind the root policies: customers of a subscription product, their weekly
 // activity, their profile, and whether they churned. Pure and seeded: same options, same rows.
 import { Rng } from '../util/rng.ts';
+import { iso } from './iso.ts';
 
 export interface DriftSpec {
   feature: 'sessions_7d' | 'spend_30d' | 'support_tickets_30d' | 'days_since_login';
@@ -155,8 +156,4 @@ export function generateChurnData(opts: ChurnDataOptions): ChurnData {
     });
   }
   return { activity, profile, labels };
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
 }

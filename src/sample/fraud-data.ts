@@ -2,6 +2,7 @@
 // velocity counters computed just before each one, daily merchant risk snapshots, and whether
 // the authorization turned out to be fraud. Pure and seeded: same options, same rows.
 import { Rng } from '../util/rng.ts';
+import { iso } from './iso.ts';
 
 export interface FraudDataOptions {
   seed: number;
@@ -156,8 +157,4 @@ function cmp(a: unknown, b: unknown): number {
 function round(x: number, places: number): number {
   const f = 10 ** places;
   return Math.round(x * f) / f;
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
 }

@@ -2,6 +2,7 @@
 // monthly district statistics (keyed by listing, as the example's policy reads them), and the
 // sale price when it sold. Pure and seeded: same options, same rows.
 import { Rng } from '../util/rng.ts';
+import { iso } from './iso.ts';
 
 export interface HouseDataOptions {
   seed: number;
@@ -126,8 +127,4 @@ function cmp(a: unknown, b: unknown): number {
 function round(x: number, places: number): number {
   const f = 10 ** places;
   return Math.round(x * f) / f;
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
 }
