@@ -2,24 +2,9 @@
 // rows come from the pure generators; CSV is written here, Parquet through DuckDB. Everything is
 // written into a temporary folder first and moved into place, so an interrupted run never
 // leaves a truncated file that a later run would mistake for complete.
-import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { generateFraudData, type FraudDataOptions } from './fraud-data.ts';
 import { generateHouseData, type HouseDataOptions } from './house-data.ts';
-import type { SampleDataResult } from './write-sample-data.ts';
-
-type Row = Record<string, string | number | boolean>;
-type SqlType = 'VARCHAR' | 'TIMESTAMPTZ' | 'INTEGER' | 'DOUBLE' | 'BOOLEAN';
-
-interface Table {
-  /** Path under the data folder; `.csv` or `.parquet`. */
-  file: string;
-  rows: Row[];
-  /** Column → DuckDB type for Parquet files (CSV is written as text). */
-  types: Record<string, SqlType>;
-  orderBy: string;
-}
+import { writeTables, type Row, type SampleDataResult, type SqlType, type Table } from './write-tables.ts';
 
 export const FRAUD_SAMPLE_FILES = ['card_velocity/', 'merchant_risk.csv', 'fraud_labels.parquet'] as const;
 export const HOUSE_SAMPLE_FILES = ['listings.csv', 'district_stats.parquet', 'sales.csv'] as const;
@@ -98,90 +83,4 @@ export async function writeHouseSampleData(
       { file: 'sales.csv', rows: data.sales, types: {}, orderBy: '' },
     ];
   });
-}
-
-async function writeTables(
-  dir: string,
-  scenario: string,
-  outputs: readonly string[],
-  opts: object,
-  force: boolean,
-  make: () => Table[],
-): Promise<SampleDataResult> {
-  // The marker records the scenario and options: same options, same data, no rewrite.
-  const marker = join(dir, '.sample.json');
-  const wanted = JSON.stringify({ scenario, ...opts });
-  if (!force && (await allExist(dir, outputs)) && (await readFile(marker, 'utf8').catch(() => '')) === wanted)
-    return { files: outputs.map((f) => ({ path: join(dir, f), rows: -1 })), skipped: true };
-  await mkdir(dir, { recursive: true });
-  const tables = make();
-  const tmp = await mkdtemp(join(dir, '.tmp-'));
-  const written: { path: string; rows: number }[] = [];
-  try {
-    const db = await DuckDBInstance.create(':memory:', { threads: '1' });
-    const conn = await db.connect();
-    try {
-      for (const t of tables) {
-        const dst = join(tmp, t.file);
-        await mkdir(dirname(dst), { recursive: true });
-        if (t.file.endsWith('.csv')) await writeFile(dst, csv(t.rows));
-        else {
-          const src = `${dst}.csv`;
-          await writeFile(src, csv(t.rows));
-          const cols = Object.entries(t.types)
-            .map(([c, ty]) => `CAST(${c} AS ${ty}) AS ${c}`)
-            .join(', ');
-          await conn.run(
-            `COPY (SELECT ${cols} FROM read_csv('${sql(src)}', header = true, all_varchar = true) ORDER BY ${t.orderBy})
-               TO '${sql(dst)}' (FORMAT parquet)`,
-          );
-          await rm(src);
-        }
-        written.push({ path: join(dir, t.file), rows: t.rows.length });
-      }
-    } finally {
-      conn.closeSync();
-      db.closeSync();
-    }
-    // Move into place: a folder output replaces the old folder whole (no stale partitions).
-    await rm(marker, { force: true });
-    for (const f of outputs) {
-      const name = f.replace(/\/$/, '');
-      if (f.endsWith('/')) await rm(join(dir, name), { recursive: true, force: true });
-      await rename(join(tmp, name), join(dir, name));
-    }
-    await writeFile(marker, wanted);
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
-  // A folder output is reported once, with the rows of all its files.
-  const files = outputs.map((f) => ({
-    path: join(dir, f.replace(/\/$/, '')),
-    rows: written
-      .filter((w) => (f.endsWith('/') ? w.path.startsWith(join(dir, f)) : w.path === join(dir, f)))
-      .reduce((n, w) => n + w.rows, 0),
-  }));
-  return { skipped: false, files };
-}
-
-function csv(rows: Row[]): string {
-  const cols = Object.keys(rows[0]!);
-  const esc = (v: string | number | boolean) =>
-    typeof v !== 'string' ? String(v) : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-  return `${cols.join(',')}\n${rows.map((r) => cols.map((c) => esc(r[c]!)).join(',')).join('\n')}\n`;
-}
-
-function sql(path: string): string {
-  return path.replace(/'/g, "''");
-}
-
-async function allExist(dir: string, outputs: readonly string[]): Promise<boolean> {
-  for (const f of outputs) {
-    try {
-      await stat(join(dir, f));
-    } catch {
-      return false;
-    }
-  }
-  return true;
 }
