@@ -105,7 +105,12 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
   const auto = restrictPlan(full.plan, (a) => !a.requiresApproval && !a.destructive);
   const kept = new Set(auto.actions.map((a) => a.id));
   const held = full.plan.actions.filter((a) => !kept.has(a.id));
-  const r = await apply({ ...opts, plan: auto });
+  let r = await apply({ ...opts, plan: auto });
+  // The world asked for other decisions between planning and applying (a measurement failed a
+  // moment later, say). No person reviews a reconcile plan: plan and apply in one go under the
+  // apply lock instead (actions that need approval still wait; a plan that removes state is
+  // refused).
+  if (!r.ok && r.diagnostics.some((d) => d.code === 'plan/stale')) r = await apply(opts);
   const note = held.length
     ? ` ${held.length} action(s) wait for a person: ${held.map((a) => a.id).join(', ')}.`
     : '';

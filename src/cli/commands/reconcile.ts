@@ -19,15 +19,7 @@ export interface ReconcileCommandOptions {
  */
 export async function reconcileCommand(opts: ReconcileCommandOptions, io: CommandIO): Promise<number> {
   const pass = async () => {
-    let r = await reconcile({ cwd: opts.cwd, policiesDir: opts.policiesDir, actor: 'reconcile' });
-    if (!r.ok && r.diagnostics.some((d) => d.code === 'plan/stale')) {
-      // The world asked for other actions between planning and applying (a measurement failed
-      // a moment later, say; moving evidence alone does not make a plan stale). No person reviews
-      // a reconcile plan: plan and apply in one go under the apply lock instead (actions that
-      // need approval still wait; a plan that removes state is refused).
-      const again = await apply({ cwd: opts.cwd, policiesDir: opts.policiesDir, actor: 'reconcile' });
-      r = { ...again, held: [] };
-    }
+    const r = await reconcile({ cwd: opts.cwd, policiesDir: opts.policiesDir, actor: 'reconcile' });
     if (opts.json)
       io.stdout(
         `${JSON.stringify({ ok: r.ok, summary: r.summary, commit: r.commit?.sha ?? null, actions: r.outcomes.map((o) => ({ id: o.id, status: o.status, message: o.message })), held: r.held.map((a) => a.id) })}\n`,
