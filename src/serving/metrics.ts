@@ -34,6 +34,12 @@ export class ServingMetrics {
     buckets: [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1],
     registers: [this.registry],
   });
+  readonly missing = new Counter({
+    name: 'rudder_missing_features_total',
+    help: 'Predictions made with a feature missing (not supplied, and no fresh value in the online table), by model, version and feature.',
+    labelNames: ['model', 'version', 'feature'] as const,
+    registers: [this.registry],
+  });
   readonly weights = new Gauge({
     name: 'rudder_traffic_weight',
     help: 'Share of traffic routed to each model version, as the rollout lock says.',

@@ -91,6 +91,8 @@ interface InstanceResult {
   requestId: string;
   version: number;
   prediction: Prediction;
+  /** Features that were null: not supplied and not in the online table (no row, or older than the view's TTL). */
+  missing: string[];
 }
 
 const isScalar = (v: unknown): v is string | number | boolean =>
@@ -398,7 +400,15 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         );
         throw new HttpError(500, `model ${name} v${v} failed: ${msg}`, 'model', undefined, v);
       }
-      idx.forEach((i, j) => (results[i] = { requestId: ids[i]!, version: v, prediction: preds[j]! }));
+      idx.forEach(
+        (i, j) =>
+          (results[i] = {
+            requestId: ids[i]!,
+            version: v,
+            prediction: preds[j]!,
+            missing: m.spec.features.filter((f) => rows[i]![f.ref] == null).map((f) => f.ref),
+          }),
+      );
     }
     const latencyMs = performance.now() - started;
     record(
@@ -413,8 +423,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         latencyMs,
       })),
     );
-    for (const r of results)
+    for (const r of results) {
       metrics.scores.observe({ model: name, version: String(r.version) }, r.prediction.score);
+      for (const f of r.missing) metrics.missing.inc({ model: name, version: String(r.version), feature: f });
+    }
     return results;
   };
 
@@ -511,6 +523,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         score: r.prediction.score,
         ...(r.prediction.label !== undefined ? { label: r.prediction.label } : {}),
         ...(r.prediction.probabilities ? { probabilities: r.prediction.probabilities } : {}),
+        // A score made without some features is still a score, but the caller must be able to tell.
+        ...(r.missing.length > 0 ? { missingFeatures: r.missing } : {}),
       });
       return batched ? { model: name, predictions: results.map(out) } : { model: name, ...out(results[0]!) };
     } catch (e) {
@@ -552,6 +566,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
           datatype: 'BYTES',
           shape: [n],
           data: results.map((r) => String(r.prediction.label)),
+        });
+      if (results.some((r) => r.missing.length > 0))
+        // One BYTES element per row: the comma-separated features it was scored without.
+        outputs.push({
+          name: 'missing_features',
+          datatype: 'BYTES',
+          shape: [n],
+          data: results.map((r) => r.missing.join(',')),
         });
       if (versions.length === 1) void reply.header(VERSION_HEADER, String(versions[0]));
       return {

@@ -73,6 +73,29 @@ describe('rudder serve (real HTTP on 127.0.0.1, real tfjs model, real online tab
     expect(b2.predictions[0]!.score).toBeCloseTo(body.score, 6);
   });
 
+  test('a score made without features says which: an entity the online table does not know', async () => {
+    const known = (await (
+      await post('/v1/models/churn:predict', { entity: { customer_id: ids[0]!.id } })
+    ).json()) as { missingFeatures?: string[] };
+    expect(known.missingFeatures).toBeUndefined();
+    const res = await post('/v1/models/churn:predict', { entity: { customer_id: 'c-nobody' } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { score: number; missingFeatures?: string[] };
+    expect(body.missingFeatures).toEqual([
+      'customer_activity:days_since_login',
+      'customer_activity:plan',
+      'customer_activity:sessions_7d',
+      'customer_activity:spend_30d',
+      'customer_activity:support_tickets_30d',
+      'customer_profile:region',
+      'customer_profile:tenure_months',
+    ]);
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toMatch(
+      /rudder_missing_features_total\{model="churn",version="1",feature="customer_profile:region"\} [1-9]/,
+    );
+  });
+
   test('OIP v2 infer with features supplied as tensors', async () => {
     const res = await post('/v2/models/churn/infer', {
       id: 'req-1',
