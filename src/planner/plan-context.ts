@@ -48,7 +48,9 @@ export function formatAge(ms: number): string {
   if (d >= 2) return `${Math.floor(d)}d`;
   const h = ms / 3_600_000;
   if (h >= 2) return `${Math.floor(h)}h`;
-  return `${Math.max(0, Math.round(ms / 60_000))}m`;
+  // Under two minutes, seconds: a short canary hold has "0m left" for most of its last minute.
+  if (ms < 120_000) return `${Math.max(0, Math.round(ms / 1000))}s`;
+  return `${Math.round(ms / 60_000)}m`;
 }
 
 export function round(x: number): number {

@@ -22,12 +22,15 @@ export async function reconcileCommand(opts: ReconcileCommandOptions, io: Comman
     const r = await reconcile({ cwd: opts.cwd, policiesDir: opts.policiesDir, actor: 'reconcile' });
     if (opts.json)
       io.stdout(
-        `${JSON.stringify({ ok: r.ok, summary: r.summary, commit: r.commit?.sha ?? null, actions: r.outcomes.map((o) => ({ id: o.id, status: o.status, message: o.message })), held: r.held.map((a) => a.id) })}\n`,
+        `${JSON.stringify({ ok: r.ok, summary: r.summary, commit: r.commit?.sha ?? null, actions: r.outcomes.map((o) => ({ id: o.id, status: o.status, message: o.message })), held: r.held.map((a) => a.id), notes: r.plan?.notes ?? [] })}\n`,
       );
     else {
       io.stdout(
         `${new Date().toISOString()} ${r.summary}${r.commit?.sha ? ` (commit ${r.commit.sha.slice(0, 12)})` : ''}\n`,
       );
+      // What the pass saw but did not act on: a rollout waiting for its hold or its analysis, a
+      // retrain held back by its cooldown. Without them "No changes" hides a rollout in progress.
+      for (const n of r.plan?.notes ?? []) io.stdout(`  - ${n}\n`);
       if (r.diagnostics.length > 0) io.stderr(formatPretty(r.diagnostics, r.sources, { color: io.color }));
     }
     return r;
