@@ -60,8 +60,9 @@ export async function observeDrift(opts: ObserveDriftOptions): Promise<DriftRepo
   let rows: WindowRows | null = null;
   if (opts.log) {
     // The log counts only when it has rows in the current window.
-    const recent = await readLogWindow(opts.log, opts.model, curFrom, to);
-    if (recent) rows = windows > 1 ? await readLogWindow(opts.log, opts.model, from, to) : recent;
+    const v = opts.version.version;
+    const recent = await readLogWindow(opts.log, opts.model, curFrom, to, v);
+    if (recent) rows = windows > 1 ? await readLogWindow(opts.log, opts.model, from, to, v) : recent;
   }
   rows ??= await readSourceWindow(opts.root, opts.model, opts.desired.featureViews, from, to);
   // Scoring needs whole feature rows; views keyed differently give none (rows.aligned is false).

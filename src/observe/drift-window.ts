@@ -35,17 +35,20 @@ export interface WindowRows {
 const literal = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 const ident = (s: string): string => `"${s.replace(/"/g, '""')}"`;
 
-/** Read the prediction log's rows for the model in [from, to). Null when the log has none. */
+/**
+ * Read the prediction log's rows for the model in [from, to). Null when the log has none.
+ * Features come from every version's requests (the same inputs, however the traffic is split);
+ * prediction scores only from `scoresOf`, the version whose score profile they are compared with.
+ * With none of its own in the window, `scores` is left out and the caller may re-score.
+ */
 export async function readLogWindow(
   log: PredictionLog,
   model: Model,
   from: Date,
   to: Date,
-  version?: number,
+  scoresOf: number,
 ): Promise<WindowRows | null> {
-  const preds = (await log.readPredictions({ model: model.name, from, to, version })).filter(
-    (p) => p.error == null,
-  );
+  const preds = (await log.readPredictions({ model: model.name, from, to })).filter((p) => p.error == null);
   if (preds.length === 0) return null;
   const columns: WindowRows['columns'] = {};
   for (const f of model.features) columns[f.ref] = { values: [], at: [] };
@@ -56,6 +59,7 @@ export async function readLogWindow(
       columns[f.ref]!.values.push(p.features[f.ref] ?? null);
       columns[f.ref]!.at.push(t);
     }
+    if (p.version !== scoresOf) continue;
     scores.values.push(p.score);
     scores.at.push(t);
   }
@@ -65,7 +69,7 @@ export async function readLogWindow(
     to: to.toISOString(),
     rows: preds.length,
     columns,
-    scores,
+    ...(scores.values.length > 0 ? { scores } : {}),
     aligned: true,
   };
 }

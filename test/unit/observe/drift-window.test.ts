@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { validate } from '../../../src/api-validate.ts';
-import { readSourceWindow } from '../../../src/observe/drift-window.ts';
+import { readLogWindow, readSourceWindow } from '../../../src/observe/drift-window.ts';
+import { ParquetPredictionLog } from '../../../src/serving/parquet-log.ts';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -81,5 +82,35 @@ describe('readSourceWindow: a model whose views are keyed differently', () => {
     expect(w.views).toEqual({ cards: 3, merchants: 2 });
     expect(w.rows).toBe(2);
     expect(w.aligned).toBe(false);
+  });
+});
+
+describe('readLogWindow: a window with two versions serving', () => {
+  test('features from every version, scores only from the version asked about', async () => {
+    const root = project();
+    const v = await validate({ cwd: root, checkPaths: false });
+    const model = v.state!.models.find((m) => m.name === 'fraud')!;
+    const log = new ParquetPredictionLog({ dir: join(root, 'log'), flushIntervalMs: 1e9 });
+    const at = (i: number) => new Date(Date.parse('2026-11-02T00:00:00Z') + i * 1000).toISOString();
+    await log.append(
+      [1, 2, 1, 2].map((version, i) => ({
+        requestId: `r${i}`,
+        at: at(i),
+        model: 'fraud',
+        version,
+        entity: { card_id: `c${i}`, merchant_id: 'm1' },
+        features: { 'cards:spend': i, 'merchants:risk': 0.5 },
+        score: version === 1 ? 0.1 : 0.9,
+        latencyMs: 1,
+      })),
+    );
+    const from = new Date('2026-11-01T00:00:00Z');
+    const to = new Date('2026-11-03T00:00:00Z');
+    const w1 = (await readLogWindow(log, model, from, to, 1))!;
+    expect(w1.columns['cards:spend']!.values).toEqual([0, 1, 2, 3]);
+    expect(w1.scores!.values).toEqual([0.1, 0.1]);
+    // A version with no predictions of its own in the window: no scores (the caller re-scores).
+    expect((await readLogWindow(log, model, from, to, 3))!.scores).toBeUndefined();
+    await log.close();
   });
 });
