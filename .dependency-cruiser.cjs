@@ -29,7 +29,7 @@ module.exports = {
       from: { path: PURE },
       to: {
         path: '^src/',
-        pathNot: `${PURE}|^src/util/|^src/source/(parse-documents|source-doc)\\.ts$|^src/state/(lockfile|lock-schema|migrations|errors)\\.ts$|^src/store/port\\.ts$|^src/serving/prediction-log\\.ts$|^src/trainer/(gates|metrics|model-spec)\\.ts$`,
+        pathNot: `${PURE}|^src/util/|^src/source/(parse-documents|source-doc)\\.ts$|^src/state/(lockfile|lock-schema|migrations|errors)\\.ts$|^src/store/port\\.ts$|^src/prediction-log/port\\.ts$|^src/trainer/(gates|metrics|model-spec)\\.ts$`,
       },
     },
     {

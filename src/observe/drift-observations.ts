@@ -4,7 +4,7 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { ArtifactStore } from '../artifacts/port.ts';
 import type { DesiredState, Model, Trigger } from '../compiler/desired-state.ts';
-import type { PredictionLog } from '../serving/prediction-log.ts';
+import type { PredictionLog } from '../prediction-log/port.ts';
 import type { LockState, ModelVersion } from '../state/types.ts';
 import { resolveSource } from '../store/duckdb/files.ts';
 import type { FeatureStore } from '../store/port.ts';

@@ -3,7 +3,7 @@
 // otherwise the feature sources, point in time), with the history of earlier windows.
 import type { ArtifactStore } from '../artifacts/port.ts';
 import type { DesiredState, Model, Trigger } from '../compiler/desired-state.ts';
-import type { PredictionLog } from '../serving/prediction-log.ts';
+import type { PredictionLog } from '../prediction-log/port.ts';
 import type { ModelVersion } from '../state/types.ts';
 import { driftReport, type DriftReport, type DriftSettings } from './drift.ts';
 import { readLogWindow, readSourceWindow, type WindowRows } from './drift-window.ts';

@@ -6,7 +6,7 @@ import { openArtifactStore } from '../artifacts/local.ts';
 import type { Trigger } from '../compiler/desired-state.ts';
 import { defaultRuntimes } from '../trainer/runtimes.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
-import { DEFAULT_PREDICTION_LOG_DIR, openPredictionLog } from '../serving/parquet-log.ts';
+import { DEFAULT_PREDICTION_LOG_DIR, openPredictionLog } from '../prediction-log/parquet-log.ts';
 import { loadWorkspace } from '../workspace.ts';
 import type { DriftReport } from './drift.ts';
 import { observeDrift, settingsFromTrigger } from './drift-observe.ts';

@@ -4,7 +4,7 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { join } from 'node:path';
 import type { DataPolicy, FeatureView, Model } from '../compiler/desired-state.ts';
-import type { PredictionLog } from '../serving/prediction-log.ts';
+import type { PredictionLog } from '../prediction-log/port.ts';
 import { resolveSource } from '../store/duckdb/files.ts';
 import { featureColumnName, LABEL_COLUMN, LABEL_TS_COLUMN, type FeatureStore } from '../store/port.ts';
 import type { CellValue } from './profile.ts';

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openArtifactStore } from '../artifacts/local.ts';
-import { DEFAULT_PREDICTION_LOG_DIR, openPredictionLog } from '../serving/parquet-log.ts';
+import { DEFAULT_PREDICTION_LOG_DIR, openPredictionLog } from '../prediction-log/parquet-log.ts';
 import { defaultRuntimes } from '../trainer/runtimes.ts';
 import type { Workspace } from '../workspace.ts';
 import type { ModelObserveContext } from './drift-observations.ts';

@@ -5,7 +5,7 @@
 // window (`maxDegradation`). Pure: rows, the clock and the policy in; measurements out.
 import { computeMetrics } from '../trainer/metrics.ts';
 import { lowerIsBetter, type Task } from '../schema/vocabulary.ts';
-import { entityKeyString, type LabelRecord, type PredictionRecord } from '../serving/prediction-log.ts';
+import { entityKeyString, type LabelRecord, type PredictionRecord } from '../prediction-log/port.ts';
 
 export interface AnalysisMetric {
   metric: string;

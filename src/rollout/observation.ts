@@ -3,7 +3,7 @@
 // rows read from the prediction log, the lock, the policy and the clock in.
 import type { RolloutPolicy } from '../compiler/desired-state.ts';
 import { lowerIsBetter, type Task } from '../schema/vocabulary.ts';
-import type { LabelRecord, PredictionRecord } from '../serving/prediction-log.ts';
+import type { LabelRecord, PredictionRecord } from '../prediction-log/port.ts';
 import type { RolloutLock } from '../state/types.ts';
 import { analyzeStep, joinLabels, perSampleValues, type AnalysisVerdict } from './analysis.ts';
 import {

@@ -4,8 +4,8 @@
 import type { DesiredState } from '../compiler/desired-state.ts';
 import { observeRollout, type RolloutObservation } from '../rollout/observation.ts';
 import type { LockState } from '../state/types.ts';
-import { openPredictionLog } from './parquet-log.ts';
-import type { PredictionLog } from './prediction-log.ts';
+import { openPredictionLog } from '../prediction-log/parquet-log.ts';
+import type { PredictionLog } from '../prediction-log/port.ts';
 
 export type RolloutObservationOrError = RolloutObservation | { error: string };
 

@@ -20,8 +20,8 @@ import {
 } from './deployment.ts';
 import { ServingMetrics, type ErrorKind } from './metrics.ts';
 import { LookupError, SnapshotLookup, type FeatureLookup } from './online-features.ts';
-import { openPredictionLog } from './parquet-log.ts';
-import type { EntityKey, LabelRecord, PredictionLog, PredictionRecord } from './prediction-log.ts';
+import { openPredictionLog } from '../prediction-log/parquet-log.ts';
+import type { EntityKey, LabelRecord, PredictionLog, PredictionRecord } from '../prediction-log/port.ts';
 import { bucketOf, pickVersion } from './traffic.ts';
 
 export const VERSION_HEADER = 'x-rudder-version';

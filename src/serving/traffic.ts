@@ -1,7 +1,7 @@
 // The traffic split: sticky by a hash of the entity key, so a customer sees the same version for
 // as long as the weights stay the same (a step), and independent between models (the model name
 // salts the hash). Pure.
-import { entityKeyString, type EntityKey } from './prediction-log.ts';
+import { entityKeyString, type EntityKey } from '../prediction-log/port.ts';
 
 export interface WeightedVersion {
   version: number;

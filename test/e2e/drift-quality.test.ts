@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { countLabelRows, monitoredVersion, observeModels } from '../../src/observe/drift-observations.ts';
 import { observeQuality } from '../../src/observe/quality.ts';
 import { openArtifactStore } from '../../src/artifacts/local.ts';
-import { openPredictionLog } from '../../src/serving/parquet-log.ts';
+import { openPredictionLog } from '../../src/prediction-log/parquet-log.ts';
 import type { ModelVersion } from '../../src/state/types.ts';
 import { computeMetrics } from '../../src/trainer/metrics.ts';
 import { Rng } from '../../src/util/rng.ts';

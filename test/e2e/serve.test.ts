@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { apply } from '../../src/api.ts';
-import { ParquetPredictionLog } from '../../src/serving/parquet-log.ts';
+import { ParquetPredictionLog } from '../../src/prediction-log/parquet-log.ts';
 import { startServer, type RunningServer } from '../../src/serving/server.ts';
 import { validate } from '../../src/api-validate.ts';
 import { churnRepo } from '../helpers/churn-repo.ts';

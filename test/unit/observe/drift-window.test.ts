@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { validate } from '../../../src/api-validate.ts';
 import { readLogWindow, readSourceWindow } from '../../../src/observe/drift-window.ts';
-import { ParquetPredictionLog } from '../../../src/serving/parquet-log.ts';
+import { ParquetPredictionLog } from '../../../src/prediction-log/parquet-log.ts';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));

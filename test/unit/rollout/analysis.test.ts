@@ -5,7 +5,7 @@ import {
   perSampleValues,
   type AnalysisInput,
 } from '../../../src/rollout/analysis.ts';
-import type { LabelRecord, PredictionRecord } from '../../../src/serving/prediction-log.ts';
+import type { LabelRecord, PredictionRecord } from '../../../src/prediction-log/port.ts';
 import { Rng } from '../../../src/util/rng.ts';
 
 const T0 = Date.parse('2026-06-01T12:00:00.000Z');

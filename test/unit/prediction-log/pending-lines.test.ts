@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { PendingLines } from '../../../src/serving/pending-lines.ts';
+import { PendingLines } from '../../../src/prediction-log/pending-lines.ts';
 
 const decode = (p: PendingLines): Map<string, string[]> =>
   new Map([...p.partitions()].map(([k, { bytes }]) => [k, bytes.toString('utf8').split('\n').slice(0, -1)]));

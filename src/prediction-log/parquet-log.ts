@@ -16,7 +16,7 @@ import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { PendingLines } from './pending-lines.ts';
-import type { EntityKey, LabelRecord, LogWindow, PredictionLog, PredictionRecord } from './prediction-log.ts';
+import type { EntityKey, LabelRecord, LogWindow, PredictionLog, PredictionRecord } from './port.ts';
 
 export const DEFAULT_PREDICTION_LOG_DIR = '.rudder/predictions';
 

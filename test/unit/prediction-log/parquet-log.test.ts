@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { ParquetPredictionLog } from '../../../src/serving/parquet-log.ts';
-import type { PredictionLog, PredictionRecord } from '../../../src/serving/prediction-log.ts';
+import { ParquetPredictionLog } from '../../../src/prediction-log/parquet-log.ts';
+import type { PredictionLog, PredictionRecord } from '../../../src/prediction-log/port.ts';
 
 const dirs: string[] = [];
 const tempDir = (): string => {
@@ -170,7 +170,7 @@ describe('ParquetPredictionLog', () => {
   test('SIGTERM: a process that closes the log on SIGTERM loses no prediction', async () => {
     const dir = tempDir();
     const script = `
-      import { ParquetPredictionLog } from ${JSON.stringify(new URL('../../../src/serving/parquet-log.ts', import.meta.url).pathname)};
+      import { ParquetPredictionLog } from ${JSON.stringify(new URL('../../../src/prediction-log/parquet-log.ts', import.meta.url).pathname)};
       const log = new ParquetPredictionLog({ dir: ${JSON.stringify(dir)}, flushIntervalMs: 60000, batchSize: 1e9 });
       process.on('SIGTERM', () => { log.close().then(() => process.exit(0)); });
       let i = 0;
