@@ -3,7 +3,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { validate } from '../src/api.ts';
+import { validate } from '../src/api/index.ts';
 
 const VIEWS = Number(process.env.BENCH_VIEWS ?? 2000);
 const MODELS = Number(process.env.BENCH_MODELS ?? 10_000);

@@ -13,7 +13,7 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { apply } from '../src/api.ts';
+import { apply } from '../src/api/index.ts';
 import { defaultChurnOptions, startForToday } from '../src/sample/churn-data.ts';
 import { writeSampleData } from '../src/sample/write-sample-data.ts';
 

@@ -118,7 +118,7 @@ function writePolicies(): void {
 
 /** Child process: build one training set with Rudder's API and report time and peak memory. */
 async function rudderChild(model: string, out: string): Promise<void> {
-  const { validate } = await import('../src/api.ts');
+  const { validate } = await import('../src/api/index.ts');
   const { openFeatureStore } = await import('../src/store/open-store.ts');
   const r = await validate({ cwd: REPO });
   if (!r.ok || !r.state) throw new Error(JSON.stringify(r.diagnostics));

@@ -1,7 +1,7 @@
 // Assembles what a plan needs from a repository: compiled policies, lockfiles, observations.
 // Shared by the CLI, the MCP server and the tests through api.ts.
 import { resolve } from 'node:path';
-import { validate } from './api-validate.ts';
+import { validate } from './source/validate.ts';
 import type { DesiredState } from './compiler/desired-state.ts';
 import type { Diagnostic } from './diagnostics/diagnostic.ts';
 import { uncommittedFiles } from './git/git.ts';

@@ -3,7 +3,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { validate } from '../api-validate.ts';
+import { validate } from '../source/validate.ts';
 import type { DesiredState } from '../compiler/desired-state.ts';
 import { ensureCommit, locate, readTreeFiles } from './git-plumbing.ts';
 

@@ -2,7 +2,7 @@
 // remote base (the working tree, index and HEAD of the caller are not touched), pushed without
 // force, then opened as a draft pull request whose description is the plan. Used by
 // `rudder github propose` and by the MCP server's propose_policy_change.
-import { validate } from '../api-validate.ts';
+import { validate } from '../source/validate.ts';
 import { FALLBACK_AUTHOR } from '../git/git.ts';
 import type { Plan } from '../planner/plan-types.ts';
 import { createGitHubClient, redact, type GitHubClient, type GitHubClientOptions } from './client.ts';

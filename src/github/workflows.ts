@@ -2,7 +2,7 @@
 // file on merge and report the result on the pull request it came from.
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { validate } from '../api-validate.ts';
+import { validate } from '../source/validate.ts';
 import type { DesiredState } from '../compiler/desired-state.ts';
 import { formatPretty } from '../diagnostics/format-pretty.ts';
 import type { ApplyOptions, ApplyRunResult } from '../executor/run-apply.ts';

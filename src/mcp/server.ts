@@ -10,8 +10,8 @@ import {
   UnsubscribeRequestSchema,
   type CallToolResult,
 } from '@modelcontextprotocol/sdk/types.js';
-import * as api from '../api.ts';
-import type { ApplyEvent, ApplyOptions, GitHubTarget } from '../api.ts';
+import * as api from '../api/index.ts';
+import type { ApplyEvent, ApplyOptions, GitHubTarget } from '../api/index.ts';
 import { RUDDER_VERSION } from '../workspace.ts';
 import { AuditLog, type AuditEntry } from './audit.ts';
 import { Confirmations } from './confirm.ts';

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { apply, plan, parsePlanFile, renderPlanJson } from '../../src/api.ts';
+import { apply, plan, parsePlanFile, renderPlanJson } from '../../src/api/index.ts';
 import { acquireApplyLock } from '../../src/state/apply-lock.ts';
 import { churnRepo, ROOT } from '../helpers/churn-repo.ts';
 import { fakeTrainer } from '../helpers/fake-trainer.ts';

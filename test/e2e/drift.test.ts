@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { apply, plan, type DriftReport } from '../../src/api.ts';
+import { apply, plan, type DriftReport } from '../../src/api/index.ts';
 import { openArtifactStore } from '../../src/artifacts/local.ts';
 import { driftCommand } from '../../src/cli/commands/drift.ts';
 import { sampleDataCommand } from '../../src/cli/commands/sample-data.ts';

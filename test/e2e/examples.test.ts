@@ -4,7 +4,7 @@
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { apply, plan, validate } from '../../src/api.ts';
+import { apply, plan, validate } from '../../src/api/index.ts';
 import { sampleDataCommand } from '../../src/cli/commands/sample-data.ts';
 import type { CommandIO } from '../../src/cli/io.ts';
 import { writeFraudSampleData, writeHouseSampleData } from '../../src/sample/write-example-data.ts';

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { plan } from '../../src/api.ts';
+import { plan } from '../../src/api/index.ts';
 import { churnRepo, ROOT } from '../helpers/churn-repo.ts';
 import { cleanupTemp, git, isolateGitConfig } from '../helpers/temp-repo.ts';
 

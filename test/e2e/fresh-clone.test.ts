@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { apply, artifactsPull, artifactsVerify } from '../../src/api.ts';
+import { apply, artifactsPull, artifactsVerify } from '../../src/api/index.ts';
 import { defaultChurnOptions } from '../../src/sample/churn-data.ts';
 import { writeSampleData } from '../../src/sample/write-sample-data.ts';
 import { churnRepo, ROOT } from '../helpers/churn-repo.ts';

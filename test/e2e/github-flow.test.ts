@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { apply, createGitHubClient } from '../../src/api.ts';
+import { apply, createGitHubClient } from '../../src/api/index.ts';
 import { churnRepo, ROOT } from '../helpers/churn-repo.ts';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.ts';
 import { bareRemote, cleanupTemp, cloneOf, git, isolateGitConfig, tempDir } from '../helpers/temp-repo.ts';

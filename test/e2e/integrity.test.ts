@@ -3,7 +3,7 @@
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { apply, plan, parsePlanFile, renderPlanJson } from '../../src/api.ts';
+import { apply, plan, parsePlanFile, renderPlanJson } from '../../src/api/index.ts';
 import { planCommand } from '../../src/cli/commands/plan.ts';
 import { digestOf } from '../../src/util/canonical.ts';
 import { nodeSha256 } from '../../src/util/node-hash.ts';

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { apply, plan } from '../../src/api.ts';
+import { apply, plan } from '../../src/api/index.ts';
 import { churnRepo, ROOT } from '../helpers/churn-repo.ts';
 import { cleanupTemp, git, isolateGitConfig } from '../helpers/temp-repo.ts';
 

@@ -1,10 +1,10 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { apply } from '../../src/api.ts';
+import { apply } from '../../src/api/index.ts';
 import { ParquetPredictionLog } from '../../src/prediction-log/parquet-log.ts';
 import { startServer, type RunningServer } from '../../src/serving/server.ts';
-import { validate } from '../../src/api-validate.ts';
+import { validate } from '../../src/source/validate.ts';
 import { churnRepo } from '../helpers/churn-repo.ts';
 import { cleanupTemp, isolateGitConfig } from '../helpers/temp-repo.ts';
 import { plantVersion, readLocks, sampleLabels, storeOnnx } from '../unit/serving/plant.ts';

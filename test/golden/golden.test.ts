@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
-import { validate } from '../../src/api.ts';
+import { validate } from '../../src/api/index.ts';
 import { formatPretty } from '../../src/diagnostics/format-pretty.ts';
 
 // One folder per case: policies (and maybe rudder.yaml) in, expected/diagnostics.txt out.

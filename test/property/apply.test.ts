@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fc, test } from '@fast-check/vitest';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { stringify } from 'yaml';
-import { apply, plan } from '../../src/api.ts';
+import { apply, plan } from '../../src/api/index.ts';
 import { arbPolicySet } from '../helpers/arb-policies.ts';
 import { fakeTrainer } from '../helpers/fake-trainer.ts';
 import { cleanupTemp, git, isolateGitConfig, tempRepo } from '../helpers/temp-repo.ts';

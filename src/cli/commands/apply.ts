@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { apply, type Plan } from '../../api.ts';
+import { apply, type Plan } from '../../api/index.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
 import type { ApplyEvent } from '../../executor/events.ts';
 import { renderPlanText } from '../../planner/render.ts';

@@ -1,4 +1,4 @@
-import { dataList, dataRelease, dataScan } from '../../api.ts';
+import { dataList, dataRelease, dataScan } from '../../api/index.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
 import { ExitCode, ExitError, type CommandIO } from '../io.ts';
 import { rethrowUserError, rows } from './dataset.ts';

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { apply, drift, plan, renderDriftHtml, status, validate } from '../../api.ts';
+import { apply, drift, plan, renderDriftHtml, status, validate } from '../../api/index.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
 import { renderPlanText } from '../../planner/render.ts';
 import { defaultChurnOptions, startForToday } from '../../sample/churn-data.ts';

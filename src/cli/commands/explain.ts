@@ -1,4 +1,4 @@
-import { explain, type Plan } from '../../api.ts';
+import { explain, type Plan } from '../../api/index.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
 import { ExitCode, ExitError, type CommandIO } from '../io.ts';
 import { readPlanArgument } from '../read-plan.ts';

@@ -9,7 +9,7 @@ import {
   GitCommandError,
   GitHubError,
   redactToken as redact,
-} from '../../api.ts';
+} from '../../api/index.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
 import { ExitCode, ExitError, type CommandIO } from '../io.ts';
 import { renderEvent } from './apply.ts';

@@ -1,4 +1,4 @@
-import { apply, planOperation, reconcile, reconcileWatch } from '../../api.ts';
+import { apply, planOperation, reconcile, reconcileWatch } from '../../api/index.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
 import { formatDuration, parseDuration } from '../../schema/vocabulary.ts';
 import { ExitCode, ExitError, type CommandIO } from '../io.ts';

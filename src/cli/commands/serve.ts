@@ -1,4 +1,4 @@
-import { serve, ServeError } from '../../api.ts';
+import { serve, ServeError } from '../../api/index.ts';
 import { ExitCode, ExitError, type CommandIO } from '../io.ts';
 
 export interface ServeCommandOptions {

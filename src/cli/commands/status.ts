@@ -1,6 +1,6 @@
-import { status } from '../../api.ts';
+import { status } from '../../api/index.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
-import type { StatusReport } from '../../api.ts';
+import type { StatusReport } from '../../api/index.ts';
 import { ExitCode, type CommandIO } from '../io.ts';
 
 export interface StatusCommandOptions {

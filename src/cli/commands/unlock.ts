@@ -1,4 +1,4 @@
-import { unlock } from '../../api.ts';
+import { unlock } from '../../api/index.ts';
 import { ExitCode, type CommandIO } from '../io.ts';
 
 export interface UnlockCommandOptions {

@@ -1,6 +1,6 @@
 // Read tools: each maps to one api.ts call and changes nothing (readOnlyHint: true).
 import { z } from 'zod';
-import * as api from '../../api.ts';
+import * as api from '../../api/index.ts';
 import {
   actionBriefSchema,
   briefActions,

@@ -3,7 +3,7 @@
 // (elicitation or a single-use token, see ../confirm.ts). Applying is always api.apply of
 // exactly the plan that was shown, so a world that changed in between is refused as stale.
 import { z } from 'zod';
-import * as api from '../../api.ts';
+import * as api from '../../api/index.ts';
 import { digestOf } from '../../util/canonical.ts';
 import { nodeSha256 } from '../../util/node-hash.ts';
 import {

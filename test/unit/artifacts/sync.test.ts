@@ -3,7 +3,7 @@
 import { cpSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { artifactsPull, artifactsPush, artifactsVerify } from '../../../src/api.ts';
+import { artifactsPull, artifactsPush, artifactsVerify } from '../../../src/api/index.ts';
 import { openArtifactStore } from '../../../src/artifacts/local.ts';
 import { artifactsCommand } from '../../../src/cli/commands/artifacts.ts';
 import type { CommandIO } from '../../../src/cli/io.ts';

@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import * as api from '../../../src/api.ts';
+import * as api from '../../../src/api/index.ts';
 import { acquireApplyLock } from '../../../src/state/apply-lock.ts';
 import { churnRepo } from '../../helpers/churn-repo.ts';
 import { fakeTrainer } from '../../helpers/fake-trainer.ts';

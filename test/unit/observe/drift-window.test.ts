@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { validate } from '../../../src/api-validate.ts';
+import { validate } from '../../../src/source/validate.ts';
 import { readLogWindow, readSourceWindow } from '../../../src/observe/drift-window.ts';
 import { ParquetPredictionLog } from '../../../src/prediction-log/parquet-log.ts';
 

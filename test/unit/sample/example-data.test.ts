@@ -4,7 +4,7 @@ import { cpSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, test } from 'vitest';
-import { validate } from '../../../src/api.ts';
+import { validate } from '../../../src/api/index.ts';
 import type { FeatureType } from '../../../src/compiler/desired-state.ts';
 import { generateFraudData } from '../../../src/sample/fraud-data.ts';
 import { generateHouseData } from '../../../src/sample/house-data.ts';

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { validate } from '../../../src/api.ts';
+import { validate } from '../../../src/api/index.ts';
 import { limits, parseDocuments } from '../../../src/source/parse-documents.ts';
 
 let root: string;

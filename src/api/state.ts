@@ -1,13 +1,13 @@
 // `rudder status` and `rudder history` data: lockfiles, the apply lock, the journal, git. It reads
 // both state/ and git/, so it lives above them (the application layer, next to api.ts).
-import type { DesiredState } from './compiler/desired-state.ts';
-import type { Diagnostic } from './diagnostics/diagnostic.ts';
-import { readHistory, uncommittedFiles, type HistoryEntry } from './git/git.ts';
-import { ApplyLockError, isStale, readApplyLock, type ApplyLockInfo } from './state/apply-lock.ts';
-import { readProjectSettings } from './source/settings.ts';
-import { readLockState } from './state/state-io.ts';
-import { resourceFiles, summarizeState, type StatusRow } from './state/status.ts';
-import { emptyLockState, type LockState, type StatusChange } from './state/types.ts';
+import type { DesiredState } from '../compiler/desired-state.ts';
+import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import { readHistory, uncommittedFiles, type HistoryEntry } from '../git/git.ts';
+import { ApplyLockError, isStale, readApplyLock, type ApplyLockInfo } from '../state/apply-lock.ts';
+import { readProjectSettings } from '../source/settings.ts';
+import { readLockState } from '../state/state-io.ts';
+import { resourceFiles, summarizeState, type StatusRow } from '../state/status.ts';
+import { emptyLockState, type LockState, type StatusChange } from '../state/types.ts';
 
 export interface StatusReport {
   /** False when a lockfile or the journal could not be read (the rows then show what could). */

@@ -5,14 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Diagnostic } from './diagnostics/diagnostic.ts';
-import type { Plan, PlanAction } from './planner/plan-types.ts';
-import type { DataLock, ModelVersion, Quarantine, RolloutLock } from './state/types.ts';
-import type { AppliedPolicies, TrainingSetViewStats } from './store/port.ts';
-import { restrictPlan as restrictPlanPure } from './planner/restrict.ts';
-import { suggestion } from './util/did-you-mean.ts';
-import { nodeSha256 } from './util/node-hash.ts';
-import { loadWorkspace, makePlan, openStore, type Loaded, type Workspace } from './workspace.ts';
+import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import type { Plan, PlanAction } from '../planner/plan-types.ts';
+import type { DataLock, ModelVersion, Quarantine, RolloutLock } from '../state/types.ts';
+import type { AppliedPolicies, TrainingSetViewStats } from '../store/port.ts';
+import { restrictPlan as restrictPlanPure } from '../planner/restrict.ts';
+import { suggestion } from '../util/did-you-mean.ts';
+import { nodeSha256 } from '../util/node-hash.ts';
+import { loadWorkspace, makePlan, openStore, type Loaded, type Workspace } from '../workspace.ts';
 
 const fail = (code: Diagnostic['code'], message: string, hint?: string): Diagnostic => ({
   code,
@@ -481,5 +481,5 @@ export async function previewRelease(opts: {
 }
 
 // The release with its default ports (git, DuckDB): executor/release.ts takes them as a parameter.
-export { dataRelease as releaseQuarantine } from './api-data.ts';
-export type { ReleaseOptions, ReleaseResult } from './executor/release.ts';
+export { dataRelease as releaseQuarantine } from './data.ts';
+export type { ReleaseOptions, ReleaseResult } from '../executor/release.ts';

@@ -1,26 +1,26 @@
 // The one programmatic surface: the CLI, the MCP server and the tests call these.
 import { resolve } from 'node:path';
-import { apply, plan, type PlanOptions } from './api-run.ts';
-import { validate } from './api-validate.ts';
-import { runArtifacts, type ArtifactsOptions, type ArtifactsReport } from './artifacts/sync.ts';
-import type { Diagnostic } from './diagnostics/diagnostic.ts';
-import type { ApplyOptions, ApplyRunResult } from './executor/run-apply.ts';
-import { restrictPlan } from './api-ops.ts';
-import { explainAction, type ExplainResult } from './planner/explain.ts';
-import type { Plan, PlanAction } from './planner/plan-types.ts';
-import { releaseHold, type ReleaseHoldOptions, type ReleaseHoldResult } from './executor/release-hold.ts';
-import { defaultApplyPorts } from './ports.ts';
-import { renderPlanJson } from './planner/plan-file.ts';
-import { atomicWrite } from './state/atomic.ts';
-import { unlockApplyLock, type UnlockResult } from './state/apply-lock.ts';
-import { sealLockfiles, type SealResult } from './state/seal.ts';
+import { apply, plan, type PlanOptions } from '../compose/run.ts';
+import { validate } from '../source/validate.ts';
+import { runArtifacts, type ArtifactsOptions, type ArtifactsReport } from '../artifacts/sync.ts';
+import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import type { ApplyOptions, ApplyRunResult } from '../executor/run-apply.ts';
+import { restrictPlan } from './ops.ts';
+import { explainAction, type ExplainResult } from '../planner/explain.ts';
+import type { Plan, PlanAction } from '../planner/plan-types.ts';
+import { releaseHold, type ReleaseHoldOptions, type ReleaseHoldResult } from '../executor/release-hold.ts';
+import { defaultApplyPorts } from '../ports.ts';
+import { renderPlanJson } from '../planner/plan-file.ts';
+import { atomicWrite } from '../state/atomic.ts';
+import { unlockApplyLock, type UnlockResult } from '../state/apply-lock.ts';
+import { sealLockfiles, type SealResult } from '../state/seal.ts';
 import {
   readResourceHistory,
   readStatus,
   type HistoryOptions,
   type HistoryReport,
   type StatusReport,
-} from './read-status.ts';
+} from './state.ts';
 
 // ── State: status and history (lockfiles in state/, their history in git) ──
 
@@ -36,11 +36,11 @@ export async function history(opts: { cwd: string } & HistoryOptions): Promise<H
   return readResourceHistory(resolve(opts.cwd), opts);
 }
 
-export type { HistoryReport, StatusReport } from './read-status.ts';
+export type { HistoryReport, StatusReport } from './state.ts';
 
 // ── Plan and apply ──
 
-export { apply, plan, type PlanOptions, type PlanResult } from './api-run.ts';
+export { apply, plan, type PlanOptions, type PlanResult } from '../compose/run.ts';
 
 export interface ExplainOptions extends PlanOptions {
   /** An action id, or a prefix of one (`model.train:churn`). */
@@ -122,16 +122,16 @@ export function unlock(opts: { cwd: string; id: string; force?: boolean }): Prom
   return unlockApplyLock(resolve(opts.cwd), opts.id, { force: opts.force });
 }
 
-export { parsePlanFile, renderPlanJson } from './planner/plan-file.ts';
+export { parsePlanFile, renderPlanJson } from '../planner/plan-file.ts';
 
 /** Write a plan file (`rudder plan --out`): all or nothing, never a half-written plan. */
 export async function writePlanFile(path: string, p: Plan): Promise<void> {
   await atomicWrite(path, renderPlanJson(p));
 }
-export { renderPlanMarkdown, renderPlanText, renderSummaryLine } from './planner/render.ts';
-export type { ActionOf, ActionType, Plan, PlanAction } from './planner/plan-types.ts';
-export type { ActionExplanation, ExplainResult } from './planner/explain.ts';
-export type { UnlockResult } from './state/apply-lock.ts';
+export { renderPlanMarkdown, renderPlanText, renderSummaryLine } from '../planner/render.ts';
+export type { ActionOf, ActionType, Plan, PlanAction } from '../planner/plan-types.ts';
+export type { ActionExplanation, ExplainResult } from '../planner/explain.ts';
+export type { UnlockResult } from '../state/apply-lock.ts';
 
 // ── Training sets and data policies ──
 export {
@@ -142,16 +142,16 @@ export {
   type DataResult,
   type DataScanOptions,
   type DatasetOptions,
-} from './api-data.ts';
-export { listQuarantines as dataList } from './api-ops.ts';
-export { StoreError, type TrainingSet } from './store/port.ts';
-export type { ActionOutcome } from './executor/execute.ts';
-export type { ApplyOptions, ApplyRunResult } from './executor/run-apply.ts';
-export type { ApplyEvent } from './executor/events.ts';
-export { validate, type ValidateOptions, type ValidateResult } from './api-validate.ts';
-export { nodeSha256 } from './util/node-hash.ts';
-export type { DesiredState } from './compiler/desired-state.ts';
-export type { Diagnostic, Result } from './diagnostics/diagnostic.ts';
+} from './data.ts';
+export { listQuarantines as dataList } from './ops.ts';
+export { StoreError, type TrainingSet } from '../store/port.ts';
+export type { ActionOutcome } from '../executor/execute.ts';
+export type { ApplyOptions, ApplyRunResult } from '../executor/run-apply.ts';
+export type { ApplyEvent } from '../executor/events.ts';
+export { validate, type ValidateOptions, type ValidateResult } from '../source/validate.ts';
+export { nodeSha256 } from '../util/node-hash.ts';
+export type { DesiredState } from '../compiler/desired-state.ts';
+export type { Diagnostic, Result } from '../diagnostics/diagnostic.ts';
 
 // ── Operations for the MCP server (src/api-ops.ts): read views and one-operation plans ──
 export {
@@ -170,7 +170,7 @@ export {
   type QuarantineEntry,
   type ReleasePreview,
   type VersionComparison,
-} from './api-ops.ts';
+} from './ops.ts';
 export {
   previewPolicyChange,
   proposePolicyChange,
@@ -178,7 +178,7 @@ export {
   type PolicyChangeRequest,
   type ProposeOptions,
   type ProposeResult,
-} from './api-propose.ts';
+} from './propose.ts';
 
 // ── State integrity: accept a deliberate hand edit of a lockfile ──
 
@@ -189,7 +189,7 @@ export async function sealState(opts: { cwd: string; files: readonly string[] })
   return sealLockfiles(root, v.state?.project.stateDir ?? 'state', opts.files);
 }
 
-import { applyOnMerge, type ApplyOnMergeOptions, type ApplyOnMergeResult } from './github/workflows.ts';
+import { applyOnMerge, type ApplyOnMergeOptions, type ApplyOnMergeResult } from '../github/workflows.ts';
 
 // ── GitHub: the plan as a pull-request comment, apply on merge, changes proposed as pull requests ──
 
@@ -204,22 +204,22 @@ export {
   type ApplyOnMergeResult,
   type CommentPlanOptions,
   type CommentPlanResult,
-} from './github/workflows.ts';
-export { proposeChange, type ProposeChangeOptions, type ProposeChangeResult } from './github/pull-request.ts';
-export { resolveGitHubTarget, type GitHubTarget } from './github/context.ts';
-export { createGitHubClient, type GitHubClient, type GitHubClientOptions } from './github/client.ts';
-export { GitHubError } from './github/errors.ts';
-export { GitCommandError } from './github/git-plumbing.ts';
-export { redact as redactToken } from './github/client.ts';
+} from '../github/workflows.ts';
+export { proposeChange, type ProposeChangeOptions, type ProposeChangeResult } from '../github/pull-request.ts';
+export { resolveGitHubTarget, type GitHubTarget } from '../github/context.ts';
+export { createGitHubClient, type GitHubClient, type GitHubClientOptions } from '../github/client.ts';
+export { GitHubError } from '../github/errors.ts';
+export { GitCommandError } from '../github/git-plumbing.ts';
+export { redact as redactToken } from '../github/client.ts';
 
 // ── Monitoring: drift of a model's current window against its reference profile ──
 
 /** Drift of a model's champion against the current window (prediction log or feature sources). Read-only. */
-export { runDrift as drift, type DriftRunOptions, type DriftRunResult } from './observe/drift-run.ts';
-export { renderDriftHtml } from './report/drift-html.ts';
-export { describeDataset } from './observe/drift.ts';
-export { ArtifactError } from './artifacts/port.ts';
-export type { DriftReport } from './observe/drift.ts';
+export { runDrift as drift, type DriftRunOptions, type DriftRunResult } from '../observe/drift-run.ts';
+export { renderDriftHtml } from '../report/drift-html.ts';
+export { describeDataset } from '../observe/drift.ts';
+export { ArtifactError } from '../artifacts/port.ts';
+export type { DriftReport } from '../observe/drift.ts';
 
 // ── Artifacts: push, pull, verify (what dvc push / pull are to DVC) ──
 
@@ -243,15 +243,15 @@ export {
   type ArtifactItem,
   type ArtifactsOptions,
   type ArtifactsReport,
-} from './artifacts/sync.ts';
+} from '../artifacts/sync.ts';
 
 // ── Serving and reconcile: `rudder serve`, `rudder reconcile [--once | --watch 1m]` ──
 
 /** Serve every model's active versions as the rollout locks say (OIP v2, JSON predict, labels, metrics); hot-reloads on state changes. */
-export { startServer as serve, ServeError, type RunningServer, type ServeOptions } from './serving/server.ts';
+export { startServer as serve, ServeError, type RunningServer, type ServeOptions } from '../serving/server.ts';
 
 /** `rudder reconcile --watch`: repeat a pass (`reconcile`) on a jittered interval, backing off after errors, until the signal aborts. */
-export { reconcileWatch, type ReconcilePassResult, type ReconcileWatchOptions } from './serving/reconcile.ts';
+export { reconcileWatch, type ReconcilePassResult, type ReconcileWatchOptions } from '../serving/reconcile.ts';
 
 // ── Rollouts: a person releases the hold a rollback put on a version ──
 
@@ -259,4 +259,4 @@ export { reconcileWatch, type ReconcilePassResult, type ReconcileWatchOptions } 
 export function releaseRolloutHold(opts: ReleaseHoldOptions): Promise<ReleaseHoldResult> {
   return releaseHold(opts, defaultApplyPorts());
 }
-export type { ReleaseHoldOptions, ReleaseHoldResult } from './executor/release-hold.ts';
+export type { ReleaseHoldOptions, ReleaseHoldResult } from '../executor/release-hold.ts';

@@ -2,13 +2,13 @@
 // point-in-time training set, run the DataPolicies' scans, release a quarantine. Re-exported by
 // api.ts (the one entry); the CLI only parses arguments and renders these results.
 import { resolve } from 'node:path';
-import { validate } from './api-validate.ts';
-import type { Diagnostic } from './diagnostics/diagnostic.ts';
-import { releaseQuarantine, type ReleaseOptions, type ReleaseResult } from './executor/release.ts';
-import { defaultApplyPorts } from './ports.ts';
-import { openFeatureStore } from './store/open-store.ts';
-import type { PiiScanResult, QuarantineRecord, TrainingSet } from './store/port.ts';
-import { suggestion } from './util/did-you-mean.ts';
+import { validate } from '../source/validate.ts';
+import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import { releaseQuarantine, type ReleaseOptions, type ReleaseResult } from '../executor/release.ts';
+import { defaultApplyPorts } from '../ports.ts';
+import { openFeatureStore } from '../store/open-store.ts';
+import type { PiiScanResult, QuarantineRecord, TrainingSet } from '../store/port.ts';
+import { suggestion } from '../util/did-you-mean.ts';
 
 /**
  * A request that names something that does not exist (a model, a policy): the message says what

@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
-import { compilePolicies } from './compiler/compile.ts';
-import type { DesiredState } from './compiler/desired-state.ts';
-import { hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics/diagnostic.ts';
-import { checkSourcePaths } from './source/check-source-paths.ts';
-import { loadPolicies } from './source/load-policies.ts';
-import { nodeSha256 } from './util/node-hash.ts';
+import { compilePolicies } from '../compiler/compile.ts';
+import type { DesiredState } from '../compiler/desired-state.ts';
+import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.ts';
+import { checkSourcePaths } from './check-source-paths.ts';
+import { loadPolicies } from './load-policies.ts';
+import { nodeSha256 } from '../util/node-hash.ts';
 
 export interface ValidateOptions {
   /** Repository root. */

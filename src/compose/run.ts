@@ -1,12 +1,12 @@
 // Plan and apply: the two entries everything else composes (api.ts re-exports them; api-propose
 // uses them without importing api.ts, which re-exports it).
-import type { DesiredState } from './compiler/desired-state.ts';
-import type { Diagnostic } from './diagnostics/diagnostic.ts';
-import { runApply, type ApplyOptions, type ApplyRunResult } from './executor/run-apply.ts';
-import type { Plan } from './planner/plan-types.ts';
-import { defaultApplyPorts } from './ports.ts';
-import { suggestion } from './util/did-you-mean.ts';
-import { loadWorkspace, makePlan } from './workspace.ts';
+import type { DesiredState } from '../compiler/desired-state.ts';
+import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import { runApply, type ApplyOptions, type ApplyRunResult } from '../executor/run-apply.ts';
+import type { Plan } from '../planner/plan-types.ts';
+import { defaultApplyPorts } from '../ports.ts';
+import { suggestion } from '../util/did-you-mean.ts';
+import { loadWorkspace, makePlan } from '../workspace.ts';
 
 export interface PlanOptions {
   cwd: string;
