@@ -3,7 +3,7 @@
 // api.ts (the one entry); the CLI only parses arguments and renders these results.
 import { resolve } from 'node:path';
 import { validate } from '../source/validate.ts';
-import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import type { ApiResult } from '../diagnostics/diagnostic.ts';
 import { releaseQuarantine, type ReleaseOptions, type ReleaseResult } from '../executor/release.ts';
 import { defaultApplyPorts } from '../ports.ts';
 import { openFeatureStore } from '../store/open-store.ts';
@@ -18,10 +18,7 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-type Sources = Map<string, string>;
-export type DataResult<T> =
-  | { ok: true; value: T; diagnostics: Diagnostic[]; sources: Sources }
-  | { ok: false; diagnostics: Diagnostic[]; sources: Sources };
+export type DataResult<T> = ApiResult<{ value: T }>;
 
 export interface DatasetOptions {
   cwd: string;

@@ -5,51 +5,20 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import type { ApiResult } from '../diagnostics/diagnostic.ts';
 import type { Plan, PlanAction } from '../planner/plan-types.ts';
-import type { DataLock, ModelVersion, Quarantine, RolloutLock } from '../state/types.ts';
+import type { DataLock, Quarantine, RolloutLock } from '../state/types.ts';
 import type { AppliedPolicies, TrainingSetViewStats } from '../store/port.ts';
-import { restrictPlan as restrictPlanPure } from '../planner/restrict.ts';
-import { suggestion } from '../util/did-you-mean.ts';
+import { restrictPlan } from '../compose/run.ts';
+import { fail, unknownResource as unknown, withWorkspace } from '../compose/with-workspace.ts';
 import { nodeSha256 } from '../util/node-hash.ts';
-import { loadWorkspace, makePlan, openStore, type Loaded, type Workspace } from '../workspace.ts';
+import { makePlan, openStore } from '../workspace.ts';
 
-const fail = (code: Diagnostic['code'], message: string, hint?: string): Diagnostic => ({
-  code,
-  severity: 'error',
-  message,
-  hint,
-  path: [],
-});
+export { compareVersions, type VersionComparison, type VersionSummary } from '../compose/compare-versions.ts';
 
-type OpsResult<T> = Loaded<T>;
-
-async function withWorkspace<T>(
-  opts: { cwd: string; policiesDir?: string },
-  fn: (ws: Workspace) => OpsResult<T> | Promise<OpsResult<T>>,
-): Promise<OpsResult<T>> {
-  const ws = await loadWorkspace(opts);
-  if (!ws.ok) return ws;
-  return fn(ws.value);
-}
-
-const unknown = <T>(ws: Workspace, kind: string, name: string, known: string[]): OpsResult<T> => ({
-  ok: false,
-  diagnostics: [
-    fail(
-      'api/unknown-resource',
-      `no ${kind} ${JSON.stringify(name)}`,
-      `${suggestion(name, known)} Known: ${known.join(', ') || '(none)'}`.trim(),
-    ),
-  ],
-  sources: new Map([...ws.lockTexts]),
-});
+type OpsResult<T> = ApiResult<{ value: T }>;
 
 // ── Restricted plans: one operation, planned and applied like any plan ──
-
-/** Keep the actions `keep` selects and their dependencies (a one-operation plan). Pure. */
-export const restrictPlan = (plan: Plan, keep: (a: PlanAction) => boolean): Plan =>
-  restrictPlanPure(plan, keep, nodeSha256);
 
 export type Operation =
   | { kind: 'retrain'; model: string }
@@ -131,106 +100,6 @@ export async function planOperation(opts: {
 }
 
 // ── Read views ──
-
-export interface VersionSummary {
-  version: number;
-  status: ModelVersion['status'];
-  trainedAt: string;
-  specDigest: string;
-  metrics: Record<string, number>;
-  gates: NonNullable<ModelVersion['gates']>;
-  trainingSet: ModelVersion['trainingSet'];
-  featureViewDigests: Record<string, string>;
-  trainer: ModelVersion['trainer'];
-  seed: number;
-  plan?: string;
-}
-
-export interface VersionComparison {
-  model: string;
-  a: VersionSummary;
-  b: VersionSummary;
-  /** metric → b − a, for metrics both versions have. */
-  metricDeltas: Record<string, number>;
-  sameSpec: boolean;
-  sameTrainingSet: boolean;
-  /** Views whose definition digest differs between the versions (or that only one read). */
-  changedViews: string[];
-}
-
-const summarizeVersion = (v: ModelVersion): VersionSummary => ({
-  version: v.version,
-  status: v.status,
-  trainedAt: v.trainedAt,
-  specDigest: v.specDigest,
-  metrics: v.metrics,
-  gates: v.gates ?? [],
-  trainingSet: v.trainingSet,
-  featureViewDigests: v.featureViewDigests,
-  trainer: v.trainer,
-  seed: v.seed,
-  plan: v.plan,
-});
-
-/** Metrics, gates, training data and feature views of two versions of a model, side by side. Read-only. */
-export async function compareVersions(opts: {
-  cwd: string;
-  policiesDir?: string;
-  model: string;
-  /** Default: the champion (or the newest but one). */
-  a?: number;
-  /** Default: the newest version. */
-  b?: number;
-}): Promise<OpsResult<VersionComparison>> {
-  return withWorkspace(opts, (ws) => {
-    const sources = new Map([...ws.lockTexts]);
-    const models = ws.desired.models.map((m) => m.name);
-    if (!models.includes(opts.model) && !ws.lock.models[opts.model])
-      return unknown(ws, 'model', opts.model, models);
-    const vs = ws.lock.models[opts.model]?.versions ?? [];
-    const newest = vs[vs.length - 1];
-    const b = opts.b != null ? vs.find((v) => v.version === opts.b) : newest;
-    const champion = vs.find((v) => v.status === 'champion' && v !== b);
-    const a =
-      opts.a != null ? vs.find((v) => v.version === opts.a) : (champion ?? vs.filter((v) => v !== b).at(-1));
-    if (!a || !b) {
-      const missing = !a ? opts.a : opts.b;
-      return {
-        ok: false,
-        diagnostics: [
-          fail(
-            'api/unknown-version',
-            missing != null
-              ? `${opts.model} has no version ${missing}`
-              : `${opts.model} has ${vs.length} version(s): nothing to compare`,
-            `Versions: ${vs.map((v) => v.version).join(', ') || '(none)'}`,
-          ),
-        ],
-        sources,
-      };
-    }
-    const metricDeltas: Record<string, number> = {};
-    for (const [k, vb] of Object.entries(b.metrics)) {
-      const va = a.metrics[k];
-      if (va != null) metricDeltas[k] = vb - va;
-    }
-    const views = new Set([...Object.keys(a.featureViewDigests), ...Object.keys(b.featureViewDigests)]);
-    return {
-      ok: true,
-      value: {
-        model: opts.model,
-        a: summarizeVersion(a),
-        b: summarizeVersion(b),
-        metricDeltas,
-        sameSpec: a.specDigest === b.specDigest,
-        sameTrainingSet: a.trainingSet.digest === b.trainingSet.digest,
-        changedViews: [...views].filter((v) => a.featureViewDigests[v] !== b.featureViewDigests[v]).sort(),
-      },
-      diagnostics: [],
-      sources,
-    };
-  });
-}
 
 export interface FeatureFreshness {
   view: string;
@@ -379,7 +248,7 @@ export interface QuarantineEntry extends Quarantine {
 }
 
 /** Every quarantine the data locks record (active and released). Read-only. */
-export async function listQuarantines(opts: {
+export async function dataList(opts: {
   cwd: string;
   policiesDir?: string;
   status?: 'active' | 'released';
@@ -479,7 +348,3 @@ export async function previewRelease(opts: {
     };
   });
 }
-
-// The release with its default ports (git, DuckDB): executor/release.ts takes them as a parameter.
-export { dataRelease as releaseQuarantine } from './data.ts';
-export type { ReleaseOptions, ReleaseResult } from '../executor/release.ts';

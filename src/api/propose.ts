@@ -10,8 +10,8 @@ import { dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { apply, plan } from '../compose/run.ts';
 import { validate } from '../source/validate.ts';
-import { compareVersions, type VersionComparison } from './ops.ts';
-import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import { compareVersions, type VersionComparison } from '../compose/compare-versions.ts';
+import type { ApiResult, Diagnostic } from '../diagnostics/diagnostic.ts';
 import type { ApplyEvent } from '../executor/events.ts';
 import type { ApplyOptions } from '../executor/run-apply.ts';
 import type { ApprovedBy } from '../git/message.ts';
@@ -27,9 +27,8 @@ import { renderSummaryLine } from '../planner/render.ts';
 import type { Actor } from '../state/types.ts';
 import { digestOf } from '../util/canonical.ts';
 import { nodeSha256 } from '../util/node-hash.ts';
-import type { Loaded } from '../workspace.ts';
 
-const fail = <T>(code: Diagnostic['code'], message: string, hint?: string): Loaded<T> => ({
+const fail = <T>(code: Diagnostic['code'], message: string, hint?: string): ApiResult<{ value: T }> => ({
   ok: false,
   diagnostics: [{ code, severity: 'error', message, hint, path: [] }],
   sources: new Map(),
@@ -118,7 +117,9 @@ async function withWorktree<T>(
 }
 
 /** Validate and plan a policy change without touching the caller's checkout. Read-only (scratch worktree). */
-export async function previewPolicyChange(req: PolicyChangeRequest): Promise<Loaded<PolicyChangePreview>> {
+export async function previewPolicyChange(
+  req: PolicyChangeRequest,
+): Promise<ApiResult<{ value: PolicyChangePreview }>> {
   const root = resolve(req.cwd);
   const current = await validate({ cwd: root, policiesDir: req.policiesDir, checkPaths: false });
   const policiesDir = normalize(current.state?.project.policiesDir ?? req.policiesDir ?? 'policies');
@@ -254,7 +255,7 @@ export interface ProposeResult {
 }
 
 /** Commit the previewed change on its branch (and evaluate it, and open a pull request). */
-export async function proposePolicyChange(o: ProposeOptions): Promise<Loaded<ProposeResult>> {
+export async function proposePolicyChange(o: ProposeOptions): Promise<ApiResult<{ value: ProposeResult }>> {
   const root = resolve(o.cwd);
   const { git, topLevel, prefix } = await locate(root);
   const head = (await git(['rev-parse', 'HEAD'])).trim();

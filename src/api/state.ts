@@ -1,7 +1,12 @@
-// `rudder status` and `rudder history` data: lockfiles, the apply lock, the journal, git. It reads
-// both state/ and git/, so it lives above them (the application layer, next to api.ts).
+// State: `rudder status` and `rudder history` (lockfiles, the apply lock, the journal, git), a
+// person's seal of a hand-edited lockfile, and the release of a rollback's hold.
+import { resolve } from 'node:path';
 import type { DesiredState } from '../compiler/desired-state.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import { releaseHold, type ReleaseHoldOptions, type ReleaseHoldResult } from '../executor/release-hold.ts';
+import { defaultApplyPorts } from '../ports.ts';
+import { validate } from '../source/validate.ts';
+import { sealLockfiles, type SealResult } from '../state/seal.ts';
 import { readHistory, uncommittedFiles, type HistoryEntry } from '../git/git.ts';
 import { ApplyLockError, isStale, readApplyLock, type ApplyLockInfo } from '../state/apply-lock.ts';
 import { readProjectSettings } from '../source/settings.ts';
@@ -27,7 +32,7 @@ export interface StatusReport {
   lock: LockState;
 }
 
-export async function readStatus(root: string, desired?: DesiredState): Promise<StatusReport> {
+async function readStatus(root: string, desired?: DesiredState): Promise<StatusReport> {
   const settings = await readProjectSettings(root);
   const project = desired?.project ?? settings.project;
   const stateDir = project.stateDir;
@@ -100,7 +105,7 @@ export interface HistoryReport {
   recorded: RecordedChange[];
 }
 
-export async function readResourceHistory(root: string, opts: HistoryOptions): Promise<HistoryReport> {
+async function readResourceHistory(root: string, opts: HistoryOptions): Promise<HistoryReport> {
   const { project } = await readProjectSettings(root);
   const resolved = resourceFiles(project.stateDir, opts.resource);
   if ('error' in resolved)
@@ -137,4 +142,28 @@ export async function readResourceHistory(root: string, opts: HistoryOptions): P
     entries: h.entries,
     recorded,
   };
+}
+
+/** Every resource's current state from the lockfiles (plus declared-but-unapplied ones when the policies compile). Read-only. */
+export async function status(opts: { cwd: string }): Promise<StatusReport> {
+  const root = resolve(opts.cwd);
+  const v = await validate({ cwd: root, checkPaths: false });
+  return readStatus(root, v.state);
+}
+
+/** A resource's state changes from git (when, plan, actions, actor, reason; diffs on request), newest first. Read-only. */
+export async function history(opts: { cwd: string } & HistoryOptions): Promise<HistoryReport> {
+  return readResourceHistory(resolve(opts.cwd), opts);
+}
+
+/** Check lockfiles as every read does (except their integrity line) and re-seal the valid ones. Writes files. */
+export async function sealState(opts: { cwd: string; files: readonly string[] }): Promise<SealResult> {
+  const root = resolve(opts.cwd);
+  const v = await validate({ cwd: root, checkPaths: false });
+  return sealLockfiles(root, v.state?.project.stateDir ?? 'state', opts.files);
+}
+
+/** Make a held version a candidate again (recorded in the model lock and committed). Writes. */
+export function releaseRolloutHold(opts: ReleaseHoldOptions): Promise<ReleaseHoldResult> {
+  return releaseHold(opts, defaultApplyPorts());
 }

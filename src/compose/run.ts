@@ -1,9 +1,12 @@
-// Plan and apply: the two entries everything else composes (api.ts re-exports them; api-propose
-// uses them without importing api.ts, which re-exports it).
+// Plan and apply with the default ports: the two steps every api entry that changes state
+// composes (run, reconcile, policy proposals, GitHub apply-on-merge). They live below src/api/ so
+// that its files never import each other.
 import type { DesiredState } from '../compiler/desired-state.ts';
-import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import type { ApiResult, Diagnostic } from '../diagnostics/diagnostic.ts';
 import { runApply, type ApplyOptions, type ApplyRunResult } from '../executor/run-apply.ts';
-import type { Plan } from '../planner/plan-types.ts';
+import type { Plan, PlanAction } from '../planner/plan-types.ts';
+import { restrictPlan as restrictPlanWith } from '../planner/restrict.ts';
+import { nodeSha256 } from '../util/node-hash.ts';
 import { defaultApplyPorts } from '../ports.ts';
 import { suggestion } from '../util/did-you-mean.ts';
 import { loadWorkspace, makePlan } from '../workspace.ts';
@@ -17,9 +20,7 @@ export interface PlanOptions {
   now?: Date;
 }
 
-export type PlanResult =
-  | { ok: true; plan: Plan; diagnostics: Diagnostic[]; sources: Map<string, string> }
-  | { ok: false; diagnostics: Diagnostic[]; sources: Map<string, string> };
+export type PlanResult = ApiResult<{ plan: Plan }>;
 
 /** Compile, read the lockfiles, observe, and compute the plan. Read-only. */
 export async function plan(opts: PlanOptions): Promise<PlanResult> {
@@ -49,3 +50,7 @@ function unknownModels(desired: DesiredState, names: readonly string[]): Diagnos
 export function apply(opts: ApplyOptions): Promise<ApplyRunResult> {
   return runApply(opts, defaultApplyPorts({ trainers: opts.trainers }));
 }
+
+/** Keep the actions `keep` selects and their dependencies (a one-operation plan). Pure. */
+export const restrictPlan = (plan: Plan, keep: (a: PlanAction) => boolean): Plan =>
+  restrictPlanWith(plan, keep, nodeSha256);

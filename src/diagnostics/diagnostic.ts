@@ -29,6 +29,15 @@ export interface Diagnostic {
 export type Result<T> =
   { ok: true; value: T; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
 
+/**
+ * What every api entry returns: its own fields when it succeeded, and in both cases every
+ * diagnostic with the texts (file → text) that formatters quote in code frames.
+ */
+export type ApiResult<T extends object> = (({ ok: true } & T) | { ok: false }) & {
+  diagnostics: Diagnostic[];
+  sources: Map<string, string>;
+};
+
 export function ok<T>(value: T, diagnostics: Diagnostic[] = []): Result<T> {
   return { ok: true, value, diagnostics };
 }

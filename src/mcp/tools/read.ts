@@ -442,7 +442,7 @@ export const listQuarantinesTool = readTool({
     ),
   },
   async run(args, ctx) {
-    const r = await api.listQuarantines({ cwd: ctx.cwd, policiesDir: ctx.policiesDir, status: args.status });
+    const r = await api.dataList({ cwd: ctx.cwd, policiesDir: ctx.policiesDir, status: args.status });
     if (!r.ok) return fromDiagnostics(r.diagnostics, r.sources);
     const qs = r.value.map((q) => ({
       id: q.id,
