@@ -53,15 +53,29 @@ function lowerBound(sorted: Float64Array, x: number): number {
   return lo;
 }
 
-function upperBound(sorted: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
+/** First index past `x`, galloping from `from` (a lower bound of x): ties cost O(log ties). */
+function upperBoundFrom(sorted: Float64Array, x: number, from: number): number {
+  let step = 1;
+  let lo = from;
+  let hi = from;
+  while (hi < sorted.length && sorted[hi]! <= x) {
+    lo = hi + 1;
+    hi += step;
+    step *= 2;
+  }
+  hi = Math.min(hi, sorted.length);
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (sorted[mid]! <= x) lo = mid + 1;
     else hi = mid;
   }
   return lo;
+}
+
+/** #values < x plus #values = x, i.e. lower bound + upper bound of x in a sorted array. */
+function belowTwice(sorted: Float64Array, x: number): number {
+  const lo = lowerBound(sorted, x);
+  return lo + upperBoundFrom(sorted, x, lo);
 }
 
 /**
@@ -83,11 +97,9 @@ function placements(y: ArrayLike<number>, s: ArrayLike<number>, m: number): [Flo
   const negSorted = neg.slice().sort();
   const v10 = new Float64Array(pos.length);
   const v01 = new Float64Array(neg.length);
-  for (let i = 0; i < pos.length; i++)
-    v10[i] = (lowerBound(negSorted, pos[i]!) + upperBound(negSorted, pos[i]!)) / 2 / neg.length;
+  for (let i = 0; i < pos.length; i++) v10[i] = belowTwice(negSorted, pos[i]!) / 2 / neg.length;
   for (let j = 0; j < neg.length; j++)
-    v01[j] =
-      (2 * pos.length - lowerBound(posSorted, neg[j]!) - upperBound(posSorted, neg[j]!)) / 2 / pos.length;
+    v01[j] = (2 * pos.length - belowTwice(posSorted, neg[j]!)) / 2 / pos.length;
   return [v10, v01];
 }
 
