@@ -35,6 +35,7 @@ export function buildProgram(io?: CommandIO): Command {
     .option('--json', 'machine-readable output on stdout')
     .option('--no-color', 'disable colours')
     .option('--verbose', 'more detail on stderr')
+    .option('--as-of <time>', 'act as if the time were <time> (ISO 8601; also RUDDER_NOW): replay history')
     .addHelpText('after', EXIT_HELP)
     .version(RUDDER_VERSION, '-V, --version', 'print the Rudder version')
     .showSuggestionAfterError(true)

@@ -21,6 +21,8 @@ export interface ApplyCommandOptions {
   json: boolean;
   actor?: Actor;
   signal?: AbortSignal;
+  /** Act as of this time (`--as-of`); default: the real clock. */
+  now?: Date;
 }
 
 /** `rudder apply [plan.json]`: 0 when every action succeeded (or nothing to do), 1 otherwise. */
@@ -48,6 +50,7 @@ export async function applyCommand(opts: ApplyCommandOptions, io: CommandIO): Pr
     lockTimeoutMs: opts.lockTimeoutMs,
     actor: opts.actor ?? (process.env.CI ? 'ci' : 'cli'),
     signal: opts.signal,
+    now: opts.now ? () => opts.now! : undefined,
     onEvent: (e) => io.stderr(renderEvent(e)),
     confirm:
       reviewed || opts.autoApprove

@@ -11,6 +11,8 @@ export interface ExplainCommandOptions {
   /** Explain an action of this plan file instead of planning now. */
   planFile?: string;
   json: boolean;
+  /** Plan as of this time (`--as-of`); default: the real clock. */
+  now?: Date;
 }
 
 /** `rudder explain <action> [--plan plan.json]`: why an action is in the plan. 0, or 1 when not found. */
@@ -26,6 +28,7 @@ export async function explainCommand(opts: ExplainCommandOptions, io: CommandIO)
     policiesDir: opts.policiesDir,
     action: opts.action,
     plan: reviewed,
+    now: opts.now,
   });
   if (!r.ok) {
     io.stderr(formatPretty(r.diagnostics, r.sources, { color: io.color }));

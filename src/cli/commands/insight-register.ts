@@ -12,7 +12,10 @@ export function registerInsightCommands(program: Command, ctx: ContextOf): void 
     .action(async (action: string, o: { plan?: string }, cmd: Command) => {
       const c = ctx(cmd);
       const { explainCommand } = await import('./explain.ts');
-      process.exitCode = await explainCommand({ cwd: c.cwd, json: c.json, action, planFile: o.plan }, c.io);
+      process.exitCode = await explainCommand(
+        { cwd: c.cwd, json: c.json, action, planFile: o.plan, now: c.now },
+        c.io,
+      );
     });
 
   program
@@ -31,12 +34,19 @@ export function registerInsightCommands(program: Command, ctx: ContextOf): void 
     )
     .option('--window <duration>', "window length (default: the drift trigger's window, else 7d)")
     .option('--html <file>', 'also write the self-contained HTML report there')
-    .option('--now <iso>', 'the end of the window (default: now)')
+    .option('--now <iso>', 'the end of the window (default: --as-of, else now)')
     .action(async (model: string, o: { window?: string; html?: string; now?: string }, cmd: Command) => {
       const c = ctx(cmd);
       const { driftCommand } = await import('./drift.ts');
       process.exitCode = await driftCommand(
-        { cwd: c.cwd, model, window: o.window, html: o.html, now: o.now, json: c.json },
+        {
+          cwd: c.cwd,
+          model,
+          window: o.window,
+          html: o.html,
+          now: o.now ?? c.now?.toISOString(),
+          json: c.json,
+        },
         c.io,
       );
     });

@@ -11,6 +11,8 @@ export interface ReconcileCommandOptions {
   /** Abort this model's progressing rollout (all traffic back to the champion, the challenger held), commit, exit. */
   abort?: string;
   json: boolean;
+  /** Act as of this time (`--as-of`); default: the real clock. */
+  now?: Date;
 }
 
 /**
@@ -18,15 +20,21 @@ export interface ReconcileCommandOptions {
  * person → commit. Exit 0 when the pass (or, with --watch, the loop) ended cleanly, 1 when a pass failed.
  */
 export async function reconcileCommand(opts: ReconcileCommandOptions, io: CommandIO): Promise<number> {
+  const clock = (): Date => opts.now ?? new Date();
   const pass = async () => {
-    const r = await reconcile({ cwd: opts.cwd, policiesDir: opts.policiesDir, actor: 'reconcile' });
+    const r = await reconcile({
+      cwd: opts.cwd,
+      policiesDir: opts.policiesDir,
+      actor: 'reconcile',
+      now: clock,
+    });
     if (opts.json)
       io.stdout(
         `${JSON.stringify({ ok: r.ok, summary: r.summary, commit: r.commit?.sha ?? null, actions: r.outcomes.map((o) => ({ id: o.id, status: o.status, message: o.message })), held: r.held.map((a) => a.id), notes: r.plan?.notes ?? [] })}\n`,
       );
     else {
       io.stdout(
-        `${new Date().toISOString()} ${r.summary}${r.commit?.sha ? ` (commit ${r.commit.sha.slice(0, 12)})` : ''}\n`,
+        `${clock().toISOString()} ${r.summary}${r.commit?.sha ? ` (commit ${r.commit.sha.slice(0, 12)})` : ''}\n`,
       );
       // What the pass saw but did not act on: a rollout waiting for its hold or its analysis, a
       // retrain held back by its cooldown. Without them "No changes" hides a rollout in progress.
@@ -40,6 +48,7 @@ export async function reconcileCommand(opts: ReconcileCommandOptions, io: Comman
       cwd: opts.cwd,
       policiesDir: opts.policiesDir,
       op: { kind: 'rollout-abort', model: opts.abort },
+      now: opts.now,
     });
     if (!op.ok) {
       io.stderr(formatPretty(op.diagnostics, op.sources, { color: io.color }));
@@ -52,6 +61,7 @@ export async function reconcileCommand(opts: ReconcileCommandOptions, io: Comman
       policiesDir: opts.policiesDir,
       plan: op.value.plan,
       actor: 'cli',
+      now: clock,
     });
     io.stdout(`${r.summary}${r.commit?.sha ? ` (commit ${r.commit.sha.slice(0, 12)})` : ''}\n`);
     if (r.diagnostics.length > 0) io.stderr(formatPretty(r.diagnostics, r.sources, { color: io.color }));

@@ -74,7 +74,7 @@ export function registerRuntimeCommands(program: Command, ctx: ContextOf): void 
         if (o.abort && o.watch) throw new ExitError('--abort and --watch exclude each other');
         const { reconcileCommand } = await import('./reconcile.ts');
         process.exitCode = await reconcileCommand(
-          { cwd: c.cwd, policiesDir: o.policies, watch: o.watch, abort: o.abort, json: c.json },
+          { cwd: c.cwd, policiesDir: o.policies, watch: o.watch, abort: o.abort, json: c.json, now: c.now },
           c.io,
         );
       },

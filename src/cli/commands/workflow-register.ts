@@ -65,6 +65,7 @@ function registerPlan(program: Command, ctx: ContextOf): void {
             format: c.json ? 'json' : o.markdown ? 'markdown' : 'text',
             detailedExitcode: o.detailedExitcode ?? false,
             retrain: o.retrain ?? [],
+            now: c.now,
           },
           c.io,
         );
@@ -125,6 +126,7 @@ function registerApply(program: Command, ctx: ContextOf): void {
               retrain: o.retrain ?? [],
               json: c.json,
               signal: ac.signal,
+              now: c.now,
             },
             c.io,
           );
