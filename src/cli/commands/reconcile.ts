@@ -1,4 +1,4 @@
-import { apply, planOperation, reconcile, reconcileWatch } from '../../api/index.ts';
+import { apply, planOperation, reconcile, reconcileWatch, type ReconcileResult } from '../../api/index.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
 import { formatDuration, parseDuration } from '../../schema/vocabulary.ts';
 import { ExitCode, ExitError, type CommandIO } from '../io.ts';
@@ -36,6 +36,7 @@ export async function reconcileCommand(opts: ReconcileCommandOptions, io: Comman
       io.stdout(
         `${clock().toISOString()} ${r.summary}${r.commit?.sha ? ` (commit ${r.commit.sha.slice(0, 12)})` : ''}\n`,
       );
+      io.stdout(renderOutcomes(r));
       // What the pass saw but did not act on: a rollout waiting for its hold or its analysis, a
       // retrain held back by its cooldown. Without them "No changes" hides a rollout in progress.
       for (const n of r.plan?.notes ?? []) io.stdout(`  - ${n}\n`);
@@ -64,6 +65,7 @@ export async function reconcileCommand(opts: ReconcileCommandOptions, io: Comman
       now: clock,
     });
     io.stdout(`${r.summary}${r.commit?.sha ? ` (commit ${r.commit.sha.slice(0, 12)})` : ''}\n`);
+    io.stdout(renderOutcomes({ ...r, held: [] }));
     if (r.diagnostics.length > 0) io.stderr(formatPretty(r.diagnostics, r.sources, { color: io.color }));
     return r.ok ? ExitCode.ok : ExitCode.error;
   }
@@ -98,4 +100,21 @@ export async function reconcileCommand(opts: ReconcileCommandOptions, io: Comman
     process.off('SIGINT', onInt);
   }
   return lastOk ? ExitCode.ok : ExitCode.error;
+}
+
+/**
+ * What a pass did, action by action with the plan's reasons ("advance churn v3 to 50 %: analysis
+ * passed …"): a reconcile runs unattended, so its output is the record a person reads later.
+ */
+export function renderOutcomes(r: ReconcileResult): string {
+  const actions = new Map((r.plan?.actions ?? []).map((a) => [a.id, a]));
+  const mark = { done: '✓', failed: '✗', skipped: '–' } as const;
+  return r.outcomes
+    .map((o) => {
+      const reasons = actions.get(o.id)?.reasons ?? [];
+      return [`  ${mark[o.status]} ${o.id}: ${o.message}`, ...reasons.map((x) => `      ${x.message}`)]
+        .map((l) => `${l}\n`)
+        .join('');
+    })
+    .join('');
 }
