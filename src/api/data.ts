@@ -107,3 +107,5 @@ export async function dataScan(
 export function dataRelease(opts: ReleaseOptions): Promise<ReleaseResult> {
   return releaseQuarantine(opts, defaultApplyPorts());
 }
+
+export { StoreError } from '../store/port.ts';

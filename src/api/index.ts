@@ -27,6 +27,7 @@ export {
   dataRelease,
   dataScan,
   dataset,
+  StoreError,
   UsageError,
   type DataResult,
   type DataScanOptions,
@@ -103,13 +104,13 @@ export {
 } from './serve.ts';
 
 // Types and helpers the front ends render with.
-export { validate, type ValidateOptions, type ValidateResult } from '../source/validate.ts';
+export { validate, type ValidateOptions, type ValidateResult } from './validate.ts';
 export { parsePlanFile, renderPlanJson } from '../planner/plan-file.ts';
 export { renderPlanMarkdown, renderPlanText, renderSummaryLine } from '../planner/render.ts';
 export type { ActionOf, ActionType, Plan, PlanAction } from '../planner/plan-types.ts';
 export type { ActionExplanation, ExplainResult } from '../planner/explain.ts';
 export type { UnlockResult } from '../state/apply-lock.ts';
-export { StoreError, type TrainingSet } from '../store/port.ts';
+export type { TrainingSet } from '../store/port.ts';
 export type { ActionOutcome } from '../executor/execute.ts';
 export type { ApplyOptions, ApplyRunResult } from '../executor/run-apply.ts';
 export type { ApplyEvent } from '../executor/events.ts';

@@ -1,7 +1,8 @@
 // A reviewed plan file from the command line (`rudder apply plan.json`, `rudder explain --plan`):
 // read, parsed and self-checked, or the diagnostics printed and the exit code to return.
 import { readFile } from 'node:fs/promises';
-import { parsePlanFile, type Plan } from '../api/index.ts';
+import { parsePlanFile } from '../planner/plan-file.ts';
+import { type Plan } from '../planner/plan-types.ts';
 import { formatPretty } from '../diagnostics/format-pretty.ts';
 import { nodeSha256 } from '../util/node-hash.ts';
 import { ExitCode, ExitError, type CommandIO } from './io.ts';

@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { apply, type Plan } from '../../api/index.ts';
+import { apply } from '../../api/run.ts';
+import { type Plan } from '../../planner/plan-types.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
 import type { ApplyEvent } from '../../executor/events.ts';
 import { renderPlanText } from '../../planner/render.ts';

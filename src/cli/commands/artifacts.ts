@@ -5,7 +5,7 @@ import {
   ArtifactError,
   type ArtifactItem,
   type ArtifactsReport,
-} from '../../api/index.ts';
+} from '../../api/artifacts.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
 import { ExitCode, ExitError, type CommandIO } from '../io.ts';
 

@@ -1,4 +1,5 @@
-import { dataList, dataRelease, dataScan } from '../../api/index.ts';
+import { dataRelease, dataScan } from '../../api/data.ts';
+import { dataList } from '../../api/ops.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
 import { ExitCode, ExitError, type CommandIO } from '../io.ts';
 import { rethrowUserError, rows } from './dataset.ts';

@@ -1,5 +1,5 @@
 import { extname, relative } from 'node:path';
-import { dataset, StoreError, UsageError } from '../../api/index.ts';
+import { dataset, StoreError, UsageError } from '../../api/data.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
 import { ExitCode, ExitError, type CommandIO } from '../io.ts';
 

@@ -1,6 +1,6 @@
 import { writeFile, rename } from 'node:fs/promises';
 import { dirname, relative, resolve, basename, join } from 'node:path';
-import { describeDataset, drift, renderDriftHtml, type DriftReport } from '../../api/index.ts';
+import { describeDataset, drift, renderDriftHtml, type DriftReport } from '../../api/monitoring.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
 import { parseDuration } from '../../schema/vocabulary.ts';
 import { ExitCode, ExitError, type CommandIO } from '../io.ts';

@@ -1,4 +1,5 @@
-import { explain, type Plan } from '../../api/index.ts';
+import { explain } from '../../api/run.ts';
+import { type Plan } from '../../planner/plan-types.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
 import { ExitCode, ExitError, type CommandIO } from '../io.ts';
 import { readPlanArgument } from '../read-plan.ts';

@@ -3,13 +3,13 @@ import { relative, resolve } from 'node:path';
 import {
   githubApplyOnMerge,
   githubCommentPlan,
-  plan,
   proposeChange,
   resolveGitHubTarget,
   GitCommandError,
   GitHubError,
   redactToken as redact,
-} from '../../api/index.ts';
+} from '../../api/github.ts';
+import { plan } from '../../api/run.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
 import { ExitCode, ExitError, type CommandIO } from '../io.ts';
 import { renderEvent } from './apply.ts';

@@ -1,5 +1,5 @@
-import { history } from '../../api/index.ts';
-import type { HistoryReport } from '../../api/index.ts';
+import { history } from '../../api/state.ts';
+import type { HistoryReport } from '../../api/state.ts';
 import { ExitCode, type CommandIO } from '../io.ts';
 
 export interface HistoryCommandOptions {

@@ -15,7 +15,7 @@ export interface McpCommandOptions {
 
 export async function mcpCommand(opts: McpCommandOptions, io: CommandIO): Promise<number> {
   const log = (line: string) => io.stderr(`rudder mcp: ${line}\n`);
-  const { validate } = await import('../../api/index.ts');
+  const { validate } = await import('../../api/validate.ts');
   const v = await validate({ cwd: opts.cwd, policiesDir: opts.policiesDir, checkPaths: false });
   if (v.documents === 0 && v.files === 0)
     throw new ExitError(

@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { plan, writePlanFile } from '../../api/index.ts';
+import { plan, writePlanFile } from '../../api/run.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
 import { renderPlanJson } from '../../planner/plan-file.ts';
 import { renderPlanMarkdown, renderPlanText } from '../../planner/render.ts';

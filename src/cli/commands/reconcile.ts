@@ -1,4 +1,6 @@
-import { apply, planOperation, reconcile, reconcileWatch, type ReconcileResult } from '../../api/index.ts';
+import { planOperation } from '../../api/ops.ts';
+import { apply, reconcile, type ReconcileResult } from '../../api/run.ts';
+import { reconcileWatch } from '../../api/serve.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
 import { formatDuration, parseDuration } from '../../schema/vocabulary.ts';
 import { ExitCode, ExitError, type CommandIO } from '../io.ts';

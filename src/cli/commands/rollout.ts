@@ -1,4 +1,4 @@
-import { releaseRolloutHold } from '../../api/index.ts';
+import { releaseRolloutHold } from '../../api/state.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
 import { ExitCode, type CommandIO } from '../io.ts';
 

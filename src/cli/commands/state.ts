@@ -1,4 +1,4 @@
-import { sealState } from '../../api/index.ts';
+import { sealState } from '../../api/state.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
 import { ExitCode, type CommandIO } from '../io.ts';
 

@@ -1,6 +1,6 @@
-import { status } from '../../api/index.ts';
+import { status } from '../../api/state.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
-import type { StatusReport } from '../../api/index.ts';
+import type { StatusReport } from '../../api/state.ts';
 import { ExitCode, type CommandIO } from '../io.ts';
 
 export interface StatusCommandOptions {

@@ -1,4 +1,4 @@
-import { unlock } from '../../api/index.ts';
+import { unlock } from '../../api/run.ts';
 import { ExitCode, type CommandIO } from '../io.ts';
 
 export interface UnlockCommandOptions {

@@ -1,4 +1,4 @@
-import { validate } from '../../api/index.ts';
+import { validate } from '../../api/validate.ts';
 import { formatGithub, formatJson } from '../../diagnostics/format-json.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
 import { ExitCode, type CommandIO } from '../io.ts';
