@@ -14,7 +14,7 @@ export type V1PredictRequest = V1Instance | V1BatchRequest;
 /**
  * The answer to one instance.
  */
-export type V1PredictResponse = { model: ModelName } & V1Prediction;
+export type V1PredictResponse = {model: ModelName} & V1Prediction;
 /**
  * `POST /v1/labels`: one label, or `{"labels": [...]}`.
  */
