@@ -168,7 +168,7 @@ export function renderPlanTypes(): Promise<string> {
 /** src/serving/wire-types.generated.ts: `rudder serve`'s requests and responses, from src/schema/serving.schema.json. */
 export function renderServingTypes(): Promise<string> {
   return renderWireTypes({
-    schema: servingSchema as unknown as Schema,
+    schema: servingSchema,
     source: 'src/schema/serving.schema.json',
     roots: [],
     banner: [

@@ -50,7 +50,7 @@ export function oipInstances(m: ServedModel, inputs: readonly OipInputTensor[], 
         'bad-request',
         `${field}.name`,
       );
-    const data = o.data.flat(8) as unknown[];
+    const data: unknown[] = o.data.flat(8);
     const rows = o.shape[0]!;
     const width = o.shape.slice(1).reduce((a, b) => a * b, 1);
     if (width !== 1 || data.length !== rows)

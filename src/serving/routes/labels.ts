@@ -5,7 +5,7 @@ import type { LabelRecord } from '../../prediction-log/port.ts';
 import type { RouteDeps } from '../app.ts';
 import { HttpError } from '../http-error.ts';
 import { wire } from '../validation.ts';
-import type { Label, LabelBatch, LabelRequest, LabelsAccepted } from '../wire-types.generated.ts';
+import type { Label, LabelRequest, LabelsAccepted } from '../wire-types.generated.ts';
 
 /** Labels as the log stores them: the model must be served, `at` an ISO-8601 time (default now). */
 export function labelRecords(
@@ -48,7 +48,7 @@ export const labelRoutes: FastifyPluginAsync<RouteDeps> = (app, deps) => {
       // As the schema decides: `labels` that is not an array is a field of a single label.
       const body = req.body;
       const batched = 'labels' in body && Array.isArray(body.labels);
-      const raw = batched ? (body as LabelBatch).labels : [body as Label];
+      const raw = batched ? body.labels : [body as Label];
       const max = deps.maxInstances * 10;
       if (raw.length > max)
         throw new HttpError(413, `at most ${max} labels per request`, 'too-large', 'labels');

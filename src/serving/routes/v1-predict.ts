@@ -50,7 +50,7 @@ export const v1PredictRoutes: FastifyPluginAsync<RouteDeps> = (app, deps) => {
       // Before the body is validated: a wrong path is a 404 whatever the body.
       preValidation: (req, _reply, done) => {
         try {
-          modelName((req.params as V1TargetParams).target);
+          modelName(req.params.target);
           done();
         } catch (e) {
           done(e as Error);

@@ -46,7 +46,7 @@ function runtime(version: number, format: 'tfjs' | 'onnx'): LoadedModel {
           const s = r['activity:sessions'];
           if (typeof s === 'string') throw new FeatureValueError('activity:sessions', `not a number: ${s}`);
           if (s === 666) throw new Error('the model broke');
-          const score = s == null ? 0.5 : 1 / (1 + s);
+          const score = s == null ? 0.5 : 1 / (1 + Number(s));
           return { score, label: score >= 0.5 ? 1 : 0 };
         }),
       );
