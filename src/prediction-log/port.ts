@@ -54,4 +54,6 @@ export interface PredictionLog {
   readLabels(window: LogWindow): Promise<LabelRecord[]>;
   flush(): Promise<void>;
   close(): Promise<void>;
+  /** Rows appended but not yet written, where the adapter buffers them (the server exports it as rudder_prediction_log_buffered). */
+  readonly buffered?: number;
 }

@@ -4,6 +4,7 @@
 import { compile, type Options } from 'json-schema-to-typescript';
 import lockSchema from './lock.schema.json' with { type: 'json' };
 import planSchema from './plan.schema.json' with { type: 'json' };
+import servingSchema from './serving.schema.json' with { type: 'json' };
 import { bundleSchema, policyKinds } from './schemas.ts';
 
 export async function renderSchemaTypes(): Promise<string> {
@@ -164,9 +165,23 @@ export function renderPlanTypes(): Promise<string> {
   );
 }
 
+/** src/serving/wire-types.generated.ts: `rudder serve`'s requests and responses, from src/schema/serving.schema.json. */
+export function renderServingTypes(): Promise<string> {
+  return renderWireTypes({
+    schema: servingSchema,
+    source: 'src/schema/serving.schema.json',
+    roots: [],
+    banner: [
+      '// The V1 predict, OIP v2 and labels wire formats; the routes in src/serving/routes/ use them.',
+    ],
+    consts: [],
+  });
+}
+
 /** Every generated file, repository-relative, with its renderer: what `npm run schema:types` writes. */
 export const generatedTypeFiles: readonly { path: string; render: () => Promise<string> }[] = [
   { path: 'src/schema/types.generated.ts', render: renderSchemaTypes },
   { path: 'src/state/lock-types.generated.ts', render: renderLockTypes },
   { path: 'src/planner/plan-types.generated.ts', render: renderPlanTypes },
+  { path: 'src/serving/wire-types.generated.ts', render: renderServingTypes },
 ];

@@ -28,6 +28,12 @@ export interface FeatureLookup {
     entities: readonly Record<string, string | number | boolean>[],
     now: Date,
   ): Promise<OnlineValues[]>;
+  /**
+   * Present on lookups that hold a copy of the online tables (a snapshot): retake it for these
+   * views. The server calls it when a feature lock changed; lookups that query the store on each
+   * request have nothing to retake.
+   */
+  refresh?(views: readonly FeatureView[]): Promise<{ rows: number }>;
   close(): Promise<void>;
 }
 

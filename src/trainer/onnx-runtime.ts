@@ -62,6 +62,7 @@ function readManifest(text: string, digest: string): OnnxManifest {
 }
 
 class LoadedOnnx implements LoadedModel {
+  readonly format = 'onnx';
   readonly features: readonly { ref: string; type: string }[];
   private readonly width: number;
   private readonly output: string;

@@ -16,7 +16,11 @@ export interface Prediction {
   probabilities?: number[];
 }
 
+/** The artifact format a runtime executes; what OIP metadata reports as the model's platform. */
+export type RuntimeFormat = 'tfjs' | 'onnx';
+
 export interface LoadedModel {
+  readonly format: RuntimeFormat;
   readonly model: string;
   readonly version: number;
   /** The artifact's digest, verified when loaded. */

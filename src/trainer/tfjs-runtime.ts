@@ -245,6 +245,7 @@ export function agreesWithTfjs(fwd: JsForward, model: TfjsModel, seed = 1): bool
 }
 
 class LoadedTfjs implements LoadedModel {
+  readonly format = 'tfjs';
   readonly features: readonly { ref: string; type: string }[];
   private readonly rowIndex: number[] = [];
   constructor(
