@@ -12,7 +12,8 @@ import type { AppliedPolicies, TrainingSetViewStats } from './store/port.ts';
 import { restrictPlan as restrictPlanPure } from './planner/restrict.ts';
 import { suggestion } from './util/did-you-mean.ts';
 import { nodeSha256 } from './util/node-hash.ts';
-import { loadWorkspace, makePlan, openStore, type Loaded, type Workspace } from './workspace.ts';
+import { makePlan } from './ports.ts';
+import { loadWorkspace, openStore, type Loaded, type Workspace } from './workspace.ts';
 
 const fail = (code: Diagnostic['code'], message: string, hint?: string): Diagnostic => ({
   code,

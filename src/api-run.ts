@@ -4,9 +4,9 @@ import type { DesiredState } from './compiler/desired-state.ts';
 import type { Diagnostic } from './diagnostics/diagnostic.ts';
 import { runApply, type ApplyOptions, type ApplyRunResult } from './executor/run-apply.ts';
 import type { Plan } from './planner/plan-types.ts';
-import { defaultApplyPorts } from './ports.ts';
+import { defaultApplyPorts, makePlan } from './ports.ts';
 import { suggestion } from './util/did-you-mean.ts';
-import { loadWorkspace, makePlan } from './workspace.ts';
+import { loadWorkspace } from './workspace.ts';
 
 export interface PlanOptions {
   cwd: string;

@@ -215,7 +215,7 @@ export { redact as redactToken } from './github/client.ts';
 // ── Monitoring: drift of a model's current window against its reference profile ──
 
 /** Drift of a model's champion against the current window (prediction log or feature sources). Read-only. */
-export { runDrift as drift, type DriftRunOptions, type DriftRunResult } from './observe/drift-run.ts';
+export { runDrift as drift, type DriftRunOptions, type DriftRunResult } from './api-drift.ts';
 export { renderDriftHtml } from './report/drift-html.ts';
 export { describeDataset } from './observe/drift.ts';
 export { ArtifactError } from './artifacts/port.ts';
