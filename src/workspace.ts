@@ -1,4 +1,5 @@
-// Assembles what a plan needs from a repository: compiled policies, lockfiles, observations.
+// Assembles what a plan needs from a repository: compiled policies, lockfiles; and plans from
+// them and the observations (src/ports.ts observes through the default adapters: makePlan).
 // Shared by the CLI, the MCP server and the tests through api.ts.
 import { resolve } from 'node:path';
 import { validate } from './source/validate.ts';
@@ -6,18 +7,13 @@ import type { DesiredState } from './compiler/desired-state.ts';
 import type { Diagnostic } from './diagnostics/diagnostic.ts';
 import { uncommittedFiles } from './git/git.ts';
 import { lastCommitTouching, rootCommit } from './git/identity.ts';
-import { monitoringContext } from './observe/monitoring-context.ts';
-import { openArtifactStore } from './artifacts/local.ts';
-import { parseArtifactUri } from './artifacts/port.ts';
-import { observe } from './observe/observe.ts';
-import type { ModelObservation, Observations } from './observe/observations.ts';
+import type { Observations } from './observe/observations.ts';
 import { planChanges } from './planner/plan.ts';
-import { observeWorkspaceRollouts } from './serving/observe-rollouts.ts';
 import type { Plan } from './planner/plan-types.ts';
 import { readLockState } from './state/state-io.ts';
 import type { LockState } from './state/types.ts';
 import { openFeatureStore } from './store/open-store.ts';
-import type { FeatureStore, FullFeatureStore } from './store/port.ts';
+import type { FullFeatureStore } from './store/port.ts';
 import { nodeSha256 } from './util/node-hash.ts';
 import { RUDDER_VERSION } from './version.ts';
 
@@ -75,53 +71,25 @@ export interface MakePlanOptions {
   abort?: readonly string[];
 }
 
-/** Observe the world and plan. The store is opened and closed here unless one is passed. */
-export async function makePlan(ws: Workspace, opts: MakePlanOptions, store?: FeatureStore): Promise<Plan> {
-  const own = store ?? (await openStore(ws));
-  try {
-    const observations = await observe(ws.desired, own, {
-      now: opts.now,
-      ...(opts.monitoring === false ? {} : { models: await monitoringContext(ws) }),
-    });
-    await observeArtifacts(ws, observations);
-    // Progressing rollouts are analysed from the prediction log (src/serving/observe-rollouts.ts).
-    const rollouts = await observeWorkspaceRollouts(ws.root, ws.desired, ws.lock, opts.now);
-    return planChanges(ws.desired, ws.lock, rollouts ? { ...observations, rollouts } : observations, {
-      retrain: opts.retrain,
-      refresh: opts.refresh,
-      abort: opts.abort,
-      rudder: RUDDER_VERSION,
-      repository: { project: ws.desired.project.name, rootCommit: await rootCommit(ws.root) },
-      lockfileDigests: Object.fromEntries(
-        [...ws.lockTexts].map(([path, text]) => [path, `sha256:${nodeSha256(text)}`]),
-      ),
-      hash: nodeSha256,
-      source: {
-        policyCommit: await lastCommitTouching(ws.root, [ws.desired.project.policiesDir, 'rudder.yaml']),
-        uncommittedState: await uncommittedFiles(ws.root, [ws.desired.project.stateDir]).catch(
-          () => undefined,
-        ),
-      },
-    });
-  } finally {
-    if (!store) await own.close();
-  }
-}
-
-/**
- * Whether the artifact store still holds every active version's artifact (a deleted .rudder/
- * loses a local store): recorded per model so the plan can say what cannot be restored here.
- */
-async function observeArtifacts(ws: Workspace, obs: Observations): Promise<void> {
-  const store = openArtifactStore(ws.root, ws.desired.project.artifacts);
-  for (const [name, ml] of Object.entries(ws.lock.models)) {
-    const missing: NonNullable<ModelObservation['missingArtifacts']> = [];
-    for (const v of ml.versions) {
-      if (v.status !== 'champion' && v.status !== 'challenger') continue;
-      const digest = parseArtifactUri(v.artifact.uri).digest;
-      const present = await store.has(digest).catch(() => false);
-      if (!present) missing.push({ version: v.version, digest, store: store.description });
-    }
-    if (missing.length > 0) obs.models[name] = { ...obs.models[name], missingArtifacts: missing };
-  }
+/** Plan from what was observed, binding the plan to the lockfiles and commits it was made from. */
+export async function planObserved(
+  ws: Workspace,
+  observations: Observations,
+  opts: MakePlanOptions,
+): Promise<Plan> {
+  return planChanges(ws.desired, ws.lock, observations, {
+    retrain: opts.retrain,
+    refresh: opts.refresh,
+    abort: opts.abort,
+    rudder: RUDDER_VERSION,
+    repository: { project: ws.desired.project.name, rootCommit: await rootCommit(ws.root) },
+    lockfileDigests: Object.fromEntries(
+      [...ws.lockTexts].map(([path, text]) => [path, `sha256:${nodeSha256(text)}`]),
+    ),
+    hash: nodeSha256,
+    source: {
+      policyCommit: await lastCommitTouching(ws.root, [ws.desired.project.policiesDir, 'rudder.yaml']),
+      uncommittedState: await uncommittedFiles(ws.root, [ws.desired.project.stateDir]).catch(() => undefined),
+    },
+  });
 }

@@ -12,7 +12,8 @@ import type { AppliedPolicies, TrainingSetViewStats } from '../store/port.ts';
 import { restrictPlan } from '../compose/run.ts';
 import { fail, unknownResource as unknown, withWorkspace } from '../compose/with-workspace.ts';
 import { nodeSha256 } from '../util/node-hash.ts';
-import { makePlan, openStore } from '../workspace.ts';
+import { makePlan } from '../ports.ts';
+import { openStore } from '../workspace.ts';
 
 export { compareVersions, type VersionComparison, type VersionSummary } from '../compose/compare-versions.ts';
 

@@ -1,33 +1,16 @@
 // Model observations for the planner: drift against the reference profile, live quality and
 // label volume, for each model whose RetrainPolicy has a trigger that reads them. Taken by
 // observe(); each failure becomes a note on that model (fail closed: never an action).
-import { DuckDBInstance } from '@duckdb/node-api';
-import type { ArtifactStore } from '../artifacts/port.ts';
 import type { DesiredState, Model, Trigger } from '../compiler/desired-state.ts';
-import type { PredictionLog } from '../prediction-log/port.ts';
-import type { LockState, ModelVersion } from '../state/types.ts';
-import { resolveSource } from '../store/duckdb/files.ts';
+import type { ModelVersion } from '../state/types.ts';
+import { readColumns, sourceReader } from '../store/duckdb/read-query.ts';
 import type { FeatureStore } from '../store/port.ts';
-import type { ModelRuntime } from '../trainer/runtime.ts';
 import { describeColumn } from './drift.ts';
 import { observeDrift, settingsFromTrigger } from './drift-observe.ts';
 import type { ModelObservation } from './observations.ts';
+import type { ModelObserveContext } from './observe-ports.ts';
 import { observeQuality } from './quality.ts';
 import { isPValueMethod, type ColumnDrift } from './stats/column-drift.ts';
-
-export interface ModelObserveContext {
-  root: string;
-  lock: LockState;
-  artifacts: ArtifactStore;
-  /** The prediction log, when the project has one. */
-  log?: PredictionLog;
-  /** Loads a version for re-scoring labelled rows when the log has no predictions. */
-  runtimeFor?: (model: Model) => ModelRuntime | undefined;
-  /** A scratch directory for window training sets. */
-  workDir: string;
-  /** Release what the context opened (the log); observe() calls it when done. */
-  dispose?: () => Promise<void>;
-}
 
 type DriftTrigger = Extract<Trigger, { type: 'drift' }>;
 type PerformanceTrigger = Extract<Trigger, { type: 'performance' }>;
@@ -129,22 +112,10 @@ export async function observeModels(
 
 /** Label rows at or before `now` in the model's label source (the dataVolume trigger's count). */
 export async function countLabelRows(root: string, model: Model, now: Date): Promise<number> {
-  const src = await resolveSource(root, model.label.source, `labels of ${model.name}`);
-  const files = `[${src.files.map((f) => `'${f.abs.replace(/'/g, "''")}'`).join(', ')}]`;
-  const reader =
-    model.label.source.format === 'parquet'
-      ? `read_parquet(${files}, union_by_name = true)`
-      : `read_csv(${files}, header = true, all_varchar = true, union_by_name = true)`;
+  const reader = await sourceReader(root, model.label.source, `labels of ${model.name}`);
   const ts = `CAST("${model.label.source.timestamp.replace(/"/g, '""')}" AS TIMESTAMPTZ)`;
-  const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
-  const conn = await instance.connect();
-  try {
-    const r = await conn.runAndReadAll(
-      `SELECT count(*)::DOUBLE FROM ${reader} WHERE ${ts} <= '${now.toISOString()}'::TIMESTAMPTZ`,
-    );
-    return Number(r.getColumnsJS()[0]![0]);
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
+  const cols = await readColumns(
+    `SELECT count(*)::DOUBLE FROM ${reader} WHERE ${ts} <= '${now.toISOString()}'::TIMESTAMPTZ`,
+  );
+  return Number(cols[0]![0]);
 }

@@ -1,19 +1,16 @@
 // `rudder drift <model>`: the model's champion (or newest version) against the current window,
-// with the settings of its RetrainPolicy's drift trigger (or the defaults), as a report.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { openArtifactStore } from '../artifacts/local.ts';
-import type { Trigger } from '../compiler/desired-state.ts';
-import { defaultRuntimes } from '../trainer/runtimes.ts';
-import type { Diagnostic } from '../diagnostics/diagnostic.ts';
-import { DEFAULT_PREDICTION_LOG_DIR, openPredictionLog } from '../prediction-log/parquet-log.ts';
-import { loadWorkspace } from '../workspace.ts';
+// with the settings of its RetrainPolicy's drift trigger (or the defaults), as a report. The
+// workspace and the ports come from the caller (src/api-drift.ts through src/ports.ts).
+import type { ArtifactStore } from '../artifacts/port.ts';
+import type { DesiredState, Model, Trigger } from '../compiler/desired-state.ts';
+import type { PredictionLog } from '../prediction-log/port.ts';
+import type { LockState } from '../state/types.ts';
+import type { ModelRuntime } from '../trainer/runtime.ts';
 import type { DriftReport } from './drift.ts';
 import { observeDrift, settingsFromTrigger } from './drift-observe.ts';
 import { ProfileError } from './profile-io.ts';
 
-export interface DriftRunOptions {
-  cwd: string;
+export interface DriftOptions {
   model: string;
   /** Window length in ms; default: the drift trigger's window, else 7 days. */
   windowMs?: number;
@@ -21,24 +18,25 @@ export interface DriftRunOptions {
   now?: Date;
   /** Windows of history in the report (the current one included). Default 8. */
   historyWindows?: number;
-  /** Read the prediction log under .rudder/predictions when it has rows. Default true. */
-  predictionLog?: boolean;
 }
 
-export type DriftRunResult =
-  | { ok: true; report: DriftReport; diagnostics: Diagnostic[]; sources: Map<string, string> }
-  | { ok: false; diagnostics: Diagnostic[]; sources: Map<string, string>; error?: string };
+/** What a drift report reads: reference profiles, the log `rudder serve` writes, a runtime to re-score. */
+export interface DriftPorts {
+  artifacts: ArtifactStore;
+  /** The prediction log, when it is to be read (it counts only when it has rows in the window). */
+  log?: PredictionLog;
+  runtimeFor(model: Model): ModelRuntime | undefined;
+}
 
-export async function runDrift(opts: DriftRunOptions): Promise<DriftRunResult> {
-  const ws = await loadWorkspace({ cwd: opts.cwd });
-  if (!ws.ok) return ws;
-  const { desired, lock, root } = ws.value;
-  const fail = (error: string): DriftRunResult => ({
-    ok: false,
-    diagnostics: ws.diagnostics,
-    sources: ws.sources,
-    error,
-  });
+export type DriftOutcome = { ok: true; report: DriftReport } | { ok: false; error: string };
+
+export async function driftOf(
+  ws: { root: string; desired: DesiredState; lock: LockState },
+  opts: DriftOptions,
+  ports: DriftPorts,
+): Promise<DriftOutcome> {
+  const { desired, lock, root } = ws;
+  const fail = (error: string): DriftOutcome => ({ ok: false, error });
   const model = desired.models.find((m) => m.name === opts.model);
   if (!model)
     return fail(
@@ -52,31 +50,23 @@ export async function runDrift(opts: DriftRunOptions): Promise<DriftRunResult> {
   const rp = desired.retrainPolicies.find((p) => p.model === model.name);
   const trigger = rp?.triggers.find((t): t is Extract<Trigger, { type: 'drift' }> => t.type === 'drift');
   const { settings, windowMs } = settingsFromTrigger(trigger);
-  // The log counts only when `rudder serve` has written one.
-  const log =
-    opts.predictionLog === false || !existsSync(join(root, DEFAULT_PREDICTION_LOG_DIR))
-      ? undefined
-      : openPredictionLog(root);
-  const artifacts = openArtifactStore(root, desired.project.artifacts);
   try {
     const report = await observeDrift({
       root,
       desired,
       model,
       version,
-      artifacts,
-      log,
+      artifacts: ports.artifacts,
+      log: ports.log,
       now: opts.now ?? new Date(),
       windowMs: opts.windowMs ?? windowMs,
       settings,
       historyWindows: opts.historyWindows,
-      runtime: defaultRuntimes(artifacts)[model.trainer.type],
+      runtime: ports.runtimeFor(model),
     });
-    return { ok: true, report, diagnostics: ws.diagnostics, sources: ws.sources };
+    return { ok: true, report };
   } catch (e) {
     if (e instanceof ProfileError) return fail(e.message);
     throw e;
-  } finally {
-    await log?.close();
   }
 }

@@ -1,11 +1,10 @@
 // The current window for drift: the model's feature values from the prediction log when the
 // model is served and the log has rows in the window, otherwise from the feature views' source
 // rows whose event time lies in (from, to] — never a value from after `to`, as in training.
-import { DuckDBInstance } from '@duckdb/node-api';
 import { join } from 'node:path';
 import type { DataPolicy, FeatureView, Model } from '../compiler/desired-state.ts';
 import type { PredictionLog } from '../prediction-log/port.ts';
-import { resolveSource } from '../store/duckdb/files.ts';
+import { sourceReader, withDuckDB } from '../store/duckdb/read-query.ts';
 import { featureColumnName, LABEL_COLUMN, LABEL_TS_COLUMN, type FeatureStore } from '../store/port.ts';
 import type { CellValue } from './profile.ts';
 import { isNumericType } from './profile.ts';
@@ -90,11 +89,9 @@ export async function readSourceWindow(
 ): Promise<WindowRows> {
   const columns: WindowRows['columns'] = {};
   const perView: Record<string, number> = {};
-  const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
-  const conn = await instance.connect();
   const lo = `${literal(from.toISOString())}::TIMESTAMPTZ`;
   const hi = `${literal(to.toISOString())}::TIMESTAMPTZ`;
-  try {
+  return withDuckDB({ threads: 2 }, async (conn) => {
     // Views grouped by their entity keys; each group is sampled on one spine of its own.
     const groups = new Map<
       string,
@@ -104,12 +101,7 @@ export async function readSourceWindow(
       const view = views.find((v) => v.name === viewName);
       if (!view) throw new Error(`model ${model.name} reads view ${viewName}, which is not declared`);
       const feats = model.features.filter((f) => f.view === viewName);
-      const src = await resolveSource(root, view.source, `view ${view.name}`);
-      const files = `[${src.files.map((f) => literal(f.abs)).join(', ')}]`;
-      const reader =
-        view.source.format === 'parquet'
-          ? `read_parquet(${files}, union_by_name = true)`
-          : `read_csv(${files}, header = true, all_varchar = true, union_by_name = true)`;
+      const reader = await sourceReader(root, view.source, `view ${view.name}`);
       const ts = `CAST(${ident(view.source.timestamp)} AS TIMESTAMPTZ)`;
       const select = feats.map((f) => {
         const c = ident(f.column);
@@ -169,10 +161,7 @@ export async function readSourceWindow(
       views: perView,
       aligned: groups.size <= 1,
     };
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
+  });
 }
 
 /**
@@ -197,9 +186,7 @@ export async function readLabelWindow(
     outPath: join(workDir, `window-${model.name}.parquet`),
     policies,
   });
-  const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
-  const conn = await instance.connect();
-  try {
+  return withDuckDB({ threads: 2 }, async (conn) => {
     const select = model.features.map((f) => {
       const c = ident(featureColumnName(f.ref));
       return isNumericType(f.type) ? `CAST(${c} AS DOUBLE)` : `CAST(${c} AS VARCHAR)`;
@@ -224,10 +211,7 @@ export async function readLabelWindow(
       labels: (cols[1] ?? []) as CellValue[],
       aligned: true,
     };
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
+  });
 }
 
 /**
@@ -236,9 +220,7 @@ export async function readLabelWindow(
  * of millions of rows, where row objects would cost more than the statistics.
  */
 export async function readSortedNumeric(path: string, column: string, threads = 2): Promise<Float64Array> {
-  const instance = await DuckDBInstance.create(':memory:', { threads: String(threads) });
-  const conn = await instance.connect();
-  try {
+  return withDuckDB({ threads }, async (conn) => {
     const src = `read_parquet(${literal(path)})`;
     const col = ident(column);
     const n = Number(
@@ -259,8 +241,5 @@ export async function readSortedNumeric(path: string, column: string, threads = 
       k += chunk.rowCount;
     }
     return k === n ? out : out.subarray(0, k);
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
+  });
 }

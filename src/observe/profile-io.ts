@@ -2,10 +2,10 @@
 // score it with the version's model when a runtime is given, and keep the profile in the
 // artifact store (canonical JSON, content-addressed). Old versions without a profile get one on
 // demand from their recorded training-set snapshot.
-import { DuckDBInstance } from '@duckdb/node-api';
 import { parseArtifactUri, type ArtifactRef, type ArtifactStore } from '../artifacts/port.ts';
 import type { Model } from '../compiler/desired-state.ts';
 import type { ModelVersion } from '../state/types.ts';
+import { withDuckDB } from '../store/duckdb/read-query.ts';
 import { featureColumnName } from '../store/port.ts';
 import type { FeatureRow, LoadedModel } from '../trainer/runtime.ts';
 import { defaultRuntimes } from '../trainer/runtimes.ts';
@@ -38,9 +38,7 @@ export interface SplitColumns {
 
 /** Read the model's feature columns of a training-set Parquet file, all rows in file order. */
 export async function readFeatureColumns(path: string, model: Model): Promise<SplitColumns> {
-  const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
-  const conn = await instance.connect();
-  try {
+  return withDuckDB({ threads: 2 }, async (conn) => {
     const select = model.features.map((f, i) => {
       const c = ident(featureColumnName(f.ref));
       if (f.type === 'timestamp') return `CAST(${c} AS VARCHAR) AS "f${i}"`;
@@ -59,10 +57,7 @@ export async function readFeatureColumns(path: string, model: Model): Promise<Sp
       columns[f.ref] = (cols[i] ?? []) as CellValue[];
     });
     return { rows: cols[0]?.length ?? 0, columns };
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
+  });
 }
 
 /**

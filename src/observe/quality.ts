@@ -10,9 +10,9 @@ import type { FeatureRow } from '../trainer/runtime.ts';
 import { runtimeValue } from './profile-io.ts';
 import { computeMetrics } from '../trainer/metrics.ts';
 import { formatDuration } from '../schema/vocabulary.ts';
-import type { ModelObserveContext } from './drift-observations.ts';
 import { readLabelWindow } from './drift-window.ts';
 import type { ModelObservation } from './observations.ts';
+import type { ModelObserveContext } from './observe-ports.ts';
 
 type PerformanceTrigger = Extract<Trigger, { type: 'performance' }>;
 

@@ -4,7 +4,7 @@
 // scenario and options: same options, same data, no rewrite.
 import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { withDuckDB } from '../store/duckdb/read-query.ts';
 
 export interface SampleDataResult {
   files: { path: string; rows: number }[];
@@ -41,9 +41,7 @@ export async function writeTables(
   const tmp = await mkdtemp(join(dir, '.tmp-'));
   const written: { path: string; rows: number }[] = [];
   try {
-    const db = await DuckDBInstance.create(':memory:', { threads: '1' });
-    const conn = await db.connect();
-    try {
+    await withDuckDB({ threads: 1 }, async (conn) => {
       for (const t of tables) {
         const dst = join(tmp, t.file);
         await mkdir(dirname(dst), { recursive: true });
@@ -62,10 +60,7 @@ export async function writeTables(
         }
         written.push({ path: join(dir, t.file), rows: t.rows.length });
       }
-    } finally {
-      conn.closeSync();
-      db.closeSync();
-    }
+    });
     // Move into place: a folder output replaces the old folder whole (no stale partitions).
     await rm(marker, { force: true });
     for (const f of outputs) {

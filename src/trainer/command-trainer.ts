@@ -6,10 +6,10 @@
 import { createWriteStream } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { execa } from 'execa';
 import type { CommandTrainerSpec, Model } from '../compiler/desired-state.ts';
 import { type ArtifactRef, ArtifactError, type ArtifactStore } from '../artifacts/port.ts';
+import { withDuckDB } from '../store/duckdb/read-query.ts';
 import { LABEL_COLUMN, LABEL_TS_COLUMN, type TrainingSet } from '../store/port.ts';
 import { canonicalJson } from '../util/canonical.ts';
 import { describeHoldout } from './holdout.ts';
@@ -408,9 +408,7 @@ async function writeSplitFiles(
   holdoutRows?: readonly number[],
 ): Promise<{ split: SplitIndices; labelTs: Float64Array; entityKeys: string[] }> {
   await copyFile(ts.path, files.trainingSet);
-  const db = await DuckDBInstance.create(':memory:', { threads: '2' });
-  const conn = await db.connect();
-  try {
+  return withDuckDB({ threads: 2 }, async (conn) => {
     const src = `read_parquet(${literal(files.trainingSet)}, file_row_number = true)`;
     const keys = ts.entityColumns.map((k) => `CAST("${k.replace(/"/g, '""')}" AS VARCHAR)`);
     let cols: unknown[][];
@@ -456,10 +454,7 @@ async function writeSplitFiles(
       await conn.run(`COPY (${select}) TO ${literal(csv)} (FORMAT csv, HEADER true)`);
     }
     return { split, labelTs, entityKeys };
-  } finally {
-    conn.closeSync();
-    db.closeSync();
-  }
+  });
 }
 
 function keyText(v: unknown): string {

@@ -1,5 +1,5 @@
 // Read a training-set Parquet file (layout in src/store/port.ts) into columns, with DuckDB.
-import { DuckDBInstance } from '@duckdb/node-api';
+import { withDuckDB, type DuckDBConnection } from '../store/duckdb/read-query.ts';
 import { LABEL_COLUMN, LABEL_TS_COLUMN, type TrainingSet } from '../store/port.ts';
 import { isNumericType, type ColumnTable, type FeatureRef } from './preprocess.ts';
 import { TrainerError } from './trainer.ts';
@@ -37,10 +37,7 @@ function cellText(v: unknown): string {
 }
 
 /** Columns of the file, by name → DuckDB type. */
-async function describe(
-  conn: Awaited<ReturnType<DuckDBInstance['connect']>>,
-  path: string,
-): Promise<Map<string, string>> {
+async function describe(conn: DuckDBConnection, path: string): Promise<Map<string, string>> {
   const r = await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${literal(path)})`);
   const rows = r.getRowObjectsJS();
   return new Map(rows.map((row) => [cellText(row.column_name), cellText(row.column_type)]));
@@ -50,9 +47,7 @@ export async function readTrainingSet(
   ts: TrainingSet,
   features: readonly FeatureRef[] = ts.features,
 ): Promise<LoadedTrainingSet> {
-  const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
-  const conn = await instance.connect();
-  try {
+  return withDuckDB({ threads: 2 }, async (conn) => {
     let columns: Map<string, string>;
     try {
       columns = await describe(conn, ts.path);
@@ -128,10 +123,7 @@ export async function readTrainingSet(
         );
     });
     return { table: { rows, numeric, text, label }, labelTs, entityKeys, features: [...features] };
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
+  });
 }
 
 function firstLine(e: unknown): string {

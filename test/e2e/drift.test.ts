@@ -197,7 +197,8 @@ describe('rudder plan with a drift trigger', () => {
   });
 
   test('drift observation off: the same plan without model observations', async () => {
-    const { loadWorkspace, makePlan } = await import('../../src/workspace.ts');
+    const { loadWorkspace } = await import('../../src/workspace.ts');
+    const { makePlan } = await import('../../src/ports.ts');
     const ws = await loadWorkspace({ cwd: repo });
     if (!ws.ok) throw new Error('workspace');
     const off = await makePlan(ws.value, { now: LATER, monitoring: false });

@@ -3,8 +3,11 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { observe } from '../../../src/observe/observe.ts';
+import { openArtifactStore } from '../../../src/artifacts/local.ts';
+import { observe, type ObservePorts } from '../../../src/observe/observe.ts';
 import { isViewError } from '../../../src/observe/observations.ts';
+import { openPredictionLog } from '../../../src/prediction-log/parquet-log.ts';
+import type { FeatureStore } from '../../../src/store/port.ts';
 import { loadWorkspace, openStore, type Workspace } from '../../../src/workspace.ts';
 import { churnRepo } from '../../helpers/churn-repo.ts';
 import { cleanupTemp, isolateGitConfig } from '../../helpers/temp-repo.ts';
@@ -22,12 +25,19 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => cleanupTemp());
 
+/** The workspace's artifact store and (unwritten) prediction log; no monitoring ports. */
+const ports = (store: FeatureStore): ObservePorts => ({
+  store,
+  artifacts: openArtifactStore(repo),
+  predictionLog: openPredictionLog(repo),
+});
+
 describe('observe', () => {
   test('every view: rows, newest event and a content digest; the clock recorded; the same world twice gives the same observations', async () => {
     const store = await openStore(ws);
     try {
-      const a = await observe(ws.desired, store, { now: NOW });
-      const b = await observe(ws.desired, store, { now: NOW });
+      const a = await observe(ws.desired, ws.lock, ports(store), NOW);
+      const b = await observe(ws.desired, ws.lock, ports(store), NOW);
       expect(a).toEqual(b);
       expect(a.at).toBe(NOW.toISOString());
       expect(Object.keys(a.views).sort()).toEqual(ws.desired.featureViews.map((v) => v.name).sort());
@@ -49,7 +59,7 @@ describe('observe', () => {
     rmSync(join(repo, broken.source.path), { force: true, recursive: true });
     const store = await openStore(ws);
     try {
-      const o = await observe(ws.desired, store, { now: NOW });
+      const o = await observe(ws.desired, ws.lock, ports(store), NOW);
       const bad = o.views[broken.name];
       expect(isViewError(bad)).toBe(true);
       expect(isViewError(bad) && bad.error).toMatch(

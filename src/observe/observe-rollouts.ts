@@ -4,7 +4,6 @@
 import type { DesiredState } from '../compiler/desired-state.ts';
 import { observeRollout, type RolloutObservation } from '../rollout/observation.ts';
 import type { LockState } from '../state/types.ts';
-import { openPredictionLog } from '../prediction-log/parquet-log.ts';
 import type { PredictionLog } from '../prediction-log/port.ts';
 
 export type RolloutObservationOrError = RolloutObservation | { error: string };
@@ -53,21 +52,16 @@ export async function observeRollouts(
 }
 
 /**
- * The rollout observations of a workspace, or undefined when no rollout is progressing (so plans
- * of repositories without one carry no `rollouts` key). Reads the embedded prediction log.
+ * The rollout observations, or undefined when no rollout is progressing (so plans of repositories
+ * without one carry no `rollouts` key).
  */
-export async function observeWorkspaceRollouts(
-  root: string,
+export async function observeProgressingRollouts(
   desired: DesiredState,
   lock: LockState,
+  log: PredictionLog,
   now: Date,
 ): Promise<Record<string, RolloutObservationOrError> | undefined> {
   if (!Object.values(lock.rollouts).some((r) => r.status === 'progressing')) return undefined;
-  const log = openPredictionLog(root);
-  try {
-    const out = await observeRollouts(desired, lock, log, now);
-    return Object.keys(out).length > 0 ? out : undefined;
-  } finally {
-    await log.close();
-  }
+  const out = await observeRollouts(desired, lock, log, now);
+  return Object.keys(out).length > 0 ? out : undefined;
 }
