@@ -5,7 +5,7 @@ import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { isMap, parseAllDocuments, type Document } from 'yaml';
 import { quote, type Diagnostic, type JsonPath, type Result } from '../diagnostics/diagnostic.ts';
 import type { DiagnosticCode } from '../diagnostics/codes.ts';
-import { dotted, pointerToPath } from '../schema/validate-doc.ts';
+import { describeSchemaErrors, dotted, lockStyle, type FindingKind } from '../schema/check.ts';
 import { sha256Hex } from '../util/canonical.ts';
 import { ANCHOR_OR_ALIAS } from '../util/yaml-anchors.ts';
 import { makeSourceDoc } from '../source/source-doc.ts';
@@ -482,63 +482,18 @@ function checkInvariants(lock: AnyLock, diag: MakeDiag): Diagnostic[] {
   return out;
 }
 
+/** The schema's findings as lock/* diagnostics: worded for files Rudder writes (check.ts). */
 function mapSchemaErrors(errors: ErrorObject[], root: unknown, diag: MakeDiag): Diagnostic[] {
-  const out = new Map<string, Diagnostic>();
-  const specific = errors.filter((e) => !['anyOf', 'oneOf', 'if'].includes(e.keyword));
-  for (const e of specific.length > 0 ? specific : errors) {
-    const path = pointerToPath(e.instancePath, root);
-    const where = dotted(path);
-    const p = e.params as Record<string, unknown>;
-    let d: Diagnostic;
-    switch (e.keyword) {
-      case 'required':
-        d = diag(
-          'lock/missing-field',
-          [...path, String(p.missingProperty)],
-          `missing required field "${dotted([...path, String(p.missingProperty)])}"`,
-        );
-        break;
-      case 'additionalProperties': {
-        const known = Object.keys(((e.parentSchema ?? {}) as { properties?: object }).properties ?? {});
-        d = diag(
-          'lock/unknown-field',
-          [...path, String(p.additionalProperty)],
-          `unknown field "${dotted([...path, String(p.additionalProperty)])}"`,
-          `Allowed here: ${known.join(', ')}`,
-          true,
-        );
-        break;
-      }
-      case 'type':
-        d = diag('lock/wrong-type', path, `${where} must be of type ${String(p.type)}, got ${quote(e.data)}`);
-        break;
-      case 'enum':
-        d = diag(
-          'lock/invalid-value',
-          path,
-          `${where} is ${quote(e.data)}; expected one of: ${(p.allowedValues as unknown[]).map(String).join(', ')}`,
-        );
-        break;
-      case 'const':
-        d = diag(
-          'lock/invalid-value',
-          path,
-          `${where} is ${quote(e.data)}; expected ${quote(p.allowedValue)}`,
-        );
-        break;
-      case 'propertyNames':
-        continue; // the nested pattern error names the key
-      default:
-        d = diag('lock/invalid-value', path, `${where} is ${quote(e.data)}: it ${e.message ?? 'is invalid'}`);
-    }
-    const key = `${d.code}|${d.path.join('/')}`;
-    if (!out.has(key)) out.set(key, d);
-  }
-  const typed = new Set(
-    [...out.values()].filter((x) => x.code === 'lock/wrong-type').map((x) => x.path.join('/')),
+  return describeSchemaErrors(errors, root, lockStyle).map((f) =>
+    diag(LOCK_CODES[f.kind] ?? 'lock/invalid-value', f.path, f.message, f.hint, f.key),
   );
-  return [...out.values()].filter((x) => x.code === 'lock/wrong-type' || !typed.has(x.path.join('/')));
 }
+
+const LOCK_CODES: Partial<Record<FindingKind, DiagnosticCode>> = {
+  'missing-field': 'lock/missing-field',
+  'unknown-field': 'lock/unknown-field',
+  'wrong-type': 'lock/wrong-type',
+};
 
 /** Paths of every NaN or ±Infinity inside a value (iterative: hostile nesting cannot blow the stack). */
 function findNonFinite(value: unknown): JsonPath[] {
