@@ -3,6 +3,7 @@ import type { Diagnostic, JsonPath, Result } from '../diagnostics/diagnostic.ts'
 import planSchema from '../schema/plan.schema.json' with { type: 'json' };
 import { describeSchemaErrors, planStyle, schemaValidators, type SchemaFinding } from '../schema/check.ts';
 import { digestOf, type HashHex } from '../util/canonical.ts';
+import { shortDigest } from '../util/messages.ts';
 import { PLAN_FORMAT_VERSION, type Plan, type PlanInputs } from './plan-types.ts';
 
 /** The plan as written to `--out`: canonical-enough JSON with a trailing newline. */
@@ -94,7 +95,7 @@ export function parsePlanFile(text: string, file: string, hash?: HashHex): Resul
           diag(
             'plan/tampered',
             file,
-            `${file} does not match its digest ${digest.slice(7, 19)}: it was changed after rudder plan wrote it`,
+            `${file} does not match its digest ${shortDigest(digest)}: it was changed after rudder plan wrote it`,
             'Plan again; apply only what was reviewed.',
           ),
           ...malformed,

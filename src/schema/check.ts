@@ -232,12 +232,7 @@ function describeForAuthor(e: ErrorObject, path: JsonPath): SchemaFinding {
   const where = dotted(path);
   const value = e.data;
   const p = e.params as Record<string, unknown>;
-  const at = (kind: FindingKind, message: string, hint?: string): SchemaFinding => ({
-    kind,
-    path,
-    message,
-    hint,
-  });
+  const at = finding(path);
   switch (e.keyword) {
     case 'discriminator':
       return describeDiscriminator(e, path);
@@ -336,12 +331,7 @@ function describeDiscriminator(e: ErrorObject, path: JsonPath): SchemaFinding {
 
 function describePattern(pattern: string, path: JsonPath, value: unknown): SchemaFinding {
   const where = dotted(path);
-  const at = (kind: FindingKind, message: string, hint?: string): SchemaFinding => ({
-    kind,
-    path,
-    message,
-    hint,
-  });
+  const at = finding(path);
   if (pattern === '^auto$')
     return at('invalid-value', `${where} is ${quote(value)}; expected a positive integer or "auto"`);
   if (pattern === '^balanced$')
@@ -367,12 +357,7 @@ function describePattern(pattern: string, path: JsonPath, value: unknown): Schem
 
 function describeFormat(format: string, path: JsonPath, value: unknown): SchemaFinding {
   const where = dotted(path);
-  const at = (kind: FindingKind, message: string, hint?: string): SchemaFinding => ({
-    kind,
-    path,
-    message,
-    hint,
-  });
+  const at = finding(path);
   switch (format) {
     case 'rudder-duration':
       return at(
@@ -402,6 +387,10 @@ function describeFormat(format: string, path: JsonPath, value: unknown): SchemaF
       return at('invalid', `${where} is ${quote(value)}, not a valid ${format}`);
   }
 }
+
+const finding =
+  (path: JsonPath) =>
+  (kind: FindingKind, message: string, hint?: string): SchemaFinding => ({ kind, path, message, hint });
 
 const parentOf = (e: ErrorObject) =>
   (e.parentSchema ?? {}) as { properties?: Record<string, { description?: string }>; oneOf?: unknown };

@@ -7,6 +7,7 @@ import { quote, type Diagnostic, type JsonPath, type Result } from '../diagnosti
 import type { DiagnosticCode } from '../diagnostics/codes.ts';
 import { describeSchemaErrors, dotted, lockStyle, type FindingKind } from '../schema/check.ts';
 import { sha256Hex } from '../util/canonical.ts';
+import { messageOf } from '../util/messages.ts';
 import { ANCHOR_OR_ALIAS } from '../util/yaml-anchors.ts';
 import { makeSourceDoc } from '../source/source-doc.ts';
 import { renderCanonicalYaml } from './canonical.ts';
@@ -283,7 +284,7 @@ export function parseLockfile(
       diagnostics: errs.map((e) => ({
         code: 'lock/yaml-syntax' as const,
         severity: 'error' as const,
-        message: `YAML ${e.code === 'DUPLICATE_KEY' ? 'duplicate key' : 'syntax error'}: ${e.message.split('\n')[0] ?? e.message}`,
+        message: `YAML ${e.code === 'DUPLICATE_KEY' ? 'duplicate key' : 'syntax error'}: ${messageOf(e)}`,
         hint: RESTORE_HINT(file),
         file,
         path: [],
