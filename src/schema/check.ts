@@ -4,6 +4,7 @@
 // named in an ErrorStyle rather than written three times. Pure: no I/O.
 import { Ajv2020, type ErrorObject, type Options, type ValidateFunction } from 'ajv/dist/2020.js';
 import * as ajvFormats from 'ajv-formats';
+import type { DiagnosticCode } from '../diagnostics/codes.ts';
 import { quote, type JsonPath } from '../diagnostics/diagnostic.ts';
 import { didYouMean, suggestion } from '../util/did-you-mean.ts';
 import { analysisMetricNames, modelMetrics } from './vocabulary.ts';
@@ -63,22 +64,9 @@ function buildAjv(family: SchemaFamily): Ajv2020 {
   return ajv;
 }
 
-/** What a finding is about; for policies, the diagnostic code is `schema/<kind>`. */
-export type FindingKind =
-  | 'missing-field'
-  | 'unknown-field'
-  | 'credentials-in-file'
-  | 'wrong-type'
-  | 'invalid-value'
-  | 'invalid-name'
-  | 'invalid-duration'
-  | 'invalid-percentage'
-  | 'invalid-metric'
-  | 'out-of-range'
-  | 'too-few-items'
-  | 'too-many-items'
-  | 'duplicate-item'
-  | 'invalid';
+/** What a finding is about: for policies the diagnostic code is `schema/<kind>`. */
+export type FindingKind = SchemaCodeKind<DiagnosticCode>;
+type SchemaCodeKind<C> = C extends `schema/${infer K}` ? K : never;
 
 export interface SchemaFinding {
   kind: FindingKind;

@@ -3,7 +3,6 @@ import { parseAllDocuments, isAlias, isMap, isPair, isScalar, isSeq, type Docume
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { ANCHOR_OR_ALIAS } from '../util/yaml-anchors.ts';
 import { makeLazySourceDoc, makeSourceDoc, type SourceDoc } from './source-doc.ts';
-import { messageOf } from '../util/messages.ts';
 
 export const limits = {
   /** Largest policy file read, in bytes. */
@@ -111,7 +110,7 @@ export function parseDocuments(file: string, bytes: Uint8Array): ParsedFile {
     const e = doc.errors[0];
     if (e) {
       const span = { start: e.pos[0], end: Math.max(e.pos[0] + 1, e.pos[1]) };
-      const msg = messageOf(e);
+      const msg = e.message.split('\n')[0] ?? e.message;
       const line = text.slice(
         e.pos[0],
         text.indexOf('\n', e.pos[0]) === -1 ? undefined : text.indexOf('\n', e.pos[0]),

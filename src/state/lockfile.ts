@@ -254,66 +254,11 @@ export function parseLockfile(
         diagnostics: [broken, ...parseLockfile(text, file, expect, { verifySeal: false }).diagnostics],
       };
   }
-  const bare = (
-    code: DiagnosticCode,
-    message: string,
-    hint?: string,
-    span?: Diagnostic['span'],
-  ): Result<AnyLock> => ({
-    ok: false,
-    diagnostics: [{ code, severity: 'error', message, hint, file, path: [], span }],
-  });
   const fast = parseLockfileFast(text, file, expect);
   if (fast) return fast;
-  let docs: Document[];
-  try {
-    docs = parseAllDocuments(text, {
-      version: '1.2',
-      uniqueKeys: true,
-      strict: true,
-      prettyErrors: false,
-    });
-  } catch (e) {
-    return bare('lock/yaml-syntax', `${file} cannot be parsed: ${(e as Error).message}`);
-  }
-  if (!Array.isArray(docs)) docs = [];
-  const errs = docs.flatMap((d) => d.errors);
-  if (errs.length > 0) {
-    return {
-      ok: false,
-      diagnostics: errs.map((e) => ({
-        code: 'lock/yaml-syntax' as const,
-        severity: 'error' as const,
-        message: `YAML ${e.code === 'DUPLICATE_KEY' ? 'duplicate key' : 'syntax error'}: ${messageOf(e)}`,
-        hint: RESTORE_HINT(file),
-        file,
-        path: [],
-        span: { start: e.pos[0], end: Math.max(e.pos[0] + 1, e.pos[1]) },
-      })),
-    };
-  }
-  const nonEmpty = docs.filter((d) => d.contents != null);
-  if (nonEmpty.length !== 1) {
-    return bare(
-      'lock/not-a-lockfile',
-      `${file} holds ${nonEmpty.length} YAML documents; a lockfile holds exactly one`,
-      undefined,
-      nonEmpty[1]?.range ? { start: nonEmpty[1].range[0], end: nonEmpty[1].range[1] } : undefined,
-    );
-  }
-  const doc = nonEmpty[0]!;
-  const range = doc.range ?? [0, 0];
-  if (!isMap(doc.contents))
-    return bare('lock/not-a-lockfile', `${file} is not a mapping with kind and lockVersion`, undefined, {
-      start: range[0],
-      end: Math.max(range[0] + 1, range[1]),
-    });
-  let value: Record<string, unknown>;
-  try {
-    value = doc.toJS({ maxAliasCount: 50 }) as Record<string, unknown>;
-  } catch (e) {
-    return bare('lock/yaml-syntax', `${file}: ${(e as Error).message}`);
-  }
+  const read = readLockDocument(text, file);
+  if (!read.ok) return read;
+  const { doc, value } = read;
   const src = makeSourceDoc(file, 0, doc, value);
   const ctx: CheckContext = { file, locate: src.locate, expect };
   const diag = mkDiag(ctx);
@@ -390,6 +335,81 @@ export function parseLockfile(
   if (diags.length > 0) return { ok: false, diagnostics: diags };
   return { ok: true, value: normalizeLock(migrated.value as unknown as AnyLock), diagnostics: [] };
 }
+
+/** The one YAML document of a lockfile and its value, or why the text is not one. */
+function readLockDocument(
+  text: string,
+  file: string,
+): { ok: true; doc: Document; value: Record<string, unknown> } | { ok: false; diagnostics: Diagnostic[] } {
+  let docs: Document[];
+  try {
+    docs = parseAllDocuments(text, {
+      version: '1.2',
+      uniqueKeys: true,
+      strict: true,
+      prettyErrors: false,
+    });
+  } catch (e) {
+    return bare(file, 'lock/yaml-syntax', `${file} cannot be parsed: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(docs)) docs = [];
+  const errs = docs.flatMap((d) => d.errors);
+  if (errs.length > 0) {
+    return {
+      ok: false,
+      diagnostics: errs.map((e) => ({
+        code: 'lock/yaml-syntax' as const,
+        severity: 'error' as const,
+        message: `YAML ${e.code === 'DUPLICATE_KEY' ? 'duplicate key' : 'syntax error'}: ${messageOf(e)}`,
+        hint: RESTORE_HINT(file),
+        file,
+        path: [],
+        span: { start: e.pos[0], end: Math.max(e.pos[0] + 1, e.pos[1]) },
+      })),
+    };
+  }
+  const nonEmpty = docs.filter((d) => d.contents != null);
+  if (nonEmpty.length !== 1) {
+    return bare(
+      file,
+      'lock/not-a-lockfile',
+      `${file} holds ${nonEmpty.length} YAML documents; a lockfile holds exactly one`,
+      undefined,
+      nonEmpty[1]?.range ? { start: nonEmpty[1].range[0], end: nonEmpty[1].range[1] } : undefined,
+    );
+  }
+  const doc = nonEmpty[0]!;
+  const range = doc.range ?? [0, 0];
+  if (!isMap(doc.contents))
+    return bare(
+      file,
+      'lock/not-a-lockfile',
+      `${file} is not a mapping with kind and lockVersion`,
+      undefined,
+      {
+        start: range[0],
+        end: Math.max(range[0] + 1, range[1]),
+      },
+    );
+  let value: Record<string, unknown>;
+  try {
+    value = doc.toJS({ maxAliasCount: 50 }) as Record<string, unknown>;
+  } catch (e) {
+    return bare(file, 'lock/yaml-syntax', `${file}: ${(e as Error).message}`);
+  }
+  return { ok: true, doc, value };
+}
+
+const bare = (
+  file: string,
+  code: DiagnosticCode,
+  message: string,
+  hint?: string,
+  span?: Diagnostic['span'],
+): { ok: false; diagnostics: Diagnostic[] } => ({
+  ok: false,
+  diagnostics: [{ code, severity: 'error', message, hint, file, path: [], span }],
+});
 
 type MakeDiag = (
   code: DiagnosticCode,
