@@ -2,6 +2,7 @@
 // Rudder: they become diagnostics with what happened, what was kept and the next step, exit 1.
 import type { DiagnosticCode } from './codes.ts';
 import type { Diagnostic } from './diagnostic.ts';
+import { messageOf } from '../util/messages.ts';
 
 /** An edge failure that the user can act on. `kept` says what is safe; `hint` the next step. */
 export class EnvironmentError extends Error {
@@ -61,7 +62,7 @@ export function asEnvironmentError(err: unknown): EnvironmentError | undefined {
     const k = known ?? duck;
     if (k) {
       const where = ne.path ? ` at ${ne.path}` : '';
-      const top = err instanceof Error && err !== e ? `${err.message.split('\n')[0]}: ` : '';
+      const top = err instanceof Error && err !== e ? `${messageOf(err)}: ` : '';
       return new EnvironmentError(
         k.code,
         `${top}${k.what}${where}`,

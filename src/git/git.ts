@@ -8,6 +8,7 @@ import type { DiagnosticCode } from '../diagnostics/codes.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { EnvironmentError } from '../diagnostics/environment-error.ts';
 import { parseCommitMessage, renderCommitMessage, type StateTrailers } from './message.ts';
+import { messageOf } from '../util/messages.ts';
 
 export type GitErrorKind =
   | 'failed'
@@ -68,7 +69,7 @@ export async function detectGit(root: string): Promise<GitAvailability> {
     return {
       ok: false,
       reason: 'git-missing',
-      message: `git cannot be run (${(e as Error).message.split('\n')[0]}): Rudder works on the files but nothing is committed`,
+      message: `git cannot be run (${messageOf(e)}): Rudder works on the files but nothing is committed`,
     };
   }
   try {
@@ -132,7 +133,9 @@ export async function commitState(opts: CommitStateOptions): Promise<CommitState
   if (files.length === 0) return { committed: false, reason: 'no-changes', message: 'no state file changed' };
   const { git } = avail;
   await checkGitReady(opts.root, files, avail);
-  const changed = await run('git status', () => statusOf(git, files));
+  const changed = (await run('git status', () => statusOf(git, avail.prefix, files))).filter((e) =>
+    files.includes(e.path),
+  );
   if (changed.length === 0)
     return {
       committed: false,
@@ -181,10 +184,14 @@ export async function commitState(opts: CommitStateOptions): Promise<CommitState
   return { committed: true, sha, files: paths, message };
 }
 
-/** Paths among `files` whose working tree differs from HEAD (porcelain, relative to root). */
+/**
+ * What `git status` says of the files under `paths`: each one that differs from HEAD or is
+ * untracked, relative to root (a rename by its new path), sorted.
+ */
 async function statusOf(
   git: SimpleGit,
-  files: readonly string[],
+  prefix: string,
+  paths: readonly string[],
 ): Promise<{ path: string; untracked: boolean }[]> {
   const out = await git.raw([
     '-c',
@@ -195,9 +202,8 @@ async function statusOf(
     '--untracked-files=all',
     '--ignored=no',
     '--',
-    ...files,
+    ...paths,
   ]);
-  const prefix = (await git.raw(['rev-parse', '--show-prefix'])).trim();
   const entries: { path: string; untracked: boolean }[] = [];
   const parts = out.split('\0');
   for (let i = 0; i < parts.length; i++) {
@@ -209,7 +215,7 @@ async function statusOf(
     if (prefix && path.startsWith(prefix)) path = path.slice(prefix.length);
     entries.push({ path, untracked: xy === '??' });
   }
-  return entries.filter((e) => files.includes(e.path)).sort((a, b) => (a.path < b.path ? -1 : 1));
+  return entries.sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
 /**
@@ -585,22 +591,7 @@ export async function uncommittedFiles(
 ): Promise<string[] | undefined> {
   const avail = await detectGit(root);
   if (!avail.ok) return undefined;
-  const out = await avail.git.raw([
-    '-c',
-    'core.quotePath=false',
-    'status',
-    '--porcelain=v1',
-    '-z',
-    '--untracked-files=all',
-    '--',
-    ...paths,
-  ]);
-  return out
-    .split('\0')
-    .filter((r) => r.length > 3 && /^[ MADRCU?!]{2} /.test(r))
-    .map((r) => r.slice(3))
-    .map((p) => (avail.prefix && p.startsWith(avail.prefix) ? p.slice(avail.prefix.length) : p))
-    .sort();
+  return (await statusOf(avail.git, avail.prefix, paths)).map((e) => e.path);
 }
 
 async function run<T>(what: string, fn: () => Promise<T>): Promise<T> {

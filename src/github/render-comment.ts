@@ -4,6 +4,7 @@ import type { Plan } from '../planner/plan-types.ts';
 import { renderPlanMarkdown, renderPlanText, renderSummaryLine } from '../planner/render.ts';
 import { commentMarker, fitBody, GITHUB_BODY_LIMIT } from './comment.ts';
 import { renderFieldChange, type PolicyChange } from './policy-changes.ts';
+import { shortDigest } from '../util/messages.ts';
 
 export interface PlanCommentInput {
   plan: Plan;
@@ -31,7 +32,7 @@ export function renderPlanComment(i: PlanCommentInput): { body: string; marker: 
   const p = i.plan;
   const head: string[] = [
     marker,
-    `### Rudder plan for \`${esc(i.project)}\` · \`${p.digest.slice(7, 19)}\``,
+    `### Rudder plan for \`${esc(i.project)}\` · \`${shortDigest(p.digest)}\``,
     '',
     `**${renderSummaryLine(p)}**`,
     '',
@@ -139,7 +140,7 @@ export function renderApplyComment(i: ApplyCommentInput): { body: string; marker
   );
   const lines: string[] = [
     marker,
-    `### ${i.ok ? '✅' : '❌'} Rudder apply for \`${esc(i.project)}\`${i.plan ? ` · plan \`${i.plan.digest.slice(7, 19)}\`` : ''}`,
+    `### ${i.ok ? '✅' : '❌'} Rudder apply for \`${esc(i.project)}\`${i.plan ? ` · plan \`${shortDigest(i.plan.digest)}\`` : ''}`,
     '',
     `**${esc(i.summary)}**`,
     '',

@@ -220,27 +220,8 @@ export async function commentPlan(o: CommentPlanOptions): Promise<CommentPlanRes
   });
   let status: CommentPlanResult['status'];
   if (o.status && headSha) {
-    const sha = headSha;
-    await ghCall(
-      {
-        what: `set the rudder/plan status on ${sha.slice(0, 12)}`,
-        repository: c.repository,
-        permission: 'statuses: write',
-        target: `commit ${sha.slice(0, 12)}`,
-      },
-      [c.target.token],
-      () =>
-        c.client.rest.repos.createCommitStatus({
-          owner: c.target.owner,
-          repo: c.target.repo,
-          sha,
-          state: 'success',
-          context: 'rudder/plan',
-          description: clip(renderSummaryLine(plan), 140),
-          target_url: comment.url,
-        }),
-    );
-    status = { sha, state: 'success' };
+    await setCommitStatus(c, headSha, 'rudder/plan', 'success', renderSummaryLine(plan), comment.url);
+    status = { sha: headSha, state: 'success' };
   }
   return { pullRequest: number, comment, truncated: rendered.truncated, changes, plan, status };
 }
@@ -343,26 +324,45 @@ export async function applyOnMerge(
     c.event.after ??
     c.env.GITHUB_SHA;
   if (o.status && statusSha)
-    await ghCall(
-      {
-        what: `set the rudder/apply status on ${statusSha.slice(0, 12)}`,
-        repository: c.repository,
-        permission: 'statuses: write',
-        target: `commit ${statusSha.slice(0, 12)}`,
-      },
-      [c.target.token],
-      () =>
-        c.client.rest.repos.createCommitStatus({
-          owner: c.target.owner,
-          repo: c.target.repo,
-          sha: statusSha,
-          state: apply.ok ? 'success' : 'failure',
-          context: 'rudder/apply',
-          description: clip(apply.summary, 140),
-          target_url: comment?.url,
-        }),
+    await setCommitStatus(
+      c,
+      statusSha,
+      'rudder/apply',
+      apply.ok ? 'success' : 'failure',
+      apply.summary,
+      comment?.url,
     );
   return { apply, pullRequest: number, comment, pushed };
+}
+
+/** A commit status (the check next to a commit on GitHub), linking to the comment that explains it. */
+async function setCommitStatus(
+  c: Ctx,
+  sha: string,
+  context: 'rudder/plan' | 'rudder/apply',
+  state: 'success' | 'failure',
+  description: string,
+  url: string | undefined,
+): Promise<void> {
+  await ghCall(
+    {
+      what: `set the ${context} status on ${sha.slice(0, 12)}`,
+      repository: c.repository,
+      permission: 'statuses: write',
+      target: `commit ${sha.slice(0, 12)}`,
+    },
+    [c.target.token],
+    () =>
+      c.client.rest.repos.createCommitStatus({
+        owner: c.target.owner,
+        repo: c.target.repo,
+        sha,
+        state,
+        context,
+        description: clip(description, 140),
+        target_url: url,
+      }),
+  );
 }
 
 /** `pushed to origin/main`, or why the commit stayed on this machine. */

@@ -2,6 +2,7 @@
 // for it, the lockfile changes it should make, and the observations behind it. Pure.
 import type { ModelObservation, ViewObservation, ViewObservationError } from '../observe/observations.ts';
 import { modelOfAction, type Plan, type PlanAction } from './plan-types.ts';
+import { shortDigest } from '../util/messages.ts';
 
 export interface ActionExplanation {
   action: PlanAction;
@@ -32,8 +33,8 @@ export function explainAction(plan: Plan, id: string): ExplainResult {
       message:
         found.length === 0
           ? plan.actions.length
-            ? `no action ${JSON.stringify(id)} in plan ${plan.digest.slice(7, 19)}`
-            : `plan ${plan.digest.slice(7, 19)} is empty: nothing to explain`
+            ? `no action ${JSON.stringify(id)} in plan ${shortDigest(plan.digest)}`
+            : `plan ${shortDigest(plan.digest)} is empty: nothing to explain`
           : `${JSON.stringify(id)} matches ${found.length} actions; give more of the id`,
       candidates: (found.length ? found : plan.actions).map((a) => a.id),
     };

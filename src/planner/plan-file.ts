@@ -1,8 +1,9 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import { quote, type Diagnostic, type JsonPath, type Result } from '../diagnostics/diagnostic.ts';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import type { Diagnostic, JsonPath, Result } from '../diagnostics/diagnostic.ts';
 import planSchema from '../schema/plan.schema.json' with { type: 'json' };
-import { dotted, pointerToPath } from '../schema/validate-doc.ts';
+import { describeSchemaErrors, planStyle, schemaValidators, type SchemaFinding } from '../schema/check.ts';
 import { digestOf, type HashHex } from '../util/canonical.ts';
+import { shortDigest } from '../util/messages.ts';
 import { PLAN_FORMAT_VERSION, type Plan, type PlanInputs } from './plan-types.ts';
 
 /** The plan as written to `--out`: canonical-enough JSON with a trailing newline. */
@@ -94,7 +95,7 @@ export function parsePlanFile(text: string, file: string, hash?: HashHex): Resul
           diag(
             'plan/tampered',
             file,
-            `${file} does not match its digest ${digest.slice(7, 19)}: it was changed after rudder plan wrote it`,
+            `${file} does not match its digest ${shortDigest(digest)}: it was changed after rudder plan wrote it`,
             'Plan again; apply only what was reviewed.',
           ),
           ...malformed,
@@ -113,57 +114,40 @@ export function parsePlanFile(text: string, file: string, hash?: HashHex): Resul
   return { ok: true, value: plan, diagnostics: [] };
 }
 
-interface SchemaFinding {
-  path: JsonPath;
-  message: string;
-}
+const planValidator = schemaValidators({
+  schemas: [planSchema],
+  annotations: ['tsType'], // for json-schema-to-typescript, nothing to check
+  // A plan file is checked once per process, so compiling is most of the cost: without ajv's
+  // code optimization it takes about half as long (the check itself stays under a millisecond),
+  // and the schema itself is checked against the meta-schema by the schema test rather than on
+  // every run.
+  options: { code: { optimize: false }, validateSchema: false },
+});
 
-/** The plan's validator, and each action type's variant validator (compiled when first asked for). */
-let validators:
-  { plan: ValidateFunction; variant: (type: string) => ValidateFunction | undefined } | undefined;
+/** Each action type's variant in the schema, to report an action's errors against the variant its `type` names. */
+let variantRefs: Map<string, string> | undefined;
 
-function planValidators(): NonNullable<typeof validators> {
-  validators ??= (() => {
-    const ajv = new Ajv2020({
-      allErrors: true,
-      strict: true,
-      strictRequired: false,
-      allowUnionTypes: true,
-      verbose: true,
-      // A plan file is checked once per process, so compiling is most of the cost: without ajv's
-      // code optimization it takes about half as long (the check itself stays under a
-      // millisecond), and the schema itself is checked against the meta-schema by the schema
-      // test rather than on every run.
-      code: { optimize: false },
-      validateSchema: false,
-    });
-    ajv.addKeyword('tsType'); // an annotation for json-schema-to-typescript, nothing to check
-    ajv.addSchema(planSchema);
+function variant(type: string): ValidateFunction | undefined {
+  variantRefs ??= (() => {
     const defs = planSchema.$defs as Record<
       string,
       { allOf?: { properties?: { type?: { const?: string } } }[] }
     >;
-    // One validator per action type (its variant), to report an action's errors against the
-    // variant its `type` names rather than against all of them.
-    const refs = new Map(
+    return new Map(
       planSchema.$defs.Action.oneOf.map((r) => {
         const type = defs[r.$ref.replace('#/$defs/', '')]?.allOf?.[1]?.properties?.type?.const;
         if (type == null) throw new Error(`plan schema: ${r.$ref} names no action type`);
         return [type, `${planSchema.$id}${r.$ref}`] as const;
       }),
     );
-    const variant = (type: string) => {
-      const ref = refs.get(type);
-      return ref == null ? undefined : ajv.getSchema(ref);
-    };
-    return { plan: ajv.getSchema(planSchema.$id)!, variant };
   })();
-  return validators;
+  const ref = variantRefs.get(type);
+  return ref == null ? undefined : planValidator(ref);
 }
 
 /** Check a plan (of the current format version) against src/schema/plan.schema.json; every finding at once. */
 function checkPlanSchema(value: object): SchemaFinding[] {
-  const { plan, variant } = planValidators();
+  const plan = planValidator(planSchema.$id);
   if (plan(value)) return [];
   const errors: ErrorObject[] = [];
   const list = (value as { actions?: unknown }).actions;
@@ -190,7 +174,7 @@ function checkPlanSchema(value: object): SchemaFinding[] {
     if (check(a)) continue;
     for (const e of check.errors ?? []) errors.push({ ...e, instancePath: `/actions/${i}${e.instancePath}` });
   }
-  return describeSchemaErrors(errors, value);
+  return describeSchemaErrors(errors, value, planStyle);
 }
 
 const schemaError = (
@@ -199,53 +183,6 @@ const schemaError = (
   params: Record<string, unknown>,
   data: unknown,
 ): ErrorObject => ({ instancePath, keyword, params, data, schemaPath: '' });
-
-function describeSchemaErrors(errors: readonly ErrorObject[], root: unknown): SchemaFinding[] {
-  const out = new Map<string, SchemaFinding>();
-  // anyOf/oneOf/allOf summaries repeat what their branches said, when a branch said anything.
-  const specific = errors.filter(
-    (e) => !['anyOf', 'oneOf', 'if'].includes(e.keyword) && e.propertyName == null,
-  );
-  for (const e of specific.length > 0 ? specific : errors) {
-    const path = pointerToPath(e.instancePath, root);
-    const where = dotted(path);
-    const p = e.params as Record<string, unknown>;
-    let f: SchemaFinding;
-    switch (e.keyword) {
-      case 'required': {
-        const at = [...path, String(p.missingProperty)];
-        f = { path: at, message: `missing required field ${dotted(at)}` };
-        break;
-      }
-      case 'additionalProperties':
-      case 'unevaluatedProperties': {
-        const at = [...path, String(p.additionalProperty ?? p.unevaluatedProperty)];
-        f = { path: at, message: `unknown field ${dotted(at)}` };
-        break;
-      }
-      case 'type':
-        f = { path, message: `${where} must be of type ${String(p.type)}, got ${quote(e.data)}` };
-        break;
-      case 'enum':
-        f = {
-          path,
-          message: `${where} is ${quote(e.data)}; expected one of: ${(p.allowedValues as unknown[]).map(String).join(', ')}`,
-        };
-        break;
-      case 'const':
-        f = { path, message: `${where} is ${quote(e.data)}; expected ${quote(p.allowedValue)}` };
-        break;
-      case 'propertyNames':
-        f = { path, message: `${where} has the key ${quote(p.propertyName)}, which is not allowed here` };
-        break;
-      default:
-        f = { path, message: `${where} is ${quote(e.data)}: it ${e.message ?? 'is invalid'}` };
-    }
-    const key = `${f.path.join('/')}|${f.message}`;
-    if (!out.has(key)) out.set(key, f);
-  }
-  return [...out.values()];
-}
 
 /** What differs between the inputs a plan was made from and the inputs now. Empty when none. */
 export function diffPlanInputs(planned: PlanInputs, now: PlanInputs): string[] {

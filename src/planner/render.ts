@@ -1,4 +1,5 @@
 import type { ActionType, Plan, PlanAction } from './plan-types.ts';
+import { shortDigest } from '../util/messages.ts';
 
 const VERB: Record<ActionType, string> = {
   'feature.materialize': 'to materialize',
@@ -62,7 +63,7 @@ export function renderPlanText(plan: Plan, opts: RenderOptions = {}): string {
   const byId = new Map(plan.actions.map((a) => [a.id, a]));
   const lines: string[] = [];
   lines.push(
-    bold(`Rudder plan ${plan.digest.slice(7, 19)}`) +
+    bold(`Rudder plan ${shortDigest(plan.digest)}`) +
       dim(
         ` — ${plan.actions.length} action${plan.actions.length === 1 ? '' : 's'} in ${plan.waves.length} wave${plan.waves.length === 1 ? '' : 's'}, observed ${plan.observations.at}`,
       ),
@@ -130,7 +131,7 @@ export const PLAN_COMMENT_MARKER = '<!-- rudder-plan -->';
 export function renderPlanMarkdown(plan: Plan, opts: { planFile?: string } = {}): string {
   const head = [
     PLAN_COMMENT_MARKER,
-    `### Rudder plan \`${plan.digest.slice(7, 19)}\``,
+    `### Rudder plan \`${shortDigest(plan.digest)}\``,
     '',
     `**${renderSummaryLine(plan)}**`,
     '',
@@ -153,7 +154,7 @@ export function renderPlanMarkdown(plan: Plan, opts: { planFile?: string } = {})
   }
   const tail = [
     '',
-    `<sub>Inputs \`${plan.inputsDigest.slice(7, 19)}\`${plan.source?.policyCommit ? ` · policies at \`${plan.source.policyCommit.slice(0, 12)}\`` : ''} · observed ${plan.observations.at} · Rudder ${plan.rudder}. ${opts.planFile ? `Apply exactly this plan with \`rudder apply ${opts.planFile}\`.` : 'Apply exactly this plan by saving it with `rudder plan --out <file>` and running `rudder apply <file>`.'}</sub>`,
+    `<sub>Inputs \`${shortDigest(plan.inputsDigest)}\`${plan.source?.policyCommit ? ` · policies at \`${plan.source.policyCommit.slice(0, 12)}\`` : ''} · observed ${plan.observations.at} · Rudder ${plan.rudder}. ${opts.planFile ? `Apply exactly this plan with \`rudder apply ${opts.planFile}\`.` : 'Apply exactly this plan by saving it with `rudder plan --out <file>` and running `rudder apply <file>`.'}</sub>`,
     '',
   ];
   const sections: string[] = [];

@@ -5,8 +5,9 @@ import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { isMap, parseAllDocuments, type Document } from 'yaml';
 import { quote, type Diagnostic, type JsonPath, type Result } from '../diagnostics/diagnostic.ts';
 import type { DiagnosticCode } from '../diagnostics/codes.ts';
-import { dotted, pointerToPath } from '../schema/validate-doc.ts';
+import { describeSchemaErrors, dotted, lockStyle, type FindingKind } from '../schema/check.ts';
 import { sha256Hex } from '../util/canonical.ts';
+import { messageOf } from '../util/messages.ts';
 import { ANCHOR_OR_ALIAS } from '../util/yaml-anchors.ts';
 import { makeSourceDoc } from '../source/source-doc.ts';
 import { renderCanonicalYaml } from './canonical.ts';
@@ -253,66 +254,11 @@ export function parseLockfile(
         diagnostics: [broken, ...parseLockfile(text, file, expect, { verifySeal: false }).diagnostics],
       };
   }
-  const bare = (
-    code: DiagnosticCode,
-    message: string,
-    hint?: string,
-    span?: Diagnostic['span'],
-  ): Result<AnyLock> => ({
-    ok: false,
-    diagnostics: [{ code, severity: 'error', message, hint, file, path: [], span }],
-  });
   const fast = parseLockfileFast(text, file, expect);
   if (fast) return fast;
-  let docs: Document[];
-  try {
-    docs = parseAllDocuments(text, {
-      version: '1.2',
-      uniqueKeys: true,
-      strict: true,
-      prettyErrors: false,
-    });
-  } catch (e) {
-    return bare('lock/yaml-syntax', `${file} cannot be parsed: ${(e as Error).message}`);
-  }
-  if (!Array.isArray(docs)) docs = [];
-  const errs = docs.flatMap((d) => d.errors);
-  if (errs.length > 0) {
-    return {
-      ok: false,
-      diagnostics: errs.map((e) => ({
-        code: 'lock/yaml-syntax' as const,
-        severity: 'error' as const,
-        message: `YAML ${e.code === 'DUPLICATE_KEY' ? 'duplicate key' : 'syntax error'}: ${e.message.split('\n')[0] ?? e.message}`,
-        hint: RESTORE_HINT(file),
-        file,
-        path: [],
-        span: { start: e.pos[0], end: Math.max(e.pos[0] + 1, e.pos[1]) },
-      })),
-    };
-  }
-  const nonEmpty = docs.filter((d) => d.contents != null);
-  if (nonEmpty.length !== 1) {
-    return bare(
-      'lock/not-a-lockfile',
-      `${file} holds ${nonEmpty.length} YAML documents; a lockfile holds exactly one`,
-      undefined,
-      nonEmpty[1]?.range ? { start: nonEmpty[1].range[0], end: nonEmpty[1].range[1] } : undefined,
-    );
-  }
-  const doc = nonEmpty[0]!;
-  const range = doc.range ?? [0, 0];
-  if (!isMap(doc.contents))
-    return bare('lock/not-a-lockfile', `${file} is not a mapping with kind and lockVersion`, undefined, {
-      start: range[0],
-      end: Math.max(range[0] + 1, range[1]),
-    });
-  let value: Record<string, unknown>;
-  try {
-    value = doc.toJS({ maxAliasCount: 50 }) as Record<string, unknown>;
-  } catch (e) {
-    return bare('lock/yaml-syntax', `${file}: ${(e as Error).message}`);
-  }
+  const read = readLockDocument(text, file);
+  if (!read.ok) return read;
+  const { doc, value } = read;
   const src = makeSourceDoc(file, 0, doc, value);
   const ctx: CheckContext = { file, locate: src.locate, expect };
   const diag = mkDiag(ctx);
@@ -389,6 +335,81 @@ export function parseLockfile(
   if (diags.length > 0) return { ok: false, diagnostics: diags };
   return { ok: true, value: normalizeLock(migrated.value as unknown as AnyLock), diagnostics: [] };
 }
+
+/** The one YAML document of a lockfile and its value, or why the text is not one. */
+function readLockDocument(
+  text: string,
+  file: string,
+): { ok: true; doc: Document; value: Record<string, unknown> } | { ok: false; diagnostics: Diagnostic[] } {
+  let docs: Document[];
+  try {
+    docs = parseAllDocuments(text, {
+      version: '1.2',
+      uniqueKeys: true,
+      strict: true,
+      prettyErrors: false,
+    });
+  } catch (e) {
+    return bare(file, 'lock/yaml-syntax', `${file} cannot be parsed: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(docs)) docs = [];
+  const errs = docs.flatMap((d) => d.errors);
+  if (errs.length > 0) {
+    return {
+      ok: false,
+      diagnostics: errs.map((e) => ({
+        code: 'lock/yaml-syntax' as const,
+        severity: 'error' as const,
+        message: `YAML ${e.code === 'DUPLICATE_KEY' ? 'duplicate key' : 'syntax error'}: ${messageOf(e)}`,
+        hint: RESTORE_HINT(file),
+        file,
+        path: [],
+        span: { start: e.pos[0], end: Math.max(e.pos[0] + 1, e.pos[1]) },
+      })),
+    };
+  }
+  const nonEmpty = docs.filter((d) => d.contents != null);
+  if (nonEmpty.length !== 1) {
+    return bare(
+      file,
+      'lock/not-a-lockfile',
+      `${file} holds ${nonEmpty.length} YAML documents; a lockfile holds exactly one`,
+      undefined,
+      nonEmpty[1]?.range ? { start: nonEmpty[1].range[0], end: nonEmpty[1].range[1] } : undefined,
+    );
+  }
+  const doc = nonEmpty[0]!;
+  const range = doc.range ?? [0, 0];
+  if (!isMap(doc.contents))
+    return bare(
+      file,
+      'lock/not-a-lockfile',
+      `${file} is not a mapping with kind and lockVersion`,
+      undefined,
+      {
+        start: range[0],
+        end: Math.max(range[0] + 1, range[1]),
+      },
+    );
+  let value: Record<string, unknown>;
+  try {
+    value = doc.toJS({ maxAliasCount: 50 }) as Record<string, unknown>;
+  } catch (e) {
+    return bare(file, 'lock/yaml-syntax', `${file}: ${(e as Error).message}`);
+  }
+  return { ok: true, doc, value };
+}
+
+const bare = (
+  file: string,
+  code: DiagnosticCode,
+  message: string,
+  hint?: string,
+  span?: Diagnostic['span'],
+): { ok: false; diagnostics: Diagnostic[] } => ({
+  ok: false,
+  diagnostics: [{ code, severity: 'error', message, hint, file, path: [], span }],
+});
 
 type MakeDiag = (
   code: DiagnosticCode,
@@ -482,63 +503,18 @@ function checkInvariants(lock: AnyLock, diag: MakeDiag): Diagnostic[] {
   return out;
 }
 
+/** The schema's findings as lock/* diagnostics: worded for files Rudder writes (check.ts). */
 function mapSchemaErrors(errors: ErrorObject[], root: unknown, diag: MakeDiag): Diagnostic[] {
-  const out = new Map<string, Diagnostic>();
-  const specific = errors.filter((e) => !['anyOf', 'oneOf', 'if'].includes(e.keyword));
-  for (const e of specific.length > 0 ? specific : errors) {
-    const path = pointerToPath(e.instancePath, root);
-    const where = dotted(path);
-    const p = e.params as Record<string, unknown>;
-    let d: Diagnostic;
-    switch (e.keyword) {
-      case 'required':
-        d = diag(
-          'lock/missing-field',
-          [...path, String(p.missingProperty)],
-          `missing required field "${dotted([...path, String(p.missingProperty)])}"`,
-        );
-        break;
-      case 'additionalProperties': {
-        const known = Object.keys(((e.parentSchema ?? {}) as { properties?: object }).properties ?? {});
-        d = diag(
-          'lock/unknown-field',
-          [...path, String(p.additionalProperty)],
-          `unknown field "${dotted([...path, String(p.additionalProperty)])}"`,
-          `Allowed here: ${known.join(', ')}`,
-          true,
-        );
-        break;
-      }
-      case 'type':
-        d = diag('lock/wrong-type', path, `${where} must be of type ${String(p.type)}, got ${quote(e.data)}`);
-        break;
-      case 'enum':
-        d = diag(
-          'lock/invalid-value',
-          path,
-          `${where} is ${quote(e.data)}; expected one of: ${(p.allowedValues as unknown[]).map(String).join(', ')}`,
-        );
-        break;
-      case 'const':
-        d = diag(
-          'lock/invalid-value',
-          path,
-          `${where} is ${quote(e.data)}; expected ${quote(p.allowedValue)}`,
-        );
-        break;
-      case 'propertyNames':
-        continue; // the nested pattern error names the key
-      default:
-        d = diag('lock/invalid-value', path, `${where} is ${quote(e.data)}: it ${e.message ?? 'is invalid'}`);
-    }
-    const key = `${d.code}|${d.path.join('/')}`;
-    if (!out.has(key)) out.set(key, d);
-  }
-  const typed = new Set(
-    [...out.values()].filter((x) => x.code === 'lock/wrong-type').map((x) => x.path.join('/')),
+  return describeSchemaErrors(errors, root, lockStyle).map((f) =>
+    diag(LOCK_CODES[f.kind] ?? 'lock/invalid-value', f.path, f.message, f.hint, f.key),
   );
-  return [...out.values()].filter((x) => x.code === 'lock/wrong-type' || !typed.has(x.path.join('/')));
 }
+
+const LOCK_CODES: Partial<Record<FindingKind, DiagnosticCode>> = {
+  'missing-field': 'lock/missing-field',
+  'unknown-field': 'lock/unknown-field',
+  'wrong-type': 'lock/wrong-type',
+};
 
 /** Paths of every NaN or ±Infinity inside a value (iterative: hostile nesting cannot blow the stack). */
 function findNonFinite(value: unknown): JsonPath[] {
