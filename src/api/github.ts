@@ -9,7 +9,7 @@ export function githubApplyOnMerge(opts: ApplyOnMergeOptions): Promise<ApplyOnMe
 }
 
 export {
-  commentPlan as githubCommentPlan,
+  githubCommentPlan,
   type ApplyOnMergeOptions,
   type ApplyOnMergeResult,
   type CommentPlanOptions,
@@ -21,11 +21,6 @@ export {
   type ProposeChangeResult,
 } from '../github/pull-request.ts';
 export { resolveGitHubTarget, type GitHubTarget } from '../github/context.ts';
-export {
-  createGitHubClient,
-  redact as redactToken,
-  type GitHubClient,
-  type GitHubClientOptions,
-} from '../github/client.ts';
+export { createGitHubClient, redact, type GitHubClient, type GitHubClientOptions } from '../github/client.ts';
 export { GitHubError } from '../github/errors.ts';
 export { GitCommandError } from '../github/git-plumbing.ts';

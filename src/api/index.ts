@@ -64,7 +64,7 @@ export {
   githubApplyOnMerge,
   githubCommentPlan,
   proposeChange,
-  redactToken,
+  redact,
   resolveGitHubTarget,
   type ApplyOnMergeOptions,
   type ApplyOnMergeResult,

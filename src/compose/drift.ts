@@ -16,7 +16,7 @@ export type DriftRunResult =
   | { ok: true; report: DriftReport; diagnostics: Diagnostic[]; sources: Map<string, string> }
   | { ok: false; diagnostics: Diagnostic[]; sources: Map<string, string>; error?: string };
 
-export async function runDrift(opts: DriftRunOptions): Promise<DriftRunResult> {
+export async function drift(opts: DriftRunOptions): Promise<DriftRunResult> {
   const ws = await loadWorkspace({ cwd: opts.cwd });
   if (!ws.ok) return ws;
   const ports = defaultDriftPorts(ws.value, { predictionLog: opts.predictionLog !== false });

@@ -151,7 +151,7 @@ export interface CommentPlanResult {
 }
 
 /** Post or update the plan comment of a pull request. */
-export async function commentPlan(o: CommentPlanOptions): Promise<CommentPlanResult> {
+export async function githubCommentPlan(o: CommentPlanOptions): Promise<CommentPlanResult> {
   const v = await validate({ cwd: o.cwd, policiesDir: o.policiesDir, checkPaths: false });
   if (!v.ok || !v.state)
     throw new GitHubError(

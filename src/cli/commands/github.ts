@@ -7,7 +7,7 @@ import {
   resolveGitHubTarget,
   GitCommandError,
   GitHubError,
-  redactToken as redact,
+  redact,
 } from '../../api/github.ts';
 import { plan } from '../../api/run.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
