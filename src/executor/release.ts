@@ -4,6 +4,7 @@
 import { withLock } from '../state/lock-state.ts';
 import type { Quarantine } from '../state/types.ts';
 import { StoreError } from '../store/port.ts';
+import type { Workspace } from '../workspace.ts';
 import type { ApplyPorts } from './ports.ts';
 import { applyError as err } from './refusal.ts';
 import {
@@ -36,32 +37,7 @@ export async function releaseQuarantine(opts: ReleaseOptions, ports: ReleasePort
     (diagnostics, sources) => ({ ok: false, diagnostics, sources, changed: false }),
     async (ws, sources) => {
       const owner = Object.values(ws.lock.data).find((d) => d.quarantines.some((q) => q.id === opts.id));
-      if (!owner) {
-        const active = Object.values(ws.lock.data).flatMap((d) =>
-          d.quarantines.filter((q) => !q.released).map((q) => q.id),
-        );
-        const store = await ports.openStore(ws);
-        const seen = await store.listQuarantines().finally(() => store.close());
-        const local = seen.some((q) => q.id === opts.id);
-        return {
-          ok: false,
-          diagnostics: [
-            err(
-              'data/unknown-quarantine',
-              local
-                ? `quarantine ${opts.id} was found by a scan but is not recorded in state/ yet`
-                : `no data lock records quarantine ${JSON.stringify(opts.id)}`,
-              local
-                ? "rudder apply records the data policy's quarantines; release it after that."
-                : active.length
-                  ? `Active quarantines: ${active.slice(0, 10).join(', ')}`
-                  : 'No quarantine is active.',
-            ),
-          ],
-          sources: sources,
-          changed: false,
-        };
-      }
+      if (!owner) return unknownQuarantine(ws, opts.id, sources, ports);
       const q = owner.quarantines.find((x) => x.id === opts.id)!;
       if (q.released)
         return {
@@ -113,4 +89,37 @@ export async function releaseQuarantine(opts: ReleaseOptions, ports: ReleasePort
       };
     },
   );
+}
+
+/** Why `id` cannot be released: a scan found it but apply has not recorded it yet, or nothing knows it. */
+async function unknownQuarantine(
+  ws: Workspace,
+  id: string,
+  sources: Map<string, string>,
+  ports: ReleasePorts,
+): Promise<ReleaseResult> {
+  const active = Object.values(ws.lock.data).flatMap((d) =>
+    d.quarantines.filter((q) => !q.released).map((q) => q.id),
+  );
+  const store = await ports.openStore(ws);
+  const seen = await store.listQuarantines().finally(() => store.close());
+  const local = seen.some((q) => q.id === id);
+  return {
+    ok: false,
+    diagnostics: [
+      err(
+        'data/unknown-quarantine',
+        local
+          ? `quarantine ${id} was found by a scan but is not recorded in state/ yet`
+          : `no data lock records quarantine ${JSON.stringify(id)}`,
+        local
+          ? "rudder apply records the data policy's quarantines; release it after that."
+          : active.length
+            ? `Active quarantines: ${active.slice(0, 10).join(', ')}`
+            : 'No quarantine is active.',
+      ),
+    ],
+    sources,
+    changed: false,
+  };
 }
