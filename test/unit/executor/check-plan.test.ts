@@ -10,7 +10,7 @@ const action = (id: string, extra: Partial<PlanAction> = {}): PlanAction =>
   ({
     id,
     type: 'model.train',
-    op: '+',
+    op: 'create',
     params: { model: id },
     dependsOn: [],
     changes: [],
@@ -60,7 +60,7 @@ interface Row {
 }
 
 const OUT_OF_DATE = 'Nothing applied: the plan is out of date.';
-const destroying = plan({ actions: [action('model.retire:churn', { op: '-', destructive: true })] });
+const destroying = plan({ actions: [action('model.retire:churn', { op: 'delete', destructive: true })] });
 
 const rows: Row[] = [
   { name: 'accept: no reviewed plan, the fresh one applies', observed: observed(), opts: {} },
@@ -96,7 +96,7 @@ const rows: Row[] = [
   },
   {
     name: 'a stale plan: observed now, the world asks for other actions',
-    observed: observed({ fresh: plan({ actions: [action('model.train:churn', { op: '~' })] }) }),
+    observed: observed({ fresh: plan({ actions: [action('model.train:churn', { op: 'update' })] }) }),
     opts: { plan: base },
     code: 'plan/stale',
     message: /observed now, it asks for other actions \(now different: model\.train:churn\)/,
@@ -105,11 +105,11 @@ const rows: Row[] = [
   {
     name: 'a blocked plan',
     observed: observed({
-      fresh: plan({ blocked: [{ kind: 'source', name: 'events', reason: 'unreadable' }] as Plan['blocked'] }),
+      fresh: plan({ blocked: [{ kind: 'FeatureView', name: 'events', reason: 'unreadable' }] }),
     }),
     opts: {},
     code: 'plan/blocked',
-    message: /could not observe what it needs: source events \(unreadable\)$/,
+    message: /could not observe what it needs: FeatureView events \(unreadable\)$/,
     summary: 'Nothing applied: the plan is blind to part of the world.',
   },
   {
