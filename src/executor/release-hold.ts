@@ -3,32 +3,24 @@
 // its RolloutPolicy says. Like a quarantine release, the model lock is the record and the
 // change is committed, naming who released what and why.
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
-import type { ApprovedBy } from '../git/message.ts';
-import { diffLockStates, withLock } from '../state/lock-state.ts';
-import { writeLockChanges } from '../state/state-io.ts';
-import type { Actor, ModelVersion } from '../state/types.ts';
+import { withLock } from '../state/lock-state.ts';
+import type { ModelVersion } from '../state/types.ts';
 import type { ApplyPorts } from './ports.ts';
-import { underApplyLock } from './under-apply-lock.ts';
+import {
+  recordHandEdit,
+  underApplyLock,
+  type HandEditOptions,
+  type HandEditResult,
+} from './under-apply-lock.ts';
 
-export interface ReleaseHoldOptions {
-  cwd: string;
+/** `reason`: why it may be rolled out again. */
+export interface ReleaseHoldOptions extends HandEditOptions {
   model: string;
   version: number;
-  /** Why it may be rolled out again: recorded in the lock and the commit. */
-  reason: string;
-  actor: Actor;
-  approvedBy?: ApprovedBy;
-  now?: () => Date;
-  lockTimeoutMs?: number;
-  onNotice?: (message: string) => void;
 }
 
-export interface ReleaseHoldResult {
-  ok: boolean;
-  diagnostics: Diagnostic[];
-  sources: Map<string, string>;
+export interface ReleaseHoldResult extends HandEditResult {
   version?: ModelVersion;
-  commit?: { sha?: string; message: string };
 }
 
 export async function releaseHold(
@@ -85,25 +77,23 @@ export async function releaseHold(
         ...ml,
         versions: ml.versions.map((x) => (x.version === v.version ? released : x)),
       });
-      const changes = diffLockStates(ws.lock, next, ws.desired.project.stateDir);
-      await writeLockChanges(ws.root, ws.desired.project.stateDir, changes);
-      const published = await ports.publisher.publish({
-        root: ws.root,
-        git: ws.desired.project.git,
-        files: changes.map((c) => c.path),
-        subject: `release the hold on ${opts.model} v${opts.version}`,
-        body: `Reason: ${opts.reason}\n\nThe next plan gates it and rolls it out as its RolloutPolicy says.`,
-        trailers: { actions: [action], actor: opts.actor, approvedBy: opts.approvedBy },
-        onNotice: opts.onNotice,
-      });
+      const commit = await recordHandEdit(
+        ws,
+        ports.publisher,
+        next,
+        {
+          action,
+          subject: `release the hold on ${opts.model} v${opts.version}`,
+          body: `Reason: ${opts.reason}\n\nThe next plan gates it and rolls it out as its RolloutPolicy says.`,
+        },
+        opts,
+      );
       return {
         ok: true,
         diagnostics: [],
         sources: sources,
         version: released,
-        commit: published.commit.committed
-          ? { sha: published.commit.sha, message: published.commit.message }
-          : { message: published.commit.message },
+        commit,
       };
     },
   );

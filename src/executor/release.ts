@@ -1,36 +1,28 @@
 // `rudder data release <id>`: a quarantine's rows go back to training and serving. The data
 // lock is the record (a fresh checkout learns of the release from it); the change is
 // committed like any other state change, naming who released what and why.
-import type { Diagnostic } from '../diagnostics/diagnostic.ts';
-import type { ApprovedBy } from '../git/message.ts';
-import { diffLockStates, withLock } from '../state/lock-state.ts';
-import { writeLockChanges } from '../state/state-io.ts';
-import type { Actor, Quarantine } from '../state/types.ts';
+import { withLock } from '../state/lock-state.ts';
+import type { Quarantine } from '../state/types.ts';
 import { StoreError } from '../store/port.ts';
+import type { Workspace } from '../workspace.ts';
 import type { ApplyPorts } from './ports.ts';
-import { underApplyLock } from './under-apply-lock.ts';
+import { applyError as err } from './refusal.ts';
+import {
+  recordHandEdit,
+  underApplyLock,
+  type HandEditOptions,
+  type HandEditResult,
+} from './under-apply-lock.ts';
 
-export interface ReleaseOptions {
-  cwd: string;
+/** `reason`: why the rows may be used after all. */
+export interface ReleaseOptions extends HandEditOptions {
   id: string;
-  /** Why the rows may be used after all: recorded in the lock and the commit. */
-  reason: string;
-  actor: Actor;
-  /** How an MCP write was approved (the Rudder-Approved-By trailer). */
-  approvedBy?: ApprovedBy;
-  now?: () => Date;
-  lockTimeoutMs?: number;
-  onNotice?: (message: string) => void;
 }
 
-export interface ReleaseResult {
-  ok: boolean;
-  diagnostics: Diagnostic[];
-  sources: Map<string, string>;
+export interface ReleaseResult extends HandEditResult {
   quarantine?: Quarantine;
   policy?: string;
   changed: boolean;
-  commit?: { sha?: string; message: string };
 }
 
 /** What a release touches the world through (api.ts passes the defaults). */
@@ -38,13 +30,6 @@ export type ReleasePorts = Pick<ApplyPorts, 'load' | 'openStore' | 'publisher'>;
 
 export async function releaseQuarantine(opts: ReleaseOptions, ports: ReleasePorts): Promise<ReleaseResult> {
   const clock = opts.now ?? (() => new Date());
-  const err = (code: Diagnostic['code'], message: string, hint?: string): Diagnostic => ({
-    code,
-    severity: 'error',
-    message,
-    hint,
-    path: [],
-  });
   return underApplyLock<ReleaseResult>(
     opts,
     ports,
@@ -52,32 +37,7 @@ export async function releaseQuarantine(opts: ReleaseOptions, ports: ReleasePort
     (diagnostics, sources) => ({ ok: false, diagnostics, sources, changed: false }),
     async (ws, sources) => {
       const owner = Object.values(ws.lock.data).find((d) => d.quarantines.some((q) => q.id === opts.id));
-      if (!owner) {
-        const active = Object.values(ws.lock.data).flatMap((d) =>
-          d.quarantines.filter((q) => !q.released).map((q) => q.id),
-        );
-        const store = await ports.openStore(ws);
-        const seen = await store.listQuarantines().finally(() => store.close());
-        const local = seen.some((q) => q.id === opts.id);
-        return {
-          ok: false,
-          diagnostics: [
-            err(
-              'data/unknown-quarantine',
-              local
-                ? `quarantine ${opts.id} was found by a scan but is not recorded in state/ yet`
-                : `no data lock records quarantine ${JSON.stringify(opts.id)}`,
-              local
-                ? "rudder apply records the data policy's quarantines; release it after that."
-                : active.length
-                  ? `Active quarantines: ${active.slice(0, 10).join(', ')}`
-                  : 'No quarantine is active.',
-            ),
-          ],
-          sources: sources,
-          changed: false,
-        };
-      }
+      if (!owner) return unknownQuarantine(ws, opts.id, sources, ports);
       const q = owner.quarantines.find((x) => x.id === opts.id)!;
       if (q.released)
         return {
@@ -107,17 +67,17 @@ export async function releaseQuarantine(opts: ReleaseOptions, ports: ReleasePort
         ...owner,
         quarantines: owner.quarantines.map((x) => (x.id === q.id ? released : x)),
       });
-      const changes = diffLockStates(ws.lock, next, ws.desired.project.stateDir);
-      await writeLockChanges(ws.root, ws.desired.project.stateDir, changes);
-      const published = await ports.publisher.publish({
-        root: ws.root,
-        git: ws.desired.project.git,
-        files: changes.map((c) => c.path),
-        subject: `release quarantine ${q.id} (${q.rows} rows of ${q.view}.${q.column ?? '?'}, ${q.detector})`,
-        body: `Reason: ${opts.reason}`,
-        trailers: { actions: [action], actor: opts.actor, approvedBy: opts.approvedBy },
-        onNotice: opts.onNotice,
-      });
+      const commit = await recordHandEdit(
+        ws,
+        ports.publisher,
+        next,
+        {
+          action,
+          subject: `release quarantine ${q.id} (${q.rows} rows of ${q.view}.${q.column ?? '?'}, ${q.detector})`,
+          body: `Reason: ${opts.reason}`,
+        },
+        opts,
+      );
       return {
         ok: true,
         diagnostics: [],
@@ -125,10 +85,41 @@ export async function releaseQuarantine(opts: ReleaseOptions, ports: ReleasePort
         quarantine: released,
         policy: owner.policy,
         changed: true,
-        commit: published.commit.committed
-          ? { sha: published.commit.sha, message: published.commit.message }
-          : { message: published.commit.message },
+        commit,
       };
     },
   );
+}
+
+/** Why `id` cannot be released: a scan found it but apply has not recorded it yet, or nothing knows it. */
+async function unknownQuarantine(
+  ws: Workspace,
+  id: string,
+  sources: Map<string, string>,
+  ports: ReleasePorts,
+): Promise<ReleaseResult> {
+  const active = Object.values(ws.lock.data).flatMap((d) =>
+    d.quarantines.filter((q) => !q.released).map((q) => q.id),
+  );
+  const store = await ports.openStore(ws);
+  const seen = await store.listQuarantines().finally(() => store.close());
+  const local = seen.some((q) => q.id === id);
+  return {
+    ok: false,
+    diagnostics: [
+      err(
+        'data/unknown-quarantine',
+        local
+          ? `quarantine ${id} was found by a scan but is not recorded in state/ yet`
+          : `no data lock records quarantine ${JSON.stringify(id)}`,
+        local
+          ? "rudder apply records the data policy's quarantines; release it after that."
+          : active.length
+            ? `Active quarantines: ${active.slice(0, 10).join(', ')}`
+            : 'No quarantine is active.',
+      ),
+    ],
+    sources,
+    changed: false,
+  };
 }
