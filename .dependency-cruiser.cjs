@@ -38,7 +38,7 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/(planner|compiler)/' },
       to: {
-        path: '^src/(executor|cli|mcp|github|serving|git|store/duckdb|trainer/(tfjs|command)|artifacts/(local|s3)|api|workspace|ports)',
+        path: '^src/(executor|cli|mcp|github|serving|git|store/duckdb|trainer/(tfjs|command)|artifacts/(local|s3)|api|compose)',
       },
     },
     {
@@ -47,7 +47,7 @@ module.exports = {
         'state/ reads and writes lockfiles; it does not reach up into the executor, git or the front ends.',
       severity: 'error',
       from: { path: '^src/state/' },
-      to: { path: '^src/(executor|cli|mcp|github|serving|git/git|api|workspace|ports)' },
+      to: { path: '^src/(executor|cli|mcp|github|serving|git/git|api|compose)' },
     },
     {
       name: 'executor-takes-ports',
@@ -55,7 +55,7 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/executor/' },
       to: {
-        path: '^src/(git/git|trainer/(tfjs-trainer|command-trainer|default-trainer)|artifacts/(local|s3)|store/(open-store|duckdb/)|cli|mcp|api|ports)',
+        path: '^src/(git/git|trainer/(tfjs-trainer|command-trainer|default-trainer)|artifacts/(local|s3)|store/(open-store|duckdb/)|cli|mcp|api|compose)',
       },
     },
     {
@@ -64,8 +64,24 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/cli/' },
       to: {
-        path: '^src/(executor|store|trainer|state/(?!types)|git|workspace|ports|observe/(?!observations)|artifacts|serving|github)',
+        path: '^src/(executor|store|trainer|state/(?!types)|git|compose|observe/(?!observations)|artifacts|serving|github)',
       },
+    },
+    {
+      name: 'api-files-independent',
+      comment:
+        'Each file of src/api/ is one group of entries; what groups share lives in src/compose/. Only index.ts re-exports them.',
+      severity: 'error',
+      from: { path: '^src/api/(?!index\\.ts$)' },
+      to: { path: '^src/api/' },
+    },
+    {
+      name: 'compose-is-the-root',
+      comment:
+        'src/compose/ picks the adapters (the composition root); the layers below take them as ports and never import it, the api or a front end.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(compose|api|cli|mcp)/' },
+      to: { path: '^src/(compose|api|cli|mcp)/' },
     },
     {
       name: 'no-circular',

@@ -209,8 +209,8 @@ async function timePlan(): Promise<string[]> {
     return [
       'rudder plan on/off: skipped (run npm start first: it leaves a trained repository in .rudder/demo)',
     ];
-  const { loadWorkspace } = await import('../src/workspace.ts');
-  const { makePlan } = await import('../src/ports.ts');
+  const { loadWorkspace } = await import('../src/compose/workspace.ts');
+  const { makePlan } = await import('../src/compose/default-ports.ts');
   const ws = await loadWorkspace({ cwd: repo });
   if (!ws.ok) return ['rudder plan on/off: the demo repository does not load'];
   const now = new Date();

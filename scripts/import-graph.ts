@@ -15,6 +15,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['cli'],
   ['mcp'],
   ['api'],
+  ['compose'],
   ['executor', 'serving', 'report', 'sample'],
   ['observe'],
   ['trainer', 'store', 'artifacts', 'git', 'github', 'prediction-log'],

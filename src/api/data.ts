@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { validate } from '../source/validate.ts';
 import type { ApiResult } from '../diagnostics/diagnostic.ts';
 import { releaseQuarantine, type ReleaseOptions, type ReleaseResult } from '../executor/release.ts';
-import { defaultApplyPorts } from '../ports.ts';
+import { defaultApplyPorts } from '../compose/default-ports.ts';
 import { openFeatureStore } from '../store/open-store.ts';
 import type { PiiScanResult, QuarantineRecord, TrainingSet } from '../store/port.ts';
 import { suggestion } from '../util/did-you-mean.ts';

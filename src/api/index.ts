@@ -95,7 +95,7 @@ export {
 } from './artifacts.ts';
 export {
   reconcileWatch,
-  serve,
+  startServer,
   ServeError,
   type ReconcilePassResult,
   type ReconcileWatchOptions,

@@ -12,8 +12,8 @@ import type { AppliedPolicies, TrainingSetViewStats } from '../store/port.ts';
 import { restrictPlan } from '../compose/run.ts';
 import { fail, unknownResource as unknown, withWorkspace } from '../compose/with-workspace.ts';
 import { nodeSha256 } from '../util/node-hash.ts';
-import { makePlan } from '../ports.ts';
-import { openStore } from '../workspace.ts';
+import { makePlan } from '../compose/default-ports.ts';
+import { openStore } from '../compose/workspace.ts';
 
 export { compareVersions, type VersionComparison, type VersionSummary } from '../compose/compare-versions.ts';
 

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { DesiredState } from '../compiler/desired-state.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { releaseHold, type ReleaseHoldOptions, type ReleaseHoldResult } from '../executor/release-hold.ts';
-import { defaultApplyPorts } from '../ports.ts';
+import { defaultApplyPorts } from '../compose/default-ports.ts';
 import { validate } from '../source/validate.ts';
 import { sealLockfiles, type SealResult } from '../state/seal.ts';
 import { readHistory, uncommittedFiles, type HistoryEntry } from '../git/git.ts';

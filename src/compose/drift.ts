@@ -3,8 +3,8 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import type { DriftReport } from '../observe/drift.ts';
 import { driftOf, type DriftOptions } from '../observe/drift-run.ts';
-import { defaultDriftPorts } from '../ports.ts';
-import { loadWorkspace } from '../workspace.ts';
+import { defaultDriftPorts } from './default-ports.ts';
+import { loadWorkspace } from './workspace.ts';
 
 export interface DriftRunOptions extends DriftOptions {
   cwd: string;

@@ -7,9 +7,9 @@ import { runApply, type ApplyOptions, type ApplyRunResult } from '../executor/ru
 import type { Plan, PlanAction } from '../planner/plan-types.ts';
 import { restrictPlan as restrictPlanWith } from '../planner/restrict.ts';
 import { nodeSha256 } from '../util/node-hash.ts';
-import { defaultApplyPorts, makePlan } from '../ports.ts';
+import { defaultApplyPorts, makePlan } from './default-ports.ts';
 import { suggestion } from '../util/did-you-mean.ts';
-import { loadWorkspace } from '../workspace.ts';
+import { loadWorkspace } from './workspace.ts';
 
 export interface PlanOptions {
   cwd: string;

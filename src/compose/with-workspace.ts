@@ -2,7 +2,8 @@
 // policies do not declare (with a did-you-mean).
 import type { ApiResult, Diagnostic } from '../diagnostics/diagnostic.ts';
 import { suggestion } from '../util/did-you-mean.ts';
-import { loadWorkspace, type Workspace } from '../workspace.ts';
+import { loadWorkspace } from './workspace.ts';
+import type { Workspace } from '../state/workspace.ts';
 
 export const fail = (code: Diagnostic['code'], message: string, hint?: string): Diagnostic => ({
   code,

@@ -1,13 +1,14 @@
 // The ports an apply runs against. The executor imports none of their adapters: api.ts (through
 // src/ports.ts) passes the defaults — DuckDB, the local or S3 artifact store, the tfjs and command
 // trainers, git — and tests or other front ends pass their own.
+import type { ApiResult } from '../diagnostics/diagnostic.ts';
 import type { ArtifactStore } from '../artifacts/port.ts';
 import type { Project } from '../compiler/desired-state.ts';
 import type { StateTrailers } from '../git/message.ts';
 import type { Plan } from '../planner/plan-types.ts';
 import type { DataPolicyStore, FeatureStore } from '../store/port.ts';
 import type { TrainerRegistry } from '../trainer/registry.ts';
-import type { Loaded, MakePlanOptions, Workspace } from '../workspace.ts';
+import type { MakePlanOptions, Workspace } from '../state/workspace.ts';
 
 /** One state change to record: exactly these files, with this message. */
 export interface StateChange {
@@ -41,7 +42,7 @@ export interface StatePublisher {
 /** Everything `runApply` touches the world through. */
 export interface ApplyPorts {
   /** Compile the policies and read the lockfiles. */
-  load(opts: { cwd: string; policiesDir?: string }): Promise<Loaded<Workspace>>;
+  load(opts: { cwd: string; policiesDir?: string }): Promise<ApiResult<{ value: Workspace }>>;
   /** Observe the world through `store` and plan. */
   plan(ws: Workspace, opts: MakePlanOptions, store: FeatureStore): Promise<Plan>;
   /** The workspace's feature store with its data-policy capability; closed by the caller. */

@@ -2,9 +2,10 @@
 // interrupted state write is rolled forward (the state-io journal), and state files written but
 // not committed are committed under the actions their provenance names (the run journal says which
 // apply was killed and what it finished). Both journals are read here and nowhere else.
+import type { ApiResult } from '../diagnostics/diagnostic.ts';
 import { recoverState } from '../state/state-io.ts';
 import type { Actor } from '../state/types.ts';
-import type { Loaded, Workspace } from '../workspace.ts';
+import type { Workspace } from '../state/workspace.ts';
 import { recordPendingState } from './pending-state.ts';
 import type { ApplyPorts, StatePublisher } from './ports.ts';
 import { clearRunJournal, readRunJournal } from './run-journal.ts';
@@ -24,7 +25,7 @@ export async function recover(
   opts: RecoverOptions,
   ports: Pick<ApplyPorts, 'load' | 'publisher'>,
   say: (m: string) => void,
-): Promise<Loaded<Workspace>> {
+): Promise<ApiResult<{ value: Workspace }>> {
   const root = before.root;
   const rolled = await recoverState(root, before.desired.project.stateDir);
   if (rolled.rolledForward) say(`completed an interrupted state write (${rolled.files.length} file(s))`);

@@ -4,7 +4,7 @@
 import { withLock } from '../state/lock-state.ts';
 import type { Quarantine } from '../state/types.ts';
 import { StoreError } from '../store/port.ts';
-import type { Workspace } from '../workspace.ts';
+import type { Workspace } from '../state/workspace.ts';
 import type { ApplyPorts } from './ports.ts';
 import { applyError as err } from './refusal.ts';
 import {

@@ -11,7 +11,7 @@ import { probeWritable } from '../state/atomic.ts';
 import type { Actor } from '../state/types.ts';
 import type { TrainerEntry, TrainerType } from '../trainer/registry.ts';
 import type { Trainer } from '../trainer/trainer.ts';
-import type { Workspace } from '../workspace.ts';
+import type { Workspace } from '../state/workspace.ts';
 import { checkPlan, replanReviewed, type PlanObservations } from './check-plan.ts';
 import { commitBody, commitSubject } from './commit-message.ts';
 import type { ApplyEvent } from './events.ts';

@@ -8,7 +8,7 @@ import { acquireApplyLock, LockHeldError } from '../state/apply-lock.ts';
 import { diffLockStates } from '../state/lock-state.ts';
 import { writeLockChanges } from '../state/state-io.ts';
 import type { Actor, LockState } from '../state/types.ts';
-import type { Workspace } from '../workspace.ts';
+import type { Workspace } from '../state/workspace.ts';
 import type { ApplyPorts, StatePublisher } from './ports.ts';
 
 /** What every hand-made edit is asked with. */

@@ -12,7 +12,7 @@ import type { ModelVersion, RolloutLock } from '../state/types.ts';
 import type { FeatureRow, LoadedModel, Prediction } from '../trainer/runtime.ts';
 import { defaultRuntimes, type RuntimeRegistry } from '../trainer/runtimes.ts';
 import { nodeSha256 } from '../util/node-hash.ts';
-import { loadWorkspace, type Workspace } from '../workspace.ts';
+import type { LoadWorkspace, Workspace } from '../state/workspace.ts';
 import type { WeightedVersion } from './traffic.ts';
 
 export interface ServedVersion {
@@ -76,6 +76,7 @@ export class Deployment {
 
 export interface BuildOptions {
   root: string;
+  load: LoadWorkspace;
   previous?: Deployment;
   /** Runtimes by trainer type; default the built-in ones (tfjs, ONNX) over the project's artifact store. */
   runtimes?: RuntimeRegistry;
@@ -97,7 +98,7 @@ function deploymentKey(ws: Workspace): { key: string; featureKey: string } {
 
 /** Read the state and build what it says to serve. */
 export async function buildDeployment(opts: BuildOptions): Promise<BuildResult> {
-  const ws = await loadWorkspace({ cwd: opts.root });
+  const ws = await opts.load({ cwd: opts.root });
   if (!ws.ok)
     return {
       ok: false,

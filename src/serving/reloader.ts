@@ -3,6 +3,7 @@
 // not change), retake the online-feature snapshot if a feature lock changed, and swap one
 // reference. Requests hold the deployment they started on; versions no longer served are disposed
 // once its last request ends. A build that fails leaves the previous deployment serving.
+import type { LoadWorkspace } from '../state/workspace.ts';
 import { buildDeployment, type Deployment, droppedVersions, stateFingerprint } from './deployment.ts';
 import type { ServingMetrics } from './metrics.ts';
 import type { FeatureLookup } from './online-features.ts';
@@ -14,6 +15,7 @@ export interface ReloadOutcome {
 
 export interface ReloaderOptions {
   root: string;
+  load: LoadWorkspace;
   /** Folders (and files) whose fingerprint triggers a reload. */
   watchDirs: readonly string[];
   /** The deployment served first (already built). */
@@ -90,7 +92,7 @@ export class Reloader {
     const { root, watchDirs, metrics, say } = this.opts;
     try {
       const fp = await stateFingerprint(root, watchDirs);
-      const built = await buildDeployment({ root, previous: this.currentDeployment });
+      const built = await buildDeployment({ root, load: this.opts.load, previous: this.currentDeployment });
       if (!built.ok) {
         metrics.reloads.inc({ result: 'failed' });
         return {

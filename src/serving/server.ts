@@ -6,7 +6,7 @@
 // lookup, the prediction log, the reloader (reloader.ts) and the Fastify app (app.ts), then
 // listen; close() undoes it in order. The routes live in routes/, the predict pipeline in predict.ts.
 import { resolve } from 'node:path';
-import { loadWorkspace } from '../workspace.ts';
+import type { LoadWorkspace } from '../state/workspace.ts';
 import { openPredictionLog } from '../prediction-log/parquet-log.ts';
 import type { PredictionLog } from '../prediction-log/port.ts';
 import { buildApp, DEFAULT_BODY_LIMIT, DEFAULT_MAX_INSTANCES } from './app.ts';
@@ -61,9 +61,10 @@ export class ServeError extends Error {
 /** The policies and lockfiles loaded, the first deployment built: what serving starts from. */
 async function firstDeployment(
   root: string,
+  load: LoadWorkspace,
   say: (line: string) => void,
 ): Promise<{ deployment: Deployment; storePath: string; watchDirs: string[] }> {
-  const ws = await loadWorkspace({ cwd: root });
+  const ws = await load({ cwd: root });
   if (!ws.ok)
     throw new ServeError(
       `cannot serve: the policies or lockfiles do not load (${ws.diagnostics
@@ -73,7 +74,7 @@ async function firstDeployment(
         .join('; ')}); run rudder validate`,
     );
   const project = ws.value.desired.project;
-  const first = await buildDeployment({ root });
+  const first = await buildDeployment({ root, load });
   if (!first.ok) throw new ServeError(`cannot serve: ${first.error}`);
   for (const p of first.deployment.problems) say(`not serving ${p.model}: ${p.message}`);
   return {
@@ -83,14 +84,32 @@ async function firstDeployment(
   };
 }
 
-/** Load the state, build the app, listen. Resolves once the server accepts requests. */
-export async function startServer(opts: ServeOptions): Promise<RunningServer> {
+/** What serving takes from the layer that composes it. */
+export interface ServeDeps {
+  /** Loads the policies and lockfiles (at start and on every reload). */
+  load: LoadWorkspace;
+}
+
+/**
+ * Load the state, build the app, listen. Resolves once the server accepts requests. The default
+ * ports are composed by src/compose/serve.ts (`startServer`).
+ */
+export async function startServing(opts: ServeOptions, deps: ServeDeps): Promise<RunningServer> {
   const root = resolve(opts.cwd);
   const say = opts.onMessage ?? (() => undefined);
-  const { deployment, storePath, watchDirs } = await firstDeployment(root, say);
+  const { load } = deps;
+  const { deployment, storePath, watchDirs } = await firstDeployment(root, load, say);
   const lookup = opts.lookup ?? new SnapshotLookup(storePath);
   const metrics = new ServingMetrics();
-  const reloader = await Reloader.create({ root, watchDirs, initial: deployment, lookup, metrics, say });
+  const reloader = await Reloader.create({
+    root,
+    load,
+    watchDirs,
+    initial: deployment,
+    lookup,
+    metrics,
+    say,
+  });
   const log: PredictionLog | undefined =
     opts.log === false
       ? undefined

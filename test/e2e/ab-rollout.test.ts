@@ -7,7 +7,7 @@ import { apply, reconcile } from '../../src/api/index.ts';
 import { validate } from '../../src/source/validate.ts';
 import type { Model } from '../../src/compiler/desired-state.ts';
 import { startForToday } from '../../src/sample/churn-data.ts';
-import { startServer, type RunningServer } from '../../src/serving/server.ts';
+import { startServer, type RunningServer } from '../../src/compose/serve.ts';
 import { churnRepo, ROOT } from '../helpers/churn-repo.ts';
 import { cleanupTemp, git, isolateGitConfig } from '../helpers/temp-repo.ts';
 import { plantVersion, readLocks, storeOnnx } from '../unit/serving/plant.ts';

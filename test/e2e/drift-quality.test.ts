@@ -13,7 +13,8 @@ import { openPredictionLog } from '../../src/prediction-log/parquet-log.ts';
 import type { ModelVersion } from '../../src/state/types.ts';
 import { computeMetrics } from '../../src/trainer/metrics.ts';
 import { Rng } from '../../src/util/rng.ts';
-import { loadWorkspace, openStore, type Workspace } from '../../src/workspace.ts';
+import { loadWorkspace, openStore } from '../../src/compose/workspace.ts';
+import type { Workspace } from '../../src/state/workspace.ts';
 import { churnRepo } from '../helpers/churn-repo.ts';
 import { cleanupTemp, isolateGitConfig } from '../helpers/temp-repo.ts';
 

@@ -98,7 +98,7 @@ describe('rudder drift', () => {
   });
 
   test('an old version without a stored profile gets one computed from its training-set snapshot', async () => {
-    const { loadWorkspace } = await import('../../src/workspace.ts');
+    const { loadWorkspace } = await import('../../src/compose/workspace.ts');
     const ws = await loadWorkspace({ cwd: repo });
     if (!ws.ok) throw new Error('workspace');
     const model = ws.value.desired.models[0]!;
@@ -197,8 +197,8 @@ describe('rudder plan with a drift trigger', () => {
   });
 
   test('drift observation off: the same plan without model observations', async () => {
-    const { loadWorkspace } = await import('../../src/workspace.ts');
-    const { makePlan } = await import('../../src/ports.ts');
+    const { loadWorkspace } = await import('../../src/compose/workspace.ts');
+    const { makePlan } = await import('../../src/compose/default-ports.ts');
     const ws = await loadWorkspace({ cwd: repo });
     if (!ws.ok) throw new Error('workspace');
     const off = await makePlan(ws.value, { now: LATER, monitoring: false });

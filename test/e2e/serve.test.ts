@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { apply } from '../../src/api/index.ts';
 import { ParquetPredictionLog } from '../../src/prediction-log/parquet-log.ts';
-import { startServer, type RunningServer } from '../../src/serving/server.ts';
+import { startServer, type RunningServer } from '../../src/compose/serve.ts';
 import { validate } from '../../src/source/validate.ts';
 import { churnRepo } from '../helpers/churn-repo.ts';
 import { cleanupTemp, isolateGitConfig } from '../helpers/temp-repo.ts';

@@ -1,4 +1,4 @@
-import { serve, ServeError } from '../../api/index.ts';
+import { ServeError, startServer } from '../../api/serve.ts';
 import { ExitCode, ExitError, type CommandIO } from '../io.ts';
 
 export interface ServeCommandOptions {
@@ -16,7 +16,7 @@ export async function serveCommand(opts: ServeCommandOptions, io: CommandIO): Pr
     throw new ExitError(`--port ${opts.port}: expected a port number (0-65535)`);
   let server;
   try {
-    server = await serve({
+    server = await startServer({
       cwd: opts.cwd,
       host: opts.host,
       port,

@@ -4,7 +4,14 @@
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z, type ZodRawShape } from 'zod';
-import type { ApplyEvent, ApplyOptions, ApplyRunResult, Diagnostic, GitHubTarget, Plan } from '../../api/index.ts';
+import type {
+  ApplyEvent,
+  ApplyOptions,
+  ApplyRunResult,
+  Diagnostic,
+  GitHubTarget,
+  Plan,
+} from '../../api/index.ts';
 import { renderPlanText, renderSummaryLine } from '../../api/index.ts';
 import { formatPretty } from '../../diagnostics/format-pretty.ts';
 import type { PreparedWrite } from '../confirm.ts';

@@ -11,8 +11,9 @@ import { handlers, type OutcomeOf } from '../../../src/executor/handlers/index.t
 import type { ActionOf, ActionType, Plan } from '../../../src/planner/plan-types.ts';
 import type { LockState } from '../../../src/state/types.ts';
 import type { FullFeatureStore } from '../../../src/store/port.ts';
-import { makePlan } from '../../../src/ports.ts';
-import { loadWorkspace, openStore, type Workspace } from '../../../src/workspace.ts';
+import { makePlan } from '../../../src/compose/default-ports.ts';
+import { loadWorkspace, openStore } from '../../../src/compose/workspace.ts';
+import type { Workspace } from '../../../src/state/workspace.ts';
 import { churnRepo } from '../../helpers/churn-repo.ts';
 import { fakeTrainer } from '../../helpers/fake-trainer.ts';
 import { cleanupTemp, isolateGitConfig } from '../../helpers/temp-repo.ts';

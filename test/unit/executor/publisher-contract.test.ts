@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gitPublisher } from '../../../src/ports.ts';
+import { gitPublisher } from '../../../src/compose/default-ports.ts';
 import { cleanupTemp, isolateGitConfig, tempRepo } from '../../helpers/temp-repo.ts';
 import { publisherContract } from './publisher-contract.ts';
 

@@ -8,7 +8,8 @@ import { observe, type ObservePorts } from '../../../src/observe/observe.ts';
 import { isViewError } from '../../../src/observe/observations.ts';
 import { openPredictionLog } from '../../../src/prediction-log/parquet-log.ts';
 import type { FeatureStore } from '../../../src/store/port.ts';
-import { loadWorkspace, openStore, type Workspace } from '../../../src/workspace.ts';
+import { loadWorkspace, openStore } from '../../../src/compose/workspace.ts';
+import type { Workspace } from '../../../src/state/workspace.ts';
 import { churnRepo } from '../../helpers/churn-repo.ts';
 import { cleanupTemp, isolateGitConfig } from '../../helpers/temp-repo.ts';
 

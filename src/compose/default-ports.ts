@@ -5,19 +5,20 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openArtifactStore } from './artifacts/local.ts';
-import type { ApplyPorts, StatePublisher } from './executor/ports.ts';
-import { checkGitReady, pendingStateFiles, publishState } from './git/git.ts';
-import type { DriftPorts } from './observe/drift-run.ts';
-import { observe, type ObservePorts } from './observe/observe.ts';
-import type { Plan } from './planner/plan-types.ts';
-import { DEFAULT_PREDICTION_LOG_DIR, openPredictionLog } from './prediction-log/parquet-log.ts';
-import type { FeatureStore } from './store/port.ts';
-import { defaultTrainerRegistry } from './trainer/default-trainer.ts';
-import { withTrainers, type TrainerEntry, type TrainerType } from './trainer/registry.ts';
-import { defaultRuntimes } from './trainer/runtimes.ts';
-import type { Trainer } from './trainer/trainer.ts';
-import { loadWorkspace, openStore, planObserved, type MakePlanOptions, type Workspace } from './workspace.ts';
+import { openArtifactStore } from '../artifacts/local.ts';
+import type { ApplyPorts, StatePublisher } from '../executor/ports.ts';
+import { checkGitReady, pendingStateFiles, publishState } from '../git/git.ts';
+import type { DriftPorts } from '../observe/drift-run.ts';
+import { observe, type ObservePorts } from '../observe/observe.ts';
+import type { Plan } from '../planner/plan-types.ts';
+import { DEFAULT_PREDICTION_LOG_DIR, openPredictionLog } from '../prediction-log/parquet-log.ts';
+import type { FeatureStore } from '../store/port.ts';
+import { defaultTrainerRegistry } from '../trainer/default-trainer.ts';
+import { withTrainers, type TrainerEntry, type TrainerType } from '../trainer/registry.ts';
+import { defaultRuntimes } from '../trainer/runtimes.ts';
+import type { Trainer } from '../trainer/trainer.ts';
+import { loadWorkspace, openStore, planObserved } from './workspace.ts';
+import type { MakePlanOptions, Workspace } from '../state/workspace.ts';
 
 /** Git: commit the state files (and push when rudder.yaml says so). */
 export const gitPublisher: StatePublisher = {

@@ -2,42 +2,22 @@
 // them and the observations (src/ports.ts observes through the default adapters: makePlan).
 // Shared by the CLI, the MCP server and the tests through api.ts.
 import { resolve } from 'node:path';
-import { validate } from './source/validate.ts';
-import type { DesiredState } from './compiler/desired-state.ts';
-import type { Diagnostic } from './diagnostics/diagnostic.ts';
-import { uncommittedFiles } from './git/git.ts';
-import { lastCommitTouching, rootCommit } from './git/identity.ts';
-import type { Observations } from './observe/observations.ts';
-import { planChanges } from './planner/plan.ts';
-import type { Plan } from './planner/plan-types.ts';
-import { readLockState } from './state/state-io.ts';
-import type { LockState } from './state/types.ts';
-import { openFeatureStore } from './store/open-store.ts';
-import type { FullFeatureStore } from './store/port.ts';
-import { nodeSha256 } from './util/node-hash.ts';
-import { RUDDER_VERSION } from './version.ts';
-
-export { RUDDER_VERSION } from './version.ts';
-
-export interface WorkspaceOptions {
-  cwd: string;
-  policiesDir?: string;
-}
-
-export interface Workspace {
-  root: string;
-  desired: DesiredState;
-  lock: LockState;
-  /** Lockfile path → text as read: what a plan binds to (hashing the bytes beats re-rendering thousands of locks). */
-  lockTexts: ReadonlyMap<string, string>;
-}
-
-export type Loaded<T> =
-  | { ok: true; value: T; diagnostics: Diagnostic[]; sources: Map<string, string> }
-  | { ok: false; diagnostics: Diagnostic[]; sources: Map<string, string> };
+import { validate } from '../source/validate.ts';
+import type { ApiResult } from '../diagnostics/diagnostic.ts';
+import type { MakePlanOptions, Workspace, WorkspaceOptions } from '../state/workspace.ts';
+import { uncommittedFiles } from '../git/git.ts';
+import { lastCommitTouching, rootCommit } from '../git/identity.ts';
+import type { Observations } from '../observe/observations.ts';
+import { planChanges } from '../planner/plan.ts';
+import type { Plan } from '../planner/plan-types.ts';
+import { readLockState } from '../state/state-io.ts';
+import { openFeatureStore } from '../store/open-store.ts';
+import type { FullFeatureStore } from '../store/port.ts';
+import { nodeSha256 } from '../util/node-hash.ts';
+import { RUDDER_VERSION } from '../version.ts';
 
 /** Compile the policies and read the lockfiles; every problem as diagnostics. */
-export async function loadWorkspace(opts: WorkspaceOptions): Promise<Loaded<Workspace>> {
+export async function loadWorkspace(opts: WorkspaceOptions): Promise<ApiResult<{ value: Workspace }>> {
   const root = resolve(opts.cwd);
   const v = await validate({ cwd: root, policiesDir: opts.policiesDir });
   if (!v.ok || !v.state) return { ok: false, diagnostics: v.diagnostics, sources: v.sources };
@@ -58,17 +38,6 @@ export function openStore(ws: Workspace): Promise<FullFeatureStore> {
     d.quarantines.filter((q) => q.released != null).map((q) => q.id),
   );
   return openFeatureStore(ws.root, ws.desired, { releasedQuarantines: released });
-}
-
-export interface MakePlanOptions {
-  now: Date;
-  /** Observe drift, live quality and label volume for models whose triggers read them. Default true. */
-  monitoring?: boolean;
-  retrain?: readonly string[];
-  /** Views to materialize although their refresh is manual (see PlanOptions.refresh). */
-  refresh?: readonly string[];
-  /** Models whose rollout is aborted on request (see PlanOptions.abort). */
-  abort?: readonly string[];
 }
 
 /** Plan from what was observed, binding the plan to the lockfiles and commits it was made from. */
