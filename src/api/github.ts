@@ -1,7 +1,11 @@
 // GitHub: the plan as one pull-request comment updated in place, apply on merge, and changes
 // proposed as pull requests.
 import { apply } from '../compose/run.ts';
-import { applyOnMerge, type ApplyOnMergeOptions, type ApplyOnMergeResult } from '../github/workflows.ts';
+import {
+  applyOnMerge,
+  type ApplyOnMergeOptions,
+  type ApplyOnMergeResult,
+} from '../compose/github-workflows.ts';
 
 /** Apply a reviewed plan file on merge (plan and apply with the default ports) and report the result on its pull request. */
 export function githubApplyOnMerge(opts: ApplyOnMergeOptions): Promise<ApplyOnMergeResult> {
@@ -14,7 +18,7 @@ export {
   type ApplyOnMergeResult,
   type CommentPlanOptions,
   type CommentPlanResult,
-} from '../github/workflows.ts';
+} from '../compose/github-workflows.ts';
 export {
   proposeChange,
   type ProposeChangeOptions,

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { InternalError } from '../diagnostics/diagnostic.ts';
 import { asEnvironmentError } from '../diagnostics/environment-error.ts';
-import { RUDDER_VERSION } from '../version.ts';
+import { RUDDER_VERSION } from '../util/version.ts';
 // Commands are imported when they run: DuckDB, tfjs and the MCP SDK are slow to load, and
 // `rudder validate` should not pay for them.
 import { ExitCode, ExitError, type CommandIO } from './io.ts';

@@ -14,7 +14,7 @@ import { readLockState } from '../state/state-io.ts';
 import { openFeatureStore } from '../store/open-store.ts';
 import type { FullFeatureStore } from '../store/port.ts';
 import { nodeSha256 } from '../util/node-hash.ts';
-import { RUDDER_VERSION } from '../version.ts';
+import { RUDDER_VERSION } from '../util/version.ts';
 
 /** Compile the policies and read the lockfiles; every problem as diagnostics. */
 export async function loadWorkspace(opts: WorkspaceOptions): Promise<ApiResult<{ value: Workspace }>> {

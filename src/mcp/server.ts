@@ -3,7 +3,7 @@
 // Logs go to stderr only: stdout is the protocol on stdio.
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { RUDDER_VERSION } from '../version.ts';
+import { RUDDER_VERSION } from '../util/version.ts';
 import { registerPrompts } from './prompts.ts';
 import { GuardedMcpServer } from './read-only.ts';
 import { registerResources } from './resources.ts';

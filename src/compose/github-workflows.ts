@@ -10,14 +10,14 @@ import { parsePlanFile } from '../planner/plan-file.ts';
 import type { Plan } from '../planner/plan-types.ts';
 import { renderSummaryLine } from '../planner/render.ts';
 import { nodeSha256 } from '../util/node-hash.ts';
-import { createGitHubClient, type GitHubClient, type GitHubClientOptions } from './client.ts';
-import { upsertComment, type UpsertCommentResult } from './comment.ts';
-import { readEventInfo, resolveGitHubTarget, type EventInfo, type GitHubTarget } from './context.ts';
-import { ghCall, GitHubError } from './errors.ts';
-import { locate } from './git-plumbing.ts';
-import { loadPoliciesAt } from './policies-at.ts';
-import { diffPolicies, type PolicyChange } from './policy-changes.ts';
-import { renderApplyComment, renderPlanComment } from './render-comment.ts';
+import { createGitHubClient, type GitHubClient, type GitHubClientOptions } from '../github/client.ts';
+import { upsertComment, type UpsertCommentResult } from '../github/comment.ts';
+import { readEventInfo, resolveGitHubTarget, type EventInfo, type GitHubTarget } from '../github/context.ts';
+import { ghCall, GitHubError } from '../github/errors.ts';
+import { locate } from '../github/git-plumbing.ts';
+import { loadPoliciesAt } from '../github/policies-at.ts';
+import { diffPolicies, type PolicyChange } from '../github/policy-changes.ts';
+import { renderApplyComment, renderPlanComment } from '../github/render-comment.ts';
 
 export interface GitHubJobOptions {
   cwd: string;
