@@ -100,7 +100,10 @@ function activityOf(
     const fade = fading(c, week);
     const e = c.engagement + rng.normal(0, 0.4); // a good week, a bad week
     let sessions = Math.max(0, Math.round(8 + 3 * e - 4 * fade + rng.normal(0, 2.5)));
-    let spend = Math.max(0, Math.round((40 + 15 * e + planSpend - 12 * fade + rng.normal(0, 12)) * 100) / 100);
+    let spend = Math.max(
+      0,
+      Math.round((40 + 15 * e + planSpend - 12 * fade + rng.normal(0, 12)) * 100) / 100,
+    );
     let tickets = Math.max(0, Math.round(0.6 + 0.7 * c.grumpiness + 1.5 * fade + rng.normal(0, 0.8)));
     let daysSinceLogin = Math.max(0, Math.round(3 - 1.5 * e + 6 * fade + Math.abs(rng.normal(0, 2.5))));
     if (ts >= driftAt && opts.drift) {
@@ -149,8 +152,8 @@ function profileOf(
   for (let week = c.join; week <= Math.min(last, c.last); week += 4) {
     if (week + 4 < first && week + 4 <= c.last) continue; // a later row precedes the window too
     const rng = keyedRng(opts.seed, c.seat, c.generation, week, 1);
-    // After the week's snapshot (Monday morning), before the next one.
-    const ts = at(week) + 6 * 3600 * 1000 + rng.int(0, 5 * 24 * 3600) * 1000;
+    // On Monday morning after the week's snapshot, so a week's data is complete by noon.
+    const ts = at(week) + 6 * 3600 * 1000 + rng.int(1, 6 * 3600) * 1000;
     out.push({
       customer_id: c.id,
       updated_at: iso(ts),
