@@ -95,7 +95,8 @@ function activityOf(
   const planSpend = c.plan === 'pro' ? 30 : c.plan === 'enterprise' ? 120 : c.plan === 'basic' ? 10 : 0;
   for (let week = Math.max(first, c.join); week <= Math.min(last, c.last); week++) {
     const rng = keyedRng(opts.seed, c.seat, c.generation, week, 0);
-    if (rng.chance(0.08)) continue; // missing snapshots happen
+    // Missing snapshots happen, though never in the week a customer signs up.
+    if (week !== c.join && rng.chance(0.08)) continue;
     const ts = at(week) + rng.int(0, 6 * 3600) * 1000;
     const fade = fading(c, week);
     const e = c.engagement + rng.normal(0, 0.4); // a good week, a bad week
@@ -113,8 +114,9 @@ function activityOf(
       if (opts.drift.feature === 'support_tickets_30d') tickets = Math.round(tickets * f + 1);
       if (opts.drift.feature === 'days_since_login') daysSinceLogin = Math.round(daysSinceLogin * f + 2);
     }
-    // Free-text notes occasionally carry PII that a DataPolicy must catch.
-    const r = rng.next();
+    // Free-text notes occasionally carry PII that a DataPolicy must catch (and quarantine: none
+    // in the first week, so a new customer's only snapshot is never held back from training).
+    const r = week === c.join ? 1 : rng.next();
     const notes =
       r < 0.004
         ? `card on file 4111 1111 1111 1111 per call`
