@@ -1,7 +1,7 @@
 // The sample world behind the root policies: customers of a subscription product, their weekly
 // activity, their profile, and whether they churned. Pure and seeded: same options, same rows.
-import { Rng } from '../util/rng.ts';
 import { iso } from './iso.ts';
+import { DAY, keyedRng, seatHistory, WEEK, weekOf, type Customer } from './churn-world.ts';
 
 export interface DriftSpec {
   feature: 'sessions_7d' | 'spend_30d' | 'support_tickets_30d' | 'days_since_login';
@@ -32,9 +32,8 @@ export interface ChurnData {
   labels: Record<string, string | number>[];
 }
 
-const PLANS = ['free', 'basic', 'pro', 'enterprise'];
-const REGIONS = ['emea', 'amer', 'apac'];
-const DAY = 86_400_000;
+/** Weeks between two labels of one seat: a window this long has one label per seat. */
+const LABEL_EVERY = 24;
 
 /**
  * The default start for sample data made today: the Monday `weeks` weeks before the current
@@ -60,100 +59,135 @@ export function parseDriftSpec(text: string): DriftSpec | string {
 }
 
 export function generateChurnData(opts: ChurnDataOptions): ChurnData {
-  const rng = new Rng(opts.seed);
   const start = Date.parse(`${opts.start}T00:00:00Z`);
-  const driftAt = opts.drift ? Date.parse(`${opts.drift.after}T00:00:00Z`) : Infinity;
-  const activity: ChurnData['activity'] = [];
-  const profile: ChurnData['profile'] = [];
-  const labels: ChurnData['labels'] = [];
-
-  for (let c = 0; c < opts.customers; c++) {
-    const id = `c${String(c + 1).padStart(6, '0')}`;
-    const plan = rng.pick(PLANS);
-    const region = rng.pick(REGIONS);
-    const tenure = rng.int(1, 72);
-    const engagement = rng.normal(0, 1);
-    const grumpiness = rng.normal(0, 1);
-    const email = `${id}@example.com`;
-    const joined = start - tenure * 30 * DAY;
-    profile.push({
-      customer_id: id,
-      updated_at: iso(joined + rng.int(0, 20) * DAY),
-      tenure_months: tenure,
-      region,
-      phone: `+1-555-${String(rng.int(0, 9999999)).padStart(7, '0')}`,
-    });
-
-    // Weekly snapshots; a churner stops producing them after its churn week.
-    const latent =
-      -1.2 -
-      0.9 * engagement +
-      0.7 * grumpiness -
-      0.025 * tenure +
-      (plan === 'free' ? 0.6 : plan === 'enterprise' ? -0.8 : 0);
-    const churnProb = 1 / (1 + Math.exp(-latent));
-    const churns = rng.chance(churnProb);
-    const churnWeek = churns ? rng.int(Math.floor(opts.weeks / 3), opts.weeks - 1) : opts.weeks;
-    for (let w = 0; w < Math.min(churnWeek + 1, opts.weeks); w++) {
-      if (rng.chance(0.08)) continue; // missing snapshots happen
-      const ts = start + w * 7 * DAY + rng.int(0, 6 * 3600) * 1000;
-      const fading = churns ? Math.max(0, (w - churnWeek + 6) / 6) : 0; // activity fades before churn
-      let sessions = Math.max(0, Math.round(8 + 4 * engagement - 6 * fading + rng.normal(0, 2)));
-      let spend = Math.max(
-        0,
-        Math.round(
-          (40 +
-            25 * engagement +
-            (plan === 'pro' ? 30 : plan === 'enterprise' ? 120 : 0) -
-            20 * fading +
-            rng.normal(0, 10)) *
-            100,
-        ) / 100,
-      );
-      let tickets = Math.max(0, Math.round(0.6 + 0.8 * grumpiness + 2 * fading + rng.normal(0, 0.7)));
-      let daysSinceLogin = Math.max(
-        0,
-        Math.round(3 - 2 * engagement + 10 * fading + Math.abs(rng.normal(0, 2))),
-      );
-      if (ts >= driftAt && opts.drift) {
-        const f = opts.drift.factor;
-        if (opts.drift.feature === 'sessions_7d') sessions = Math.round(sessions * f);
-        if (opts.drift.feature === 'spend_30d') spend = Math.round(spend * f * 100) / 100;
-        if (opts.drift.feature === 'support_tickets_30d') tickets = Math.round(tickets * f + 1);
-        if (opts.drift.feature === 'days_since_login') daysSinceLogin = Math.round(daysSinceLogin * f + 2);
-      }
-      // Free-text notes occasionally carry PII that a DataPolicy must catch.
-      const r = rng.next();
-      const notes =
-        r < 0.004
-          ? `card on file 4111 1111 1111 1111 per call`
-          : r < 0.01
-            ? `asked to reach ${email}`
-            : r < 0.3
-              ? rng.pick(['renewal call', 'price question', 'feature request', 'bug report'])
-              : '';
-      activity.push({
-        customer_id: id,
-        event_ts: iso(ts),
-        sessions_7d: sessions,
-        spend_30d: spend,
-        plan,
-        support_tickets_30d: tickets,
-        days_since_login: daysSinceLogin,
-        notes,
-        email,
-      });
+  const first = weekOf(start);
+  const last = first + opts.weeks - 1;
+  const data: ChurnData = { activity: [], profile: [], labels: [] };
+  // Window week w (0-based) is calendar week first + w; its snapshots fall on start + w weeks.
+  const at = (week: number) => start + (week - first) * WEEK;
+  for (let seat = 0; seat < opts.customers; seat++)
+    for (const c of seatHistory(opts.seed, seat, opts.customers, first, last)) {
+      activityOf(opts, c, first, last, at, data.activity);
+      profileOf(opts, c, first, last, at, data.profile);
+      labelsOf(opts, c, first, last, at, data.labels);
     }
-    // One label per customer: observed at the end of a week, churned = leaves within 4 weeks.
-    const lo = Math.floor(opts.weeks / 3);
-    let labelWeek = rng.int(lo, opts.weeks - 1);
-    if (churns && churnWeek < labelWeek) labelWeek = Math.max(lo, churnWeek - rng.int(0, 3));
-    const churned = churns && churnWeek >= labelWeek && churnWeek <= labelWeek + 4;
-    labels.push({
-      customer_id: id,
-      label_ts: iso(start + (labelWeek * 7 + 6) * DAY + 12 * 3600 * 1000),
-      churned: churned ? 1 : 0,
+  return data;
+}
+
+type Rows = Record<string, string | number>[];
+
+/** How far a customer's activity has faded in `week`: 0 until four weeks before leaving, then up to 1. */
+function fading(c: Customer, week: number): number {
+  return c.fades ? Math.min(1, Math.max(0, (week - c.last + 4) / 4)) : 0;
+}
+
+/** Weekly snapshots while the customer is active; some weeks are missing. */
+function activityOf(
+  opts: ChurnDataOptions,
+  c: Customer,
+  first: number,
+  last: number,
+  at: (week: number) => number,
+  out: Rows,
+): void {
+  const driftAt = opts.drift ? Date.parse(`${opts.drift.after}T00:00:00Z`) : Infinity;
+  const email = `${c.id}@example.com`;
+  const planSpend = c.plan === 'pro' ? 30 : c.plan === 'enterprise' ? 120 : c.plan === 'basic' ? 10 : 0;
+  for (let week = Math.max(first, c.join); week <= Math.min(last, c.last); week++) {
+    const rng = keyedRng(opts.seed, c.seat, c.generation, week, 0);
+    // Missing snapshots happen, though never in the week a customer signs up.
+    if (week !== c.join && rng.chance(0.08)) continue;
+    const ts = at(week) + rng.int(0, 6 * 3600) * 1000;
+    const fade = fading(c, week);
+    const e = c.engagement + rng.normal(0, 0.4); // a good week, a bad week
+    let sessions = Math.max(0, Math.round(8 + 3 * e - 4 * fade + rng.normal(0, 2.5)));
+    let spend = Math.max(
+      0,
+      Math.round((40 + 15 * e + planSpend - 12 * fade + rng.normal(0, 12)) * 100) / 100,
+    );
+    let tickets = Math.max(0, Math.round(0.6 + 0.7 * c.grumpiness + 1.5 * fade + rng.normal(0, 0.8)));
+    let daysSinceLogin = Math.max(0, Math.round(3 - 1.5 * e + 6 * fade + Math.abs(rng.normal(0, 2.5))));
+    if (ts >= driftAt && opts.drift) {
+      const f = opts.drift.factor;
+      if (opts.drift.feature === 'sessions_7d') sessions = Math.round(sessions * f);
+      if (opts.drift.feature === 'spend_30d') spend = Math.round(spend * f * 100) / 100;
+      if (opts.drift.feature === 'support_tickets_30d') tickets = Math.round(tickets * f + 1);
+      if (opts.drift.feature === 'days_since_login') daysSinceLogin = Math.round(daysSinceLogin * f + 2);
+    }
+    // Free-text notes occasionally carry PII that a DataPolicy must catch (and quarantine: none
+    // in the first week, so a new customer's only snapshot is never held back from training).
+    const r = week === c.join ? 1 : rng.next();
+    const notes =
+      r < 0.004
+        ? `card on file 4111 1111 1111 1111 per call`
+        : r < 0.01
+          ? `asked to reach ${email}`
+          : r < 0.3
+            ? rng.pick(['renewal call', 'price question', 'feature request', 'bug report'])
+            : '';
+    out.push({
+      customer_id: c.id,
+      event_ts: iso(ts),
+      sessions_7d: sessions,
+      spend_30d: spend,
+      plan: c.plan,
+      support_tickets_30d: tickets,
+      days_since_login: daysSinceLogin,
+      notes,
+      email,
     });
   }
-  return { activity, profile, labels };
+}
+
+/**
+ * The CRM export: a row when the customer joins and every four weeks after, each with the
+ * tenure at that moment; the latest row before the window and every row inside it.
+ */
+function profileOf(
+  opts: ChurnDataOptions,
+  c: Customer,
+  first: number,
+  last: number,
+  at: (week: number) => number,
+  out: Rows,
+): void {
+  for (let week = c.join; week <= Math.min(last, c.last); week += 4) {
+    if (week + 4 < first && week + 4 <= c.last) continue; // a later row precedes the window too
+    const rng = keyedRng(opts.seed, c.seat, c.generation, week, 1);
+    // On Monday morning after the week's snapshot, so a week's data is complete by noon.
+    const ts = at(week) + 6 * 3600 * 1000 + rng.int(1, 6 * 3600) * 1000;
+    out.push({
+      customer_id: c.id,
+      updated_at: iso(ts),
+      tenure_months: Math.floor(((week - c.join) * 7) / 30.44),
+      region: c.region,
+      phone: c.phone,
+    });
+  }
+}
+
+/**
+ * Every seat is labelled once every LABEL_EVERY weeks, in a week of its own, so a window of at
+ * least that many weeks has exactly one label per seat. A label is observed at the end of its
+ * week: churned = the customer leaves within four weeks (its last active week is this one or one
+ * of the next three, which may lie past the end of the data).
+ */
+function labelsOf(
+  opts: ChurnDataOptions,
+  c: Customer,
+  first: number,
+  last: number,
+  at: (week: number) => number,
+  out: Rows,
+): void {
+  const phase = keyedRng(opts.seed, c.seat, -2).int(0, LABEL_EVERY - 1);
+  const from = Math.max(c.join, first, last - LABEL_EVERY + 1);
+  for (let week = from; week <= Math.min(last, c.last); week++) {
+    if ((((week - phase) % LABEL_EVERY) + LABEL_EVERY) % LABEL_EVERY !== 0) continue;
+    out.push({
+      customer_id: c.id,
+      label_ts: iso(at(week) + 6 * DAY + 12 * 3600 * 1000),
+      churned: c.last - week <= 3 ? 1 : 0,
+    });
+  }
 }

@@ -189,7 +189,10 @@ describe('rudder plan with a drift trigger', () => {
     try {
       const p = await plan({ cwd: repo, now: LATER });
       if (!p.ok) throw new Error(JSON.stringify(p.diagnostics));
-      expect(p.plan.actions.find((a) => a.type === 'model.train')).toBeUndefined();
+      // No retrain for drift. (The performance trigger may fire: the planted shift in spend_30d
+      // costs the model real live AUC now that the sample's classes overlap.)
+      const train = p.plan.actions.find((a) => a.type === 'model.train');
+      expect(train?.reasons.some((r) => r.code === 'drift') ?? false).toBe(false);
       expect(p.plan.notes.join('\n')).toMatch(/Model churn: drift not assessed: insufficient data/);
     } finally {
       setRetrain(repo, 'method: auto, share: 0.1, window: 7d, minSamples: 500');
