@@ -137,7 +137,8 @@ async function currentWindow(
         to,
         opts.workDir ?? '.',
       );
-      const cur = lw.columns[model.features[0]?.ref ?? '']?.at.filter((t) => t > curFrom.getTime()).length ?? 0;
+      const cur =
+        lw.columns[model.features[0]?.ref ?? '']?.at.filter((t) => t > curFrom.getTime()).length ?? 0;
       if (cur >= opts.settings.minSamples && cur > 0) return lw;
       why = `${cur} label rows in the last ${window} < minSamples ${opts.settings.minSamples}`;
     } catch (e) {
