@@ -84,7 +84,9 @@ async function main(): Promise<void> {
   await c.run(`CREATE TABLE f AS SELECT row_number() OVER (ORDER BY date, origin, destination, delay, distance) AS id,
       timezone('UTC', CAST(date AS TIMESTAMP)) AS "at", origin, delay
     FROM read_parquet(${q(input!)}) WHERE date >= TIMESTAMP '${FROM}' AND date < TIMESTAMP '${TO}'`);
-  await c.run(`CREATE TABLE hours AS SELECT unnest(generate_series(TIMESTAMPTZ '${FROM}+00', TIMESTAMPTZ '${TO}+00', INTERVAL 1 HOUR)) AS h`);
+  await c.run(
+    `CREATE TABLE hours AS SELECT unnest(generate_series(TIMESTAMPTZ '${FROM}+00', TIMESTAMPTZ '${TO}+00', INTERVAL 1 HOUR)) AS h`,
+  );
   // One snapshot per airport-hour: departures in (h − 24 h, h].
   // Flights per airport and hour (h − 1 h, h], then the sum over the last 24 of them.
   await c.run(`CREATE TABLE per_hour AS SELECT origin, date_trunc('hour', "at" - INTERVAL 1 MICROSECOND) + INTERVAL 1 HOUR AS h,

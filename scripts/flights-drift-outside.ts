@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     return Float64Array.from(r.getColumnsJS()[0] as number[]);
   };
   const ref = `k <= ${Number(nTrainArg)}`;
-  const cur = `"at" > ${q(from)}::TIMESTAMPTZ AND "at" <= ${q(to)}::TIMESTAMPTZ`;
+  const cur = `"at" > ${q(from!)}::TIMESTAMPTZ AND "at" <= ${q(to!)}::TIMESTAMPTZ`;
   for (const f of FEATURES) {
     const a = await col(f, ref);
     const b = await col(f, cur);
