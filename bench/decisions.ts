@@ -13,10 +13,13 @@
 //
 // Both rules see the same streams and decide from MIN_SAMPLES challenger rows on. Seeded,
 // deterministic.   npx tsx bench/decisions.ts   (RUNS=… to change the number of runs)
+// The drift table (the window's construction on entities with uneven traffic) follows; PART=drift
+// runs only it.
 import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
 import { decideCanary, DEFAULT_TARGET_N, type PairedMetric } from '../src/rollout/paired.ts';
 import { computeMetrics } from '../src/trainer/metrics.ts';
 import { Rng } from '../src/util/rng.ts';
+import { driftBench } from './drift-window.ts';
 
 const ALPHA = 0.05;
 const MAX_DEGRADATION = 0.05; // relative, analysis.ts's meaning
@@ -371,4 +374,7 @@ function main(): void {
   console.log(`\n${selfCheck(champion)}\n${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
-main();
+// PART=drift runs only the drift table (bench/drift-window.ts), PART=canary only the canary ones.
+const part = process.env.PART ?? 'all';
+if (part !== 'drift') main();
+if (part !== 'canary') console.log(`\n${driftBench().join('\n')}`);

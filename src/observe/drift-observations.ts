@@ -59,6 +59,8 @@ export async function observeModels(
           version,
           artifacts: ctx.artifacts,
           log: ctx.log,
+          store,
+          workDir: ctx.workDir,
           now,
           windowMs,
           settings,
@@ -67,11 +69,13 @@ export async function observeModels(
         const tested = r.dataset.columns
           .filter((c) => c.status === 'ok')
           .sort((a, b) => severity(b) - severity(a) || (a.feature < b.feature ? -1 : 1));
+        // A narrow window gives no verdict: nothing tested, so no trigger can fire on it.
+        const narrow = r.window.narrow === true;
         o.drift = {
-          drifted: r.dataset.drifted,
-          features: r.dataset.features,
-          share: r.dataset.share,
-          details: tested.map((c) => ({
+          drifted: narrow ? 0 : r.dataset.drifted,
+          features: narrow ? 0 : r.dataset.features,
+          share: narrow ? 0 : r.dataset.share,
+          details: (narrow ? [] : tested).map((c) => ({
             feature: c.feature,
             method: c.method!,
             statistic: c.score!,
@@ -83,6 +87,8 @@ export async function observeModels(
           version: version.version,
           source: r.window.source,
           window: `${r.window.from}/${r.window.to}`,
+          ...(narrow ? { narrow: true } : {}),
+          ...(r.window.note ? { note: r.window.note } : {}),
           ...(r.dataset.insufficient || r.window.rows < driftT.minSamples ? { insufficient: true } : {}),
         };
       } catch (e) {

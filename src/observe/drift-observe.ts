@@ -1,12 +1,22 @@
 // Observe drift for one model version: its reference profile (stored, or computed on demand from
-// the recorded training set) against the current window (prediction log when it has rows,
-// otherwise the feature sources, point in time), with the history of earlier windows.
+// the recorded training set) against the current window, built like a training set (the model's
+// prediction-log rows, else its label rows in the window with features point in time, else the
+// views' entity rows weighted by label use), with the history of earlier windows.
 import type { ArtifactStore } from '../artifacts/port.ts';
 import type { DesiredState, Model, Trigger } from '../compiler/desired-state.ts';
 import type { PredictionLog } from '../prediction-log/port.ts';
 import type { ModelVersion } from '../state/types.ts';
 import { driftReport, type DriftReport, type DriftSettings } from './drift.ts';
-import { readLogWindow, readSourceWindow, type WindowRows } from './drift-window.ts';
+import {
+  coverageOf,
+  NARROW_SHARE,
+  readLabelWindow,
+  readLogWindow,
+  readSourceWindow,
+  type WindowRows,
+} from './drift-window.ts';
+import { StoreError, type FeatureStore } from '../store/port.ts';
+import { formatDuration } from '../schema/vocabulary.ts';
 import { profileForVersion, runtimeValue } from './profile-io.ts';
 import type { FeatureRow, ModelRuntime } from '../trainer/runtime.ts';
 import { parseArtifactUri } from '../artifacts/port.ts';
@@ -19,6 +29,12 @@ export interface ObserveDriftOptions {
   version: ModelVersion;
   artifacts: ArtifactStore;
   log?: PredictionLog;
+  /**
+   * Builds the label window (a point-in-time training set of the label rows in it), written
+   * under `workDir`. Without it the window is the views' entity rows weighted by label use.
+   */
+  store?: FeatureStore;
+  workDir?: string;
   now: Date;
   windowMs: number;
   settings: DriftSettings;
@@ -57,14 +73,7 @@ export async function observeDrift(opts: ObserveDriftOptions): Promise<DriftRepo
   const to = opts.now;
   const curFrom = new Date(to.getTime() - opts.windowMs);
   const from = new Date(to.getTime() - windows * opts.windowMs);
-  let rows: WindowRows | null = null;
-  if (opts.log) {
-    // The log counts only when it has rows in the current window.
-    const v = opts.version.version;
-    const recent = await readLogWindow(opts.log, opts.model, curFrom, to, v);
-    if (recent) rows = windows > 1 ? await readLogWindow(opts.log, opts.model, from, to, v) : recent;
-  }
-  rows ??= await readSourceWindow(opts.root, opts.model, opts.desired.featureViews, from, to);
+  const rows = await currentWindow(opts, from, curFrom, windows);
   // Scoring needs whole feature rows; views keyed differently give none (rows.aligned is false).
   if (!rows.scores && rows.aligned && opts.runtime && vp.profile.prediction)
     rows.scores = await scoreWindow(opts, rows, curFrom.getTime());
@@ -80,6 +89,68 @@ export async function observeDrift(opts: ObserveDriftOptions): Promise<DriftRepo
     windowMs: opts.windowMs,
     historyWindows: windows,
   });
+}
+
+/**
+ * The rows of the model's unit in [from, to]: the log's predictions when it has some in the
+ * current window [curFrom, to] (flagged narrow when they are a sliver of it); else the label rows,
+ * when the current window holds at least minSamples; else each view's entity rows weighted by
+ * how often the label source uses the entity. The reason for a fallback is kept as the note.
+ */
+async function currentWindow(
+  opts: ObserveDriftOptions,
+  from: Date,
+  curFrom: Date,
+  windows: number,
+): Promise<WindowRows> {
+  const { model, now: to } = opts;
+  const window = formatDuration(opts.windowMs);
+  if (opts.log) {
+    // The log counts only when it has rows in the current window.
+    const v = opts.version.version;
+    const recent = await readLogWindow(opts.log, model, curFrom, to, v);
+    if (recent) {
+      const at = Object.values(recent.columns)[0]?.at ?? recent.scores?.at ?? [];
+      const coverage = coverageOf(at, curFrom.getTime(), to.getTime());
+      const rows = windows > 1 ? (await readLogWindow(opts.log, model, from, to, v))! : recent;
+      if (!coverage.narrow) return { ...rows, coverage };
+      const span =
+        coverage.instants <= 1
+          ? 'all at one instant'
+          : `spanning ${(coverage.share * 100).toFixed(1)}% of it (< ${NARROW_SHARE * 100}%)`;
+      return {
+        ...rows,
+        coverage,
+        note: `the ${recent.rows} prediction rows in the last ${window} are a narrow window, ${span} (one batch?): not read as drift`,
+      };
+    }
+  }
+  let why = 'no feature store to build the label window';
+  if (opts.store) {
+    try {
+      const lw = await readLabelWindow(
+        opts.store,
+        model,
+        opts.desired.featureViews,
+        opts.desired.dataPolicies,
+        from,
+        to,
+        opts.workDir ?? '.',
+      );
+      const cur =
+        lw.columns[model.features[0]?.ref ?? '']?.at.filter((t) => t > curFrom.getTime()).length ?? 0;
+      if (cur >= opts.settings.minSamples && cur > 0) return lw;
+      why = `${cur} label rows in the last ${window} < minSamples ${opts.settings.minSamples}`;
+    } catch (e) {
+      if (!(e instanceof StoreError && e.code === 'store/no-labels')) throw e;
+      why = 'no label rows';
+    }
+  }
+  const w = await readSourceWindow(opts.root, model, opts.desired.featureViews, from, to, model.label);
+  return {
+    ...w,
+    note: `${why}: the views' entity rows, each weighted by how often the label source uses its entity`,
+  };
 }
 
 async function scoreWindow(

@@ -5,6 +5,7 @@ import type { ArtifactStore } from '../artifacts/port.ts';
 import type { DesiredState, Model, Trigger } from '../compiler/desired-state.ts';
 import type { PredictionLog } from '../prediction-log/port.ts';
 import type { LockState } from '../state/types.ts';
+import type { FeatureStore } from '../store/port.ts';
 import type { ModelRuntime } from '../trainer/runtime.ts';
 import type { DriftReport } from './drift.ts';
 import { observeDrift, settingsFromTrigger } from './drift-observe.ts';
@@ -25,6 +26,9 @@ export interface DriftPorts {
   artifacts: ArtifactStore;
   /** The prediction log, when it is to be read (it counts only when it has rows in the window). */
   log?: PredictionLog;
+  /** Builds the label window (training set of the window's label rows) under `workDir`. */
+  store?: FeatureStore;
+  workDir?: string;
   runtimeFor(model: Model): ModelRuntime | undefined;
 }
 
@@ -58,6 +62,8 @@ export async function driftOf(
       version,
       artifacts: ports.artifacts,
       log: ports.log,
+      ...(ports.store ? { store: ports.store } : {}),
+      ...(ports.workDir ? { workDir: ports.workDir } : {}),
       now: opts.now ?? new Date(),
       windowMs: opts.windowMs ?? windowMs,
       settings,

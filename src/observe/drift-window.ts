@@ -1,6 +1,8 @@
-// The current window for drift: the model's feature values from the prediction log when the
-// model is served and the log has rows in the window, otherwise from the feature views' source
-// rows whose event time lies in (from, to] — never a value from after `to`, as in training.
+// The current window for drift, built like a training set so that it counts rows of the model's
+// unit (a labelled flight, a transaction) as the reference profile does: the prediction log's
+// rows when the model is served, else the label rows in the window as the spine with features
+// point in time (the feature store's training set), else each view's entity rows weighted by how
+// often the label source uses that entity. Never a value from after `to`, as in training.
 import { join } from 'node:path';
 import type { DataPolicy, FeatureView, Model } from '../compiler/desired-state.ts';
 import type { PredictionLog } from '../prediction-log/port.ts';
@@ -9,11 +11,22 @@ import { featureColumnName, LABEL_COLUMN, LABEL_TS_COLUMN, type FeatureStore } f
 import type { CellValue } from './profile.ts';
 import { isNumericType } from './profile.ts';
 
+/**
+ * Where the window's rows come from: the prediction log; the label rows in the window (a
+ * training set); the views' entity rows weighted by label use (no label rows to spine on); or
+ * the views' entity rows unweighted (the construction before the model's unit was honoured,
+ * kept for comparison).
+ */
+export type WindowSource = 'prediction-log' | 'labels' | 'feature-sources-weighted' | 'feature-sources';
+
 export interface WindowRows {
-  source: 'prediction-log' | 'feature-sources';
+  source: WindowSource;
   from: string;
   to: string;
-  /** Rows in the window (the smallest over the views read; predictions for the log). */
+  /**
+   * Rows of the model's unit in the window: predictions, label rows, or for weighted entity
+   * rows the effective sample size (Σw)²/Σw², the smallest over the views' key sets.
+   */
   rows: number;
   /** Feature values by ref, with each value's time (epoch ms), for history buckets. */
   columns: Record<string, { values: CellValue[]; at: number[] }>;
@@ -29,6 +42,41 @@ export interface WindowRows {
    * each set of views is sampled on its own keys, and no feature row joins them.
    */
   aligned: boolean;
+  /** How much of the current window the prediction rows span (log only). */
+  coverage?: Coverage;
+  /** How the window was built when it is not the plain reading of `source` (said in the plan). */
+  note?: string;
+}
+
+export interface Coverage {
+  /** Distinct prediction instants (ms) in the current window. */
+  instants: number;
+  /** Time from the first prediction to the last, as a share of the window. */
+  share: number;
+  /**
+   * Prediction rows that span less than `NARROW_SHARE` of the window, or all at one instant
+   * (one batch): what they show is that moment's traffic, not the window's, so no drift verdict
+   * is drawn from them.
+   */
+  narrow: boolean;
+}
+
+/** Predictions spanning less than this share of the window are a sliver of it. */
+export const NARROW_SHARE = 0.1;
+
+/** The span of prediction times `at` within (from, to], against the window's length. */
+export function coverageOf(at: readonly number[], from: number, to: number): Coverage {
+  let lo = Infinity;
+  let hi = -Infinity;
+  const seen = new Set<number>();
+  for (const t of at) {
+    if (t <= from || t > to) continue;
+    seen.add(t);
+    lo = Math.min(lo, t);
+    hi = Math.max(hi, t);
+  }
+  const share = seen.size > 1 ? (hi - lo) / (to - from) : 0;
+  return { instants: seen.size, share, narrow: seen.size <= 1 || share < NARROW_SHARE };
 }
 
 const literal = (s: string): string => `'${s.replace(/'/g, "''")}'`;
@@ -74,11 +122,17 @@ export async function readLogWindow(
 }
 
 /**
- * Read the model's features from the views' sources as training does, point in time: the spine
- * is every (entity, event time) in (from, to] of any of the model's views; each feature takes its
- * view's latest value at or before that time, within the view's TTL (DuckDB ASOF join), and
- * never a value from after `to`. Views join on their own entity keys, by name: views keyed alike
- * share one spine, views keyed differently (a card's and a merchant's) each get their own.
+ * Read the model's features from the views' sources, point in time: the spine is every (entity,
+ * event time) in (from, to] of any of the model's views; each feature takes its view's latest
+ * value at or before that time, within the view's TTL (DuckDB ASOF join), and never a value from
+ * after `to`. Views join on their own entity keys, by name: views keyed alike share one spine,
+ * views keyed differently (a card's and a merchant's) each get their own.
+ *
+ * With `weightBy` (the model's label source) each spine row counts as often as the label source
+ * uses its entity (label rows at or before `to`): a snapshot view holds one row per airport-hour,
+ * but the model sees a busy airport far more often than a quiet one, as its reference did. The
+ * weights are applied by resampling each spine systematically (deterministic) to its effective
+ * sample size, so the window's rows are rows of the model's unit and `rows` is what they are worth.
  */
 export async function readSourceWindow(
   root: string,
@@ -86,6 +140,7 @@ export async function readSourceWindow(
   views: readonly FeatureView[],
   from: Date,
   to: Date,
+  weightBy?: Model['label'],
 ): Promise<WindowRows> {
   const columns: WindowRows['columns'] = {};
   const perView: Record<string, number> = {};
@@ -93,10 +148,7 @@ export async function readSourceWindow(
   const hi = `${literal(to.toISOString())}::TIMESTAMPTZ`;
   return withDuckDB({ threads: 2 }, async (conn) => {
     // Views grouped by their entity keys; each group is sampled on one spine of its own.
-    const groups = new Map<
-      string,
-      { keys: readonly string[]; used: { view: FeatureView; table: string }[] }
-    >();
+    const groups = new Map<string, ViewGroup>();
     for (const [vi, viewName] of model.views.entries()) {
       const view = views.find((v) => v.name === viewName);
       if (!view) throw new Error(`model ${model.name} reads view ${viewName}, which is not declared`);
@@ -122,38 +174,16 @@ export async function readSourceWindow(
       if (!g) groups.set(sig, (g = { keys, used: [] }));
       g.used.push({ view, table });
     }
+    const weights = weightBy
+      ? { reader: await sourceReader(root, weightBy.source, `labels of ${model.name}`), label: weightBy }
+      : undefined;
     let rows = Number.POSITIVE_INFINITY;
-    for (const [gi, { keys, used }] of [...groups.values()].entries()) {
-      const k = keys.map((key) => ident(`k:${key}`));
-      const spine = `spine${gi}`;
-      await conn.run(
-        `CREATE TEMP TABLE ${spine} AS SELECT DISTINCT ${k.join(', ')}, __t FROM (${used
-          .map((u) => `SELECT ${k.join(', ')}, __t FROM ${u.table} WHERE __t > ${lo}`)
-          .join(' UNION ALL ')})`,
-      );
-      let at: number[] = [];
-      for (const u of used) {
-        const feats = model.features.filter((f) => f.view === u.view.name);
-        const ttlMs = u.view.ttlMs;
-        const r = await conn.runAndReadAll(
-          `SELECT epoch_ms(s.__t)::DOUBLE AS __at${feats
-            .map(
-              (f) => `, CASE WHEN epoch_ms(s.__t) - epoch_ms(v.__t) <= ${ttlMs} THEN v.${ident(f.ref)} END`,
-            )
-            .join('')}
-             FROM ${spine} s ASOF LEFT JOIN ${u.table} v ON ${k.map((c) => `s.${c} = v.${c}`).join(' AND ')} AND s.__t >= v.__t
-             ORDER BY s.__t, ${k.map((c) => `s.${c}`).join(', ')}`,
-        );
-        const cols = r.getColumnsJS();
-        at = (cols[0] ?? []) as number[];
-        feats.forEach((f, i) => {
-          columns[f.ref] = { values: (cols[i + 1] ?? []) as CellValue[], at };
-        });
-      }
-      rows = Math.min(rows, at.length);
+    for (const [gi, g] of [...groups.values()].entries()) {
+      const n = await readGroup(conn, model, g, `spine${gi}`, { lo, hi }, columns, weights);
+      rows = Math.min(rows, n);
     }
     return {
-      source: 'feature-sources',
+      source: weightBy ? 'feature-sources-weighted' : 'feature-sources',
       from: from.toISOString(),
       to: to.toISOString(),
       rows: Number.isFinite(rows) ? rows : 0,
@@ -162,6 +192,92 @@ export async function readSourceWindow(
       aligned: groups.size <= 1,
     };
   });
+}
+
+interface ViewGroup {
+  keys: readonly string[];
+  used: { view: FeatureView; table: string }[];
+}
+
+type Conn = Parameters<Parameters<typeof withDuckDB>[1]>[0];
+
+/**
+ * One spine of views keyed alike: its rows' feature values into `columns`. Returns the rows it
+ * is worth: the spine's rows, or with label weights their effective sample size.
+ */
+async function readGroup(
+  conn: Conn,
+  model: Model,
+  { keys, used }: ViewGroup,
+  spine: string,
+  { lo, hi }: { lo: string; hi: string },
+  columns: WindowRows['columns'],
+  weights?: { reader: string; label: Model['label'] },
+): Promise<number> {
+  const k = keys.map((key) => ident(`k:${key}`));
+  const distinct = `SELECT DISTINCT ${k.join(', ')}, __t FROM (${used
+    .map((u) => `SELECT ${k.join(', ')}, __t FROM ${u.table} WHERE __t > ${lo}`)
+    .join(' UNION ALL ')})`;
+  if (weights) {
+    const lts = `CAST(${ident(weights.label.source.timestamp)} AS TIMESTAMPTZ)`;
+    await conn.run(
+      `CREATE TEMP TABLE ${spine}_w AS SELECT ${keys.map((key) => `CAST(${ident(key)} AS VARCHAR) AS ${ident(`k:${key}`)}`).join(', ')},
+         count(*)::DOUBLE AS __w FROM ${weights.reader} WHERE ${lts} <= ${hi} GROUP BY ALL`,
+    );
+    await conn.run(
+      `CREATE TEMP TABLE ${spine} AS SELECT s.*, coalesce(w.__w, 0) AS __w FROM (${distinct}) s
+         LEFT JOIN ${spine}_w w ON ${k.map((c) => `s.${c} = w.${c}`).join(' AND ')}`,
+    );
+  } else await conn.run(`CREATE TEMP TABLE ${spine} AS ${distinct}`);
+  let pick: number[] | undefined;
+  let n = 0;
+  for (const u of used) {
+    const feats = model.features.filter((f) => f.view === u.view.name);
+    const ttlMs = u.view.ttlMs;
+    const r = await conn.runAndReadAll(
+      `SELECT epoch_ms(s.__t)::DOUBLE AS __at, ${weights ? 's.__w' : '1.0'}${feats
+        .map((f) => `, CASE WHEN epoch_ms(s.__t) - epoch_ms(v.__t) <= ${ttlMs} THEN v.${ident(f.ref)} END`)
+        .join('')}
+         FROM ${spine} s ASOF LEFT JOIN ${u.table} v ON ${k.map((c) => `s.${c} = v.${c}`).join(' AND ')} AND s.__t >= v.__t
+         ORDER BY s.__t, ${k.map((c) => `s.${c}`).join(', ')}`,
+    );
+    const cols = r.getColumnsJS();
+    const at = (cols[0] ?? []) as number[];
+    // Every view of the group reads the same spine in the same order: one resampling for all.
+    pick ??= weights ? systematicResample(cols[1] as number[]) : undefined;
+    const take = <T>(xs: T[]): T[] => (pick ? pick.map((i) => xs[i]!) : xs);
+    const atOut = take(at);
+    n = atOut.length;
+    feats.forEach((f, i) => {
+      columns[f.ref] = { values: take((cols[i + 2] ?? []) as CellValue[]), at: atOut };
+    });
+  }
+  return n;
+}
+
+/**
+ * Indices that resample rows with weights `w` to their effective sample size (Σw)²/Σw²:
+ * systematic resampling (evenly spaced points on the cumulative weights, offset ½), so row i
+ * appears ⌊m·wᵢ/Σw⌋ or ⌈m·wᵢ/Σw⌉ times and the order (time) is kept. Deterministic.
+ */
+export function systematicResample(w: readonly number[]): number[] {
+  let sum = 0;
+  let sq = 0;
+  for (const x of w) {
+    sum += x;
+    sq += x * x;
+  }
+  if (sum <= 0) return [];
+  const m = Math.round((sum * sum) / sq);
+  const out: number[] = [];
+  let cum = 0;
+  let i = 0;
+  for (let j = 0; j < m; j++) {
+    const u = ((j + 0.5) / m) * sum;
+    while (i < w.length - 1 && cum + w[i]! <= u) cum += w[i++]!;
+    out.push(i);
+  }
+  return out;
 }
 
 /**
@@ -203,7 +319,7 @@ export async function readLabelWindow(
       columns[f.ref] = { values: (cols[i + 2] ?? []) as CellValue[], at };
     });
     return {
-      source: 'feature-sources',
+      source: 'labels',
       from: from.toISOString(),
       to: to.toISOString(),
       rows: at.length,

@@ -1,6 +1,7 @@
 // A drift report: the reference profile against a current window, per feature and for the
 // dataset, with the histograms the HTML report draws and drift over time (the same test on each
 // earlier window of the same length). Pure: the window's rows are read in drift-window.ts.
+import type { Coverage, WindowSource } from './drift-window.ts';
 import type { CellValue, ColumnProfile, ReferenceProfile } from './profile.ts';
 import { categoryKey } from './profile.ts';
 import {
@@ -47,7 +48,19 @@ export interface DriftReport {
   version: number;
   /** The clock the report was computed at (the window's end). */
   at: string;
-  window: { from: string; to: string; source: 'prediction-log' | 'feature-sources'; rows: number };
+  window: {
+    from: string;
+    to: string;
+    source: WindowSource;
+    /** Rows of the model's unit in the window (predictions, label rows, weighted entity rows). */
+    rows: number;
+    /** How much of the window the prediction rows span (log only). */
+    coverage?: Coverage;
+    /** A narrow window (coverage.narrow): the statistics are shown, no drift verdict is drawn. */
+    narrow?: true;
+    /** Why the window was built as it was, or why it gives no verdict. */
+    note?: string;
+  };
   reference: { rows: number; source: 'stored' | 'computed'; digest?: string; sampleCap: number };
   settings: {
     method: DriftOptions['method'];
@@ -66,10 +79,12 @@ export interface DriftReport {
 export interface CurrentWindow {
   from: string;
   to: string;
-  source: 'prediction-log' | 'feature-sources';
+  source: WindowSource;
   rows: number;
   columns: Record<string, { values: CellValue[]; at: number[] }>;
   scores?: { values: CellValue[]; at: number[] };
+  coverage?: Coverage;
+  note?: string;
 }
 
 /** Per-feature and dataset drift of a window against a profile. */
@@ -182,7 +197,10 @@ export function driftReport(
   const to = Date.parse(w.to);
   const from = to - meta.windowMs;
   const current = slice(w, from, to);
-  const dataset = driftOf(profile, current, settings);
+  const measured = driftOf(profile, current, settings);
+  const narrow = w.coverage?.narrow === true;
+  // A narrow window is one moment's traffic, not the window's: measured, never a verdict.
+  const dataset = narrow ? { ...measured, datasetDrift: false } : measured;
   const charts: FeatureChart[] = [];
   for (const c of dataset.columns) {
     const ch = chartOf(c.feature, profile.features[c.feature]!, current[c.feature]?.values ?? []);
@@ -223,7 +241,15 @@ export function driftReport(
     model: meta.model,
     version: meta.version,
     at: w.to,
-    window: { from: new Date(from).toISOString(), to: w.to, source: w.source, rows },
+    window: {
+      from: new Date(from).toISOString(),
+      to: w.to,
+      source: w.source,
+      rows,
+      ...(w.coverage ? { coverage: w.coverage } : {}),
+      ...(narrow ? { narrow: true as const } : {}),
+      ...(w.note ? { note: w.note } : {}),
+    },
     reference: meta.reference,
     settings: {
       method: settings.method,

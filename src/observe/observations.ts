@@ -48,8 +48,16 @@ export interface ModelObservation {
     samples: number;
     /** Version whose reference profile was compared, and where the current window came from. */
     version?: number;
-    source?: 'prediction-log' | 'feature-sources';
+    /**
+     * How the window was built: the prediction log, the label rows in it (a training set), the
+     * views' entity rows weighted by label use, or (older plans) the views' entity rows.
+     */
+    source?: 'prediction-log' | 'labels' | 'feature-sources-weighted' | 'feature-sources';
     window?: string;
+    /** The prediction rows are a sliver of the window (one batch): no verdict, a note. */
+    narrow?: boolean;
+    /** Why the window was built as it was or gives no verdict; the plan shows it. */
+    note?: string;
     /** No feature had enough current values: a note, never an action. */
     insufficient?: boolean;
   };

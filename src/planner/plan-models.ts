@@ -191,6 +191,7 @@ function trainReasons(
     ctx.notes.push(
       `Model ${m.name}: drift not assessed: insufficient data in the window (${mo.drift.samples} rows).`,
     );
+  if (mo?.drift?.note) ctx.notes.push(`Model ${m.name}: drift window: ${mo.drift.note}.`);
   if (mo?.driftError) ctx.notes.push(`Model ${m.name}: drift not observed: ${mo.driftError}`);
   if (mo?.qualityNote) ctx.notes.push(`Model ${m.name}: live quality: ${mo.qualityNote}`);
   const last = Date.parse(latest.trainedAt);

@@ -68,6 +68,7 @@ export function renderDriftText(r: DriftReport): string {
   lines.push(
     `Drift of ${r.model} v${r.version}: ${r.window.from} → ${r.window.to} (${r.window.rows} rows from ${r.window.source}) vs the training split (${r.reference.rows} rows, ${r.reference.source} profile)`,
   );
+  if (r.window.note) lines.push(`Window: ${r.window.note}.`);
   lines.push(describeDataset(r.dataset));
   lines.push('');
   const head = ['feature', 'method', 'statistic', 'p-value', 'threshold', 'drifted', 'ref n', 'cur n'];
