@@ -267,6 +267,14 @@ export interface RolloutDecision {
   bound: number[];
   alpha: number;
   excess: number;
+  /**
+   * The challenger's metric on the paired rows.
+   */
+  challenger: number;
+  /**
+   * The champion's metric on the same rows.
+   */
+  champion: number;
   maxDegradation: number;
 }
 export interface DataLock {
