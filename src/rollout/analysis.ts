@@ -205,6 +205,79 @@ function qualityValue(
 const fmt = (x: number): string => String(Number(x.toPrecision(3)));
 const hhmm = (iso: string): string => iso.slice(11, 19);
 
+interface Check {
+  rule: string;
+  threshold: number;
+  ok: boolean;
+  text: string;
+}
+
+/** The absolute thresholds (`min`, `max`) of a metric against a value. */
+function thresholdChecks(m: AnalysisMetric, value: number): Check[] {
+  const checks: Check[] = [];
+  if (m.min != null)
+    checks.push({
+      rule: 'min',
+      threshold: m.min,
+      ok: value >= m.min,
+      text: `${fmt(value)} ${value >= m.min ? '≥' : '<'} min ${fmt(m.min)}`,
+    });
+  if (m.max != null)
+    checks.push({
+      rule: 'max',
+      threshold: m.max,
+      ok: value <= m.max,
+      text: `${fmt(value)} ${value <= m.max ? '≤' : '>'} max ${fmt(m.max)}`,
+    });
+  return checks;
+}
+
+interface WindowValues {
+  value: number;
+  baselineValue?: number;
+  samples: number;
+  baselineSamples: number;
+}
+
+/** A metric's value on one window (and the champion's on its own rows, for maxDegradation). */
+function windowValues(
+  m: AnalysisMetric,
+  input: AnalysisInput,
+  inWindow: (r: PredictionRecord) => boolean,
+  challenger: readonly PredictionRecord[],
+  baseline: readonly PredictionRecord[],
+  pairs: readonly LabelledPrediction[],
+): WindowValues {
+  if (isOperationalMetric(m.metric)) {
+    const rows = challenger.filter(inWindow);
+    const out: WindowValues = {
+      samples: rows.length,
+      value: rows.length > 0 ? operationalValue(m.metric, rows) : Number.NaN,
+      baselineSamples: 0,
+    };
+    if (m.maxDegradation != null) {
+      const b = baseline.filter(inWindow);
+      out.baselineSamples = b.length;
+      out.baselineValue = b.length > 0 ? operationalValue(m.metric, b) : Number.NaN;
+    }
+    return out;
+  }
+  const mine = pairs.filter((x) => x.prediction.version === input.version && inWindow(x.prediction));
+  const out: WindowValues = {
+    samples: mine.length,
+    value: qualityValue(m.metric, input.task, mine, input.positiveClass),
+    baselineSamples: 0,
+  };
+  if (m.maxDegradation != null) {
+    const theirs = pairs.filter(
+      (x) => x.prediction.version === input.baselineVersion && inWindow(x.prediction),
+    );
+    out.baselineSamples = theirs.length;
+    out.baselineValue = qualityValue(m.metric, input.task, theirs, input.positiveClass);
+  }
+  return out;
+}
+
 /** Judge one metric on one window. */
 function measure(
   m: AnalysisMetric,
@@ -229,20 +302,7 @@ function measure(
     const t = Date.parse(r.at);
     return t >= from && t < to;
   };
-  let value: number;
-  let baselineValue: number | undefined;
-  let samples: number;
-  let baselineSamples = 0;
-  if (operational) {
-    const rows = challenger.filter(inWindow);
-    samples = rows.length;
-    value = samples > 0 ? operationalValue(m.metric, rows) : Number.NaN;
-    if (m.maxDegradation != null) {
-      const b = baseline.filter(inWindow);
-      baselineSamples = b.length;
-      baselineValue = b.length > 0 ? operationalValue(m.metric, b) : Number.NaN;
-    }
-  } else if (m.metric.startsWith('custom:')) {
+  if (m.metric.startsWith('custom:'))
     return {
       ...base,
       phase: 'Error',
@@ -252,18 +312,14 @@ function measure(
       threshold: 0,
       message: `${m.metric}: business metrics are not in the prediction log; nothing measured`,
     };
-  } else {
-    const mine = pairs.filter((x) => x.prediction.version === input.version && inWindow(x.prediction));
-    samples = mine.length;
-    value = qualityValue(m.metric, input.task, mine, input.positiveClass);
-    if (m.maxDegradation != null) {
-      const theirs = pairs.filter(
-        (x) => x.prediction.version === input.baselineVersion && inWindow(x.prediction),
-      );
-      baselineSamples = theirs.length;
-      baselineValue = qualityValue(m.metric, input.task, theirs, input.positiveClass);
-    }
-  }
+  const { value, baselineValue, samples, baselineSamples } = windowValues(
+    m,
+    input,
+    inWindow,
+    challenger,
+    baseline,
+    pairs,
+  );
   const what = operational ? 'requests' : 'labelled predictions';
   const minSamples = input.settings.minSamples;
   const needBaseline = m.maxDegradation != null && input.baselineVersion != null;
@@ -288,21 +344,7 @@ function measure(
       threshold: 0,
       message: `${m.metric}: not computable on ${samples} ${what} (${where})`,
     };
-  const checks: { rule: string; threshold: number; ok: boolean; text: string }[] = [];
-  if (m.min != null)
-    checks.push({
-      rule: 'min',
-      threshold: m.min,
-      ok: value >= m.min,
-      text: `${fmt(value)} ${value >= m.min ? '≥' : '<'} min ${fmt(m.min)}`,
-    });
-  if (m.max != null)
-    checks.push({
-      rule: 'max',
-      threshold: m.max,
-      ok: value <= m.max,
-      text: `${fmt(value)} ${value <= m.max ? '≤' : '>'} max ${fmt(m.max)}`,
-    });
+  const checks = thresholdChecks(m, value);
   if (m.maxDegradation != null && needBaseline) {
     if (baselineValue == null || !Number.isFinite(baselineValue))
       return {
