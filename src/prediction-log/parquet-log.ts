@@ -234,7 +234,9 @@ export class ParquetPredictionLog implements PredictionLog {
     };
     const stored = await this.read('predictions', window, async (conn, files) => {
       const rd = await conn.runAndReadAll(
-        `SELECT request_id, epoch_ms("at")::DOUBLE AS at_ms, model, version, entity, features, score, latency_ms, error
+        // `*`, not a column list: segments written before the shadow columns existed have none,
+        // and naming one that no file has is an error (union_by_name fills it in when some do).
+        `SELECT * EXCLUDE ("at"), epoch_ms("at")::DOUBLE AS at_ms
          FROM read_parquet([${files}], union_by_name = true, hive_partitioning = false)
          WHERE "at" >= to_timestamp(${from / 1000}) AND "at" < to_timestamp(${to / 1000})
          ${window.version != null ? `AND version = ${Number(window.version)}` : ''}
@@ -343,6 +345,8 @@ function encodePrediction(r: PredictionRecord): Encoded {
       score: r.score == null || !Number.isFinite(r.score) ? null : r.score,
       latency_ms: r.latencyMs,
       error: r.error ?? null,
+      shadow_version: r.shadow?.version ?? null,
+      shadow_score: r.shadow != null && Number.isFinite(r.shadow.score) ? r.shadow.score : null,
     }),
   };
 }
@@ -373,6 +377,9 @@ function predictionFromRow(r: Row): PredictionRecord {
     score: r.score == null ? null : Number(r.score),
     latencyMs: Number(r.latency_ms),
     ...(r.error != null ? { error: varchar(r.error) } : {}),
+    ...(r.shadow_version != null && r.shadow_score != null
+      ? { shadow: { version: Number(r.shadow_version), score: Number(r.shadow_score) } }
+      : {}),
   };
 }
 
@@ -388,8 +395,8 @@ function labelFromRow(r: Row): LabelRecord {
 /** The NDJSON columns of each kind, and the segment's columns selected from them. */
 const COLUMNS: Record<Kind, { types: string; select: string }> = {
   predictions: {
-    types: `{request_id: 'VARCHAR', at_ms: 'DOUBLE', model: 'VARCHAR', version: 'INTEGER', entity: 'VARCHAR', features: 'VARCHAR', score: 'DOUBLE', latency_ms: 'DOUBLE', error: 'VARCHAR'}`,
-    select: `request_id, make_timestamptz((at_ms * 1000)::BIGINT) AS "at", model, version, entity, features, score, latency_ms, error`,
+    types: `{request_id: 'VARCHAR', at_ms: 'DOUBLE', model: 'VARCHAR', version: 'INTEGER', entity: 'VARCHAR', features: 'VARCHAR', score: 'DOUBLE', latency_ms: 'DOUBLE', error: 'VARCHAR', shadow_version: 'INTEGER', shadow_score: 'DOUBLE'}`,
+    select: `request_id, make_timestamptz((at_ms * 1000)::BIGINT) AS "at", model, version, entity, features, score, latency_ms, error, shadow_version, shadow_score`,
   },
   labels: {
     types: `{at_ms: 'DOUBLE', model: 'VARCHAR', entity: 'VARCHAR', label: 'VARCHAR'}`,

@@ -27,6 +27,18 @@ export interface PredictionRecord {
   latencyMs: number;
   /** Set when the model failed for this request (counts toward the error rate). */
   error?: string;
+  /**
+   * During a canary, a challenger's row also carries the champion's score on the same feature
+   * row (scored off the caller's path, never returned): the paired evidence canary analysis
+   * decides on. Absent when there was no champion to ask, the shadow queue was full, or the log
+   * row was written before shadow scoring existed.
+   */
+  shadow?: ShadowScore;
+}
+
+export interface ShadowScore {
+  version: number;
+  score: number;
 }
 
 export interface LabelRecord {

@@ -6,6 +6,9 @@
 import { computeMetrics } from '../trainer/metrics.ts';
 import { lowerIsBetter, type Task } from '../schema/vocabulary.ts';
 import { entityKeyString, type LabelRecord, type PredictionRecord } from '../prediction-log/port.ts';
+import type { PairedEvidence } from '../planner/plan-types.generated.ts';
+import type { RolloutDecision } from '../state/types.ts';
+import { decideCanary, type PairedMetric } from './paired.ts';
 
 export interface AnalysisMetric {
   metric: string;
@@ -20,7 +23,15 @@ export interface AnalysisSettings {
   /** Failed measurements tolerated per metric; one more fails the analysis. Argo's default 0. */
   failureLimit: number;
   metrics: readonly AnalysisMetric[];
+  /** α of the paired decisions' confidence sequences. Default PAIRED_ALPHA. */
+  alpha?: number;
 }
+
+/** The paired decisions' α: P(a wrong rollback or advance, over every pass of a step) ≤ α. */
+export const PAIRED_ALPHA = 0.05;
+
+/** Metrics decided on paired evidence when they have maxDegradation and there is a champion. */
+const PAIRED_METRICS = new Set<string>(['auc', 'logloss', 'brier', 'mae', 'accuracy']);
 
 export type MeasurementPhase = 'Successful' | 'Failed' | 'Inconclusive' | 'Error';
 
@@ -42,6 +53,8 @@ export interface Measurement {
   rule: string;
   threshold: number;
   message: string;
+  /** A paired decision (maxDegradation of a quality metric: the whole step, not one interval). */
+  paired?: PairedEvidence;
 }
 
 export interface MetricSummary {
@@ -84,6 +97,8 @@ export interface AnalysisInput {
   /** Labels that arrived so far (joined to the latest prediction of the entity at or before them). */
   labels: readonly LabelRecord[];
   settings: AnalysisSettings;
+  /** Paired decisions the rollout lock recorded for this step and version: kept, never reversed. */
+  recorded?: readonly RolloutDecision[];
 }
 
 const OPERATIONAL = new Set(['error_rate', 'latency_p50', 'latency_p95', 'latency_p99']);
@@ -190,6 +205,79 @@ function qualityValue(
 const fmt = (x: number): string => String(Number(x.toPrecision(3)));
 const hhmm = (iso: string): string => iso.slice(11, 19);
 
+interface Check {
+  rule: string;
+  threshold: number;
+  ok: boolean;
+  text: string;
+}
+
+/** The absolute thresholds (`min`, `max`) of a metric against a value. */
+function thresholdChecks(m: AnalysisMetric, value: number): Check[] {
+  const checks: Check[] = [];
+  if (m.min != null)
+    checks.push({
+      rule: 'min',
+      threshold: m.min,
+      ok: value >= m.min,
+      text: `${fmt(value)} ${value >= m.min ? '≥' : '<'} min ${fmt(m.min)}`,
+    });
+  if (m.max != null)
+    checks.push({
+      rule: 'max',
+      threshold: m.max,
+      ok: value <= m.max,
+      text: `${fmt(value)} ${value <= m.max ? '≤' : '>'} max ${fmt(m.max)}`,
+    });
+  return checks;
+}
+
+interface WindowValues {
+  value: number;
+  baselineValue?: number;
+  samples: number;
+  baselineSamples: number;
+}
+
+/** A metric's value on one window (and the champion's on its own rows, for maxDegradation). */
+function windowValues(
+  m: AnalysisMetric,
+  input: AnalysisInput,
+  inWindow: (r: PredictionRecord) => boolean,
+  challenger: readonly PredictionRecord[],
+  baseline: readonly PredictionRecord[],
+  pairs: readonly LabelledPrediction[],
+): WindowValues {
+  if (isOperationalMetric(m.metric)) {
+    const rows = challenger.filter(inWindow);
+    const out: WindowValues = {
+      samples: rows.length,
+      value: rows.length > 0 ? operationalValue(m.metric, rows) : Number.NaN,
+      baselineSamples: 0,
+    };
+    if (m.maxDegradation != null) {
+      const b = baseline.filter(inWindow);
+      out.baselineSamples = b.length;
+      out.baselineValue = b.length > 0 ? operationalValue(m.metric, b) : Number.NaN;
+    }
+    return out;
+  }
+  const mine = pairs.filter((x) => x.prediction.version === input.version && inWindow(x.prediction));
+  const out: WindowValues = {
+    samples: mine.length,
+    value: qualityValue(m.metric, input.task, mine, input.positiveClass),
+    baselineSamples: 0,
+  };
+  if (m.maxDegradation != null) {
+    const theirs = pairs.filter(
+      (x) => x.prediction.version === input.baselineVersion && inWindow(x.prediction),
+    );
+    out.baselineSamples = theirs.length;
+    out.baselineValue = qualityValue(m.metric, input.task, theirs, input.positiveClass);
+  }
+  return out;
+}
+
 /** Judge one metric on one window. */
 function measure(
   m: AnalysisMetric,
@@ -214,20 +302,7 @@ function measure(
     const t = Date.parse(r.at);
     return t >= from && t < to;
   };
-  let value: number;
-  let baselineValue: number | undefined;
-  let samples: number;
-  let baselineSamples = 0;
-  if (operational) {
-    const rows = challenger.filter(inWindow);
-    samples = rows.length;
-    value = samples > 0 ? operationalValue(m.metric, rows) : Number.NaN;
-    if (m.maxDegradation != null) {
-      const b = baseline.filter(inWindow);
-      baselineSamples = b.length;
-      baselineValue = b.length > 0 ? operationalValue(m.metric, b) : Number.NaN;
-    }
-  } else if (m.metric.startsWith('custom:')) {
+  if (m.metric.startsWith('custom:'))
     return {
       ...base,
       phase: 'Error',
@@ -237,18 +312,14 @@ function measure(
       threshold: 0,
       message: `${m.metric}: business metrics are not in the prediction log; nothing measured`,
     };
-  } else {
-    const mine = pairs.filter((x) => x.prediction.version === input.version && inWindow(x.prediction));
-    samples = mine.length;
-    value = qualityValue(m.metric, input.task, mine, input.positiveClass);
-    if (m.maxDegradation != null) {
-      const theirs = pairs.filter(
-        (x) => x.prediction.version === input.baselineVersion && inWindow(x.prediction),
-      );
-      baselineSamples = theirs.length;
-      baselineValue = qualityValue(m.metric, input.task, theirs, input.positiveClass);
-    }
-  }
+  const { value, baselineValue, samples, baselineSamples } = windowValues(
+    m,
+    input,
+    inWindow,
+    challenger,
+    baseline,
+    pairs,
+  );
   const what = operational ? 'requests' : 'labelled predictions';
   const minSamples = input.settings.minSamples;
   const needBaseline = m.maxDegradation != null && input.baselineVersion != null;
@@ -273,21 +344,7 @@ function measure(
       threshold: 0,
       message: `${m.metric}: not computable on ${samples} ${what} (${where})`,
     };
-  const checks: { rule: string; threshold: number; ok: boolean; text: string }[] = [];
-  if (m.min != null)
-    checks.push({
-      rule: 'min',
-      threshold: m.min,
-      ok: value >= m.min,
-      text: `${fmt(value)} ${value >= m.min ? '≥' : '<'} min ${fmt(m.min)}`,
-    });
-  if (m.max != null)
-    checks.push({
-      rule: 'max',
-      threshold: m.max,
-      ok: value <= m.max,
-      text: `${fmt(value)} ${value <= m.max ? '≤' : '>'} max ${fmt(m.max)}`,
-    });
+  const checks = thresholdChecks(m, value);
   if (m.maxDegradation != null && needBaseline) {
     if (baselineValue == null || !Number.isFinite(baselineValue))
       return {
@@ -324,8 +381,211 @@ function measure(
 }
 
 /**
+ * `failed` when a metric failed more than failureLimit interval measurements or its paired
+ * decision is rollback (the confidence sequence already accounts for every look, so no
+ * failureLimit on top); `passed` when every metric has a successful measurement and every paired
+ * one says advance; `inconclusive` otherwise.
+ */
+function verdictOf(
+  input: AnalysisInput,
+  measurements: readonly Measurement[],
+  metrics: readonly MetricSummary[],
+  paired: ReadonlyMap<string, Measurement>,
+  samples: number,
+): { verdict: AnalysisVerdict; reasons: string[] } {
+  const { settings } = input;
+  const reasons: string[] = [];
+  const intervalFailed = (s: MetricSummary): number =>
+    s.failed - (paired.get(s.metric)?.phase === 'Failed' ? 1 : 0);
+  const failing = metrics.filter(
+    (s) => intervalFailed(s) > settings.failureLimit || paired.get(s.metric)?.phase === 'Failed',
+  );
+  if (failing.length > 0) {
+    for (const s of failing) {
+      const p = paired.get(s.metric);
+      if (p?.phase === 'Failed') {
+        reasons.push(p.message);
+        continue;
+      }
+      const last = measurements
+        .filter((x) => x.metric === s.metric && x.phase === 'Failed' && !x.paired)
+        .at(-1)!;
+      const k = intervalFailed(s);
+      reasons.push(
+        `${last.message}; ${k} failed measurement${k === 1 ? '' : 's'} > failureLimit ${settings.failureLimit}`,
+      );
+    }
+    return { verdict: 'failed', reasons };
+  }
+  if (samples < settings.minSamples) {
+    reasons.push(
+      `${samples} predictions by v${input.version} in this step < minSamples ${settings.minSamples}`,
+    );
+    return { verdict: 'inconclusive', reasons };
+  }
+  const waiting = metrics.filter(
+    (s) => s.successful === 0 || (paired.has(s.metric) && paired.get(s.metric)!.phase !== 'Successful'),
+  );
+  if (waiting.length > 0) {
+    for (const s of waiting) {
+      const last = paired.get(s.metric) ?? measurements.filter((x) => x.metric === s.metric).at(-1);
+      reasons.push(last ? last.message : `${s.metric}: no complete interval yet`);
+    }
+    return { verdict: 'inconclusive', reasons };
+  }
+  for (const s of metrics) {
+    const own = measurements.filter((x) => x.metric === s.metric && x.phase === 'Successful');
+    for (const x of [own.filter((y) => !y.paired).at(-1), paired.get(s.metric)])
+      if (x) reasons.push(x.message);
+  }
+  if (metrics.length === 0)
+    reasons.push(
+      `${samples} predictions by v${input.version} ≥ minSamples ${settings.minSamples}; no analysis metrics`,
+    );
+  return { verdict: 'passed', reasons };
+}
+
+/** Quality metrics with maxDegradation are decided on paired rows when there is a champion. */
+function isPaired(m: AnalysisMetric, input: AnalysisInput): boolean {
+  return m.maxDegradation != null && input.baselineVersion != null && PAIRED_METRICS.has(m.metric);
+}
+
+/** The labelled challenger predictions of the step, with the champion's shadow score where logged. */
+function pairedRows(
+  input: AnalysisInput,
+  pairs: readonly LabelledPrediction[],
+): { labelled: number; y: number[]; challenger: number[]; champion: number[] } {
+  const out = { labelled: 0, y: [] as number[], challenger: [] as number[], champion: [] as number[] };
+  for (const x of pairs) {
+    const p = x.prediction;
+    if (p.version !== input.version || p.score == null) continue;
+    const v = labelValue(input.task, x.label, input.positiveClass);
+    if (v === undefined) continue;
+    out.labelled++;
+    // Rows without the champion's score never count: the comparison is on the same rows or not at all.
+    const shadow = p.shadow;
+    if (shadow?.version !== input.baselineVersion || !Number.isFinite(shadow?.score)) continue;
+    out.y.push(v);
+    out.challenger.push(p.score);
+    out.champion.push(shadow!.score);
+  }
+  return out;
+}
+
+const PHASE_OF = { rollback: 'Failed', advance: 'Successful', wait: 'Inconclusive' } as const;
+
+/** A decision the lock recorded earlier in the step, as this pass's measurement (kept, not re-decided). */
+function keptMeasurement(
+  r: RolloutDecision,
+  base: Omit<Measurement, 'phase' | 'value' | 'samples' | 'message'>,
+  n: number,
+): Measurement {
+  const ci = `[${fmt(r.bound[0]!)}, ${fmt(r.bound[1]!)}]`;
+  return {
+    ...base,
+    phase: PHASE_OF[r.decision],
+    value: r.challenger,
+    baseline: r.champion,
+    samples: r.n,
+    message: `${r.metric}: ${r.decision} decided at ${r.at} on ${r.n} paired labelled predictions (excess bound ${ci} at α ${r.alpha}); kept for this step (${n} now)`,
+    paired: {
+      decision: r.decision,
+      n: r.n,
+      bound: [r.bound[0]!, r.bound[1]!],
+      alpha: r.alpha,
+      excess: r.excess,
+      challenger: r.challenger,
+      champion: r.champion,
+      maxDegradation: r.maxDegradation,
+      recorded: true,
+    },
+  };
+}
+
+/**
+ * maxDegradation of a quality metric, decided on every paired labelled prediction of the step so
+ * far by decideCanary (DeLong / paired losses, an asymptotic confidence sequence): valid however
+ * many passes look, so it is one measurement over the whole step, not one per interval.
+ */
+function pairedMeasurement(
+  m: AnalysisMetric,
+  input: AnalysisInput,
+  pairs: readonly LabelledPrediction[],
+  from: number,
+  to: number,
+): Measurement {
+  const alpha = input.settings.alpha ?? PAIRED_ALPHA;
+  const base = {
+    metric: m.metric,
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+    partial: false,
+    rule: 'maxDegradation',
+    threshold: m.maxDegradation!,
+  };
+  const rows = pairedRows(input, pairs);
+  const n = rows.y.length;
+  const recorded = input.recorded?.find((r) => r.metric === m.metric);
+  if (recorded) return keptMeasurement(recorded, base, n);
+  if (n === 0)
+    return {
+      ...base,
+      phase: 'Inconclusive',
+      value: null,
+      samples: 0,
+      message: `${m.metric}: none of the ${rows.labelled} labelled predictions of v${input.version} in this step carries the champion v${input.baselineVersion}'s shadow score; the champion's shadow scores are missing (rudder serve logs them during a canary)`,
+    };
+  const d = decideCanary(
+    { metric: m.metric as PairedMetric, ...rows },
+    { maxDegradation: m.maxDegradation!, relative: true, alpha, minSamples: input.settings.minSamples },
+  );
+  const finite = [d.challenger, d.champion, d.excess, ...d.bound].every(Number.isFinite);
+  const ci = `[${fmt(d.bound[0])}, ${fmt(d.bound[1])}]`;
+  const message =
+    d.decision !== 'wait'
+      ? d.reason
+      : `${m.metric}: waiting — ${n} paired labelled predictions${
+          n < input.settings.minSamples ? ` < minSamples ${input.settings.minSamples}` : ''
+        }, ${Number.isFinite(d.radius) ? `excess bound ${ci} includes 0` : 'no variance yet'} at α ${alpha}${
+          d.moreNeeded != null ? `; ~${d.moreNeeded} more likely needed` : ''
+        }`;
+  return {
+    ...base,
+    phase: PHASE_OF[d.decision],
+    value: Number.isFinite(d.challenger) ? d.challenger : null,
+    ...(Number.isFinite(d.champion) ? { baseline: d.champion } : {}),
+    samples: n,
+    message,
+    ...(finite
+      ? {
+          paired: {
+            decision: d.decision,
+            n,
+            bound: [d.bound[0], d.bound[1]],
+            alpha,
+            excess: d.excess,
+            challenger: d.challenger,
+            champion: d.champion,
+            maxDegradation: d.maxDegradation,
+            ...(d.decision === 'wait' ? { moreNeeded: d.moreNeeded } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/** The interval part of a metric: all of it, or its min/max alone when maxDegradation is paired. */
+function intervalPart(m: AnalysisMetric, input: AnalysisInput): AnalysisMetric | undefined {
+  if (!isPaired(m, input)) return m;
+  if (m.min == null && m.max == null) return undefined;
+  const { maxDegradation: _paired, ...rest } = m;
+  return rest;
+}
+
+/**
  * Measure every metric on every complete interval since the step began, and on the running one
- * when it already has enough samples to fail. The verdict:
+ * when it already has enough samples to fail; a quality metric's maxDegradation is one paired
+ * measurement over the whole step. The verdict:
  * - `failed` when some metric failed more than `failureLimit` times (roll back);
  * - `passed` when every metric has a successful measurement and none failed beyond the limit,
  *   with at least `minSamples` challenger predictions in the step (advance once the hold is over);
@@ -352,7 +612,9 @@ export function analyzeStep(input: AnalysisInput): AnalysisReport {
     const partial = k === complete;
     const to = partial ? now : from + interval;
     if (to <= from) continue;
-    for (const m of settings.metrics) {
+    for (const metric of settings.metrics) {
+      const m = intervalPart(metric, input);
+      if (!m) continue;
       const x = measure(m, input, from, to, partial, challenger, baseline, pairs);
       // The running interval counts only when it already fails (Argo measures at interval
       // ends; failing early keeps a bad version's exposure under one interval).
@@ -360,6 +622,13 @@ export function analyzeStep(input: AnalysisInput): AnalysisReport {
       measurements.push(x);
     }
   }
+  const paired = new Map<string, Measurement>();
+  for (const m of settings.metrics)
+    if (isPaired(m, input)) {
+      const x = pairedMeasurement(m, input, pairs, start, now);
+      paired.set(m.metric, x);
+      measurements.push(x);
+    }
   const metrics: MetricSummary[] = settings.metrics.map((m) => {
     const own = measurements.filter((x) => x.metric === m.metric);
     return {
@@ -371,42 +640,7 @@ export function analyzeStep(input: AnalysisInput): AnalysisReport {
       samples: own.filter((x) => x.phase === 'Successful').reduce((s, x) => s + x.samples, 0),
     };
   });
-  const reasons: string[] = [];
-  let verdict: AnalysisVerdict;
-  const failing = metrics.filter((s) => s.failed > settings.failureLimit);
-  if (failing.length > 0) {
-    verdict = 'failed';
-    for (const s of failing) {
-      const last = measurements.filter((x) => x.metric === s.metric && x.phase === 'Failed').at(-1)!;
-      reasons.push(
-        `${last.message}; ${s.failed} failed measurement${s.failed === 1 ? '' : 's'} > failureLimit ${settings.failureLimit}`,
-      );
-    }
-  } else if (challenger.length < settings.minSamples) {
-    verdict = 'inconclusive';
-    reasons.push(
-      `${challenger.length} predictions by v${input.version} in this step < minSamples ${settings.minSamples}`,
-    );
-  } else {
-    const waiting = metrics.filter((s) => s.successful === 0);
-    if (waiting.length > 0) {
-      verdict = 'inconclusive';
-      for (const s of waiting) {
-        const last = measurements.filter((x) => x.metric === s.metric).at(-1);
-        reasons.push(last ? last.message : `${s.metric}: no complete interval yet`);
-      }
-    } else {
-      verdict = 'passed';
-      for (const s of metrics) {
-        const last = measurements.filter((x) => x.metric === s.metric && x.phase === 'Successful').at(-1)!;
-        reasons.push(last.message);
-      }
-      if (metrics.length === 0)
-        reasons.push(
-          `${challenger.length} predictions by v${input.version} ≥ minSamples ${settings.minSamples}; no analysis metrics`,
-        );
-    }
-  }
+  const { verdict, reasons } = verdictOf(input, measurements, metrics, paired, challenger.length);
   return {
     version: input.version,
     ...(input.baselineVersion != null ? { baselineVersion: input.baselineVersion } : {}),

@@ -1,5 +1,6 @@
 // What observe records about a progressing rollout, for the planner: the step's analysis (a
-// measurement per interval, Argo semantics) and, for A/B tests, the sequential test. Pure: the
+// measurement per interval, Argo semantics, for thresholds and operational metrics; one paired
+// decision over the whole step for a quality metric's maxDegradation) and, for A/B tests, the sequential test. Pure: the
 // rows read from the prediction log, the lock, the policy and the clock in.
 import type { RolloutPolicy } from '../compiler/desired-state.ts';
 import { lowerIsBetter, type Task } from '../schema/vocabulary.ts';
@@ -15,7 +16,6 @@ import {
 } from './sequential.ts';
 import type { ObservedResult } from '../planner/plan-types.generated.ts';
 
-/** One conclusive measurement, as the rollout lock records it. */
 /** One conclusive measurement, as plans and the rollout lock record it (src/schema/plan.schema.json). */
 export type { ObservedResult };
 
@@ -80,6 +80,8 @@ export function observeRollout(input: ObserveRolloutInput): RolloutObservation {
     now: input.now,
     predictions: input.predictions,
     labels: input.labels,
+    // A paired decision the lock recorded in this step stands: a later pass does not reverse it.
+    recorded: (lock.decisions ?? []).filter((d) => d.step === lock.step && d.version === input.challenger),
     settings: {
       intervalMs: policy.analysis.intervalMs,
       minSamples: policy.analysis.minSamples,
@@ -99,6 +101,7 @@ export function observeRollout(input: ObserveRolloutInput): RolloutObservation {
         passed: m.phase === 'Successful',
         from: m.from,
         to: m.to,
+        ...(m.paired ? { paired: m.paired } : {}),
       });
   const out: RolloutObservation = {
     version: input.challenger,

@@ -268,8 +268,8 @@ export function rowsUntilRadius(
   return hi;
 }
 
-/** Metrics the paired decision supports: AUC by DeLong, the others as per-row losses. */
-export type PairedMetric = 'auc' | 'logloss' | 'brier' | 'mae';
+/** Metrics the paired decision supports: AUC by DeLong, the others as means of per-row values. */
+export type PairedMetric = 'auc' | 'logloss' | 'brier' | 'mae' | 'accuracy';
 
 /** Labelled rows scored by both versions: challenger[i] and champion[i] are the same entity's scores. */
 export interface PairedRows {
@@ -324,7 +324,7 @@ export interface CanaryDecision {
   reason: string;
 }
 
-const LOSS_OF: Record<Exclude<PairedMetric, 'auc'>, RowLoss> = {
+const LOSS_OF: Record<Exclude<PairedMetric, 'auc' | 'accuracy'>, RowLoss> = {
   logloss: 'logloss',
   brier: 'brier',
   mae: 'absolute',
@@ -345,6 +345,19 @@ function excessOf(
       champion: r.auc2,
       excess: k * r.auc2 - r.auc1 - (relative ? 0 : m),
       variance: n * contrastVariance(r, 1, -k),
+    };
+  }
+  if (rows.metric === 'accuracy') {
+    // Higher is better, a mean of per-row hits (score ≥ 0.5 is class 1, as the A/B path reads it):
+    // excess = k·mean(b) − mean(c) = −mean(c − k·b), k = 1 − m (relative) or 1.
+    const hit = (p: ArrayLike<number>): Float64Array =>
+      Float64Array.from({ length: n }, (_, i) => ((p[i]! >= 0.5 ? 1 : 0) === rows.y[i] ? 1 : 0));
+    const r = pairedMeanDifference(hit(rows.challenger), hit(rows.champion), relative ? 1 - m : 1);
+    return {
+      challenger: r.mean1,
+      champion: r.mean2,
+      excess: -r.difference - (relative ? 0 : m),
+      variance: r.variance,
     };
   }
   const loss = LOSS_OF[rows.metric];

@@ -7,6 +7,7 @@ import type {
   ModelLock,
   ModelVersion,
   Provenance,
+  RolloutDecision,
   RolloutLock,
   VersionStatus,
 } from '../state/types.ts';
@@ -42,6 +43,51 @@ export function lockResults(
     samples: r.samples,
     passed: r.passed,
   }));
+}
+
+/** The paired decisions (rollback, advance) among the results, as the lock records them. */
+export function lockDecisions(
+  step: number,
+  version: number,
+  results: readonly ObservedResult[],
+  at: string,
+): RolloutDecision[] {
+  const out: RolloutDecision[] = [];
+  for (const r of results) {
+    const p = r.paired;
+    // A decision kept from the lock is there already; a wait is not a decision.
+    if (!p || p.recorded || p.decision === 'wait') continue;
+    out.push({
+      at,
+      step,
+      version,
+      metric: r.metric,
+      decision: p.decision,
+      n: p.n,
+      bound: [p.bound[0]!, p.bound[1]!],
+      alpha: p.alpha,
+      excess: p.excess,
+      challenger: p.challenger,
+      champion: p.champion,
+      maxDegradation: p.maxDegradation,
+    });
+  }
+  return out;
+}
+
+/** The lock's analysis history and paired decisions with this step's results appended. */
+function withEvidence(
+  rl: RolloutLock,
+  version: number,
+  results: readonly ObservedResult[],
+  at: string,
+): Pick<RolloutLock, 'analysis' | 'decisions'> {
+  const decisions = [...(rl.decisions ?? []), ...lockDecisions(rl.step, version, results, at)];
+  return {
+    analysis: [...rl.analysis, ...lockResults(rl.step, version, results, at)],
+    // Locks without paired decisions keep their shape (no empty list written).
+    ...(decisions.length > 0 ? { decisions } : {}),
+  };
 }
 
 function withRollout(lock: LockState, rollout: RolloutLock, model?: ModelLock): LockState {
@@ -82,7 +128,7 @@ export function advanceRollout(lock: LockState, p: AdvanceInput, r: RecordAt): L
     ...rl,
     step: p.to,
     versions,
-    analysis: [...rl.analysis, ...lockResults(rl.step, p.version, p.results, r.at)],
+    ...withEvidence(rl, p.version, p.results, r.at),
     updatedAt: r.at,
     reason: p.reason,
     ...r.prov,
@@ -111,7 +157,7 @@ export function promoteRollout(lock: LockState, p: PromoteRolloutInput, r: Recor
       ...rl,
       status: 'promoted',
       versions: [{ version: p.version, weight: 1 }],
-      analysis: [...rl.analysis, ...lockResults(rl.step, p.version, p.results, r.at)],
+      ...withEvidence(rl, p.version, p.results, r.at),
       updatedAt: r.at,
       reason: `v${p.version} promoted: ${p.reason}`,
       ...r.prov,
@@ -148,7 +194,7 @@ export function rollbackRollout(lock: LockState, p: RollbackInput, r: RecordAt):
       ...rl,
       status: p.status,
       versions: champion ? weights : [],
-      analysis: [...rl.analysis, ...lockResults(rl.step, p.version, p.results, r.at)],
+      ...withEvidence(rl, p.version, p.results, r.at),
       updatedAt: r.at,
       reason: `v${p.version} ${p.status}: ${p.reason}`,
       ...r.prov,

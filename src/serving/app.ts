@@ -15,6 +15,7 @@ import { HttpError, VERSION_HEADER } from './http-error.ts';
 import type { ErrorKind, ServingMetrics } from './metrics.ts';
 import type { FeatureLookup } from './online-features.ts';
 import { logRecorder, type PredictDeps } from './predict.ts';
+import { ShadowScorer } from './shadow.ts';
 import { healthRoutes } from './routes/health.ts';
 import { labelRoutes } from './routes/labels.ts';
 import { metricsRoutes } from './routes/metrics.ts';
@@ -36,6 +37,8 @@ export interface AppDeps {
   bodyLimit: number;
   /** Most instances (rows) in one request; labels: ten times as many. */
   maxInstances: number;
+  /** Shadow scoring during canaries; default one over `log` (none without a log). */
+  shadow?: ShadowScorer;
 }
 
 /** What the route plugins are registered with: the app's ports plus the predict pipeline's. */
@@ -63,11 +66,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (h.version != null) void reply.header(VERSION_HEADER, version);
     void reply.code(h.status).send({ error: h.message, ...(h.field ? { field: h.field } : {}) });
   });
+  const record = logRecorder(deps.log, deps.metrics, deps.say);
+  const shadow = deps.shadow ?? (deps.log ? new ShadowScorer({ metrics: deps.metrics, record }) : undefined);
   const predictDeps: PredictDeps = {
     lookup: deps.lookup,
     metrics: deps.metrics,
     clock: deps.clock,
-    record: logRecorder(deps.log, deps.metrics, deps.say),
+    record,
+    ...(shadow ? { shadow } : {}),
   };
   const routeDeps: RouteDeps = { ...deps, predictDeps };
   void app.register(v1PredictRoutes, routeDeps);

@@ -1,6 +1,6 @@
 // Prometheus metrics of `rudder serve` (prom-client, on its own registry so embedding apps keep
 // theirs): requests, errors and latency per model and version, the prediction-score histogram,
-// the traffic weights in force, reloads and the prediction log's backlog.
+// the traffic weights in force, reloads, shadow scoring and the prediction log's backlog.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Deployment } from './deployment.ts';
 
@@ -50,6 +50,19 @@ export class ServingMetrics {
     name: 'rudder_reloads_total',
     help: 'State reloads by result (swapped, unchanged, failed).',
     labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly shadowDuration = new Histogram({
+    name: 'rudder_shadow_duration_seconds',
+    help: "Time the champion took to shadow-score a challenger's rows during a canary (off the caller's path), by model and champion version.",
+    labelNames: ['model', 'version'] as const,
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.1],
+    registers: [this.registry],
+  });
+  readonly shadowRows = new Counter({
+    name: 'rudder_shadow_rows_total',
+    help: 'Challenger rows by shadow-scoring result: scored, skipped (the shadow queue was full) or failed (the champion threw).',
+    labelNames: ['model', 'result'] as const,
     registers: [this.registry],
   });
   readonly logBuffered = new Gauge({

@@ -5,10 +5,11 @@ import { randomUUID } from 'node:crypto';
 import type { FeatureRow, Prediction } from '../trainer/runtime.ts';
 import { FeatureValueError } from '../trainer/tfjs-runtime.ts';
 import type { EntityKey, PredictionLog, PredictionRecord } from '../prediction-log/port.ts';
-import type { Deployment, ServedModel } from './deployment.ts';
+import type { Deployment, ServedModel, ServedVersion } from './deployment.ts';
 import { HttpError, VERSION_HEADER } from './http-error.ts';
 import type { ServingMetrics } from './metrics.ts';
 import { LookupError, type FeatureLookup } from './online-features.ts';
+import type { ShadowScorer } from './shadow.ts';
 import { bucketOf, pickVersion } from './traffic.ts';
 
 export interface Instance {
@@ -31,6 +32,8 @@ export interface PredictDeps {
   clock: () => Date;
   /** Write rows to the prediction log (fire and forget: a failure is counted, not the request's). */
   record: (rows: PredictionRecord[]) => void;
+  /** Shadow-scores challenger rows with the champion during a canary; absent: no shadow scores. */
+  shadow?: ShadowScorer;
 }
 
 export interface PredictRequest {
@@ -78,27 +81,26 @@ export async function predict(deps: PredictDeps, req: PredictRequest): Promise<I
     (inst, i) => pin ?? pickVersion(m.weights, bucketOf(m.name, inst.entity ?? ids[i]!))!,
   );
   const rows = await featureRows(deps.lookup, m, req.instances, now, req.fieldPrefix);
-  const record = (
+  const build = (
     idx: readonly number[],
     version: (i: number) => number,
     score: (i: number) => number | null,
     error?: string,
-  ): void => {
+  ): PredictionRecord[] => {
     const latencyMs = performance.now() - req.started;
-    deps.record(
-      idx.map((i) => ({
-        requestId: ids[i]!,
-        at: now.toISOString(),
-        model: m.name,
-        version: version(i),
-        entity: req.instances[i]!.entity ?? {},
-        features: rows[i]!,
-        score: score(i),
-        latencyMs,
-        ...(error !== undefined ? { error } : {}),
-      })),
-    );
+    return idx.map((i) => ({
+      requestId: ids[i]!,
+      at: now.toISOString(),
+      model: m.name,
+      version: version(i),
+      entity: req.instances[i]!.entity ?? {},
+      features: rows[i]!,
+      score: score(i),
+      latencyMs,
+      ...(error !== undefined ? { error } : {}),
+    }));
   };
+  const record = (...a: Parameters<typeof build>): void => deps.record(build(...a));
   const results: InstanceResult[] = new Array<InstanceResult>(req.instances.length);
   for (const v of new Set(versions)) {
     const idx = versions.flatMap((x, i) => (x === v ? [i] : []));
@@ -115,17 +117,47 @@ export async function predict(deps: PredictDeps, req: PredictRequest): Promise<I
       results[i] = { requestId: ids[i]!, version: v, prediction: preds[j]!, missing };
     });
   }
-  record(
+  const answered = build(
     results.map((_, i) => i),
     (i) => results[i]!.version,
     (i) => results[i]!.prediction.score,
   );
+  logAnswered(deps, req.deployment, m, answered, rows);
   for (const r of results) {
     deps.metrics.scores.observe({ model: m.name, version: String(r.version) }, r.prediction.score);
     for (const f of r.missing)
       deps.metrics.missing.inc({ model: m.name, version: String(r.version), feature: f });
   }
   return results;
+}
+
+/** The champion that shadow-scores a challenger's rows: only during a progressing canary. */
+export function shadowChampion(m: ServedModel): ServedVersion | undefined {
+  if (m.rollout.strategy !== 'canary' || m.rollout.status !== 'progressing') return undefined;
+  return [...m.versions.values()].find((v) => v.status === 'champion');
+}
+
+/** Log the answered rows: a challenger's through the shadow scorer (which logs them once scored). */
+function logAnswered(
+  deps: PredictDeps,
+  deployment: Deployment,
+  m: ServedModel,
+  records: PredictionRecord[],
+  rows: readonly FeatureRow[],
+): void {
+  const champion = deps.shadow ? shadowChampion(m) : undefined;
+  const isChallenger = (r: PredictionRecord): boolean =>
+    champion != null && m.versions.get(r.version)?.status === 'challenger';
+  const now = records.filter((r) => !isChallenger(r));
+  if (now.length > 0) deps.record(now);
+  if (now.length === records.length) return;
+  const idx = records.flatMap((r, i) => (isChallenger(r) ? [i] : []));
+  deps.shadow!.submit({
+    deployment,
+    champion: champion!,
+    rows: idx.map((i) => rows[i]!),
+    records: idx.map((i) => records[i]!),
+  });
 }
 
 function pinnedVersion(m: ServedModel, pinned: string | undefined): number | undefined {

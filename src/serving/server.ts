@@ -13,7 +13,9 @@ import { buildApp, DEFAULT_BODY_LIMIT, DEFAULT_MAX_INSTANCES } from './app.ts';
 import { buildDeployment, type Deployment } from './deployment.ts';
 import { ServingMetrics } from './metrics.ts';
 import { SnapshotLookup, type FeatureLookup } from './online-features.ts';
+import { logRecorder } from './predict.ts';
 import { Reloader, type ReloadOutcome } from './reloader.ts';
+import { ShadowScorer } from './shadow.ts';
 
 export { VERSION_HEADER } from './http-error.ts';
 export type { ReloadOutcome } from './reloader.ts';
@@ -119,6 +121,7 @@ export async function startServing(opts: ServeOptions, deps: ServeDeps): Promise
         }));
   metrics.setWeights(deployment);
   reloader.start(opts.pollMs ?? 500);
+  const shadow = log ? new ShadowScorer({ metrics, record: logRecorder(log, metrics, say) }) : undefined;
   const app = buildApp({
     deployment: () => reloader.current(),
     lookup,
@@ -128,6 +131,7 @@ export async function startServing(opts: ServeOptions, deps: ServeDeps): Promise
     say,
     bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
     maxInstances: opts.maxInstances ?? DEFAULT_MAX_INSTANCES,
+    ...(shadow ? { shadow } : {}),
   });
   const host = opts.host ?? '127.0.0.1';
   let address: string;
@@ -146,11 +150,15 @@ export async function startServing(opts: ServeOptions, deps: ServeDeps): Promise
     metrics,
     deployment: () => reloader.current(),
     reload: () => reloader.reload(),
-    flushLog: () => (log ? log.flush() : Promise.resolve()),
+    flushLog: async () => {
+      await shadow?.idle();
+      if (log) await log.flush();
+    },
     close: () =>
       (closing ??= (async () => {
         await reloader.stop();
         await app.close(); // waits for in-flight requests
+        await shadow?.idle(); // their shadow scores, then their log rows
         if (log) await log.close(); // every logged prediction durable
         await lookup.close();
         for (const m of reloader.current().models.values())

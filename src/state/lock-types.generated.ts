@@ -220,6 +220,10 @@ export interface RolloutLock {
    * Analysis results of the current rollout, oldest first.
    */
   analysis: AnalysisResult[];
+  /**
+   * Paired quality decisions (rollback or advance) reached in the rollout, oldest first: a later pass in the same step does not reverse one. Absent in locks written before paired analysis.
+   */
+  decisions?: RolloutDecision[];
   startedAt?: IsoTime;
   updatedAt: IsoTime;
   reason?: Text;
@@ -245,6 +249,33 @@ export interface AnalysisResult {
   rule: Rule;
   samples: Count;
   passed: boolean;
+}
+/**
+ * The evidence of a paired canary decision: n labelled predictions scored by both versions, the confidence-sequence bound of the excess over maxDegradation, and alpha.
+ */
+export interface RolloutDecision {
+  at: IsoTime;
+  step: Count;
+  version: number;
+  metric: MetricName;
+  decision: "rollback" | "advance";
+  n: Count;
+  /**
+   * @minItems 2
+   * @maxItems 2
+   */
+  bound: number[];
+  alpha: number;
+  excess: number;
+  /**
+   * The challenger's metric on the paired rows.
+   */
+  challenger: number;
+  /**
+   * The champion's metric on the same rows.
+   */
+  champion: number;
+  maxDegradation: number;
 }
 export interface DataLock {
   kind: "DataLock";

@@ -19,6 +19,7 @@ export type {
   ModelLock,
   ModelVersion,
   Quarantine,
+  RolloutDecision,
   RolloutLock,
   RolloutStatus,
   ScanFinding,

@@ -189,7 +189,7 @@ describe('canary analysis rolls a bad challenger back and commits (real HTTP, re
     expect(again.outcomes.filter((o) => o.type.startsWith('rollout.'))).toEqual([]);
   }, 300_000);
 
-  test('GIVEN a challenger whose quality is far worse at 10% THEN auc vs the champion on the same window fails it and it is rolled back', async () => {
+  test('GIVEN a challenger whose quality is far worse at 10% THEN auc vs the champion shadow score on the same labelled predictions fails it and it is rolled back', async () => {
     // Delayed labels that the champion ranks well: the outcome is 1 for the customers the champion
     // scores above its median (the sample labels are weekly snapshots the latest features do not
     // predict; any fixed truth works, as both versions are judged on the same one).
@@ -239,7 +239,17 @@ describe('canary analysis rolls a bad challenger back and commits (real HTTP, re
     expect(msg).toMatch(/roll back churn v3/);
     expect(msg).toContain('Rudder-Actor: reconcile');
     const reason = model.versions.find((v) => v.version === 3)!.statusHistory.at(-1)!.reason;
-    expect(reason).toMatch(/auc 0\.5 vs champion (0\.\d+|1): \d+\.\d% worse > maxDegradation 10\.0%/);
+    // Decided on the same customers: the challenger's score and the champion's shadow score.
+    expect(reason).toMatch(
+      /auc 0\.5 vs champion (0\.\d+|1) on the same \d+ labelled predictions: excess over maxDegradation 10\.0% in \[[\d.]+, [\d.]+\] \(95% confidence sequence\) > 0, worse than allowed/,
+    );
+    const { rollout } = await readLocks(repo);
+    expect(rollout.decisions?.at(-1)).toMatchObject({
+      version: 3,
+      metric: 'auc',
+      decision: 'rollback',
+      alpha: 0.05,
+    });
     expect(gen.results.filter((x) => x.status !== 200)).toEqual([]);
     customers = all;
   }, 300_000);

@@ -4,6 +4,7 @@
 // (src/rollout/transitions.ts) and the executor commits them, so every step and rollback is a
 // commit.
 import { advanceRollout, promoteRollout, rollbackRollout } from '../../rollout/transitions.ts';
+import type { ObservedResult } from '../../rollout/observation.ts';
 import type { LockState } from '../../state/types.ts';
 import { skip, type ActionHandler, type Skip } from '../handler.ts';
 
@@ -34,6 +35,19 @@ const championOf = (lock: LockState, model: string): number | undefined =>
   lock.models[model]?.versions.find((v) => v.status === 'champion')?.version;
 
 const pct = (w: number): string => `${Math.round(w * 1000) / 10}%`;
+const fmt = (x: number): string => String(Number(x.toPrecision(3)));
+
+/** The paired decisions behind an advance or promotion, for the commit: metric, decision, n, bound, α. */
+function pairedEvidence(results: readonly ObservedResult[]): string {
+  const parts = results.flatMap((r) =>
+    r.paired && r.paired.decision !== 'wait'
+      ? [
+          `${r.metric} ${r.paired.decision}${r.paired.recorded ? ' (recorded earlier in the step)' : ''}: ${r.paired.n} paired labelled predictions, excess bound [${fmt(r.paired.bound[0]!)}, ${fmt(r.paired.bound[1]!)}] at α ${r.paired.alpha}`,
+        ]
+      : [],
+  );
+  return parts.length > 0 ? `; ${parts.join('; ')}` : '';
+}
 
 /** The outcome of a step that ends the rollout: the lock as the plan saw it, the challenger at `weight`. */
 function endOfRollout(
@@ -81,8 +95,8 @@ export const rolloutAdvanceHandler: ActionHandler<'rollout.advance', RolloutStep
       },
       meta,
     ),
-  summary: (o) =>
-    `v${o.version} now at ${pct(o.weight)} of traffic (step ${o.step + 1})${o.champion != null ? `; champion v${o.champion} ${pct(1 - o.weight)}` : ''}`,
+  summary: (o, a) =>
+    `v${o.version} now at ${pct(o.weight)} of traffic (step ${o.step + 1})${o.champion != null ? `; champion v${o.champion} ${pct(1 - o.weight)}` : ''}${pairedEvidence(a.params.results)}`,
   subject: (o) => `advance ${o.model} v${o.version} to ${pct(o.weight)}`,
 };
 
@@ -95,8 +109,8 @@ export const rolloutPromoteHandler: ActionHandler<'rollout.promote', RolloutStep
       { model: o.model, version: o.version, results: a.params.results, reason: o.reason },
       meta,
     ),
-  summary: (o) =>
-    `v${o.version} is the champion (100% of traffic)${o.champion != null ? `; v${o.champion} retired` : ''}`,
+  summary: (o, a) =>
+    `v${o.version} is the champion (100% of traffic)${o.champion != null ? `; v${o.champion} retired` : ''}${pairedEvidence(a.params.results)}`,
   subject: (o) => `promote ${o.model} v${o.version} (rollout completed)`,
 };
 

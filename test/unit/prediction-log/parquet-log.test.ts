@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ParquetPredictionLog } from '../../../src/prediction-log/parquet-log.ts';
 import type { PredictionLog, PredictionRecord } from '../../../src/prediction-log/port.ts';
@@ -159,6 +160,62 @@ describe('ParquetPredictionLog', () => {
     expect(a.map((r) => r.requestId)).toEqual(Array.from({ length: 30 }, (_, i) => rec(i).requestId));
     expect(b.map((r) => r.requestId)).toEqual(Array.from({ length: 20 }, (_, i) => rec(100 + i).requestId));
     await log.close();
+  });
+
+  test("the champion's shadow score round-trips, flushed and unflushed", async () => {
+    const dir = tempDir();
+    const log = new ParquetPredictionLog({ dir, flushIntervalMs: 60_000 });
+    const rows = [
+      rec(1, { shadow: { version: 1, score: 0.25 } }),
+      rec(2),
+      rec(3, { shadow: { version: 1, score: 0.75 } }),
+    ];
+    await log.append(rows);
+    const window = { model: 'churn', from: new Date(T0), to: new Date(T0 + 1000) };
+    expect(await log.readPredictions(window)).toEqual(rows); // buffered
+    await log.flush();
+    expect(await log.readPredictions(window)).toEqual(rows); // from the segment
+    await log.close();
+  });
+
+  test('segments written before the shadow columns existed read as rows without a shadow score', async () => {
+    const dir = tempDir();
+    const part = join(dir, 'predictions', 'model=churn', 'date=2026-06-01');
+    mkdirSync(part, { recursive: true });
+    // A segment in the old format: exactly the columns the log wrote before shadow scoring.
+    const db = await DuckDBInstance.create(':memory:');
+    const conn = await db.connect();
+    await conn.run(`SET TimeZone = 'UTC'`);
+    await conn.run(
+      `COPY (SELECT 'old1' AS request_id, make_timestamptz(${T0 * 1000}::BIGINT) AS "at", 'churn' AS model, 2::INTEGER AS version,
+         '{"customer_id":"c1"}' AS entity, '{}' AS features, 0.4::DOUBLE AS score, 1.5::DOUBLE AS latency_ms, NULL::VARCHAR AS error)
+       TO '${join(part, 'part-1-1-000000.parquet')}' (FORMAT parquet)`,
+    );
+    conn.closeSync();
+    db.closeSync();
+    const window = { model: 'churn', from: new Date(T0), to: new Date(T0 + 1000) };
+    const oldOnly = new ParquetPredictionLog({ dir, flushIntervalMs: 60_000 });
+    const [old] = await oldOnly.readPredictions(window);
+    expect(old).toEqual({
+      requestId: 'old1',
+      at: new Date(T0).toISOString(),
+      model: 'churn',
+      version: 2,
+      entity: { customer_id: 'c1' },
+      features: {},
+      score: 0.4,
+      latencyMs: 1.5,
+    });
+    // Old and new segments side by side (and merged by compaction): the new row keeps its shadow.
+    await oldOnly.append([rec(5, { shadow: { version: 1, score: 0.9 } })]);
+    await oldOnly.close();
+    const reader = new ParquetPredictionLog({ dir, flushIntervalMs: 60_000, compactAt: 1 });
+    const both = await reader.readPredictions(window);
+    expect(both.map((r) => [r.requestId, r.shadow?.score])).toEqual([
+      ['old1', undefined],
+      [rec(5).requestId, 0.9],
+    ]);
+    await reader.close();
   });
 
   test('a model name that could escape the log folder is refused', async () => {

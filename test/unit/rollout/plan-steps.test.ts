@@ -4,7 +4,14 @@ import type { PlanContext } from '../../../src/planner/plan-context.ts';
 import { planRolloutSteps } from '../../../src/planner/plan-rollout-steps.ts';
 import { observeRollout, type RolloutObservation } from '../../../src/rollout/observation.ts';
 import { canonicalJson } from '../../../src/util/canonical.ts';
-import { advanceRollout, promoteRollout, rollbackRollout } from '../../../src/rollout/transitions.ts';
+import {
+  advanceRollout,
+  lockDecisions,
+  promoteRollout,
+  rollbackRollout,
+} from '../../../src/rollout/transitions.ts';
+import type { LabelRecord, PredictionRecord } from '../../../src/prediction-log/port.ts';
+import { Rng } from '../../../src/util/rng.ts';
 import { renderLockfile } from '../../../src/state/lockfile.ts';
 import { emptyLockState, type LockState, type ModelVersion } from '../../../src/state/types.ts';
 
@@ -317,5 +324,118 @@ describe('A/B observation with too little data', () => {
     expect(o.ab?.decision).toBe('insufficient');
     expect(() => canonicalJson(o)).not.toThrow();
     expect(o.ab!.interval.every((b) => b === null || Number.isFinite(b))).toBe(true);
+  });
+});
+
+describe('paired canary decisions across reconcile passes (no flip-flop)', () => {
+  /** v2's labelled rows since the step began, each with v1's shadow score on the same features. */
+  function paired(n: number, challengerGood: boolean, seed: number, fromS = 0) {
+    const rng = new Rng(seed);
+    const predictions: PredictionRecord[] = [];
+    const labels: LabelRecord[] = [];
+    for (let i = 0; i < n; i++) {
+      const y = rng.chance(0.3) ? 1 : 0;
+      const champion = 0.5 * y + 0.5 * rng.next();
+      const own = 0.5 * y + 0.5 * rng.next();
+      const at = T0 - H + (fromS + i) * 1000;
+      const entity = { customer_id: `c${seed}-${i}` };
+      predictions.push({
+        requestId: `r${seed}-${i}`,
+        at: new Date(at).toISOString(),
+        model: 'churn',
+        version: 2,
+        entity,
+        features: {},
+        score: challengerGood ? own : 1 - own,
+        latencyMs: 1,
+        shadow: { version: 1, score: champion },
+      });
+      labels.push({ at: new Date(at + 500).toISOString(), model: 'churn', entity, label: y });
+    }
+    return { predictions, labels };
+  }
+  const p = {
+    ...policy(canary),
+    analysis: {
+      intervalMs: 300_000,
+      minSamples: 50,
+      failureLimit: 0,
+      metrics: [{ metric: 'auc', maxDegradation: 0.05 }],
+    },
+  } as RolloutPolicy;
+  const observe = (lock: LockState, rows: ReturnType<typeof paired>) =>
+    observeRollout({
+      policy: p,
+      lock: lock.rollouts.churn!,
+      task: 'binary-classification',
+      challenger: 2,
+      champion: 1,
+      now: new Date(T0),
+      ...rows,
+    });
+
+  test('GIVEN an advance recorded at pass k THEN pass k+1, on fewer and worse rows, keeps it; without the record it would roll back', () => {
+    const lock = lockAt(0, 0.1, T0 - H);
+    const k = observe(lock, paired(800, true, 1));
+    const auc = k.results.find((r) => r.metric === 'auc')!;
+    expect(auc.paired).toMatchObject({ decision: 'advance', n: 800, alpha: 0.05 });
+    // The lock records it (as the advance of this step would; here the step is still running).
+    const recorded = lockDecisions(0, 2, k.results, new Date(T0).toISOString());
+    expect(recorded).toEqual([
+      expect.objectContaining({ step: 0, version: 2, metric: 'auc', decision: 'advance', n: 800 }),
+    ]);
+    lock.rollouts.churn!.decisions = recorded;
+    const fewer = paired(120, false, 2);
+    const fresh = observe(lockAt(0, 0.1, T0 - H), fewer);
+    expect(fresh.verdict).toBe('failed'); // what this pass alone would say
+    const next = observe(lock, fewer);
+    expect(next.verdict).toBe('passed');
+    expect(next.results.find((r) => r.metric === 'auc')!.paired).toMatchObject({
+      decision: 'advance',
+      n: 800,
+      recorded: true,
+    });
+    expect(next.reasons[0]).toMatch(
+      /^auc: advance decided at .* on 800 paired labelled predictions .*; kept for this step \(120 now\)$/,
+    );
+    // A decision of another step or version is not this step's.
+    lock.rollouts.churn!.decisions = [{ ...recorded[0]!, step: 1 }];
+    expect(observe(lock, fewer).verdict).toBe('failed');
+  });
+
+  test('GIVEN a paired rollback THEN the plan, the lock and the commit summary carry metric, n, bound and α', () => {
+    const lock = lockAt(0, 0.1, T0 - H);
+    const o = observe(lock, paired(300, false, 3));
+    expect(o.verdict).toBe('failed');
+    const actions = planRolloutSteps(ctx(p, lock, o), []);
+    expect(actions.map((a) => a.type)).toEqual(['rollout.rollback']);
+    const a = actions[0]!;
+    expect(a.reasons[0]!.message).toMatch(
+      /^auc [\d.]+ vs champion [\d.]+ on the same 300 labelled predictions: excess over maxDegradation 5\.0% in \[[\d.]+, [\d.]+\] \(95% confidence sequence\) > 0, worse than allowed$/,
+    );
+    expect(a.params.results[0]!.paired).toMatchObject({ decision: 'rollback', n: 300, alpha: 0.05 });
+    const l = rollbackRollout(
+      lock,
+      {
+        model: 'churn',
+        version: 2,
+        hold: true,
+        status: 'rolled-back',
+        results: a.params.results,
+        reason: 'bad',
+      },
+      { at: new Date(T0).toISOString(), prov: {} },
+    );
+    expect(l.rollouts.churn!.decisions).toEqual([
+      expect.objectContaining({
+        step: 0,
+        version: 2,
+        metric: 'auc',
+        decision: 'rollback',
+        n: 300,
+        alpha: 0.05,
+      }),
+    ]);
+    expect(() => renderLockfile(l.rollouts.churn!)).not.toThrow();
   });
 });

@@ -7,6 +7,7 @@ import { Deployment, type ServedModel, type ServedVersion } from '../../../src/s
 import { ServingMetrics } from '../../../src/serving/metrics.ts';
 import type { FeatureLookup } from '../../../src/serving/online-features.ts';
 import { predict } from '../../../src/serving/predict.ts';
+import { ShadowScorer } from '../../../src/serving/shadow.ts';
 import { FeatureValueError } from '../../../src/trainer/tfjs-runtime.ts';
 import type { FeatureRow, LoadedModel, Prediction } from '../../../src/trainer/runtime.ts';
 
@@ -286,6 +287,80 @@ describe('predict without HTTP', () => {
       [2, 1],
     ]);
     expect(rows.map((r) => r.requestId)).toEqual(results.map((r) => r.requestId));
+  });
+});
+
+const nextTurn = () => new Promise((r) => setImmediate(r));
+
+describe('shadow scoring during a canary', () => {
+  test("a challenger's row is logged with the champion's score on the same features, which never reaches the caller", async () => {
+    const before = logged.length;
+    const res = await post(
+      '/v1/models/churn:predict',
+      {
+        instances: [
+          { entity: { customer_id: 'c1' } },
+          { features: { 'activity:sessions': 1, 'activity:plan': 'a' } },
+        ],
+      },
+      { 'x-rudder-version': '2' },
+    );
+    expect(res.statusCode).toBe(200);
+    expect(res.body).not.toMatch(/shadow/);
+    expect(Object.keys(res.json<{ predictions: object[] }>().predictions[0]!).sort()).toEqual([
+      'label',
+      'requestId',
+      'score',
+      'version',
+    ]);
+    // Logged once the champion scored the rows, after the response.
+    for (let k = 0; k < 5 && logged.length - before < 2; k++) await nextTurn();
+    expect(logged.slice(before).map((r) => [r.version, r.score, r.shadow])).toEqual([
+      [2, 0.25, { version: 1, score: 0.25 }],
+      [2, 0.5, { version: 1, score: 0.5 }],
+    ]);
+    // The champion's own rows carry none.
+    const b2 = logged.length;
+    await post('/v1/models/churn:predict', { entity: { customer_id: 'c1' } });
+    await nextTurn();
+    expect(logged.slice(b2).map((r) => [r.version, r.shadow])).toEqual([[1, undefined]]);
+    const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(text).toMatch(/rudder_shadow_duration_seconds_count\{model="churn",version="1"\} [1-9]/);
+    expect(text).toMatch(/rudder_shadow_rows_total\{model="churn",result="scored"\} 2/);
+  });
+
+  test('no shadow outside a progressing canary, and none when the queue is full (logged at once, counted)', async () => {
+    const m = d.models.get('churn')!;
+    const run = async (dep: Deployment, shadow: ShadowScorer, rows: PredictionRecord[]) => {
+      await predict(
+        { lookup, metrics: new ServingMetrics(), clock: () => NOW, record: (r) => rows.push(...r), shadow },
+        {
+          deployment: dep,
+          model: 'churn',
+          instances: [{ entity: { customer_id: 'c1' }, features: {} }],
+          pinned: '2',
+          started: performance.now(),
+          fieldPrefix: () => '',
+        },
+      );
+    };
+    const ab = new Deployment(
+      new Map([['churn', { ...m, rollout: { ...m.rollout, strategy: 'abTest' as const } }]]),
+      [],
+      'k',
+      'f',
+      [view],
+    );
+    const rows: PredictionRecord[] = [];
+    const sm = new ServingMetrics();
+    await run(ab, new ShadowScorer({ metrics: sm, record: (r) => rows.push(...r) }), rows);
+    expect(rows.map((r) => r.shadow)).toEqual([undefined]); // synchronously, no shadow
+    const full: PredictionRecord[] = [];
+    await run(d, new ShadowScorer({ metrics: sm, record: (r) => full.push(...r), maxPending: 0 }), full);
+    expect(full.map((r) => [r.version, r.shadow])).toEqual([[2, undefined]]);
+    expect(await sm.registry.getSingleMetricAsString('rudder_shadow_rows_total')).toMatch(
+      /result="skipped"\} 1/,
+    );
   });
 });
 
