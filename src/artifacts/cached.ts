@@ -5,7 +5,6 @@
 // one machine has.
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import type { LocalArtifactStore } from './local.ts';
 import {
   ArtifactError,
   parseArtifactUri,
@@ -15,9 +14,20 @@ import {
 } from './port.ts';
 import type { ArtifactRemote } from './remote.ts';
 
-export class CachedArtifactStore implements ArtifactStore {
+/** What the cache needs of the local store (LocalArtifactStore, src/artifacts/local.ts, is one). */
+export interface LocalCache extends ArtifactStore {
+  readonly root: string;
+  putStream(
+    source: AsyncIterable<Uint8Array>,
+    expected?: { digest: string; from: string },
+  ): Promise<ArtifactRef>;
+  remove(digest: string): Promise<void>;
+  blobPath(digest: string): string;
+}
+
+export class CachedArtifactStore<L extends LocalCache = LocalCache> implements ArtifactStore {
   constructor(
-    readonly local: LocalArtifactStore,
+    readonly local: L,
     readonly remote: ArtifactRemote,
   ) {}
 

@@ -155,7 +155,7 @@ async function blobsOf(readManifest: () => Promise<Uint8Array>, ref: ReferencedA
 }
 
 async function pushRef(
-  store: CachedArtifactStore,
+  store: CachedArtifactStore<LocalArtifactStore>,
   ref: ReferencedArtifact,
   from: LocalArtifactStore[],
   item: ArtifactItem,
@@ -200,7 +200,7 @@ async function pushRef(
 function missingEverywhere(
   digest: string,
   sources: LocalArtifactStore[],
-  store: CachedArtifactStore,
+  store: CachedArtifactStore<LocalArtifactStore>,
 ): ArtifactError {
   return new ArtifactError(
     `artifact ${digest} is in none of ${sources.map((s) => s.root).join(', ')} nor on ${store.remote.description}; push it from the checkout that trained it (rudder artifacts push, with --from <its .rudder/artifacts> if it used a local store)`,
@@ -209,7 +209,7 @@ function missingEverywhere(
 }
 
 async function pullRef(
-  store: CachedArtifactStore,
+  store: CachedArtifactStore<LocalArtifactStore>,
   ref: ReferencedArtifact,
   item: ArtifactItem,
 ): Promise<void> {
@@ -220,7 +220,7 @@ async function pullRef(
   item.status = item.blobs > 0 ? 'pulled' : 'present';
 }
 
-async function fetchCounting(store: CachedArtifactStore, digest: string, item: ArtifactItem): Promise<void> {
+async function fetchCounting(store: CachedArtifactStore<LocalArtifactStore>, digest: string, item: ArtifactItem): Promise<void> {
   if (await store.fetch(digest)) {
     item.blobs++;
     item.bytes += (await stat(store.local.blobPath(digest))).size;
@@ -228,7 +228,7 @@ async function fetchCounting(store: CachedArtifactStore, digest: string, item: A
 }
 
 async function verifyRemoteRef(
-  store: CachedArtifactStore,
+  store: CachedArtifactStore<LocalArtifactStore>,
   ref: ReferencedArtifact,
   item: ArtifactItem,
 ): Promise<void> {

@@ -1,6 +1,7 @@
 // Generated from src/schema/plan.schema.json by `npm run schema:types`. Do not edit: change the schema and regenerate.
 // The plan file (`rudder plan --out`); src/planner/plan-types.ts re-exports them and derives the per-type maps.
 import type {Observations} from "../observe/observations.ts";
+import type * as Evidence from "../rollout/evidence-types.generated.ts";
 
 /**
  * The plan file format (PLAN_FORMAT_VERSION); apply refuses other versions. Changing an existing action type's params bumps it (docs/plan-and-apply.md).
@@ -106,6 +107,7 @@ export type RolloutAdvanceAction = ActionEnvelope & {
   params: RolloutAdvanceParams;
 };
 export type Count = number;
+export type ObservedResult = Evidence.ObservedResult;
 export type ObservedResults = ObservedResult[];
 export type RolloutPromoteAction = ActionEnvelope & {
   type: "rollout.promote";
@@ -137,6 +139,7 @@ export type ActionType =
   | "rollout.advance"
   | "rollout.promote"
   | "rollout.rollback";
+export type PairedEvidence = Evidence.PairedEvidence;
 
 /**
  * A plan file, as `rudder plan --out` writes it.
@@ -330,59 +333,6 @@ export interface RolloutAdvanceParams {
   to: Count;
   weight: Weight;
   results: ObservedResults;
-}
-/**
- * One conclusive measurement, as the rollout lock records it (src/rollout/observation.ts computes them).
- */
-export interface ObservedResult {
-  metric: string;
-  value: number;
-  threshold: number;
-  rule: string;
-  samples: Count;
-  passed: boolean;
-  /**
-   * ISO bounds of the interval measured.
-   */
-  from: string;
-  to: string;
-  paired?: PairedEvidence;
-}
-/**
- * A canary quality decision on paired evidence: the challenger and the champion's shadow score on the same labelled predictions of the step, judged with an asymptotic confidence sequence (src/rollout/paired.ts, docs/decisions.md).
- */
-export interface PairedEvidence {
-  decision: "rollback" | "advance" | "wait";
-  /**
-   * Labelled challenger predictions carrying the champion's shadow score.
-   */
-  n: Count;
-  /**
-   * The (1 − alpha) confidence sequence of the excess over maxDegradation (> 0: worse than allowed).
-   *
-   * @minItems 2
-   * @maxItems 2
-   */
-  bound: number[];
-  alpha: number;
-  excess: number;
-  /**
-   * The challenger's metric on the paired rows.
-   */
-  challenger: number;
-  /**
-   * The champion's metric on the same rows.
-   */
-  champion: number;
-  maxDegradation: number;
-  /**
-   * While waiting: labelled predictions likely still needed (null: not estimable).
-   */
-  moreNeeded?: number | null;
-  /**
-   * Kept from the decision the rollout lock recorded earlier in this step (not reversed on this pass's evidence).
-   */
-  recorded?: boolean;
 }
 /**
  * The challenger becomes the champion (after the last canary step, or winning an A/B test).

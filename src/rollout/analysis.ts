@@ -6,7 +6,7 @@
 import { computeMetrics } from '../trainer/metrics.ts';
 import { lowerIsBetter, type Task } from '../schema/vocabulary.ts';
 import { entityKeyString, type LabelRecord, type PredictionRecord } from '../prediction-log/port.ts';
-import type { PairedEvidence } from '../planner/plan-types.generated.ts';
+import type { PairedEvidence } from './evidence-types.generated.ts';
 import type { RolloutDecision } from '../state/types.ts';
 import { decideCanary, type PairedMetric } from './paired.ts';
 

@@ -14,7 +14,7 @@ import {
   sequentialTest,
   type AbDecision,
 } from './sequential.ts';
-import type { ObservedResult } from '../planner/plan-types.generated.ts';
+import type { ObservedResult } from './evidence-types.generated.ts';
 
 /** One conclusive measurement, as plans and the rollout lock record it (src/schema/plan.schema.json). */
 export type { ObservedResult };

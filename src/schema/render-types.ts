@@ -137,13 +137,18 @@ export function renderLockTypes(): Promise<string> {
 /** src/planner/plan-types.generated.ts: the plan file, from src/schema/plan.schema.json. */
 export function renderPlanTypes(): Promise<string> {
   const schema = planSchema as unknown as Schema;
+  // The rollout evidence is generated on its own (renderEvidenceTypes) and imported: the plan
+  // holds the observations, which hold the rollout analysis, which produces the evidence.
+  const $defs = { ...schema.$defs };
+  for (const name of EVIDENCE) $defs[name] = { tsType: `Evidence.${name}` };
   return renderWireTypes({
-    schema,
+    schema: { ...schema, $defs },
     source: 'src/schema/plan.schema.json',
     roots: ['Plan'],
     banner: [
       '// The plan file (`rudder plan --out`); src/planner/plan-types.ts re-exports them and derives the per-type maps.',
       "import type { Observations } from '../observe/observations.ts';",
+      "import type * as Evidence from '../rollout/evidence-types.generated.ts';",
     ],
     consts: [
       {
@@ -165,6 +170,35 @@ export function renderPlanTypes(): Promise<string> {
   );
 }
 
+/** The definitions of the plan schema that rollout analysis produces (and the plan records). */
+const EVIDENCE = ['ObservedResult', 'PairedEvidence'] as const;
+
+/** `names` and every definition they reference, transitively. */
+function closure(defs: Schema['$defs'], names: readonly string[]): Schema['$defs'] {
+  const out: Schema['$defs'] = {};
+  const visit = (name: string): void => {
+    if (out[name] || !defs[name]) return;
+    out[name] = defs[name];
+    for (const m of JSON.stringify(defs[name]).matchAll(/"#\/\$defs\/([A-Za-z0-9_]+)"/g)) visit(m[1]!);
+  };
+  names.forEach(visit);
+  return out;
+}
+
+/** src/rollout/evidence-types.generated.ts: the rollout evidence, from src/schema/plan.schema.json. */
+export function renderEvidenceTypes(): Promise<string> {
+  const schema = planSchema as unknown as Schema;
+  return renderWireTypes({
+    schema: { $defs: closure(schema.$defs, EVIDENCE) },
+    source: 'src/schema/plan.schema.json',
+    roots: [...EVIDENCE],
+    banner: [
+      '// The evidence a rollout analysis records (src/rollout/); the plan types import it from here.',
+    ],
+    consts: [],
+  });
+}
+
 /** src/serving/wire-types.generated.ts: `rudder serve`'s requests and responses, from src/schema/serving.schema.json. */
 export function renderServingTypes(): Promise<string> {
   return renderWireTypes({
@@ -183,5 +217,6 @@ export const generatedTypeFiles: readonly { path: string; render: () => Promise<
   { path: 'src/schema/types.generated.ts', render: renderSchemaTypes },
   { path: 'src/state/lock-types.generated.ts', render: renderLockTypes },
   { path: 'src/planner/plan-types.generated.ts', render: renderPlanTypes },
+  { path: 'src/rollout/evidence-types.generated.ts', render: renderEvidenceTypes },
   { path: 'src/serving/wire-types.generated.ts', render: renderServingTypes },
 ];

@@ -9,11 +9,8 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import { FeatureValueError } from '../trainer/tfjs-runtime.ts';
-import type { PredictionLog } from '../prediction-log/port.ts';
-import type { Deployment } from './deployment.ts';
 import { HttpError, VERSION_HEADER } from './http-error.ts';
-import type { ErrorKind, ServingMetrics } from './metrics.ts';
-import type { FeatureLookup } from './online-features.ts';
+import type { ErrorKind } from './metrics.ts';
 import { logRecorder, type PredictDeps } from './predict.ts';
 import { ShadowScorer } from './shadow.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -23,28 +20,9 @@ import { oipRoutes } from './routes/oip-v2.ts';
 import { v1PredictRoutes } from './routes/v1-predict.ts';
 import { requestError, serializerSchema, servingValidatorCompiler } from './validation.ts';
 
-export interface AppDeps {
-  /** The deployment serving now (the reloader swaps it between requests). */
-  deployment: () => Deployment;
-  lookup: FeatureLookup;
-  /** Absent: predictions and labels are not logged. */
-  log?: PredictionLog;
-  metrics: ServingMetrics;
-  clock: () => Date;
-  /** Operational messages (a failed log append). */
-  say: (line: string) => void;
-  /** Largest request body, bytes. */
-  bodyLimit: number;
-  /** Most instances (rows) in one request; labels: ten times as many. */
-  maxInstances: number;
-  /** Shadow scoring during canaries; default one over `log` (none without a log). */
-  shadow?: ShadowScorer;
-}
+import type { AppDeps, RouteDeps } from './app-deps.ts';
 
-/** What the route plugins are registered with: the app's ports plus the predict pipeline's. */
-export interface RouteDeps extends AppDeps {
-  predictDeps: PredictDeps;
-}
+export type { AppDeps, RouteDeps } from './app-deps.ts';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export const DEFAULT_MAX_INSTANCES = 1000;

@@ -1,6 +1,6 @@
 // Server liveness and readiness (OIP v2 health endpoints).
 import type { FastifyPluginAsync } from 'fastify';
-import type { RouteDeps } from '../app.ts';
+import type { RouteDeps } from '../app-deps.ts';
 import { wire } from '../validation.ts';
 import type { OipServerLive, OipServerReady } from '../wire-types.generated.ts';
 

@@ -2,7 +2,7 @@
 // made for it at or before the label's time.
 import type { FastifyPluginAsync } from 'fastify';
 import type { LabelRecord } from '../../prediction-log/port.ts';
-import type { RouteDeps } from '../app.ts';
+import type { RouteDeps } from '../app-deps.ts';
 import { HttpError } from '../http-error.ts';
 import { wire } from '../validation.ts';
 import type { Label, LabelRequest, LabelsAccepted } from '../wire-types.generated.ts';

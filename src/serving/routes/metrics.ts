@@ -1,6 +1,6 @@
 // `GET /metrics`: Prometheus text from the server's own registry.
 import type { FastifyPluginAsync } from 'fastify';
-import type { RouteDeps } from '../app.ts';
+import type { RouteDeps } from '../app-deps.ts';
 
 export const metricsRoutes: FastifyPluginAsync<RouteDeps> = (app, deps) => {
   app.get('/metrics', async (_req, reply) => {

@@ -1,7 +1,7 @@
 // Open Inference Protocol v2, REST (kserve/open-inference-protocol): infer, model metadata and
 // model readiness. Server health is in health.ts.
 import type { FastifyPluginAsync } from 'fastify';
-import type { RouteDeps } from '../app.ts';
+import type { RouteDeps } from '../app-deps.ts';
 import type { ServedModel } from '../deployment.ts';
 import { VERSION_HEADER } from '../http-error.ts';
 import { oipInstances, oipType } from '../oip-inputs.ts';

@@ -1,6 +1,6 @@
 // What the prediction routes share: holding the deployment a request runs on, and counting an
 // answered request per version that served it.
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../app-deps.ts';
 import type { Deployment } from '../deployment.ts';
 import type { ServingMetrics } from '../metrics.ts';
 import type { InstanceResult } from '../predict.ts';

@@ -1,7 +1,7 @@
 // `POST /v1/models/{name}:predict` (Google's custom-method style): one instance or a batch, by
 // entity (features from the online table) and/or features given by hand.
 import type { FastifyPluginAsync } from 'fastify';
-import type { RouteDeps } from '../app.ts';
+import type { RouteDeps } from '../app-deps.ts';
 import { HttpError, VERSION_HEADER } from '../http-error.ts';
 import { predict, type InstanceResult } from '../predict.ts';
 import { wire } from '../validation.ts';
