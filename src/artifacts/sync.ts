@@ -109,7 +109,7 @@ export async function runArtifacts(op: ArtifactsOperation, opts: ArtifactsOption
     );
   const refs = referencedArtifacts(locks.value, opts.models);
   const from = (opts.from ?? []).map((p) => new LocalArtifactStore(isAbsolute(p) ? p : resolve(root, p)));
-  if (!(store instanceof CachedArtifactStore) && op !== 'verify')
+  if (!isCached(store) && op !== 'verify')
     report.note = `${store.description} has no remote: ${op} only checks that every artifact is there. Configure a shared store (spec.artifacts type s3, or a local path on a shared mount) so other checkouts can reach them.`;
 
   let done = 0;
@@ -126,6 +126,10 @@ export async function runArtifacts(op: ArtifactsOperation, opts: ArtifactsOption
 
 type Store = ReturnType<typeof openArtifactStore>;
 
+/** The configured store is a remote behind the local cache (openArtifactStore builds it over a LocalArtifactStore). */
+const isCached = (s: Store): s is Store & CachedArtifactStore<LocalArtifactStore> =>
+  s instanceof CachedArtifactStore;
+
 async function runOne(
   op: ArtifactsOperation,
   store: Store,
@@ -134,7 +138,7 @@ async function runOne(
 ): Promise<ArtifactItem> {
   const item: ArtifactItem = { ...ref, status: 'ok', blobs: 0, bytes: 0 };
   try {
-    if (store instanceof CachedArtifactStore) {
+    if (isCached(store)) {
       if (op === 'push') await pushRef(store, ref, from, item);
       else if (op === 'pull') await pullRef(store, ref, item);
       else await verifyRemoteRef(store, ref, item);
@@ -220,7 +224,11 @@ async function pullRef(
   item.status = item.blobs > 0 ? 'pulled' : 'present';
 }
 
-async function fetchCounting(store: CachedArtifactStore<LocalArtifactStore>, digest: string, item: ArtifactItem): Promise<void> {
+async function fetchCounting(
+  store: CachedArtifactStore<LocalArtifactStore>,
+  digest: string,
+  item: ArtifactItem,
+): Promise<void> {
   if (await store.fetch(digest)) {
     item.blobs++;
     item.bytes += (await stat(store.local.blobPath(digest))).size;
