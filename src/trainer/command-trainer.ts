@@ -3,6 +3,7 @@
 // (Parquet and CSV) and params.json into a work directory, runs the argv (no shell) with a
 // timeout and a minimal environment, and expects metrics.json and a non-empty artifact
 // directory. Any failure throws a TrainerError with the log tail, before anything is stored.
+import type { ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -310,17 +311,9 @@ async function runSupervised(
   let timedOut = false;
   let aborted = false;
   let killTimer: NodeJS.Timeout | undefined;
-  const signalGroup = (sig: NodeJS.Signals): void => {
-    try {
-      if (child.pid !== undefined && process.platform !== 'win32') process.kill(-child.pid, sig);
-      else child.kill(sig);
-    } catch {
-      // Already gone.
-    }
-  };
   const kill = (): void => {
-    signalGroup('SIGTERM');
-    killTimer = setTimeout(() => signalGroup('SIGKILL'), opts.killGraceMs());
+    signalGroup(child, 'SIGTERM');
+    killTimer = setTimeout(() => signalGroup(child, 'SIGKILL'), opts.killGraceMs());
     killTimer.unref();
   };
   const timer = setTimeout(() => {
@@ -338,6 +331,10 @@ async function runSupervised(
   clearTimeout(timer);
   if (killTimer) clearTimeout(killTimer);
   signal?.removeEventListener('abort', onAbort);
+  return outcomeOf(result, timedOut, aborted);
+}
+
+function outcomeOf(result: Awaited<ReturnType<typeof execa>>, timedOut: boolean, aborted: boolean): Outcome {
   const spawnError =
     result.failed &&
     result.exitCode === undefined &&
@@ -352,6 +349,16 @@ async function runSupervised(
     timedOut,
     aborted,
   };
+}
+
+/** Signal the program's whole process group (where there are groups). */
+function signalGroup(child: Pick<ChildProcess, 'pid' | 'kill'>, sig: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined && process.platform !== 'win32') process.kill(-child.pid, sig);
+    else child.kill(sig);
+  } catch {
+    // Already gone.
+  }
 }
 
 /** Each stream split into lines on its own: a partial line of one never joins the other's. */
