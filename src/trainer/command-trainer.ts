@@ -3,6 +3,7 @@
 // (Parquet and CSV) and params.json into a work directory, runs the argv (no shell) with a
 // timeout and a minimal environment, and expects metrics.json and a non-empty artifact
 // directory. Any failure throws a TrainerError with the log tail, before anything is stored.
+import type { ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -182,147 +183,232 @@ export class CommandTrainer implements Trainer {
     seed: number,
     signal?: AbortSignal,
   ): Promise<void> {
-    const source = this.opts.env ?? process.env;
-    const env: Record<string, string> = {};
-    for (const k of BASE_ENV) if (source[k] !== undefined) env[k] = source[k]!;
-    Object.assign(env, spec.env);
-    const secrets: string[] = [];
-    for (const k of spec.fromEnv) {
-      // Pass-through: a variable Rudder does not have is simply not passed (CUDA_VISIBLE_DEVICES
-      // on a CPU-only runner); a program that needs it fails with its own message.
-      const v = source[k];
-      if (v === undefined) continue;
-      env[k] = v;
-      if (v.length >= 3) secrets.push(v);
-    }
-    Object.assign(env, {
-      RUDDER_CONTRACT: String(CONTRACT_VERSION),
-      RUDDER_MODE: mode,
-      RUDDER_MODEL: model.name,
-      RUDDER_SEED: String(seed),
-      RUDDER_PARAMS: files.params,
-      RUDDER_TRAINING_SET: files.trainingSet,
-      RUDDER_TRAIN: files.train,
-      RUDDER_TRAIN_CSV: files.trainCsv,
-      RUDDER_HOLDOUT: files.holdout,
-      RUDDER_HOLDOUT_CSV: files.holdoutCsv,
-      RUDDER_METRICS: files.metrics,
-      RUDDER_ARTIFACT_DIR: files.artifactDir,
+    const { env, secrets } = commandEnv(this.opts.env ?? process.env, spec, files, mode, model, seed);
+    const log = logSink(files.log, secrets, this.opts.logTailLines ?? 40, (line) => this.opts.onLog?.(line));
+    const cwd = resolve(this.opts.cwd, spec.workdir);
+    const [program, ...args] = spec.command;
+    const argv = spec.command.map((a) => JSON.stringify(a)).join(' ');
+    const outcome = await runSupervised(program!, args, {
+      cwd,
+      env,
+      timeoutMs: spec.timeoutMs,
+      killGraceMs: () => this.opts.killGraceMs ?? 5000,
+      signal,
+      onLine: log.line,
     });
-    const redact = (line: string): string => secrets.reduce((l, s) => l.split(s).join('***'), line);
-    const tailMax = this.opts.logTailLines ?? 40;
-    const tail: string[] = [];
-    const log = createWriteStream(files.log);
-    const onLine = (line: string): void => {
+    const logTail = await log.close();
+    checkOutcome(
+      outcome,
+      `model ${model.name}: ${mode} command ${argv} (in ${cwd})`,
+      program!,
+      spec,
+      logTail,
+    );
+  }
+}
+
+/** The program's whole environment: BASE_ENV, the spec's env, fromEnv pass-through, the contract's variables. */
+function commandEnv(
+  source: NodeJS.ProcessEnv,
+  spec: CommandTrainerSpec,
+  files: CommandFiles,
+  mode: 'train' | 'evaluate',
+  model: Model,
+  seed: number,
+): { env: Record<string, string>; secrets: string[] } {
+  const env: Record<string, string> = {};
+  for (const k of BASE_ENV) if (source[k] !== undefined) env[k] = source[k]!;
+  Object.assign(env, spec.env);
+  const secrets: string[] = [];
+  for (const k of spec.fromEnv) {
+    // Pass-through: a variable Rudder does not have is simply not passed (CUDA_VISIBLE_DEVICES
+    // on a CPU-only runner); a program that needs it fails with its own message.
+    const v = source[k];
+    if (v === undefined) continue;
+    env[k] = v;
+    if (v.length >= 3) secrets.push(v);
+  }
+  Object.assign(env, {
+    RUDDER_CONTRACT: String(CONTRACT_VERSION),
+    RUDDER_MODE: mode,
+    RUDDER_MODEL: model.name,
+    RUDDER_SEED: String(seed),
+    RUDDER_PARAMS: files.params,
+    RUDDER_TRAINING_SET: files.trainingSet,
+    RUDDER_TRAIN: files.train,
+    RUDDER_TRAIN_CSV: files.trainCsv,
+    RUDDER_HOLDOUT: files.holdout,
+    RUDDER_HOLDOUT_CSV: files.holdoutCsv,
+    RUDDER_METRICS: files.metrics,
+    RUDDER_ARTIFACT_DIR: files.artifactDir,
+  });
+  return { env, secrets };
+}
+
+/** The program's output, secrets redacted: written to the log file, kept as a tail for errors. */
+function logSink(
+  path: string,
+  secrets: readonly string[],
+  tailMax: number,
+  onLog: (line: string) => void,
+): { line: (line: string) => void; close: () => Promise<string> } {
+  const redact = (line: string): string => secrets.reduce((l, s) => l.split(s).join('***'), line);
+  const tail: string[] = [];
+  const log = createWriteStream(path);
+  return {
+    line: (line) => {
       const clean = redact(line);
       tail.push(clean);
       if (tail.length > tailMax) tail.shift();
       log.write(`${clean}\n`);
-      this.opts.onLog?.(clean);
-    };
-    const cwd = resolve(this.opts.cwd, spec.workdir);
-    const [program, ...args] = spec.command;
-    const argv = spec.command.map((a) => JSON.stringify(a)).join(' ');
-    // execa runs the argv without a shell, with exactly `env` (extendEnv: false), and reports
-    // spawn errors, exit codes and signals in one result. The program runs in its own process
-    // group (detached) so a timeout or an abort stops everything it started, not just itself.
-    const child = execa(program!, args, {
-      cwd,
-      env,
-      extendEnv: false,
-      stdin: 'ignore',
-      stdout: 'pipe',
-      stderr: 'pipe',
-      buffer: false,
-      reject: false,
-      detached: process.platform !== 'win32',
-      windowsHide: true,
-    });
-    let timedOut = false;
-    let aborted = false;
-    let killTimer: NodeJS.Timeout | undefined;
-    const signalGroup = (sig: NodeJS.Signals): void => {
-      try {
-        if (child.pid !== undefined && process.platform !== 'win32') process.kill(-child.pid, sig);
-        else child.kill(sig);
-      } catch {
-        // Already gone.
-      }
-    };
-    const kill = (): void => {
-      signalGroup('SIGTERM');
-      killTimer = setTimeout(() => signalGroup('SIGKILL'), this.opts.killGraceMs ?? 5000);
-      killTimer.unref();
-    };
-    const timer = setTimeout(() => {
-      timedOut = true;
-      kill();
-    }, spec.timeoutMs);
-    const onAbort = (): void => {
-      aborted = true;
-      kill();
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    // Each stream split into lines on its own: a partial line of one never joins the other's.
-    const readLines = async (stream: NodeJS.ReadableStream | null): Promise<void> => {
-      if (!stream) return;
-      let buf = '';
-      stream.setEncoding('utf8');
-      for await (const chunk of stream as AsyncIterable<string>) {
-        buf += chunk;
-        let i: number;
-        while ((i = buf.indexOf('\n')) >= 0) {
-          onLine(buf.slice(0, i).replace(/\r$/, ''));
-          buf = buf.slice(i + 1);
-        }
-      }
-      if (buf) onLine(buf);
-    };
-    const reading = Promise.all([readLines(child.stdout), readLines(child.stderr)]);
-    const result = await child;
-    await reading.catch(() => undefined);
-    clearTimeout(timer);
-    if (killTimer) clearTimeout(killTimer);
-    signal?.removeEventListener('abort', onAbort);
-    const spawnError =
-      result.failed &&
-      result.exitCode === undefined &&
-      result.signal === undefined &&
-      result.cause instanceof Error
-        ? result.cause
-        : undefined;
-    const outcome = {
-      code: result.exitCode ?? null,
-      signal: result.signal ?? null,
-      error: spawnError,
-      timedOut,
-      aborted,
-    };
-    await new Promise<void>((r) => log.end(r));
-    const logTail = tail.join('\n');
-    const where = `model ${model.name}: ${mode} command ${argv} (in ${cwd})`;
-    if (outcome.error) {
-      const code = (outcome.error as NodeJS.ErrnoException).code;
-      throw new TrainerError(
-        code === 'ENOENT'
-          ? `${where} cannot start: ${program} was not found (or the workdir does not exist)`
-          : `${where} cannot start: ${outcome.error.message}`,
-        logTail,
-        { cause: outcome.error },
-      );
-    }
-    if (outcome.timedOut)
-      throw new TrainerError(
-        `${where} timed out after ${formatMs(spec.timeoutMs)} and was killed${tailNote(logTail)}`,
-        logTail,
-      );
-    if (outcome.aborted) throw new TrainerError(`${where} was aborted${tailNote(logTail)}`, logTail);
-    if (outcome.code !== 0)
-      throw new TrainerError(
-        `${where} failed with ${outcome.code === null ? `signal ${outcome.signal}` : `exit code ${outcome.code}`}${tailNote(logTail)}${missingModuleHint(logTail)}`,
-        logTail,
-      );
+      onLog(clean);
+    },
+    close: async () => {
+      await new Promise<void>((r) => log.end(r));
+      return tail.join('\n');
+    },
+  };
+}
+
+interface Outcome {
+  code: number | null;
+  signal: string | null;
+  /** Set when the program could not be started at all. */
+  error: Error | undefined;
+  timedOut: boolean;
+  aborted: boolean;
+}
+
+/** Run the program to its end, killing its process group on timeout or abort. */
+async function runSupervised(
+  program: string,
+  args: string[],
+  opts: {
+    cwd: string;
+    env: Record<string, string>;
+    timeoutMs: number;
+    killGraceMs: () => number;
+    signal?: AbortSignal;
+    onLine: (line: string) => void;
+  },
+): Promise<Outcome> {
+  const { signal } = opts;
+  // execa runs the argv without a shell, with exactly `env` (extendEnv: false), and reports
+  // spawn errors, exit codes and signals in one result. The program runs in its own process
+  // group (detached) so a timeout or an abort stops everything it started, not just itself.
+  const child = execa(program, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    extendEnv: false,
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: false,
+    reject: false,
+    detached: process.platform !== 'win32',
+    windowsHide: true,
+  });
+  let timedOut = false;
+  let aborted = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  const kill = (): void => {
+    signalGroup(child, 'SIGTERM');
+    killTimer = setTimeout(() => signalGroup(child, 'SIGKILL'), opts.killGraceMs());
+    killTimer.unref();
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    kill();
+  }, opts.timeoutMs);
+  const onAbort = (): void => {
+    aborted = true;
+    kill();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const reading = Promise.all([readLines(child.stdout, opts.onLine), readLines(child.stderr, opts.onLine)]);
+  const result = await child;
+  await reading.catch(() => undefined);
+  clearTimeout(timer);
+  if (killTimer) clearTimeout(killTimer);
+  signal?.removeEventListener('abort', onAbort);
+  return outcomeOf(result, timedOut, aborted);
+}
+
+function outcomeOf(result: Awaited<ReturnType<typeof execa>>, timedOut: boolean, aborted: boolean): Outcome {
+  const spawnError =
+    result.failed &&
+    result.exitCode === undefined &&
+    result.signal === undefined &&
+    result.cause instanceof Error
+      ? result.cause
+      : undefined;
+  return {
+    code: result.exitCode ?? null,
+    signal: result.signal ?? null,
+    error: spawnError,
+    timedOut,
+    aborted,
+  };
+}
+
+/** Signal the program's whole process group (where there are groups). */
+function signalGroup(child: Pick<ChildProcess, 'pid' | 'kill'>, sig: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined && process.platform !== 'win32') process.kill(-child.pid, sig);
+    else child.kill(sig);
+  } catch {
+    // Already gone.
   }
+}
+
+/** Each stream split into lines on its own: a partial line of one never joins the other's. */
+async function readLines(
+  stream: NodeJS.ReadableStream | null,
+  onLine: (line: string) => void,
+): Promise<void> {
+  if (!stream) return;
+  let buf = '';
+  stream.setEncoding('utf8');
+  for await (const chunk of stream as AsyncIterable<string>) {
+    buf += chunk;
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      onLine(buf.slice(0, i).replace(/\r$/, ''));
+      buf = buf.slice(i + 1);
+    }
+  }
+  if (buf) onLine(buf);
+}
+
+/** Throw the TrainerError for a program that could not start, timed out, was aborted or failed. */
+function checkOutcome(
+  outcome: Outcome,
+  where: string,
+  program: string,
+  spec: CommandTrainerSpec,
+  logTail: string,
+): void {
+  if (outcome.error) {
+    const code = (outcome.error as NodeJS.ErrnoException).code;
+    throw new TrainerError(
+      code === 'ENOENT'
+        ? `${where} cannot start: ${program} was not found (or the workdir does not exist)`
+        : `${where} cannot start: ${outcome.error.message}`,
+      logTail,
+      { cause: outcome.error },
+    );
+  }
+  if (outcome.timedOut)
+    throw new TrainerError(
+      `${where} timed out after ${formatMs(spec.timeoutMs)} and was killed${tailNote(logTail)}`,
+      logTail,
+    );
+  if (outcome.aborted) throw new TrainerError(`${where} was aborted${tailNote(logTail)}`, logTail);
+  if (outcome.code !== 0)
+    throw new TrainerError(
+      `${where} failed with ${outcome.code === null ? `signal ${outcome.signal}` : `exit code ${outcome.code}`}${tailNote(logTail)}${missingModuleHint(logTail)}`,
+      logTail,
+    );
 }
 
 /** A Python program that cannot import a package: say which, and how to install it. */

@@ -75,111 +75,7 @@ const fmt = (x: number): string =>
       : String(Number(x.toPrecision(6)));
 
 export function evaluateGates(input: GateInput): GateDecision {
-  const checks: GateCheck[] = [];
-  for (const g of input.gates) {
-    const lower = lowerIsBetter.has(g.metric);
-    const finite = (x: number | undefined): number | null =>
-      typeof x === 'number' && Number.isFinite(x) ? x : null;
-    const candidate = finite(input.candidate[g.metric]);
-    const compared = finite((input.candidateCompared ?? input.candidate)[g.metric]);
-    const champion = finite(input.champion?.[g.metric]);
-    const improvement =
-      compared !== null && champion !== null ? (lower ? champion - compared : compared - champion) : null;
-    const add = (
-      kind: GateCheckKind,
-      threshold: number,
-      status: GateCheck['status'],
-      reason: string,
-      unavailable = false,
-    ): void => {
-      const comparative = kind === 'beatChampionBy' || kind === 'maxRegression';
-      checks.push({
-        ...(unavailable ? { championUnavailable: true as const } : {}),
-        metric: g.metric,
-        kind,
-        threshold,
-        candidate: comparative ? compared : candidate,
-        champion,
-        improvement,
-        status,
-        reason,
-      });
-    };
-    const missing = `the candidate has no ${g.metric}`;
-    if (g.min != null) {
-      if (candidate === null) add('min', g.min, 'failed', missing);
-      else
-        add(
-          'min',
-          g.min,
-          candidate >= g.min ? 'passed' : 'failed',
-          `${g.metric} ${fmt(candidate)} ${candidate >= g.min ? '≥' : '<'} min ${fmt(g.min)}`,
-        );
-    }
-    if (g.max != null) {
-      if (candidate === null) add('max', g.max, 'failed', missing);
-      else
-        add(
-          'max',
-          g.max,
-          candidate <= g.max ? 'passed' : 'failed',
-          `${g.metric} ${fmt(candidate)} ${candidate <= g.max ? '≤' : '>'} max ${fmt(g.max)}`,
-        );
-    }
-    for (const kind of ['beatChampionBy', 'maxRegression'] as const) {
-      const threshold = g[kind];
-      if (threshold == null) continue;
-      if (candidate === null) {
-        add(kind, threshold, 'failed', missing);
-        continue;
-      }
-      if (input.champion === undefined && input.championNote == null) {
-        add(kind, threshold, 'skipped', 'no champion yet: nothing to compare with');
-        continue;
-      }
-      if (input.champion === undefined) {
-        const why = `the champion cannot be compared with: ${input.championNote!}`;
-        if (g.whenChampionUnavailable === 'skip')
-          add(kind, threshold, 'skipped', `${why} (skipped: the gate says whenChampionUnavailable: skip)`);
-        else
-          add(
-            kind,
-            threshold,
-            'failed',
-            `${why}; the candidate stays a candidate${input.championNextStep ? `. Next: ${input.championNextStep}` : ''}`,
-            true,
-          );
-        continue;
-      }
-      if (compared === null) {
-        add(kind, threshold, 'failed', `the candidate has no ${g.metric} on the comparison rows`);
-        continue;
-      }
-      if (champion === null || improvement === null) {
-        add(kind, threshold, 'failed', `the champion has no ${g.metric} on the comparison rows`);
-        continue;
-      }
-      const on = input.comparedRows != null ? ` on ${input.comparedRows} rows neither trained on` : '';
-      const dir = lower ? 'lower' : 'higher';
-      if (kind === 'beatChampionBy') {
-        const ok = improvement >= threshold - 1e-12;
-        add(
-          kind,
-          threshold,
-          ok ? 'passed' : 'failed',
-          `${g.metric} ${fmt(compared)} vs champion ${fmt(champion)}${on}: ${improvement >= 0 ? 'better' : 'worse'} by ${fmt(Math.abs(improvement))} (${dir} is better), needs to beat it by ${fmt(threshold)}`,
-        );
-      } else {
-        const ok = -improvement <= threshold + 1e-12;
-        add(
-          kind,
-          threshold,
-          ok ? 'passed' : 'failed',
-          `${g.metric} ${fmt(compared)} vs champion ${fmt(champion)}${on}: ${improvement >= 0 ? 'no regression' : `regressed by ${fmt(-improvement)}`} (${dir} is better), tolerance ${fmt(threshold)}`,
-        );
-      }
-    }
-  }
+  const checks = input.gates.flatMap((g) => gateChecks(g, input));
   const failures = checks
     .filter((c) => c.status === 'failed')
     .map((c) => `${c.kind} ${c.metric}: ${c.reason}`);
@@ -189,5 +85,113 @@ export function evaluateGates(input: GateInput): GateDecision {
     checks,
     failures,
     undecided: failed.length > 0 && failed.every((c) => c.championUnavailable),
+  };
+}
+
+/** One gate's metric as each side reports it; null where absent or not finite. */
+interface GateValues {
+  lower: boolean;
+  /** On the candidate's own holdout (floors and ceilings). */
+  candidate: number | null;
+  /** On the comparison rows (comparative checks). */
+  compared: number | null;
+  champion: number | null;
+  improvement: number | null;
+}
+
+interface Verdict {
+  status: GateCheck['status'];
+  reason: string;
+  unavailable?: boolean;
+}
+
+function gateValues(metric: string, input: GateInput): GateValues {
+  const lower = lowerIsBetter.has(metric);
+  const finite = (x: number | undefined): number | null =>
+    typeof x === 'number' && Number.isFinite(x) ? x : null;
+  const candidate = finite(input.candidate[metric]);
+  const compared = finite((input.candidateCompared ?? input.candidate)[metric]);
+  const champion = finite(input.champion?.[metric]);
+  const improvement =
+    compared !== null && champion !== null ? (lower ? champion - compared : compared - champion) : null;
+  return { lower, candidate, compared, champion, improvement };
+}
+
+function gateChecks(g: Gate, input: GateInput): GateCheck[] {
+  const v = gateValues(g.metric, input);
+  const check = (kind: GateCheckKind, threshold: number, verdict: Verdict): GateCheck => {
+    const comparative = kind === 'beatChampionBy' || kind === 'maxRegression';
+    return {
+      ...(verdict.unavailable ? { championUnavailable: true as const } : {}),
+      metric: g.metric,
+      kind,
+      threshold,
+      candidate: comparative ? v.compared : v.candidate,
+      champion: v.champion,
+      improvement: v.improvement,
+      status: verdict.status,
+      reason: verdict.reason,
+    };
+  };
+  const checks: GateCheck[] = [];
+  if (g.min != null) checks.push(check('min', g.min, boundVerdict(g.metric, v.candidate, 'min', g.min)));
+  if (g.max != null) checks.push(check('max', g.max, boundVerdict(g.metric, v.candidate, 'max', g.max)));
+  for (const kind of ['beatChampionBy', 'maxRegression'] as const) {
+    const threshold = g[kind];
+    if (threshold == null) continue;
+    checks.push(check(kind, threshold, comparativeVerdict(g, kind, threshold, v, input)));
+  }
+  return checks;
+}
+
+/** An absolute floor (min) or ceiling (max) on the candidate's own holdout. */
+function boundVerdict(metric: string, candidate: number | null, kind: 'min' | 'max', bound: number): Verdict {
+  if (candidate === null) return { status: 'failed', reason: `the candidate has no ${metric}` };
+  const ok = kind === 'min' ? candidate >= bound : candidate <= bound;
+  const op = kind === 'min' ? (ok ? '≥' : '<') : ok ? '≤' : '>';
+  return {
+    status: ok ? 'passed' : 'failed',
+    reason: `${metric} ${fmt(candidate)} ${op} ${kind} ${fmt(bound)}`,
+  };
+}
+
+function comparativeVerdict(
+  g: Gate,
+  kind: 'beatChampionBy' | 'maxRegression',
+  threshold: number,
+  v: GateValues,
+  input: GateInput,
+): Verdict {
+  if (v.candidate === null) return { status: 'failed', reason: `the candidate has no ${g.metric}` };
+  if (input.champion === undefined && input.championNote == null)
+    return { status: 'skipped', reason: 'no champion yet: nothing to compare with' };
+  if (input.champion === undefined) {
+    const why = `the champion cannot be compared with: ${input.championNote!}`;
+    if (g.whenChampionUnavailable === 'skip')
+      return { status: 'skipped', reason: `${why} (skipped: the gate says whenChampionUnavailable: skip)` };
+    return {
+      status: 'failed',
+      reason: `${why}; the candidate stays a candidate${input.championNextStep ? `. Next: ${input.championNextStep}` : ''}`,
+      unavailable: true,
+    };
+  }
+  const { compared, champion, improvement } = v;
+  if (compared === null)
+    return { status: 'failed', reason: `the candidate has no ${g.metric} on the comparison rows` };
+  if (champion === null || improvement === null)
+    return { status: 'failed', reason: `the champion has no ${g.metric} on the comparison rows` };
+  const on = input.comparedRows != null ? ` on ${input.comparedRows} rows neither trained on` : '';
+  const dir = v.lower ? 'lower' : 'higher';
+  if (kind === 'beatChampionBy') {
+    const ok = improvement >= threshold - 1e-12;
+    return {
+      status: ok ? 'passed' : 'failed',
+      reason: `${g.metric} ${fmt(compared)} vs champion ${fmt(champion)}${on}: ${improvement >= 0 ? 'better' : 'worse'} by ${fmt(Math.abs(improvement))} (${dir} is better), needs to beat it by ${fmt(threshold)}`,
+    };
+  }
+  const ok = -improvement <= threshold + 1e-12;
+  return {
+    status: ok ? 'passed' : 'failed',
+    reason: `${g.metric} ${fmt(compared)} vs champion ${fmt(champion)}${on}: ${improvement >= 0 ? 'no regression' : `regressed by ${fmt(-improvement)}`} (${dir} is better), tolerance ${fmt(threshold)}`,
   };
 }

@@ -6,7 +6,7 @@ import { lowerIsBetter } from '../schema/vocabulary.ts';
 import { ArtifactError, type ArtifactRef, type ArtifactStore } from '../artifacts/port.ts';
 import { featureColumnName, type TrainingSet } from '../store/port.ts';
 import { requestedBackend, withBackend, type BackendChoice } from './backend.ts';
-import { AbortedError, fit, Network, type TrainData } from './engine.ts';
+import { AbortedError, fit, Network, type FitOptions, type TrainData } from './engine.ts';
 import { describeHoldout } from './holdout.ts';
 import { builtinMetrics, computeMetrics, type Scores } from './metrics.ts';
 import {
@@ -29,7 +29,7 @@ import {
 } from './preprocess.ts';
 import { createProgressReporter, type ProgressMode } from './progress.ts';
 import { readTrainingSet, type LoadedTrainingSet } from './read-training-set.ts';
-import { splitRows } from './split.ts';
+import { splitRows, type SplitIndices } from './split.ts';
 import {
   buildLayersModel,
   loadTfjsModel,
@@ -79,113 +79,17 @@ export class TfjsTrainer implements Trainer {
   ): Promise<TrainResult> {
     const { model, trainingSet, seed } = input;
     const features = modelFeatures(model);
-    checkMetrics(model);
-    const mismatch = checkFeatureSchema(features, trainingSet.features);
-    if (mismatch)
-      throw new TrainerError(
-        `model ${model.name}: training set ${trainingSet.path} does not match the model's features: ${mismatch}`,
-      );
-    const data = await readTrainingSet(trainingSet, features);
-    if (data.table.rows < 3)
-      throw new TrainerError(
-        `model ${model.name}: training set ${trainingSet.path} has ${data.table.rows} rows; at least 3 are needed to train and hold out`,
-      );
-    const split = splitRows(data.table.rows, model.split, seed);
-    if (split.holdout.length === 0)
-      throw new TrainerError(
-        `model ${model.name}: the holdout is empty (split.holdout is ${model.split.holdout}); metrics need held-out rows`,
-      );
-
+    const { data, split } = await readForTraining(model, trainingSet, features, seed);
     const pre = fitPreprocessing(model, features, data.table, split.train, spec.categorical);
     const plan = planNetwork(model, spec, pre);
-    const train = trainData(pre, data, split.train);
-    if (pre.label.kind === 'regression' && spec.classWeights)
-      throw new TrainerError(`model ${model.name}: classWeights apply to classification, not regression`);
-    const cw =
-      pre.label.kind === 'regression'
-        ? undefined
-        : classWeights(spec.classWeights, pre.label.classes, train.target);
-    if (cw) train.weight = Float32Array.from(train.target, (t) => cw[t]!);
-    const batchSize = planBatchSize(spec.batchSize, train.rows, plan);
-
-    const net = new Network(plan, Network.initialValues(plan, seed, otherSlotRows(pre)));
-    const reporter = input.onProgress
-      ? undefined
-      : createProgressReporter(this.opts.progress ?? 'auto', this.opts.progressStream, this.opts.env);
-    let details: Record<string, string | number | boolean>;
-    let files: ModelFiles;
-    try {
-      const es = spec.earlyStopping;
-      const validation =
-        es && split.validation.length > 0 ? trainData(pre, data, split.validation) : undefined;
-      // A handful of validation rows makes a ranking metric jump to its bound (AUC 1.0 on 34 rows
-      // at epoch 1) and stop an underfit model: below the floor, monitor the validation loss.
-      const lossName = model.task === 'regression' ? 'rmse' : 'logloss';
-      const monitor =
-        es && validation && split.validation.length < es.minValidationRows ? lossName : es?.metric;
-      const esNote =
-        es && monitor !== es.metric
-          ? `monitored validation ${monitor} instead of ${es.metric}: only ${split.validation.length} validation rows (minValidationRows ${es.minValidationRows})`
-          : undefined;
-      const validationTargets = validation
-        ? labelTargets(pre, data.table.label, split.validation)
-        : undefined;
-      const result = await fit(net, train, {
-        epochs: spec.epochs,
-        batchSize,
-        accumulate: spec.accumulate,
-        optimizer: spec.optimizer,
-        learningRate: (epoch) => learningRateAt(spec, epoch),
-        seed,
-        signal: input.signal,
-        earlyStopping:
-          es && validation && validationTargets
-            ? {
-                data: validation,
-                metric: monitor!,
-                lowerIsBetter: lowerIsBetter.has(monitor!),
-                patience: es.patience,
-                minEpochs: es.minEpochs,
-                score: (n, d) => scoreMetric(monitor!, model, pre, n.predict(d), validationTargets),
-                tiebreak:
-                  monitor === lossName
-                    ? undefined
-                    : (n, d) => scoreMetric(lossName, model, pre, n.predict(d), validationTargets),
-              }
-            : undefined,
-        onEpoch: (e) => {
-          const p = {
-            model: model.name,
-            epoch: e.epoch,
-            epochs: e.epochs,
-            loss: e.loss,
-            metric: e.metric,
-            samplesPerSecond: e.samplesPerSecond,
-          };
-          input.onProgress?.(p);
-          reporter?.update(p);
-        },
-      });
-      files = await exportModel(model, net, plan, pre, seed, backend.label);
-      details = {
-        epochs: result.epochs,
-        bestEpoch: result.bestEpoch,
-        stoppedEarly: result.stoppedEarly,
-        batchSize,
-        accumulate: spec.accumulate,
-        validationRows: split.validation.length,
-        parameters: net.size,
-        weightsDigest: files.manifest.weightsDigest,
-        samplesPerSecond: Math.round(result.samplesPerSecond),
-      };
-      if (es)
-        details.earlyStopping = !validation
-          ? 'skipped: the validation split is empty'
-          : [esNote, result.stopReason].filter(Boolean).join('; ');
-    } finally {
-      reporter?.stop();
-      net.dispose();
-    }
+    const train = weightedTrainData(model, spec, pre, data, split.train);
+    const { files, details } = await this.fitAndExport(backend, input, spec, {
+      pre,
+      plan,
+      data,
+      split,
+      train,
+    });
 
     // Score what is stored, through the exported LayersModel, not the training network.
     const loaded = await modelFromFiles(files);
@@ -208,6 +112,66 @@ export class TfjsTrainer implements Trainer {
       durationMs: Math.round(performance.now() - started),
       details,
     };
+  }
+
+  /** Fit the network (with early stopping when configured) and export it as a LayersModel. */
+  private async fitAndExport(
+    backend: BackendChoice,
+    input: TrainInput,
+    spec: TfjsTrainerSpec,
+    t: Prepared,
+  ): Promise<{ files: ModelFiles; details: Record<string, string | number | boolean> }> {
+    const { model, seed } = input;
+    const batchSize = planBatchSize(spec.batchSize, t.train.rows, t.plan);
+    const net = new Network(t.plan, Network.initialValues(t.plan, seed, otherSlotRows(t.pre)));
+    const reporter = input.onProgress
+      ? undefined
+      : createProgressReporter(this.opts.progress ?? 'auto', this.opts.progressStream, this.opts.env);
+    try {
+      const es = earlyStopping(model, spec, t);
+      const result = await fit(net, t.train, {
+        epochs: spec.epochs,
+        batchSize,
+        accumulate: spec.accumulate,
+        optimizer: spec.optimizer,
+        learningRate: (epoch) => learningRateAt(spec, epoch),
+        seed,
+        signal: input.signal,
+        earlyStopping: es.options,
+        onEpoch: (e) => {
+          const p = {
+            model: model.name,
+            epoch: e.epoch,
+            epochs: e.epochs,
+            loss: e.loss,
+            metric: e.metric,
+            samplesPerSecond: e.samplesPerSecond,
+          };
+          input.onProgress?.(p);
+          reporter?.update(p);
+        },
+      });
+      const files = await exportModel(model, net, t.plan, t.pre, seed, backend.label);
+      const details: Record<string, string | number | boolean> = {
+        epochs: result.epochs,
+        bestEpoch: result.bestEpoch,
+        stoppedEarly: result.stoppedEarly,
+        batchSize,
+        accumulate: spec.accumulate,
+        validationRows: t.split.validation.length,
+        parameters: net.size,
+        weightsDigest: files.manifest.weightsDigest,
+        samplesPerSecond: Math.round(result.samplesPerSecond),
+      };
+      if (spec.earlyStopping)
+        details.earlyStopping = !es.validation
+          ? 'skipped: the validation split is empty'
+          : [es.note, result.stopReason].filter(Boolean).join('; ');
+      return { files, details };
+    } finally {
+      reporter?.stop();
+      net.dispose();
+    }
   }
 
   async evaluate(
@@ -289,6 +253,96 @@ async function guard<T>(model: Model, stage: 'training' | 'scoring', fn: () => P
       cause: e,
     });
   }
+}
+
+/** What training reads, fitted and encoded: preprocessing, network plan, split and training rows. */
+interface Prepared {
+  pre: Preprocessing;
+  plan: NetworkPlan;
+  data: LoadedTrainingSet;
+  split: SplitIndices;
+  train: TrainData;
+}
+
+/** Read the training set after checking it fits the model, and split it; refuses a tiny or holdout-less set. */
+async function readForTraining(
+  model: Model,
+  trainingSet: TrainingSet,
+  features: readonly FeatureRef[],
+  seed: number,
+): Promise<{ data: LoadedTrainingSet; split: SplitIndices }> {
+  checkMetrics(model);
+  const mismatch = checkFeatureSchema(features, trainingSet.features);
+  if (mismatch)
+    throw new TrainerError(
+      `model ${model.name}: training set ${trainingSet.path} does not match the model's features: ${mismatch}`,
+    );
+  const data = await readTrainingSet(trainingSet, features);
+  if (data.table.rows < 3)
+    throw new TrainerError(
+      `model ${model.name}: training set ${trainingSet.path} has ${data.table.rows} rows; at least 3 are needed to train and hold out`,
+    );
+  const split = splitRows(data.table.rows, model.split, seed);
+  if (split.holdout.length === 0)
+    throw new TrainerError(
+      `model ${model.name}: the holdout is empty (split.holdout is ${model.split.holdout}); metrics need held-out rows`,
+    );
+  return { data, split };
+}
+
+/** The training rows encoded, weighted per class when the spec sets classWeights. */
+function weightedTrainData(
+  model: Model,
+  spec: TfjsTrainerSpec,
+  pre: Preprocessing,
+  data: LoadedTrainingSet,
+  rows: readonly number[],
+): TrainData {
+  const train = trainData(pre, data, rows);
+  if (pre.label.kind === 'regression' && spec.classWeights)
+    throw new TrainerError(`model ${model.name}: classWeights apply to classification, not regression`);
+  const cw =
+    pre.label.kind === 'regression'
+      ? undefined
+      : classWeights(spec.classWeights, pre.label.classes, train.target);
+  if (cw) train.weight = Float32Array.from(train.target, (t) => cw[t]!);
+  return train;
+}
+
+/** Early-stopping options for fit (undefined without the spec's earlyStopping or validation rows). */
+function earlyStopping(
+  model: Model,
+  spec: TfjsTrainerSpec,
+  t: Prepared,
+): { validation?: TrainData; note?: string; options: FitOptions['earlyStopping'] } {
+  const es = spec.earlyStopping;
+  const { pre, data, split } = t;
+  const validation = es && split.validation.length > 0 ? trainData(pre, data, split.validation) : undefined;
+  // A handful of validation rows makes a ranking metric jump to its bound (AUC 1.0 on 34 rows
+  // at epoch 1) and stop an underfit model: below the floor, monitor the validation loss.
+  const lossName = model.task === 'regression' ? 'rmse' : 'logloss';
+  const monitor = es && validation && split.validation.length < es.minValidationRows ? lossName : es?.metric;
+  const note =
+    es && monitor !== es.metric
+      ? `monitored validation ${monitor} instead of ${es.metric}: only ${split.validation.length} validation rows (minValidationRows ${es.minValidationRows})`
+      : undefined;
+  const targets = validation ? labelTargets(pre, data.table.label, split.validation) : undefined;
+  const options =
+    es && validation && targets
+      ? {
+          data: validation,
+          metric: monitor!,
+          lowerIsBetter: lowerIsBetter.has(monitor!),
+          patience: es.patience,
+          minEpochs: es.minEpochs,
+          score: (n: Network, d: TrainData) => scoreMetric(monitor!, model, pre, n.predict(d), targets),
+          tiebreak:
+            monitor === lossName
+              ? undefined
+              : (n: Network, d: TrainData) => scoreMetric(lossName, model, pre, n.predict(d), targets),
+        }
+      : undefined;
+  return { validation, note, options };
 }
 
 function trainData(pre: Preprocessing, data: LoadedTrainingSet, rows: readonly number[]): TrainData {

@@ -5,7 +5,7 @@ import { type MaterializeResult, type OnlineRow, StoreError, type ViewFreshness 
 import { digestFiles, resolveSource } from './files.ts';
 import { enforcePolicies, policiesFor, type EnforceContext } from './policies.ts';
 import { ident, isoOf, num } from './sql.ts';
-import { featureStage, stageSource } from './stage.ts';
+import { featureStage, type Staged, stageSource } from './stage.ts';
 
 export interface OnlineContext extends EnforceContext {
   root: string;
@@ -62,67 +62,19 @@ export async function materializeView(
     });
     const sourceDigest = await digestFiles(source.files);
     const table = ident(onlineTable(view.name));
-    const meta = await ctx.db.all(`SELECT view_digest FROM rudder_online_meta WHERE view = $1`, [view.name]);
-    const exists =
-      (
-        await ctx.db.all(`SELECT 1 FROM duckdb_tables() WHERE table_name = $1 AND NOT temporary`, [
-          onlineTable(view.name),
-        ])
-      ).length > 0;
-    const full = since == null || !exists || meta[0]?.view_digest !== view.digest;
+    const full = await rebuildNeeded(ctx, view, since);
+    const latest = latestRows(staged, features, full);
 
-    const keys = staged.keys.map((k) => ident(k.name));
-    const cols = [...keys, '__event_ts', ...features.map((f) => ident(f.name))];
-    const latest = `SELECT ${[...staged.keys.map((k) => `${ident(k.stage)} AS ${ident(k.name)}`), '__ts AS __event_ts', ...features.map((f) => `${ident(featureStage(f.name))} AS ${ident(f.name)}`)].join(', ')}
-      FROM ${STAGE} ${full ? '' : `WHERE __ts > $1::TIMESTAMPTZ`}
-      QUALIFY row_number() OVER (PARTITION BY ${staged.keys.map((k) => ident(k.stage)).join(', ')} ORDER BY __ts DESC) = 1`;
-    const params = full ? [] : [since];
-    const colType = (t: string) =>
-      ({
-        int: 'BIGINT',
-        float: 'DOUBLE',
-        bool: 'BOOLEAN',
-        category: 'VARCHAR',
-        string: 'VARCHAR',
-        timestamp: 'TIMESTAMPTZ',
-      })[t] ?? 'VARCHAR';
-
-    await ctx.db.run('BEGIN TRANSACTION');
-    try {
-      let written: number;
-      if (full) {
-        await ctx.db.run(`DROP TABLE IF EXISTS ${table}`);
-        await ctx.db.run(
-          `CREATE TABLE ${table} (${[...staged.keys.map((k) => `${ident(k.name)} ${k.type} NOT NULL`), '__event_ts TIMESTAMPTZ NOT NULL', ...features.map((f) => `${ident(f.name)} ${colType(f.type)}`), `PRIMARY KEY (${keys.join(', ')})`].join(', ')})`,
-        );
-        await ctx.db.run(`INSERT INTO ${table} ${latest}`);
-        written = num((await ctx.db.one(`SELECT count(*) AS n FROM ${table}`)).n);
-      } else {
-        await ctx.db.run(`CREATE OR REPLACE TEMP TABLE __rudder_latest AS ${latest}`, params);
-        written = num(
-          (
-            await ctx.db.one(
-              `SELECT count(*) AS n FROM __rudder_latest n LEFT JOIN ${table} o USING (${keys.join(', ')}) WHERE o.__event_ts IS NULL OR n.__event_ts > o.__event_ts`,
-            )
-          ).n,
-        );
-        await ctx.db.run(
-          `INSERT INTO ${table} (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM __rudder_latest
-           ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${cols
-             .filter((c) => !keys.includes(c))
-             .map((c) => `${c} = excluded.${c}`)
-             .join(', ')}
-           WHERE excluded.__event_ts > ${table}.__event_ts`,
-        );
-        await ctx.db.run(`DROP TABLE __rudder_latest`);
-      }
+    return await inTransaction(ctx, async () => {
+      const written = full
+        ? await rebuildTable(ctx, table, staged, features, latest)
+        : await upsertLatest(ctx, table, staged, features, latest, [since]);
       const after = await ctx.db.one(`SELECT count(*) AS n, max(__event_ts) AS w FROM ${table}`);
       const watermark = isoOf(after.w);
       await ctx.db.run(
         `INSERT OR REPLACE INTO rudder_online_meta VALUES ($1, $2, $3::TIMESTAMPTZ, $4, $5, now())`,
         [view.name, view.digest, watermark, num(after.n), sourceDigest],
       );
-      await ctx.db.run('COMMIT');
       return {
         view: view.name,
         rows: written,
@@ -137,13 +89,100 @@ export async function materializeView(
           droppedColumns: enf.dropped.map((c) => `${view.name}:${c}`),
         },
       };
-    } catch (e) {
-      await ctx.db.run('ROLLBACK').catch(() => undefined);
-      throw e;
-    }
+    });
   } finally {
     await ctx.db.run(`DROP TABLE IF EXISTS ${STAGE}`).catch(() => undefined);
   }
+}
+
+/** Run `fn` in a transaction: committed when it returns, rolled back when it (or the commit) throws. */
+async function inTransaction<T>(ctx: OnlineContext, fn: () => Promise<T>): Promise<T> {
+  await ctx.db.run('BEGIN TRANSACTION');
+  try {
+    const result = await fn();
+    await ctx.db.run('COMMIT');
+    return result;
+  } catch (e) {
+    await ctx.db.run('ROLLBACK').catch(() => undefined);
+    throw e;
+  }
+}
+
+/** A first run, a missing online table or a changed view digest rebuilds instead of upserting. */
+async function rebuildNeeded(ctx: OnlineContext, view: FeatureView, since: string | null): Promise<boolean> {
+  const meta = await ctx.db.all(`SELECT view_digest FROM rudder_online_meta WHERE view = $1`, [view.name]);
+  const exists =
+    (
+      await ctx.db.all(`SELECT 1 FROM duckdb_tables() WHERE table_name = $1 AND NOT temporary`, [
+        onlineTable(view.name),
+      ])
+    ).length > 0;
+  return since == null || !exists || meta[0]?.view_digest !== view.digest;
+}
+
+/** The latest staged row per entity, in online columns; after the watermark ($1) unless `full`. */
+function latestRows(staged: Staged, features: FeatureView['features'], full: boolean): string {
+  return `SELECT ${[...staged.keys.map((k) => `${ident(k.stage)} AS ${ident(k.name)}`), '__ts AS __event_ts', ...features.map((f) => `${ident(featureStage(f.name))} AS ${ident(f.name)}`)].join(', ')}
+      FROM ${STAGE} ${full ? '' : `WHERE __ts > $1::TIMESTAMPTZ`}
+      QUALIFY row_number() OVER (PARTITION BY ${staged.keys.map((k) => ident(k.stage)).join(', ')} ORDER BY __ts DESC) = 1`;
+}
+
+const onlineColumnType = (t: string) =>
+  ({
+    int: 'BIGINT',
+    float: 'DOUBLE',
+    bool: 'BOOLEAN',
+    category: 'VARCHAR',
+    string: 'VARCHAR',
+    timestamp: 'TIMESTAMPTZ',
+  })[t] ?? 'VARCHAR';
+
+/** Recreate the online table from `latest`; every row counts as written. */
+async function rebuildTable(
+  ctx: OnlineContext,
+  table: string,
+  staged: Staged,
+  features: FeatureView['features'],
+  latest: string,
+): Promise<number> {
+  const keys = staged.keys.map((k) => ident(k.name));
+  await ctx.db.run(`DROP TABLE IF EXISTS ${table}`);
+  await ctx.db.run(
+    `CREATE TABLE ${table} (${[...staged.keys.map((k) => `${ident(k.name)} ${k.type} NOT NULL`), '__event_ts TIMESTAMPTZ NOT NULL', ...features.map((f) => `${ident(f.name)} ${onlineColumnType(f.type)}`), `PRIMARY KEY (${keys.join(', ')})`].join(', ')})`,
+  );
+  await ctx.db.run(`INSERT INTO ${table} ${latest}`);
+  return num((await ctx.db.one(`SELECT count(*) AS n FROM ${table}`)).n);
+}
+
+/** Upsert the rows of `latest` newer than the online ones; returns how many those are. */
+async function upsertLatest(
+  ctx: OnlineContext,
+  table: string,
+  staged: Staged,
+  features: FeatureView['features'],
+  latest: string,
+  params: unknown[],
+): Promise<number> {
+  const keys = staged.keys.map((k) => ident(k.name));
+  const cols = [...keys, '__event_ts', ...features.map((f) => ident(f.name))];
+  await ctx.db.run(`CREATE OR REPLACE TEMP TABLE __rudder_latest AS ${latest}`, params);
+  const written = num(
+    (
+      await ctx.db.one(
+        `SELECT count(*) AS n FROM __rudder_latest n LEFT JOIN ${table} o USING (${keys.join(', ')}) WHERE o.__event_ts IS NULL OR n.__event_ts > o.__event_ts`,
+      )
+    ).n,
+  );
+  await ctx.db.run(
+    `INSERT INTO ${table} (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM __rudder_latest
+           ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${cols
+             .filter((c) => !keys.includes(c))
+             .map((c) => `${c} = excluded.${c}`)
+             .join(', ')}
+           WHERE excluded.__event_ts > ${table}.__event_ts`,
+  );
+  await ctx.db.run(`DROP TABLE __rudder_latest`);
+  return written;
 }
 
 /** Newest event time and row count of a view's source (checked like any read). */

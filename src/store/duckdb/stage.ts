@@ -111,7 +111,46 @@ export async function stageSource(db: Db, req: StageRequest): Promise<Staged> {
   const schemas: FileSchema[] = [];
   for (const file of source.files)
     schemas.push({ file, format, columns: await inspect(db, file, format, req.what) });
+  requireColumns(schemas, req);
+  const keys = stagedKeys(schemas, req);
+  checkNativeTimeZones(schemas, req);
+  let labelType: string | undefined;
+  if (req.labelColumn) {
+    const types = new Set(schemas.map((s) => s.columns.get(req.labelColumn!)!));
+    labelType = types.size === 1 ? [...types][0]! : 'VARCHAR';
+  }
+  const zoneCols = textZoneColumns(schemas, req);
+  const checks: Check[] = [];
+  const selects = schemas.map((s, fileIdx) =>
+    fileSelect(s, fileIdx, { req, keys, labelType, zoneCols, checks }),
+  );
+  await loadStage(db, req, schemas, selects);
+  await refuseFirstBadRow(db, req, checks);
+  for (const z of zoneCols) await refuseMixedZones(db, req, z);
 
+  const rows = num((await db.one(`SELECT count(*) AS n FROM ${ident(req.table)}`)).n);
+  if (req.checkDuplicates ?? true) await checkDuplicates(db, req, keys, source.files);
+
+  return {
+    what: req.what,
+    table: req.table,
+    files: source.files,
+    rows,
+    keys,
+    features: req.features.map((f) => ({
+      name: f.name,
+      column: f.column,
+      stage: featureStage(f.name),
+      type: f.type,
+    })),
+    labelType,
+    labelColumn: req.labelColumn,
+    timestampColumn: req.timestamp,
+  };
+}
+
+/** Every file has every column the request reads (a near miss in case is suggested). */
+function requireColumns(schemas: readonly FileSchema[], req: StageRequest): void {
   const needed = [
     ...req.entities,
     req.timestamp,
@@ -131,9 +170,11 @@ export async function stageSource(db: Db, req: StageRequest): Promise<Staged> {
       }
     }
   }
+}
 
-  // Entity keys: BIGINT when every file stores integers, else compared as text.
-  const keys: StagedKey[] = req.entities.map((name) => {
+/** Entity keys: BIGINT when every file stores integers, else compared as text. */
+function stagedKeys(schemas: readonly FileSchema[], req: StageRequest): StagedKey[] {
+  return req.entities.map((name) => {
     let allInt = true;
     for (const s of schemas) {
       const t = s.columns.get(name)!;
@@ -147,8 +188,10 @@ export async function stageSource(db: Db, req: StageRequest): Promise<Staged> {
     }
     return { name, stage: keyStage(name), type: allInt ? 'BIGINT' : 'VARCHAR' };
   });
+}
 
-  // Native timestamp columns must agree on carrying a time zone across files.
+/** Native timestamp columns must agree on carrying a time zone across files. */
+function checkNativeTimeZones(schemas: readonly FileSchema[], req: StageRequest): void {
   for (const col of [
     req.timestamp,
     ...req.features.filter((f) => f.type === 'timestamp').map((f) => f.column),
@@ -173,90 +216,124 @@ export async function stageSource(db: Db, req: StageRequest): Promise<Staged> {
       first ??= { zoned, file: s.file.rel };
     }
   }
+}
 
-  let labelType: string | undefined;
-  if (req.labelColumn) {
-    const types = new Set(schemas.map((s) => s.columns.get(req.labelColumn!)!));
-    labelType = types.size === 1 ? [...types][0]! : 'VARCHAR';
-  }
+interface ZoneColumn {
+  column: string;
+  /** Stage column saying whether the row's value carries a zone. */
+  flag: string;
+}
 
-  const checks: Check[] = [];
-  const zoneCols: { column: string; flag: string }[] = [];
+/** Timestamp columns stored as text in some file: whether each value has a zone is checked per row. */
+function textZoneColumns(schemas: readonly FileSchema[], req: StageRequest): ZoneColumn[] {
+  const zoneCols: ZoneColumn[] = [];
   const tsCols = [req.timestamp, ...req.features.filter((f) => f.type === 'timestamp').map((f) => f.column)];
   const flagOf = (col: string) => `__z${tsCols.indexOf(col)}`;
   for (const col of tsCols)
     if (schemas.some((s) => isText(s.columns.get(col)!)) && !zoneCols.some((z) => z.column === col))
       zoneCols.push({ column: col, flag: flagOf(col) });
+  return zoneCols;
+}
 
-  // Two levels: the inner SELECT reads and casts each column once (`__r<i>` raw, `__v<i>`
-  // value); the outer one names the canonical columns and derives the checks from both, so
-  // no cast is evaluated twice.
-  const selects = schemas.map((s, fileIdx) => {
-    const inner: string[] = [`${fileIdx}::INTEGER AS __file`];
-    const outer: string[] = ['__file', '__row'];
-    const conds: string[] = [];
-    let n = 0;
-    const column = (source: string, value: string) => {
+interface SelectPlan {
+  req: StageRequest;
+  keys: readonly StagedKey[];
+  labelType: string | undefined;
+  zoneCols: readonly ZoneColumn[];
+  /** Shared by every file's SELECT: `__err` is an index into it. */
+  checks: Check[];
+}
+
+/**
+ * The parts of one file's SELECT. Two levels: the inner SELECT reads and casts each column once
+ * (`__r<i>` raw, `__v<i>` value); the outer one names the canonical columns and derives the
+ * checks from both, so no cast is evaluated twice.
+ */
+function selectParts(fileIdx: number, checks: Check[]) {
+  const inner: string[] = [`${fileIdx}::INTEGER AS __file`];
+  const outer: string[] = ['__file', '__row'];
+  const conds: string[] = [];
+  let n = 0;
+  return {
+    inner,
+    outer,
+    column: (source: string, value: string) => {
       const i = n++;
       inner.push(`${ident(source)} AS __r${i}`, `${value} AS __v${i}`);
       return { r: `__r${i}`, v: `__v${i}` };
-    };
-    const add = (col: string, problem: string, code: Check['code'], cond: string) => {
+    },
+    add: (col: string, problem: string, code: Check['code'], cond: string) => {
       let i = checks.findIndex((c) => c.column === col && c.problem === problem);
       if (i < 0) i = checks.push({ column: col, problem, code }) - 1;
       conds.push(`WHEN ${cond} THEN ${i}`);
-    };
-    for (const k of keys) {
-      const t = s.columns.get(k.name)!;
-      const c = ident(k.name);
-      const { r, v } = column(k.name, k.type === 'BIGINT' || !isText(t) ? `CAST(${c} AS ${k.type})` : c);
-      outer.push(`${v} AS ${ident(k.stage)}`);
-      add(k.name, 'the entity key is empty', 'store/empty-key', `${r} IS NULL`);
-    }
-    const rawOf = new Map<string, string>();
-    {
-      const { r, v } = column(
-        req.timestamp,
-        timestampExpr(ident(req.timestamp), s.columns.get(req.timestamp)!),
-      );
-      rawOf.set(req.timestamp, r);
-      outer.push(`${v} AS __ts`);
-      add(req.timestamp, 'the event time is empty', 'store/not-a-timestamp', `${r} IS NULL`);
-      add(req.timestamp, 'the value is not a timestamp', 'store/not-a-timestamp', `${v} IS NULL`);
-    }
-    for (const f of req.features) {
-      const t = s.columns.get(f.column)!;
-      const { value, problems } = featureExpr(ident(f.column), t, f.type, s.file, f.column, req.what);
-      const { r, v } = column(f.column, value);
-      rawOf.set(f.column, r);
-      outer.push(`${v} AS ${ident(featureStage(f.name))}`);
-      for (const p of problems) add(f.column, p.problem, p.code, p.cond(r, v));
-    }
-    if (req.labelColumn) {
-      const c = ident(req.labelColumn);
-      const { v } = column(
-        req.labelColumn,
-        labelType === s.columns.get(req.labelColumn) ? c : `CAST(${c} AS VARCHAR)`,
-      );
-      outer.push(`${v} AS __label`);
-    }
-    for (const z of zoneCols) {
-      const t = s.columns.get(z.column)!;
-      outer.push(
-        `${isText(t) ? zonedExpr(rawOf.get(z.column)!) : ZONED_TS_TYPES.has(t) ? 'true' : 'false'} AS ${z.flag}`,
-      );
-    }
-    outer.push(conds.length ? `CASE ${conds.join(' ')} END::INTEGER AS __err` : 'NULL::INTEGER AS __err');
-    const from =
-      s.format === 'parquet'
-        ? `read_parquet(${lit(s.file.abs)}, file_row_number = true)`
-        : ident(rawTable(req.table, fileIdx));
-    // CSV rows are numbered by their position in a raw copy read in parallel: `WITH
-    // ORDINALITY` on read_csv forces one thread and doubled the read time (bench/training-set).
-    const row = s.format === 'parquet' ? 'file_row_number + 1' : 'rowid + 1';
-    return `SELECT ${outer.join(', ')} FROM (SELECT ${inner.join(', ')}, (${row})::BIGINT AS __row FROM ${from})`;
-  });
+    },
+    /** `__err`: the index of the row's first failed check, or NULL. */
+    err: () => (conds.length ? `CASE ${conds.join(' ')} END::INTEGER AS __err` : 'NULL::INTEGER AS __err'),
+  };
+}
 
+/** One file's rows in the stage layout, with `__err` and the zone flags. */
+function fileSelect(s: FileSchema, fileIdx: number, plan: SelectPlan): string {
+  const { req } = plan;
+  const { inner, outer, column, add, err } = selectParts(fileIdx, plan.checks);
+  for (const k of plan.keys) {
+    const t = s.columns.get(k.name)!;
+    const c = ident(k.name);
+    const { r, v } = column(k.name, k.type === 'BIGINT' || !isText(t) ? `CAST(${c} AS ${k.type})` : c);
+    outer.push(`${v} AS ${ident(k.stage)}`);
+    add(k.name, 'the entity key is empty', 'store/empty-key', `${r} IS NULL`);
+  }
+  const rawOf = new Map<string, string>();
+  {
+    const { r, v } = column(
+      req.timestamp,
+      timestampExpr(ident(req.timestamp), s.columns.get(req.timestamp)!),
+    );
+    rawOf.set(req.timestamp, r);
+    outer.push(`${v} AS __ts`);
+    add(req.timestamp, 'the event time is empty', 'store/not-a-timestamp', `${r} IS NULL`);
+    add(req.timestamp, 'the value is not a timestamp', 'store/not-a-timestamp', `${v} IS NULL`);
+  }
+  for (const f of req.features) {
+    const t = s.columns.get(f.column)!;
+    const { value, problems } = featureExpr(ident(f.column), t, f.type, s.file, f.column, req.what);
+    const { r, v } = column(f.column, value);
+    rawOf.set(f.column, r);
+    outer.push(`${v} AS ${ident(featureStage(f.name))}`);
+    for (const p of problems) add(f.column, p.problem, p.code, p.cond(r, v));
+  }
+  if (req.labelColumn) {
+    const c = ident(req.labelColumn);
+    const { v } = column(
+      req.labelColumn,
+      plan.labelType === s.columns.get(req.labelColumn) ? c : `CAST(${c} AS VARCHAR)`,
+    );
+    outer.push(`${v} AS __label`);
+  }
+  for (const z of plan.zoneCols) {
+    const t = s.columns.get(z.column)!;
+    outer.push(
+      `${isText(t) ? zonedExpr(rawOf.get(z.column)!) : ZONED_TS_TYPES.has(t) ? 'true' : 'false'} AS ${z.flag}`,
+    );
+  }
+  outer.push(err());
+  const from =
+    s.format === 'parquet'
+      ? `read_parquet(${lit(s.file.abs)}, file_row_number = true)`
+      : ident(rawTable(req.table, fileIdx));
+  // CSV rows are numbered by their position in a raw copy read in parallel: `WITH
+  // ORDINALITY` on read_csv forces one thread and doubled the read time (bench/training-set).
+  const row = s.format === 'parquet' ? 'file_row_number + 1' : 'rowid + 1';
+  return `SELECT ${outer.join(', ')} FROM (SELECT ${inner.join(', ')}, (${row})::BIGINT AS __row FROM ${from})`;
+}
+
+/** Copy each CSV file into a raw table, then create the stage from every file's SELECT. */
+async function loadStage(
+  db: Db,
+  req: StageRequest,
+  schemas: readonly FileSchema[],
+  selects: readonly string[],
+): Promise<void> {
   const raws: string[] = [];
   try {
     // With insertion order preserved, a freshly created table's rowid is the data row's
@@ -277,68 +354,50 @@ export async function stageSource(db: Db, req: StageRequest): Promise<Staged> {
     }
     await db.run(`CREATE OR REPLACE TEMP TABLE ${ident(req.table)} AS ${selects.join('\nUNION ALL\n')}`);
   } catch (e) {
-    throw readError(e, source.files, req.what, format);
+    throw readError(e, req.source.files, req.what, req.source.spec.format);
   } finally {
     for (const raw of raws) await db.run(`DROP TABLE IF EXISTS ${ident(raw)}`);
   }
+}
 
+/** Refuse the stage's first row (in file order) that failed a check, naming file, row and column. */
+async function refuseFirstBadRow(db: Db, req: StageRequest, checks: readonly Check[]): Promise<void> {
   const bad = await db.all(
     `SELECT __err, __file, __row FROM ${ident(req.table)} WHERE __err IS NOT NULL ORDER BY __file, __row LIMIT 1`,
   );
-  if (bad.length > 0) {
-    const check = checks[num(bad[0]!.__err)]!;
-    const file = source.files[num(bad[0]!.__file)]!.rel;
-    const row = num(bad[0]!.__row);
-    const declared =
-      check.column === req.timestamp
-        ? 'the event time'
-        : req.entities.includes(check.column)
-          ? 'an entity key'
-          : `${req.features.find((f) => f.column === check.column)?.type ?? ''}`;
-    throw new StoreError(
-      check.code,
-      `${file}: row ${row}, column "${check.column}": ${check.problem} (${req.what} reads it as ${declared})`,
-      { file, column: check.column, row },
-    );
-  }
+  if (bad.length === 0) return;
+  const check = checks[num(bad[0]!.__err)]!;
+  const file = req.source.files[num(bad[0]!.__file)]!.rel;
+  const row = num(bad[0]!.__row);
+  const declared =
+    check.column === req.timestamp
+      ? 'the event time'
+      : req.entities.includes(check.column)
+        ? 'an entity key'
+        : `${req.features.find((f) => f.column === check.column)?.type ?? ''}`;
+  throw new StoreError(
+    check.code,
+    `${file}: row ${row}, column "${check.column}": ${check.problem} (${req.what} reads it as ${declared})`,
+    { file, column: check.column, row },
+  );
+}
 
-  for (const z of zoneCols) {
-    const rows = await db.all(
-      `WITH first AS (SELECT ${z.flag} AS z, __file, __row FROM ${ident(req.table)} WHERE ${z.flag} IS NOT NULL ORDER BY __file, __row LIMIT 1)
+/** Refuse a text timestamp column where some values carry a zone and others do not. */
+async function refuseMixedZones(db: Db, req: StageRequest, z: ZoneColumn): Promise<void> {
+  const rows = await db.all(
+    `WITH first AS (SELECT ${z.flag} AS z, __file, __row FROM ${ident(req.table)} WHERE ${z.flag} IS NOT NULL ORDER BY __file, __row LIMIT 1)
        SELECT t.__file, t.__row, first.z AS first_z, first.__file AS ff, first.__row AS fr FROM ${ident(req.table)} t, first
        WHERE t.${z.flag} IS NOT NULL AND t.${z.flag} <> first.z ORDER BY t.__file, t.__row LIMIT 1`,
-    );
-    if (rows.length > 0) {
-      const r = rows[0]!;
-      const file = source.files[num(r.__file)]!.rel;
-      const firstFile = source.files[num(r.ff)]!.rel;
-      throw new StoreError(
-        'store/mixed-time-zones',
-        `${file}: row ${num(r.__row)}, column "${z.column}": the timestamp ${r.first_z ? 'has no' : 'has a'} time zone, but ${firstFile} row ${num(r.fr)} ${r.first_z ? 'has one' : 'has none'}; mixed time zones are ambiguous (write every value with an offset such as Z or +02:00, or none)`,
-        { file, column: z.column, row: num(r.__row) },
-      );
-    }
-  }
-
-  const rows = num((await db.one(`SELECT count(*) AS n FROM ${ident(req.table)}`)).n);
-  if (req.checkDuplicates ?? true) await checkDuplicates(db, req, keys, source.files);
-
-  return {
-    what: req.what,
-    table: req.table,
-    files: source.files,
-    rows,
-    keys,
-    features: req.features.map((f) => ({
-      name: f.name,
-      column: f.column,
-      stage: featureStage(f.name),
-      type: f.type,
-    })),
-    labelType,
-    labelColumn: req.labelColumn,
-    timestampColumn: req.timestamp,
-  };
+  );
+  if (rows.length === 0) return;
+  const r = rows[0]!;
+  const file = req.source.files[num(r.__file)]!.rel;
+  const firstFile = req.source.files[num(r.ff)]!.rel;
+  throw new StoreError(
+    'store/mixed-time-zones',
+    `${file}: row ${num(r.__row)}, column "${z.column}": the timestamp ${r.first_z ? 'has no' : 'has a'} time zone, but ${firstFile} row ${num(r.fr)} ${r.first_z ? 'has one' : 'has none'}; mixed time zones are ambiguous (write every value with an offset such as Z or +02:00, or none)`,
+    { file, column: z.column, row: num(r.__row) },
+  );
 }
 
 function rawTable(table: string, fileIdx: number): string {
@@ -456,6 +515,14 @@ function timestampExpr(c: string, t: string): string {
   return `CAST(${c} AS TIMESTAMPTZ)`;
 }
 
+/** A value that is present but does not cast: a NULL cast of a non-NULL raw value. */
+const castFails = (problem: string, code: Check['code'] = 'store/wrong-type'): Problem => ({
+  problem,
+  code,
+  cond: (r, val) => `${r} IS NOT NULL AND ${val} IS NULL`,
+});
+
+/** The cast of a feature column of DuckDB type `t` to its declared type, and the row problems to check. */
 function featureExpr(
   c: string,
   t: string,
@@ -473,72 +540,25 @@ function featureExpr(
   const text = isText(t);
   switch (type) {
     case 'int': {
-      if (text) {
-        const v = `TRY_CAST(CASE WHEN regexp_full_match(${c}, ${lit(INT_RE)}) THEN ${c} END AS BIGINT)`;
+      if (text)
         return {
-          value: v,
-          problems: [
-            {
-              problem: 'the value is not an integer',
-              code: 'store/wrong-type',
-              cond: (r, val) => `${r} IS NOT NULL AND ${val} IS NULL`,
-            },
-          ],
+          value: `TRY_CAST(CASE WHEN regexp_full_match(${c}, ${lit(INT_RE)}) THEN ${c} END AS BIGINT)`,
+          problems: [castFails('the value is not an integer')],
         };
-      }
       if (!isInteger(t)) throw wrong();
-      const v = `TRY_CAST(${c} AS BIGINT)`;
       return {
-        value: v,
-        problems: [
-          {
-            problem: 'the integer does not fit in 64 bits',
-            code: 'store/wrong-type',
-            cond: (r, val) => `${r} IS NOT NULL AND ${val} IS NULL`,
-          },
-        ],
+        value: `TRY_CAST(${c} AS BIGINT)`,
+        problems: [castFails('the integer does not fit in 64 bits')],
       };
     }
-    case 'float': {
-      let v: string;
-      const problems: Problem[] = [];
-      if (text) {
-        v = `TRY_CAST(${c} AS DOUBLE)`;
-        problems.push({
-          problem: 'the value is not a number',
-          code: 'store/wrong-type',
-          cond: (r, val) => `${r} IS NOT NULL AND ${val} IS NULL`,
-        });
-      } else if (isNumeric(t)) v = `CAST(${c} AS DOUBLE)`;
-      else throw wrong();
-      if (text || FLOAT_TYPES.has(t)) {
-        problems.push({
-          problem: 'the value is NaN',
-          code: 'store/not-finite',
-          cond: (_r, val) => `isnan(${val})`,
-        });
-        problems.push({
-          problem: 'the value is infinite',
-          code: 'store/not-finite',
-          cond: (_r, val) => `isinf(${val})`,
-        });
-      }
-      return { value: v, problems };
-    }
+    case 'float':
+      return floatExpr(c, t, text, wrong);
     case 'bool': {
-      if (text) {
-        const v = `TRY_CAST(trim(${c}) AS BOOLEAN)`;
+      if (text)
         return {
-          value: v,
-          problems: [
-            {
-              problem: 'the value is not a boolean (true/false, 1/0)',
-              code: 'store/wrong-type',
-              cond: (r, val) => `${r} IS NOT NULL AND ${val} IS NULL`,
-            },
-          ],
+          value: `TRY_CAST(trim(${c}) AS BOOLEAN)`,
+          problems: [castFails('the value is not a boolean (true/false, 1/0)')],
         };
-      }
       if (t !== 'BOOLEAN') throw wrong();
       return { value: c, problems: [] };
     }
@@ -552,21 +572,41 @@ function featureExpr(
     }
     case 'timestamp': {
       if (!text && !ZONED_TS_TYPES.has(t) && !NAIVE_TS_TYPES.has(t)) throw wrong();
-      const v = timestampExpr(c, t);
       return {
-        value: v,
-        problems: text
-          ? [
-              {
-                problem: 'the value is not a timestamp',
-                code: 'store/not-a-timestamp',
-                cond: (r, val) => `${r} IS NOT NULL AND ${val} IS NULL`,
-              },
-            ]
-          : [],
+        value: timestampExpr(c, t),
+        problems: text ? [castFails('the value is not a timestamp', 'store/not-a-timestamp')] : [],
       };
     }
   }
+}
+
+/** Floats are refused when not a number (text), NaN or infinite (text and native floats). */
+function floatExpr(
+  c: string,
+  t: string,
+  text: boolean,
+  wrong: () => StoreError,
+): { value: string; problems: Problem[] } {
+  let v: string;
+  const problems: Problem[] = [];
+  if (text) {
+    v = `TRY_CAST(${c} AS DOUBLE)`;
+    problems.push(castFails('the value is not a number'));
+  } else if (isNumeric(t)) v = `CAST(${c} AS DOUBLE)`;
+  else throw wrong();
+  if (text || FLOAT_TYPES.has(t)) {
+    problems.push({
+      problem: 'the value is NaN',
+      code: 'store/not-finite',
+      cond: (_r, val) => `isnan(${val})`,
+    });
+    problems.push({
+      problem: 'the value is infinite',
+      code: 'store/not-finite',
+      cond: (_r, val) => `isinf(${val})`,
+    });
+  }
+  return { value: v, problems };
 }
 
 async function checkDuplicates(
