@@ -258,6 +258,41 @@ export interface ProposeResult {
 export async function proposePolicyChange(o: ProposeOptions): Promise<ApiResult<{ value: ProposeResult }>> {
   const root = resolve(o.cwd);
   const { git, topLevel, prefix } = await locate(root);
+  const made = await commitOnNewBranch(o, git, prefix);
+  if (!made.ok) return made;
+  const result: ProposeResult = {
+    branch: o.preview.branch,
+    base: o.preview.base,
+    commit: made.value,
+    head: made.value,
+    plan: { digest: o.preview.plan.digest, summary: renderSummaryLine(o.preview.plan) },
+  };
+
+  if (o.evaluate) {
+    const evaluated = await evaluateOnBranch(o, root, git, topLevel, prefix);
+    result.head = evaluated.head;
+    result.evaluation = evaluated.evaluation;
+  }
+
+  if (!o.github) result.noPullRequest = 'GitHub is not configured: the branch is local';
+  else if (o.evaluate && !result.evaluation?.better)
+    result.noPullRequest = 'the variant did not pass its gates against the champion: no pull request';
+  else {
+    const pr = await openDraftPullRequest(o, o.github, git, result.evaluation);
+    if (!pr.ok) return pr;
+    result.pullRequest = pr.value;
+  }
+  return { ok: true, value: result, diagnostics: [], sources: new Map() };
+}
+
+type Evaluation = NonNullable<ProposeResult['evaluation']>;
+
+/** The policy commit on a new branch made from the previewed base; refused when HEAD moved or the branch exists. */
+async function commitOnNewBranch(
+  o: ProposeOptions,
+  git: GitRun,
+  prefix: string,
+): Promise<ApiResult<{ value: string }>> {
   const head = (await git(['rev-parse', 'HEAD'])).trim();
   if (head !== o.preview.base)
     return fail(
@@ -283,46 +318,53 @@ export async function proposePolicyChange(o: ProposeOptions): Promise<ApiResult<
       'Preview again for a new branch.',
     );
   }
-  const result: ProposeResult = {
-    branch: o.preview.branch,
-    base: o.preview.base,
-    commit: made.sha,
-    head: made.sha,
-    plan: { digest: o.preview.plan.digest, summary: renderSummaryLine(o.preview.plan) },
-  };
+  return { ok: true, value: made.sha, diagnostics: [], sources: new Map() };
+}
 
-  if (o.evaluate) {
-    const v = await validate({ cwd: root, policiesDir: o.policiesDir, checkPaths: false });
-    result.evaluation = await withWorktree(
-      git,
-      topLevel,
-      { branch: o.preview.branch },
-      artifactsDir(v.state?.project.artifacts),
-      async (dir) => {
-        const wroot = join(dir, prefix);
-        const r = await apply({
-          cwd: wroot,
-          policiesDir: o.policiesDir,
-          actor: o.actor,
-          approvedBy: o.approvedBy,
-          approve: 'all',
-          trainers: o.trainers,
-          now: o.clock,
-          signal: o.signal,
-          onEvent: o.onEvent,
-        });
-        const models = [
-          ...new Set(
-            (r.plan?.actions ?? []).filter((a) => a.type === 'model.train').map((a) => a.resource.name),
-          ),
-        ];
-        const comparisons: VersionComparison[] = [];
-        for (const m of models) {
-          const c = await compareVersions({ cwd: wroot, policiesDir: o.policiesDir, model: m });
-          if (c.ok) comparisons.push(c.value);
-        }
-        result.head = (await git(['rev-parse', `refs/heads/${o.preview.branch}`])).trim();
-        return {
+/**
+ * Apply the branch's plan on the branch (in a scratch worktree), then compare each trained
+ * model's new version with its champion. `head` is the branch's state commit.
+ */
+async function evaluateOnBranch(
+  o: ProposeOptions,
+  root: string,
+  git: GitRun,
+  topLevel: string,
+  prefix: string,
+): Promise<{ head: string; evaluation: Evaluation }> {
+  const v = await validate({ cwd: root, policiesDir: o.policiesDir, checkPaths: false });
+  return withWorktree(
+    git,
+    topLevel,
+    { branch: o.preview.branch },
+    artifactsDir(v.state?.project.artifacts),
+    async (dir) => {
+      const wroot = join(dir, prefix);
+      const r = await apply({
+        cwd: wroot,
+        policiesDir: o.policiesDir,
+        actor: o.actor,
+        approvedBy: o.approvedBy,
+        approve: 'all',
+        trainers: o.trainers,
+        now: o.clock,
+        signal: o.signal,
+        onEvent: o.onEvent,
+      });
+      const models = [
+        ...new Set(
+          (r.plan?.actions ?? []).filter((a) => a.type === 'model.train').map((a) => a.resource.name),
+        ),
+      ];
+      const comparisons: VersionComparison[] = [];
+      for (const m of models) {
+        const c = await compareVersions({ cwd: wroot, policiesDir: o.policiesDir, model: m });
+        if (c.ok) comparisons.push(c.value);
+      }
+      const head = (await git(['rev-parse', `refs/heads/${o.preview.branch}`])).trim();
+      return {
+        head,
+        evaluation: {
           summary: r.summary,
           ok: r.ok,
           outcomes: r.outcomes.map((x) => ({ id: x.id, status: x.status, message: x.message })),
@@ -331,66 +373,77 @@ export async function proposePolicyChange(o: ProposeOptions): Promise<ApiResult<
             r.ok &&
             comparisons.length > 0 &&
             comparisons.every((c) => c.b.status === 'champion' || c.b.status === 'challenger'),
-        };
-      },
-    );
-  }
+        },
+      };
+    },
+  );
+}
 
-  if (!o.github) result.noPullRequest = 'GitHub is not configured: the branch is local';
-  else if (o.evaluate && !result.evaluation?.better)
-    result.noPullRequest = 'the variant did not pass its gates against the champion: no pull request';
-  else {
-    const { owner, repo, token } = o.github;
-    const repository = `${owner}/${repo}`;
-    const remote = o.remote ?? 'origin';
-    const remoteHeads = await git(['ls-remote', '--heads', remote, `refs/heads/${o.preview.branch}`]);
-    if (remoteHeads.trim())
-      return fail(
-        'policy/proposal-invalid',
-        `branch ${o.preview.branch} already exists on ${remote}`,
-        'Preview again.',
-      );
-    await git(['push', '--quiet', remote, `refs/heads/${o.preview.branch}:refs/heads/${o.preview.branch}`]);
-    const client = createGitHubClient({ token, apiUrl: o.github.apiUrl });
-    const { data: info } = await ghCall(
-      { what: `read ${repository}`, repository, permission: 'contents: read' },
-      [token],
-      () => client.rest.repos.get({ owner, repo }),
+/** Push the branch (never over an existing one) and open a draft pull request into the default branch. */
+async function openDraftPullRequest(
+  o: ProposeOptions,
+  github: GitHubTarget,
+  git: GitRun,
+  evaluation: Evaluation | undefined,
+): Promise<ApiResult<{ value: NonNullable<ProposeResult['pullRequest']> }>> {
+  const { owner, repo, token } = github;
+  const repository = `${owner}/${repo}`;
+  const remote = o.remote ?? 'origin';
+  const remoteHeads = await git(['ls-remote', '--heads', remote, `refs/heads/${o.preview.branch}`]);
+  if (remoteHeads.trim())
+    return fail(
+      'policy/proposal-invalid',
+      `branch ${o.preview.branch} already exists on ${remote}`,
+      'Preview again.',
     );
-    const evaluation = result.evaluation
-      ? `\n\n**Evaluation on the branch:** ${result.evaluation.summary}\n\n${result.evaluation.comparisons
-          .map(
-            (c) =>
-              `- \`${c.model}\` v${c.b.version} (${c.b.status}) vs v${c.a.version}: ${Object.entries(
-                c.metricDeltas,
-              )
-                .map(([k, d]) => `${k} ${d >= 0 ? '+' : ''}${d.toFixed(4)}`)
-                .join(', ')}`,
-          )
-          .join('\n')}`
-      : '';
-    const body = `${o.body ? `${o.body.trim()}\n\n` : ''}${
-      renderPlanComment({ plan: o.preview.plan, project: repo, limit: 50_000 }).body
-    }${evaluation}\n\n<sub>Proposed through Rudder's MCP server by ${o.actor}.</sub>\n`;
-    const { data } = await ghCall(
-      {
-        what: `open a pull request from ${o.preview.branch} on ${repository}`,
-        repository,
-        permission: 'pull-requests: write',
-      },
-      [token],
-      () =>
-        client.rest.pulls.create({
-          owner,
-          repo,
-          head: o.preview.branch,
-          base: info.default_branch,
-          title: o.title,
-          body,
-          draft: true,
-        }),
-    );
-    result.pullRequest = { number: data.number, url: data.html_url, draft: data.draft ?? true };
-  }
-  return { ok: true, value: result, diagnostics: [], sources: new Map() };
+  await git(['push', '--quiet', remote, `refs/heads/${o.preview.branch}:refs/heads/${o.preview.branch}`]);
+  const client = createGitHubClient({ token, apiUrl: github.apiUrl });
+  const { data: info } = await ghCall(
+    { what: `read ${repository}`, repository, permission: 'contents: read' },
+    [token],
+    () => client.rest.repos.get({ owner, repo }),
+  );
+  const body = `${o.body ? `${o.body.trim()}\n\n` : ''}${
+    renderPlanComment({ plan: o.preview.plan, project: repo, limit: 50_000 }).body
+  }${evaluationSection(evaluation)}\n\n<sub>Proposed through Rudder's MCP server by ${o.actor}.</sub>\n`;
+  const { data } = await ghCall(
+    {
+      what: `open a pull request from ${o.preview.branch} on ${repository}`,
+      repository,
+      permission: 'pull-requests: write',
+    },
+    [token],
+    () =>
+      client.rest.pulls.create({
+        owner,
+        repo,
+        head: o.preview.branch,
+        base: info.default_branch,
+        title: o.title,
+        body,
+        draft: true,
+      }),
+  );
+  return {
+    ok: true,
+    value: { number: data.number, url: data.html_url, draft: data.draft ?? true },
+    diagnostics: [],
+    sources: new Map(),
+  };
+}
+
+/** The pull request's evaluation section: each model's new version against the champion, metric by metric. */
+function evaluationSection(evaluation: Evaluation | undefined): string {
+  return evaluation
+    ? `\n\n**Evaluation on the branch:** ${evaluation.summary}\n\n${evaluation.comparisons
+        .map(
+          (c) =>
+            `- \`${c.model}\` v${c.b.version} (${c.b.status}) vs v${c.a.version}: ${Object.entries(
+              c.metricDeltas,
+            )
+              .map(([k, d]) => `${k} ${d >= 0 ? '+' : ''}${d.toFixed(4)}`)
+              .join(', ')}`,
+        )
+        .join('\n')}`
+    : '';
 }

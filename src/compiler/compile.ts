@@ -77,15 +77,49 @@ export interface CompileOptions {
 
 export function compilePolicies(input: CompileInput, opts: CompileOptions = {}): Result<DesiredState> {
   const hash = opts.hash ?? sha256Hex;
-  const withDigest = <T extends Pending<Resource>>(r: T): T => ({
-    ...r,
-    digest: digestOf(resourceMeaning(r), hash),
-  });
   const diags: Diagnostic[] = [];
+  const { sources, valid, broken } = validateDocuments(input, diags);
+  const report = makeReporter(sources, diags);
+  const projectFiles = new Set(input.projectDocs.map((d) => d.file));
+  const projectDoc = findProject(valid, projectFiles, report);
+  const project: Project = normalizeProject(projectDoc?.doc, projectDoc?.origin);
+  const r = normalizeResources(valid, projectFiles, project, report);
+
+  const ctx: CompileContext = {
+    project,
+    views: r.views,
+    models: r.models,
+    featureRefs: r.featureRefs,
+    triggerOrder: r.triggerOrder,
+    retrainPolicies: sortByName([...r.retrain.values()]),
+    rolloutPolicies: sortByName([...r.rollout.values()]),
+    dataPolicies: sortByName([...r.data.values()]),
+    report,
+    broken,
+  };
+  for (const rule of rules) rule(ctx);
+
+  const sorted = sortDiagnostics(diags);
+  if (hasErrors(sorted)) return fail(sorted);
+  return ok(digestState(ctx, hash), sorted);
+}
+
+type Valid = { kind: PolicyKind; src: SourceDoc }[];
+
+const originOf = (src: SourceDoc): Origin => ({ file: src.file, doc: src.index });
+
+/**
+ * Schema-check every document in file order. `broken` names the documents that failed but say
+ * what they are, so that references to them are not reported again.
+ */
+function validateDocuments(
+  input: CompileInput,
+  diags: Diagnostic[],
+): { sources: Map<string, SourceDoc>; valid: Valid; broken: Set<string> } {
   const sources = new Map<string, SourceDoc>();
   const byOrigin = (a: SourceDoc, b: SourceDoc) =>
     a.file < b.file ? -1 : a.file > b.file ? 1 : a.index - b.index;
-  const valid: { kind: PolicyKind; src: SourceDoc }[] = [];
+  const valid: Valid = [];
   const broken = new Set<string>();
   for (const src of [...input.projectDocs, ...input.docs].sort(byOrigin)) {
     sources.set(originKey({ file: src.file, doc: src.index }), src);
@@ -98,18 +132,22 @@ export function compilePolicies(input: CompileInput, opts: CompileOptions = {}):
         broken.add(`${v.kind}/${v.metadata.name}`);
     }
   }
-  const report = makeReporter(sources, diags);
-  const origin = (src: SourceDoc): Origin => ({ file: src.file, doc: src.index });
-  const projectFiles = new Set(input.projectDocs.map((d) => d.file));
+  return { sources, valid, broken };
+}
 
-  // Project: only in rudder.yaml, only once.
+/** Project: only in rudder.yaml, only once. */
+function findProject(
+  valid: Valid,
+  projectFiles: ReadonlySet<string>,
+  report: CompileContext['report'],
+): { doc: ProjectDoc; origin: Origin } | undefined {
   let projectDoc: { doc: ProjectDoc; origin: Origin } | undefined;
   for (const { kind, src } of valid) {
     const inProjectFile = projectFiles.has(src.file);
     if (kind === 'Project' && !inProjectFile) {
       report({
         code: 'project/misplaced',
-        origin: origin(src),
+        origin: originOf(src),
         path: ['kind'],
         message: `a Project document belongs in rudder.yaml at the repository root, not in ${src.file}`,
         hint: 'Move it to rudder.yaml.',
@@ -117,7 +155,7 @@ export function compilePolicies(input: CompileInput, opts: CompileOptions = {}):
     } else if (kind !== 'Project' && inProjectFile) {
       report({
         code: 'project/misplaced',
-        origin: origin(src),
+        origin: originOf(src),
         path: ['kind'],
         message: `rudder.yaml holds only the Project; found a ${kind}`,
         hint: 'Move policies into the policy folder.',
@@ -126,28 +164,47 @@ export function compilePolicies(input: CompileInput, opts: CompileOptions = {}):
       if (projectDoc)
         report({
           code: 'project/duplicate',
-          origin: origin(src),
+          origin: originOf(src),
           path: [],
           message: 'rudder.yaml holds more than one Project document',
           hint: 'Keep one.',
         });
-      else projectDoc = { doc: src.value as ProjectDoc, origin: origin(src) };
+      else projectDoc = { doc: src.value as ProjectDoc, origin: originOf(src) };
     }
   }
-  const project: Project = normalizeProject(projectDoc?.doc, projectDoc?.origin);
+  return projectDoc;
+}
 
-  const views = new Map<string, Pending<FeatureView>>();
-  const models = new Map<string, Pending<Model>>();
-  const featureRefs = new Map<string, string[]>();
-  const triggerOrder = new Map<string, string[]>();
-  const retrain = new Map<string, Pending<RetrainPolicy>>();
-  const rollout = new Map<string, Pending<RolloutPolicy>>();
-  const data = new Map<string, Pending<DataPolicy>>();
+interface Normalized {
+  views: Map<string, Pending<FeatureView>>;
+  models: Map<string, Pending<Model>>;
+  featureRefs: Map<string, string[]>;
+  triggerOrder: Map<string, string[]>;
+  retrain: Map<string, Pending<RetrainPolicy>>;
+  rollout: Map<string, Pending<RolloutPolicy>>;
+  data: Map<string, Pending<DataPolicy>>;
+}
+
+/** Each policy normalized by kind and name; a second definition of a name is reported and dropped. */
+function normalizeResources(
+  valid: Valid,
+  projectFiles: ReadonlySet<string>,
+  project: Project,
+  report: CompileContext['report'],
+): Normalized {
+  const n: Normalized = {
+    views: new Map(),
+    models: new Map(),
+    featureRefs: new Map(),
+    triggerOrder: new Map(),
+    retrain: new Map(),
+    rollout: new Map(),
+    data: new Map(),
+  };
   const firstSeen = new Map<string, Origin>();
-
   for (const { kind, src } of valid) {
     if (kind === 'Project' || projectFiles.has(src.file)) continue;
-    const o = origin(src);
+    const o = originOf(src);
     const name = (src.value as { metadata: { name: string } }).metadata.name;
     const key = `${kind}/${name}`;
     const first = firstSeen.get(key);
@@ -164,54 +221,46 @@ export function compilePolicies(input: CompileInput, opts: CompileOptions = {}):
     firstSeen.set(key, o);
     switch (kind) {
       case 'FeatureView':
-        views.set(name, normalizeFeatureView(src.value as FeatureViewDoc, o));
+        n.views.set(name, normalizeFeatureView(src.value as FeatureViewDoc, o));
         break;
       case 'Model': {
         const doc = src.value as ModelDoc;
-        models.set(name, normalizeModel(doc, o, project.trainer.backend));
-        featureRefs.set(name, [...doc.spec.features]);
+        n.models.set(name, normalizeModel(doc, o, project.trainer.backend));
+        n.featureRefs.set(name, [...doc.spec.features]);
         break;
       }
       case 'RetrainPolicy': {
         const doc = src.value as RetrainPolicyDoc;
-        retrain.set(name, normalizeRetrainPolicy(doc, o));
-        triggerOrder.set(
+        n.retrain.set(name, normalizeRetrainPolicy(doc, o));
+        n.triggerOrder.set(
           name,
           (doc.spec.triggers ?? []).map((t) => Object.keys(t)[0]!),
         );
         break;
       }
       case 'RolloutPolicy':
-        rollout.set(name, normalizeRolloutPolicy(src.value as RolloutPolicyDoc, o));
+        n.rollout.set(name, normalizeRolloutPolicy(src.value as RolloutPolicyDoc, o));
         break;
       case 'DataPolicy':
-        data.set(name, normalizeDataPolicy(src.value as DataPolicyDoc, o));
+        n.data.set(name, normalizeDataPolicy(src.value as DataPolicyDoc, o));
         break;
     }
   }
+  return n;
+}
 
-  const ctx: CompileContext = {
-    project,
-    views,
-    models,
-    featureRefs,
-    triggerOrder,
-    retrainPolicies: sortByName([...retrain.values()]),
-    rolloutPolicies: sortByName([...rollout.values()]),
-    dataPolicies: sortByName([...data.values()]),
-    report,
-    broken,
-  };
-  for (const rule of rules) rule(ctx);
-
-  const sorted = sortDiagnostics(diags);
-  if (hasErrors(sorted)) return fail(sorted);
-
-  const featureViews = sortByName([...views.values()]).map(withDigest);
+/** The compiled state with each resource's digest and the digest over them all. */
+function digestState(ctx: CompileContext, hash: HashHex): DesiredState {
+  const withDigest = <T extends Pending<Resource>>(r: T): T => ({
+    ...r,
+    digest: digestOf(resourceMeaning(r), hash),
+  });
+  const { project } = ctx;
+  const featureViews = sortByName([...ctx.views.values()]).map(withDigest);
   const state: Omit<DesiredState, 'digest'> = {
     project,
     featureViews,
-    models: sortByName([...models.values()]).map(withDigest),
+    models: sortByName([...ctx.models.values()]).map(withDigest),
     retrainPolicies: ctx.retrainPolicies.map(withDigest),
     rolloutPolicies: ctx.rolloutPolicies.map(withDigest),
     dataPolicies: ctx.dataPolicies.map(withDigest),
@@ -230,7 +279,7 @@ export function compilePolicies(input: CompileInput, opts: CompileOptions = {}):
     },
     hash,
   );
-  return ok({ ...state, digest }, sorted);
+  return { ...state, digest };
 }
 
 function sortByName<T extends { name: string }>(xs: T[]): T[] {

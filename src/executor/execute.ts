@@ -71,115 +71,50 @@ export async function executePlan(
   initial: LockState,
   ports: ExecutePorts,
 ): Promise<ExecuteResult> {
-  let lock = initial;
-  const outcomes = new Map<string, ActionOutcome>();
-  const touched = new Set<string>();
-  const byId = new Map(actions.map((a) => [a.id, a]));
-  const trainingSets = new Map<string, TrainingSet>();
-  const stateDir = ports.desired.project.stateDir;
-  // One DuckDB connection underneath: store calls take turns; training overlaps with them.
-  const storeQueue = new PQueue({ concurrency: 1 });
-  // Lock changes apply to the state as it is when they are written, one at a time.
-  const writeQueue = new PQueue({ concurrency: 1 });
-
-  const record = (next: (current: LockState) => LockState): Promise<string[]> =>
-    serial(writeQueue, async () => {
-      const after = next(lock);
-      const changes = diffLockStates(lock, after, stateDir);
-      if (changes.length > 0) await writeLockChanges(ports.root, stateDir, changes);
-      lock = after;
-      for (const c of changes) touched.add(c.path);
-      return changes.map((c) => c.path);
-    });
-
-  const context = (a: { id: string }): HandlerContext => ({
-    desired: ports.desired,
-    withStore: (fn) => serial(storeQueue, () => fn(ports.store)),
-    withDataPolicies: (fn) => serial(storeQueue, () => fn(ports.dataPolicies)),
-    trainerFor: (t) => ports.trainerFor(t),
-    artifacts: ports.artifacts,
-    lock: () => lock,
-    workDir: async () => {
-      const wd = join(ports.workDir, safe(a.id));
-      await mkdir(wd, { recursive: true });
-      return wd;
-    },
-    trainingSets,
-    signal: ports.signal,
-  });
-
-  // Generic in the action type, so each action meets its own handler without a cast.
-  const runWith = async <T extends ActionType>(
-    a: ActionOf<T>,
-    meta: RecordMeta,
-  ): Promise<ActionOutcome<T>> => {
-    const h = handlers[a.type];
-    const o = await h.run(a, context(a));
-    if (o instanceof Skip) {
-      const skipped: ActionOutcomeOf<T> = {
-        id: a.id,
-        type: a.type,
-        status: 'skipped',
-        message: o.message,
-        files: [],
-      };
-      return skipped;
-    }
-    const files = await record((s) => h.lockAfter(s, o, a, meta));
-    const done: ActionOutcomeOf<T> = {
-      id: a.id,
-      type: a.type,
-      status: 'done',
-      message: h.summary(o, a),
-      files,
-      outcome: o,
-      subject: h.subject(o, a),
-    };
-    return done;
+  const run: Run = {
+    ports,
+    lock: initial,
+    outcomes: new Map(),
+    touched: new Set(),
+    trainingSets: new Map(),
+    // One DuckDB connection underneath: store calls take turns; training overlaps with them.
+    storeQueue: new PQueue({ concurrency: 1 }),
+    // Lock changes apply to the state as it is when they are written, one at a time.
+    writeQueue: new PQueue({ concurrency: 1 }),
   };
-
-  const runAction = async (a: PlanAction): Promise<ActionOutcome> => {
-    const skipped = (message: string): ActionOutcome => ({
-      id: a.id,
-      type: a.type,
-      status: 'skipped',
-      message,
-      files: [],
-    });
-    const failedDep = a.dependsOn.map((d) => outcomes.get(d)).find((o) => o && o.status !== 'done');
-    if (failedDep)
-      return skipped(`skipped: ${failedDep.id} ${failedDep.status === 'failed' ? 'failed' : 'did not run'}`);
-    const approvalKey = modelOfAction(a) ?? a.resource.name;
-    if (a.requiresApproval && ports.approve !== 'all' && !ports.approve.has(approvalKey))
-      return skipped(`awaiting approval: run rudder apply --approve ${approvalKey}`);
-    if (ports.signal?.aborted) return skipped('skipped: apply was interrupted');
-    const meta: RecordMeta = {
-      desired: ports.desired,
-      at: ports.clock().toISOString(),
-      prov: { plan: ports.planDigest, action: a.id },
-    };
-    ports.onEvent?.({ type: 'action-start', action: a });
-    try {
-      return await runWith(a, meta);
-    } catch (e) {
-      const err = e as Error;
-      const tail = e instanceof TrainerError && e.logTail ? `\n--- log tail ---\n${e.logTail}` : '';
-      // A full disk or a read-only folder: say which, and what to do, in the action's line.
-      const env = asEnvironmentError(e);
-      return {
-        id: a.id,
-        type: a.type,
-        status: 'failed',
-        message: env
-          ? `${env.code}: ${env.message.split('\n')[0]}. ${env.hint ?? ''}`.trim()
-          : `${err.message.split('\n')[0]}${tail}`,
-        files: [],
-      };
-    }
+  const fatal = await runWaves(run, new Map(actions.map((a) => [a.id, a])), waves);
+  await rm(ports.workDir, { recursive: true, force: true }).catch(() => undefined);
+  if (fatal !== undefined)
+    throw fatal instanceof Error ? fatal : new Error('recording the run failed', { cause: fatal });
+  return {
+    lock: run.lock,
+    outcomes: waves.flatMap((w) => w.map((id) => run.outcomes.get(id)).filter((o) => o != null)),
+    touchedFiles: [...run.touched].sort(),
   };
+}
 
-  // A failure to journal progress (a full disk, a read-only .rudder/) is not one action's
-  // failure: the run stops after the running actions and the error reaches the caller.
+/** One execution's state, shared by its actions. */
+interface Run {
+  ports: ExecutePorts;
+  lock: LockState;
+  outcomes: Map<string, ActionOutcome>;
+  touched: Set<string>;
+  trainingSets: Map<string, TrainingSet>;
+  storeQueue: PQueue;
+  writeQueue: PQueue;
+}
+
+/**
+ * Each wave's actions, at most `concurrency` at once. A failure to journal progress (a full
+ * disk, a read-only .rudder/) is not one action's failure: the run stops after the running
+ * actions and the error is returned for the caller to throw.
+ */
+async function runWaves(
+  run: Run,
+  byId: ReadonlyMap<string, PlanAction>,
+  waves: readonly string[][],
+): Promise<unknown> {
+  const { ports } = run;
   let fatal: unknown;
   for (const wave of waves) {
     if (fatal !== undefined) break;
@@ -188,8 +123,8 @@ export async function executePlan(
       const a = byId.get(id);
       if (!a) continue;
       void queue.add(async () => {
-        const outcome = await runAction(a);
-        outcomes.set(a.id, outcome);
+        const outcome = await runAction(run, a);
+        run.outcomes.set(a.id, outcome);
         const type =
           outcome.status === 'done'
             ? 'action-done'
@@ -207,14 +142,117 @@ export async function executePlan(
     }
     await queue.onIdle();
   }
-  await rm(ports.workDir, { recursive: true, force: true }).catch(() => undefined);
-  if (fatal !== undefined)
-    throw fatal instanceof Error ? fatal : new Error('recording the run failed', { cause: fatal });
-  return {
-    lock,
-    outcomes: waves.flatMap((w) => w.map((id) => outcomes.get(id)).filter((o) => o != null)),
-    touchedFiles: [...touched].sort(),
+  return fatal;
+}
+
+/** One action: skipped when a dependency did not finish, approval is missing or the run was interrupted. */
+async function runAction(run: Run, a: PlanAction): Promise<ActionOutcome> {
+  const { ports } = run;
+  const skipped = (message: string): ActionOutcome => ({
+    id: a.id,
+    type: a.type,
+    status: 'skipped',
+    message,
+    files: [],
+  });
+  const failedDep = a.dependsOn.map((d) => run.outcomes.get(d)).find((o) => o && o.status !== 'done');
+  if (failedDep)
+    return skipped(`skipped: ${failedDep.id} ${failedDep.status === 'failed' ? 'failed' : 'did not run'}`);
+  const approvalKey = modelOfAction(a) ?? a.resource.name;
+  if (a.requiresApproval && ports.approve !== 'all' && !ports.approve.has(approvalKey))
+    return skipped(`awaiting approval: run rudder apply --approve ${approvalKey}`);
+  if (ports.signal?.aborted) return skipped('skipped: apply was interrupted');
+  const meta: RecordMeta = {
+    desired: ports.desired,
+    at: ports.clock().toISOString(),
+    prov: { plan: ports.planDigest, action: a.id },
   };
+  ports.onEvent?.({ type: 'action-start', action: a });
+  try {
+    return await runWith(run, a, meta);
+  } catch (e) {
+    return failed(a, e);
+  }
+}
+
+function failed(a: PlanAction, e: unknown): ActionOutcome {
+  const err = e as Error;
+  const tail = e instanceof TrainerError && e.logTail ? `\n--- log tail ---\n${e.logTail}` : '';
+  // A full disk or a read-only folder: say which, and what to do, in the action's line.
+  const env = asEnvironmentError(e);
+  return {
+    id: a.id,
+    type: a.type,
+    status: 'failed',
+    message: env
+      ? `${env.code}: ${env.message.split('\n')[0]}. ${env.hint ?? ''}`.trim()
+      : `${err.message.split('\n')[0]}${tail}`,
+    files: [],
+  };
+}
+
+/** Generic in the action type, so each action meets its own handler without a cast. */
+async function runWith<T extends ActionType>(
+  run: Run,
+  a: ActionOf<T>,
+  meta: RecordMeta,
+): Promise<ActionOutcome<T>> {
+  const h = handlers[a.type];
+  const o = await h.run(a, handlerContext(run, a));
+  if (o instanceof Skip) {
+    const skipped: ActionOutcomeOf<T> = {
+      id: a.id,
+      type: a.type,
+      status: 'skipped',
+      message: o.message,
+      files: [],
+    };
+    return skipped;
+  }
+  const files = await record(run, (s) => h.lockAfter(s, o, a, meta));
+  const done: ActionOutcomeOf<T> = {
+    id: a.id,
+    type: a.type,
+    status: 'done',
+    message: h.summary(o, a),
+    files,
+    outcome: o,
+    subject: h.subject(o, a),
+  };
+  return done;
+}
+
+function handlerContext(run: Run, a: { id: string }): HandlerContext {
+  const { ports } = run;
+  return {
+    desired: ports.desired,
+    withStore: (fn) => serial(run.storeQueue, () => fn(ports.store)),
+    withDataPolicies: (fn) => serial(run.storeQueue, () => fn(ports.dataPolicies)),
+    trainerFor: (t) => ports.trainerFor(t),
+    artifacts: ports.artifacts,
+    lock: () => run.lock,
+    workDir: async () => {
+      const wd = join(ports.workDir, safe(a.id));
+      await mkdir(wd, { recursive: true });
+      return wd;
+    },
+    trainingSets: run.trainingSets,
+    signal: ports.signal,
+  };
+}
+
+/** Apply a change to the lock state as it is now, writing the lockfiles it changes. */
+function record(run: Run, next: (current: LockState) => LockState): Promise<string[]> {
+  const { root, desired } = run.ports;
+  const stateDir = desired.project.stateDir;
+  return serial(run.writeQueue, async () => {
+    const after = next(run.lock);
+    const changes = diffLockStates(run.lock, after, stateDir);
+    if (changes.length > 0) await writeLockChanges(root, stateDir, changes);
+    run.lock = after;
+    for (const c of changes) run.touched.add(c.path);
+    return changes.map((c) => c.path);
+  });
 }
 
 /** Run `fn` in a one-at-a-time queue and pass its result or error through. */

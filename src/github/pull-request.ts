@@ -9,7 +9,7 @@ import { createGitHubClient, redact, type GitHubClient, type GitHubClientOptions
 import { GITHUB_BODY_LIMIT } from './comment.ts';
 import type { GitHubTarget } from './context.ts';
 import { ghCall, GitHubError } from './errors.ts';
-import { commitFiles, identityOf, locate } from './git-plumbing.ts';
+import { commitFiles, identityOf, locate, type GitRun } from './git-plumbing.ts';
 import { loadPoliciesAt } from './policies-at.ts';
 import { diffPolicies } from './policy-changes.ts';
 import { renderPlanComment } from './render-comment.ts';
@@ -61,15 +61,7 @@ export async function proposeChange(o: ProposeChangeOptions): Promise<ProposeCha
   const secrets = [token];
   const remote = o.remote ?? 'origin';
   const entries = Object.entries(o.files);
-  if (entries.length === 0)
-    throw new GitHubError('nothing to propose: no files were given', 0, 'Pass the changed files.');
-  for (const [p] of entries)
-    if (p === '' || p.startsWith('/') || p.split(/[\\/]/).includes('..') || p.startsWith('-'))
-      throw new GitHubError(
-        `refusing to propose ${JSON.stringify(p)}: not a path inside the repository`,
-        0,
-        'Use paths relative to the repository root.',
-      );
+  checkProposedPaths(entries);
   const { git, prefix } = await locate(o.root);
   await git(['check-ref-format', '--branch', o.branch]).catch(() => {
     throw new GitHubError(
@@ -89,49 +81,10 @@ export async function proposeChange(o: ProposeChangeOptions): Promise<ProposeCha
     );
     base = data.default_branch;
   }
-  const remoteHeads = await git([
-    'ls-remote',
-    '--heads',
-    remote,
-    `refs/heads/${o.branch}`,
-    `refs/heads/${base}`,
-  ]);
-  if (remoteHeads.split('\n').some((l) => l.endsWith(`\trefs/heads/${o.branch}`)))
-    throw new GitHubError(
-      `branch ${o.branch} already exists on ${remote}: Rudder never overwrites a branch`,
-      0,
-      'Choose another branch name, or delete the old branch if its pull request is closed.',
-    );
-  const baseSha = remoteHeads
-    .split('\n')
-    .find((l) => l.endsWith(`\trefs/heads/${base}`))
-    ?.split('\t')[0];
-  if (!baseSha)
-    throw new GitHubError(
-      `the base branch ${base} does not exist on ${remote}`,
-      0,
-      `Push ${base} first, or pass another base.`,
-    );
-  await git(['fetch', '--quiet', '--no-tags', remote, `refs/heads/${base}`]);
-
-  const files = new Map(entries.map(([p, c]) => [`${prefix}${p.replace(/\\/g, '/')}`, c]));
-  const identity = await identityOf(git, o.author ?? FALLBACK_AUTHOR);
-  const trailers = o.plan ? `\n\nRudder-Plan: ${o.plan.digest}` : '';
-  const made = await commitFiles({
-    git,
-    base: baseSha,
-    files,
-    message: `${o.message ?? o.title}${trailers}\n`,
-    identity,
-  });
-  if (!made.changed)
-    throw new GitHubError(
-      `nothing to propose: the files are already as given on ${base}`,
-      0,
-      'Change at least one file.',
-    );
+  const baseSha = await fetchRemoteBase(git, remote, o.branch, base);
+  const sha = await commitProposal(o, git, prefix, entries, baseSha, base);
   try {
-    await git(['push', '--quiet', remote, `${made.sha}:refs/heads/${o.branch}`]);
+    await git(['push', '--quiet', remote, `${sha}:refs/heads/${o.branch}`]);
   } catch (e) {
     throw new GitHubError(
       `cannot push branch ${o.branch} to ${remote}: ${redact((e as Error).message, secrets)}`,
@@ -143,7 +96,7 @@ export async function proposeChange(o: ProposeChangeOptions): Promise<ProposeCha
   const body = await renderProposalBody({
     root: o.root,
     base: baseSha,
-    head: made.sha,
+    head: sha,
     plan: o.plan,
     body: o.body,
     project: o.project,
@@ -162,9 +115,79 @@ export async function proposeChange(o: ProposeChangeOptions): Promise<ProposeCha
   return {
     branch: o.branch,
     base,
-    commit: made.sha,
+    commit: sha,
     pullRequest: pr,
   };
+}
+
+/** At least one file, and every path inside the repository (no absolute, `..` or option-like path). */
+function checkProposedPaths(entries: [string, string | null][]): void {
+  if (entries.length === 0)
+    throw new GitHubError('nothing to propose: no files were given', 0, 'Pass the changed files.');
+  for (const [p] of entries)
+    if (p === '' || p.startsWith('/') || p.split(/[\\/]/).includes('..') || p.startsWith('-'))
+      throw new GitHubError(
+        `refusing to propose ${JSON.stringify(p)}: not a path inside the repository`,
+        0,
+        'Use paths relative to the repository root.',
+      );
+}
+
+/** The base branch's commit on the remote, fetched; refused when the new branch already exists there. */
+async function fetchRemoteBase(git: GitRun, remote: string, branch: string, base: string): Promise<string> {
+  const remoteHeads = await git([
+    'ls-remote',
+    '--heads',
+    remote,
+    `refs/heads/${branch}`,
+    `refs/heads/${base}`,
+  ]);
+  if (remoteHeads.split('\n').some((l) => l.endsWith(`\trefs/heads/${branch}`)))
+    throw new GitHubError(
+      `branch ${branch} already exists on ${remote}: Rudder never overwrites a branch`,
+      0,
+      'Choose another branch name, or delete the old branch if its pull request is closed.',
+    );
+  const baseSha = remoteHeads
+    .split('\n')
+    .find((l) => l.endsWith(`\trefs/heads/${base}`))
+    ?.split('\t')[0];
+  if (!baseSha)
+    throw new GitHubError(
+      `the base branch ${base} does not exist on ${remote}`,
+      0,
+      `Push ${base} first, or pass another base.`,
+    );
+  await git(['fetch', '--quiet', '--no-tags', remote, `refs/heads/${base}`]);
+  return baseSha;
+}
+
+/** One commit of the files on top of the base commit; refused when it changes nothing. */
+async function commitProposal(
+  o: ProposeChangeOptions,
+  git: GitRun,
+  prefix: string,
+  entries: [string, string | null][],
+  baseSha: string,
+  base: string,
+): Promise<string> {
+  const files = new Map(entries.map(([p, c]) => [`${prefix}${p.replace(/\\/g, '/')}`, c]));
+  const identity = await identityOf(git, o.author ?? FALLBACK_AUTHOR);
+  const trailers = o.plan ? `\n\nRudder-Plan: ${o.plan.digest}` : '';
+  const made = await commitFiles({
+    git,
+    base: baseSha,
+    files,
+    message: `${o.message ?? o.title}${trailers}\n`,
+    identity,
+  });
+  if (!made.changed)
+    throw new GitHubError(
+      `nothing to propose: the files are already as given on ${base}`,
+      0,
+      'Change at least one file.',
+    );
+  return made.sha;
 }
 
 export interface ProposalBodyOptions {

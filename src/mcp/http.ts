@@ -134,92 +134,34 @@ export async function startHttpServer(opts: HttpOptions): Promise<RunningHttpSer
   const confirmations =
     opts.confirmations ?? new Confirmations<Prepared>({ now: opts.now, ttlMs: opts.confirmTtlMs });
   const audit = opts.audit ?? new AuditLog(opts.cwd, (e) => log(`audit log: ${e.message}`));
-  const sessions = new Map<string, StreamableHTTPServerTransport>();
-  const lastSeen = new Map<string, number>();
-  const maxSessions = opts.maxSessions ?? 32;
-  const idleMs = opts.sessionIdleMs ?? 30 * 60_000;
-  const sweep = setInterval(
-    () => {
-      const cutoff = Date.now() - idleMs;
-      for (const [id, at] of lastSeen)
-        if (at < cutoff) {
-          lastSeen.delete(id);
-          void sessions.get(id)?.close();
-          sessions.delete(id);
-        }
+  const s: Sessions = {
+    open: new Map(),
+    lastSeen: new Map(),
+    max: opts.maxSessions ?? 32,
+    create: async () => {
+      const t: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => {
+          s.open.set(id, t);
+        },
+      });
+      t.onclose = () => {
+        if (t.sessionId) s.open.delete(t.sessionId);
+      };
+      const { server } = createRudderMcpServer({ ...opts, confirmations, audit, log });
+      await server.connect(t);
+      return t;
     },
-    Math.min(idleMs, 60_000),
-  );
-  sweep.unref();
+  };
+  const sweep = sweepIdleSessions(s, opts.sessionIdleMs ?? 30 * 60_000);
   const allowedHosts = new Set(
     [...LOOPBACK, host.includes(':') ? `[${host}]` : host].map((h) => h.toLowerCase()),
   );
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://placeholder');
-    // DNS rebinding: a page on evil.example resolving to 127.0.0.1 still sends Host: evil.example.
-    const hostHeader = req.headers.host;
-    if (!hostHeader || !allowedHosts.has(hostnameOf(hostHeader)))
-      return reply(res, 403, 'forbidden-host', `Host ${JSON.stringify(hostHeader ?? '')} is not this server`);
-    const origin = req.headers.origin;
-    if (origin != null) {
-      let ok = false;
-      try {
-        ok = allowedHosts.has(hostnameOf(new URL(origin).host));
-      } catch {
-        ok = false;
-      }
-      if (!ok) return reply(res, 403, 'forbidden-origin', `Origin ${JSON.stringify(origin)} is not allowed`);
-    }
-    if (url.pathname !== '/mcp') return reply(res, 404, 'not-found', 'the MCP endpoint is /mcp');
-    const auth = req.headers.authorization;
-    const presented = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
-    if (!tokenMatches(presented, opts.token))
-      return reply(
-        res,
-        401,
-        'unauthorized',
-        presented ? 'wrong bearer token' : 'a bearer token is required',
-        {
-          'www-authenticate': 'Bearer realm="rudder-mcp"',
-        },
-      );
-
-    const sid = req.headers['mcp-session-id'];
-    const sessionId = Array.isArray(sid) ? sid[0] : sid;
-    let body: unknown;
-    if (req.method === 'POST') {
-      try {
-        body = await readBody(req);
-      } catch (e) {
-        return reply(res, 400, 'bad-request', (e as Error).message);
-      }
-    }
-    let transport = sessionId ? sessions.get(sessionId) : undefined;
-    if (!transport) {
-      if (sessionId) return reply(res, 404, 'unknown-session', 'no such session; initialize again');
-      if (req.method !== 'POST' || !isInitializeRequest(body))
-        return reply(res, 400, 'bad-request', 'the first request of a session must be initialize');
-      if (sessions.size >= maxSessions)
-        return reply(res, 503, 'too-many-sessions', `${maxSessions} sessions are open; close one first`);
-      const t: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        onsessioninitialized: (id) => {
-          sessions.set(id, t);
-        },
-      });
-      t.onclose = () => {
-        if (t.sessionId) sessions.delete(t.sessionId);
-      };
-      const { server } = createRudderMcpServer({ ...opts, confirmations, audit, log });
-      await server.connect(t);
-      transport = t;
-    }
-    if (transport.sessionId) lastSeen.set(transport.sessionId, Date.now());
-    await transport.handleRequest(req, res, body);
-    if (transport.sessionId) lastSeen.set(transport.sessionId, Date.now());
+    if (refused(req, res, allowedHosts, opts.token)) return;
+    await serveMcp(req, res, s);
   };
-
   const http: Server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
       log(`http: ${(e as Error).stack ?? String(e)}`);
@@ -239,11 +181,108 @@ export async function startHttpServer(opts: HttpOptions): Promise<RunningHttpSer
     port,
     async close() {
       clearInterval(sweep);
-      for (const t of sessions.values()) await t.close().catch(() => undefined);
-      sessions.clear();
+      for (const t of s.open.values()) await t.close().catch(() => undefined);
+      s.open.clear();
       const closed = new Promise<void>((ok) => http.close(() => ok()));
       http.closeAllConnections();
       await closed;
     },
   };
+}
+
+/** The open MCP sessions, when each was last used, and how to open another. */
+interface Sessions {
+  open: Map<string, StreamableHTTPServerTransport>;
+  lastSeen: Map<string, number>;
+  max: number;
+  create(): Promise<StreamableHTTPServerTransport>;
+}
+
+/** Close sessions idle longer than `idleMs`, checking at least once a minute. */
+function sweepIdleSessions(s: Sessions, idleMs: number): NodeJS.Timeout {
+  const sweep = setInterval(
+    () => {
+      const cutoff = Date.now() - idleMs;
+      for (const [id, at] of s.lastSeen)
+        if (at < cutoff) {
+          s.lastSeen.delete(id);
+          void s.open.get(id)?.close();
+          s.open.delete(id);
+        }
+    },
+    Math.min(idleMs, 60_000),
+  );
+  sweep.unref();
+  return sweep;
+}
+
+/**
+ * Host, Origin, path and bearer token, checked before the SDK sees the request; true when
+ * the request was refused (and answered).
+ */
+function refused(
+  req: IncomingMessage,
+  res: ServerResponse,
+  allowedHosts: ReadonlySet<string>,
+  token: string,
+): boolean {
+  const url = new URL(req.url ?? '/', 'http://placeholder');
+  // DNS rebinding: a page on evil.example resolving to 127.0.0.1 still sends Host: evil.example.
+  const hostHeader = req.headers.host;
+  if (!hostHeader || !allowedHosts.has(hostnameOf(hostHeader))) {
+    reply(res, 403, 'forbidden-host', `Host ${JSON.stringify(hostHeader ?? '')} is not this server`);
+    return true;
+  }
+  const origin = req.headers.origin;
+  if (origin != null) {
+    let ok = false;
+    try {
+      ok = allowedHosts.has(hostnameOf(new URL(origin).host));
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      reply(res, 403, 'forbidden-origin', `Origin ${JSON.stringify(origin)} is not allowed`);
+      return true;
+    }
+  }
+  if (url.pathname !== '/mcp') {
+    reply(res, 404, 'not-found', 'the MCP endpoint is /mcp');
+    return true;
+  }
+  const auth = req.headers.authorization;
+  const presented = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
+  if (!tokenMatches(presented, token)) {
+    reply(res, 401, 'unauthorized', presented ? 'wrong bearer token' : 'a bearer token is required', {
+      'www-authenticate': 'Bearer realm="rudder-mcp"',
+    });
+    return true;
+  }
+  return false;
+}
+
+/** Hand an accepted request to its session's transport; an initialize request opens a session. */
+async function serveMcp(req: IncomingMessage, res: ServerResponse, s: Sessions): Promise<void> {
+  const sid = req.headers['mcp-session-id'];
+  const sessionId = Array.isArray(sid) ? sid[0] : sid;
+  let body: unknown;
+  if (req.method === 'POST') {
+    try {
+      body = await readBody(req);
+    } catch (e) {
+      return reply(res, 400, 'bad-request', (e as Error).message);
+    }
+  }
+  let transport = sessionId ? s.open.get(sessionId) : undefined;
+  if (!transport) {
+    if (sessionId) return reply(res, 404, 'unknown-session', 'no such session; initialize again');
+    if (req.method !== 'POST' || !isInitializeRequest(body))
+      return reply(res, 400, 'bad-request', 'the first request of a session must be initialize');
+    if (s.open.size >= s.max)
+      return reply(res, 503, 'too-many-sessions', `${s.max} sessions are open; close one first`);
+    transport = await s.create();
+  }
+  if (transport.sessionId) s.lastSeen.set(transport.sessionId, Date.now());
+  await transport.handleRequest(req, res, body);
+  if (transport.sessionId) s.lastSeen.set(transport.sessionId, Date.now());
 }

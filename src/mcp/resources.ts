@@ -32,6 +32,13 @@ const allLocks = (s: LockState): AnyLock[] => [
 const notFound = (uri: string, hint: string): Error => new Error(`${uri}: not found. ${hint}`);
 
 export function registerResources(server: McpServer, opts: ResourceOptions): void {
+  registerStatus(server, opts);
+  registerPlans(server, opts);
+  registerLocks(server, opts);
+  registerPolicies(server, opts);
+}
+
+function registerStatus(server: McpServer, opts: ResourceOptions): void {
   server.registerResource(
     'status',
     'rudder://status',
@@ -54,7 +61,9 @@ export function registerResources(server: McpServer, opts: ResourceOptions): voi
       };
     },
   );
+}
 
+function registerPlans(server: McpServer, opts: ResourceOptions): void {
   server.registerResource(
     'plan',
     new ResourceTemplate('rudder://plan/{digest}', {
@@ -84,7 +93,9 @@ export function registerResources(server: McpServer, opts: ResourceOptions): voi
       };
     },
   );
+}
 
+function registerLocks(server: McpServer, opts: ResourceOptions): void {
   server.registerResource(
     'lock',
     new ResourceTemplate('rudder://lock/{kind}/{name}', {
@@ -123,7 +134,9 @@ export function registerResources(server: McpServer, opts: ResourceOptions): voi
       return { contents: [{ uri: uri.href, mimeType: 'application/yaml', text }] };
     },
   );
+}
 
+function registerPolicies(server: McpServer, opts: ResourceOptions): void {
   server.registerResource(
     'policy',
     new ResourceTemplate('rudder://policy/{+path}', {

@@ -1,6 +1,17 @@
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
-import { parseAllDocuments, isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
+import {
+  parseAllDocuments,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  type Document,
+  type Node,
+  type YAMLError,
+} from 'yaml';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
+import { messageOf } from '../util/messages.ts';
 import { ANCHOR_OR_ALIAS } from '../util/yaml-anchors.ts';
 import { makeLazySourceDoc, makeSourceDoc, type SourceDoc } from './source-doc.ts';
 
@@ -24,19 +35,53 @@ export interface ParsedFile {
   text?: string;
 }
 
+/** Records an error diagnostic against the file being parsed. */
+type Report = (code: Diagnostic['code'], message: string, hint?: string, span?: Diagnostic['span']) => void;
+
 /** Decode and parse one policy file. Pure: bytes in, documents and diagnostics out. */
 export function parseDocuments(file: string, bytes: Uint8Array): ParsedFile {
   const diags: Diagnostic[] = [];
-  const err = (code: Diagnostic['code'], message: string, hint?: string, span?: Diagnostic['span']) =>
+  const err: Report = (code, message, hint, span) =>
     diags.push({ code, severity: 'error', message, hint, file, path: [], span });
 
+  const decoded = decodeText(file, bytes, diags, err);
+  if ('done' in decoded) return decoded.done;
+  const { text } = decoded;
+  // TextDecoder drops the BOM, so offsets refer to `text` as decoded.
+  if (text.trim() === '') {
+    diags.push(emptyFileWarning(file));
+    return { docs: [], diagnostics: diags, text };
+  }
+
+  const fast = fastParse(file, text);
+  if (fast) return { docs: fast, diagnostics: diags, text };
+
+  const yamlDocs = parseYamlWithinLimits(file, text, err);
+  if (!yamlDocs) return { docs: [], diagnostics: diags, text };
+
+  const docs: SourceDoc[] = [];
+  yamlDocs.forEach((doc, index) => {
+    const src = readDocument(file, text, doc, index, err);
+    if (src) docs.push(src);
+  });
+  if (docs.length === 0 && diags.length === 0) diags.push(emptyFileWarning(file));
+  return { docs, diagnostics: diags, text };
+}
+
+/** The bytes as text, or the finished result when they are too many, binary or not UTF-8. */
+function decodeText(
+  file: string,
+  bytes: Uint8Array,
+  diags: Diagnostic[],
+  err: Report,
+): { text: string } | { done: ParsedFile } {
   if (bytes.byteLength > limits.maxFileBytes) {
     err(
       'source/file-too-large',
       `${file} is ${bytes.byteLength} bytes; the limit is ${limits.maxFileBytes}`,
       'Split the policies into several files.',
     );
-    return { docs: [], diagnostics: diags };
+    return { done: { docs: [], diagnostics: diags } };
   }
   const nul = bytes.indexOf(0);
   if (nul !== -1) {
@@ -45,11 +90,10 @@ export function parseDocuments(file: string, bytes: Uint8Array): ParsedFile {
       `${file} contains a NUL byte at offset ${nul}: it is not a text file`,
       'Remove binary files from the policy folder.',
     );
-    return { docs: [], diagnostics: diags };
+    return { done: { docs: [], diagnostics: diags } };
   }
-  let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes) };
   } catch {
     const at = firstInvalidUtf8(bytes);
     err(
@@ -61,24 +105,23 @@ export function parseDocuments(file: string, bytes: Uint8Array): ParsedFile {
         end: utf8Prefix(bytes, at) + 1,
       },
     );
-    return { docs: [], diagnostics: diags, text: new TextDecoder('utf-8').decode(bytes) };
+    return { done: { docs: [], diagnostics: diags, text: new TextDecoder('utf-8').decode(bytes) } };
   }
-  // TextDecoder drops the BOM, so offsets refer to `text` as decoded.
-  if (text.trim() === '') {
-    diags.push({
-      code: 'source/empty-file',
-      severity: 'warning',
-      message: `${file} contains no document`,
-      hint: 'Delete it, or add a policy.',
-      file,
-      path: [],
-    });
-    return { docs: [], diagnostics: diags, text };
-  }
+}
 
-  const fast = fastParse(file, text);
-  if (fast) return { docs: fast, diagnostics: diags, text };
+function emptyFileWarning(file: string): Diagnostic {
+  return {
+    code: 'source/empty-file',
+    severity: 'warning',
+    message: `${file} contains no document`,
+    hint: 'Delete it, or add a policy.',
+    file,
+    path: [],
+  };
+}
 
+/** The file's YAML documents, or undefined (reported) when it nests too deeply or holds too many. */
+function parseYamlWithinLimits(file: string, text: string, err: Report): Document[] | undefined {
   let yamlDocs: Document[];
   try {
     yamlDocs = parseYaml(text);
@@ -89,7 +132,7 @@ export function parseDocuments(file: string, bytes: Uint8Array): ParsedFile {
         `${file} nests too deeply to parse`,
         `Keep nesting under ${limits.maxDepth} levels.`,
       );
-      return { docs: [], diagnostics: diags, text };
+      return undefined;
     }
     throw e;
   }
@@ -100,118 +143,132 @@ export function parseDocuments(file: string, bytes: Uint8Array): ParsedFile {
       `${file} holds ${yamlDocs.length} documents; the limit is ${limits.maxDocsPerFile}`,
       'Split the file.',
     );
-    return { docs: [], diagnostics: diags, text };
+    return undefined;
   }
+  return yamlDocs;
+}
 
-  const docs: SourceDoc[] = [];
-  yamlDocs.forEach((doc, index) => {
-    const before = diags.length;
-    // Later syntax errors in a document are usually echoes of the first: report that one.
-    const e = doc.errors[0];
-    if (e) {
-      const span = { start: e.pos[0], end: Math.max(e.pos[0] + 1, e.pos[1]) };
-      const msg = e.message.split('\n')[0] ?? e.message;
-      const line = text.slice(
-        e.pos[0],
-        text.indexOf('\n', e.pos[0]) === -1 ? undefined : text.indexOf('\n', e.pos[0]),
-      );
-      if (
-        e.code === 'TAB_AS_INDENT' ||
-        /^\t/.test(line) ||
-        (/\btab/i.test(msg) && e.code !== 'DUPLICATE_KEY') ||
-        tabIndented(text, e.pos[0])
-      ) {
-        err(
-          'yaml/tab-indentation',
-          `${file}: tabs are not allowed as YAML indentation`,
-          'Indent with spaces (2 per level is usual).',
-          lineSpan(text, e.pos[0]),
-        );
-      } else if (e.code === 'RESOURCE_EXHAUSTION') {
-        err(
-          'source/too-deep',
-          `document ${index + 1} of ${file} nests too deeply to parse`,
-          `Keep nesting under ${limits.maxDepth} levels.`,
-          span,
-        );
-      } else if (e.code === 'DUPLICATE_KEY') {
-        const key = /^\s*([^:\n]+?)\s*:/.exec(line)?.[1] ?? line.trim();
-        err(
-          'yaml/duplicate-key',
-          `duplicate key ${JSON.stringify(key)} in the same mapping`,
-          'Remove or rename one of the two entries.',
-          { start: e.pos[0], end: e.pos[0] + key.length },
-        );
-      } else {
-        err('yaml/syntax', `YAML syntax error (${e.code}): ${msg}`, undefined, span);
-      }
-    }
-    if (diags.length > before) return;
-    if (doc.contents == null) return; // an empty document between `---` separators is harmless
-
-    const shape = checkShape(doc.contents);
-    if (shape.tooDeep) {
-      err(
-        'source/too-deep',
-        `document ${index + 1} of ${file} nests deeper than ${limits.maxDepth} levels`,
-        'Flatten the document.',
-        spanOfNode(shape.tooDeep),
-      );
-      return;
-    }
-    for (const k of shape.forbidden) {
-      err(
-        'source/forbidden-key',
-        `key ${JSON.stringify(k.key)} is not allowed in policy documents`,
-        'Keys such as __proto__, constructor and prototype are rejected to rule out prototype pollution.',
-        spanOfNode(k.node),
-      );
-    }
-    if (shape.forbidden.length > 0) return;
-
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
-    } catch (e) {
-      if (e instanceof ReferenceError && /alias/i.test(e.message)) {
-        err(
-          'yaml/alias-bomb',
-          `document ${index + 1} of ${file}: aliases expand excessively (more than ${limits.maxAliasCount})`,
-          'Write the values out instead of chaining anchors and aliases.',
-          spanOfNode(doc.contents),
-        );
-        return;
-      }
-      if (e instanceof RangeError) {
-        err('source/too-deep', `document ${index + 1} of ${file} is too deep to read`, undefined);
-        return;
-      }
-      err('yaml/syntax', `document ${index + 1} of ${file}: ${(e as Error).message}`);
-      return;
-    }
-    const bad = checkValue(value);
-    if (bad) {
-      err(
-        'schema/out-of-range',
-        `${bad.path.join('.') || '(document)'} is ${String(bad.value)}; numbers must be finite`,
-        'Write a finite number.',
-        makeSourceDoc(file, index, doc, value).locate(bad.path),
-      );
-      return;
-    }
-    docs.push(makeSourceDoc(file, index, doc, value));
-  });
-  if (docs.length === 0 && diags.length === 0) {
-    diags.push({
-      code: 'source/empty-file',
-      severity: 'warning',
-      message: `${file} contains no document`,
-      hint: 'Delete it, or add a policy.',
-      file,
-      path: [],
-    });
+/** One YAML document as a SourceDoc, or undefined when it is empty or was reported. */
+function readDocument(
+  file: string,
+  text: string,
+  doc: Document,
+  index: number,
+  err: Report,
+): SourceDoc | undefined {
+  // Later syntax errors in a document are usually echoes of the first: report that one.
+  const e = doc.errors[0];
+  if (e) {
+    reportSyntaxError(file, text, e, index, err);
+    return undefined;
   }
-  return { docs, diagnostics: diags, text };
+  if (doc.contents == null) return undefined; // an empty document between `---` separators is harmless
+  if (reportUnsafeShape(file, doc.contents, index, err)) return undefined;
+
+  const read = toPlainValue(file, doc, index, err);
+  if (!read) return undefined;
+  const bad = checkValue(read.value);
+  if (bad) {
+    err(
+      'schema/out-of-range',
+      `${bad.path.join('.') || '(document)'} is ${String(bad.value)}; numbers must be finite`,
+      'Write a finite number.',
+      makeSourceDoc(file, index, doc, read.value).locate(bad.path),
+    );
+    return undefined;
+  }
+  return makeSourceDoc(file, index, doc, read.value);
+}
+
+/** One diagnostic for a document's first syntax error, named for its likely cause. */
+function reportSyntaxError(file: string, text: string, e: YAMLError, index: number, err: Report): void {
+  const span = { start: e.pos[0], end: Math.max(e.pos[0] + 1, e.pos[1]) };
+  const msg = messageOf(e);
+  const line = text.slice(
+    e.pos[0],
+    text.indexOf('\n', e.pos[0]) === -1 ? undefined : text.indexOf('\n', e.pos[0]),
+  );
+  if (
+    e.code === 'TAB_AS_INDENT' ||
+    /^\t/.test(line) ||
+    (/\btab/i.test(msg) && e.code !== 'DUPLICATE_KEY') ||
+    tabIndented(text, e.pos[0])
+  ) {
+    err(
+      'yaml/tab-indentation',
+      `${file}: tabs are not allowed as YAML indentation`,
+      'Indent with spaces (2 per level is usual).',
+      lineSpan(text, e.pos[0]),
+    );
+  } else if (e.code === 'RESOURCE_EXHAUSTION') {
+    err(
+      'source/too-deep',
+      `document ${index + 1} of ${file} nests too deeply to parse`,
+      `Keep nesting under ${limits.maxDepth} levels.`,
+      span,
+    );
+  } else if (e.code === 'DUPLICATE_KEY') {
+    const key = /^\s*([^:\n]+?)\s*:/.exec(line)?.[1] ?? line.trim();
+    err(
+      'yaml/duplicate-key',
+      `duplicate key ${JSON.stringify(key)} in the same mapping`,
+      'Remove or rename one of the two entries.',
+      { start: e.pos[0], end: e.pos[0] + key.length },
+    );
+  } else {
+    err('yaml/syntax', `YAML syntax error (${e.code}): ${msg}`, undefined, span);
+  }
+}
+
+/** Reports excessive nesting or forbidden keys; true when there was any. */
+function reportUnsafeShape(file: string, contents: Node, index: number, err: Report): boolean {
+  const shape = checkShape(contents);
+  if (shape.tooDeep) {
+    err(
+      'source/too-deep',
+      `document ${index + 1} of ${file} nests deeper than ${limits.maxDepth} levels`,
+      'Flatten the document.',
+      spanOfNode(shape.tooDeep),
+    );
+    return true;
+  }
+  for (const k of shape.forbidden) {
+    err(
+      'source/forbidden-key',
+      `key ${JSON.stringify(k.key)} is not allowed in policy documents`,
+      'Keys such as __proto__, constructor and prototype are rejected to rule out prototype pollution.',
+      spanOfNode(k.node),
+    );
+  }
+  return shape.forbidden.length > 0;
+}
+
+/** The document as a plain value, or undefined (reported) when aliases explode or it is too deep. */
+function toPlainValue(
+  file: string,
+  doc: Document,
+  index: number,
+  err: Report,
+): { value: unknown } | undefined {
+  try {
+    return { value: doc.toJS({ maxAliasCount: limits.maxAliasCount }) };
+  } catch (e) {
+    if (e instanceof ReferenceError && /alias/i.test(e.message)) {
+      err(
+        'yaml/alias-bomb',
+        `document ${index + 1} of ${file}: aliases expand excessively (more than ${limits.maxAliasCount})`,
+        'Write the values out instead of chaining anchors and aliases.',
+        spanOfNode(doc.contents),
+      );
+      return undefined;
+    }
+    if (e instanceof RangeError) {
+      err('source/too-deep', `document ${index + 1} of ${file} is too deep to read`, undefined);
+      return undefined;
+    }
+    err('yaml/syntax', `document ${index + 1} of ${file}: ${(e as Error).message}`);
+    return undefined;
+  }
 }
 
 function parseYaml(text: string): Document[] {
@@ -301,7 +358,7 @@ function tabIndented(text: string, offset: number): boolean {
   return /^[ ]*\t/.test(text.slice(start, start + 64));
 }
 
-function spanOfNode(node: Node | undefined): { start: number; end: number } | undefined {
+function spanOfNode(node: Node | null | undefined): { start: number; end: number } | undefined {
   const r = node?.range;
   return r ? { start: r[0], end: Math.max(r[0] + 1, r[1]) } : undefined;
 }
