@@ -215,14 +215,37 @@ async function readGroup(
   weights?: { reader: string; label: Model['label'] },
 ): Promise<number> {
   const k = keys.map((key) => ident(`k:${key}`));
-  const distinct = `SELECT DISTINCT ${k.join(', ')}, __t FROM (${used
-    .map((u) => `SELECT ${k.join(', ')}, __t FROM ${u.table} WHERE __t > ${lo}`)
-    .join(' UNION ALL ')})`;
+  // The spine is the busiest view's rows in the window (the others are joined to it point in
+  // time): a union would add a row at every time any view changed, so entities whose slow view
+  // (a profile) changed in the window would count twice.
+  let busiest = used[0]!;
+  let most = -1;
+  for (const u of used) {
+    const c = await conn.runAndReadAll(`SELECT count(*)::DOUBLE FROM ${u.table} WHERE __t > ${lo}`);
+    const n = Number(c.getColumnsJS()[0]![0]);
+    if (n > most) [busiest, most] = [u, n];
+  }
+  const distinct = `SELECT DISTINCT ${k.join(', ')}, __t FROM ${busiest.table} WHERE __t > ${lo}`;
   if (weights) {
+    // The label source's use of each entity as a rate (labels per unit of the time the entity has
+    // existed, at least the window): a count would favour long-lived entities (a customer labelled
+    // once a quarter for years outweighs one who joined last month, though the model sees both
+    // alike). An entity the labels have not used yet counts as the average one.
     const lts = `CAST(${ident(weights.label.source.timestamp)} AS TIMESTAMPTZ)`;
+    const keyCols = keys.map((key) => `CAST(${ident(key)} AS VARCHAR) AS ${ident(`k:${key}`)}`).join(', ');
+    const seen = `SELECT ${k.join(', ')}, min(__t) AS __first FROM (${used
+      .map((u) => `SELECT ${k.join(', ')}, __t FROM ${u.table}`)
+      .join(' UNION ALL ')}) GROUP BY ALL`;
     await conn.run(
-      `CREATE TEMP TABLE ${spine}_w AS SELECT ${keys.map((key) => `CAST(${ident(key)} AS VARCHAR) AS ${ident(`k:${key}`)}`).join(', ')},
-         count(*)::DOUBLE AS __w FROM ${weights.reader} WHERE ${lts} <= ${hi} GROUP BY ALL`,
+      `CREATE TEMP TABLE ${spine}_w AS
+       WITH lab AS (SELECT ${keyCols}, count(*)::DOUBLE AS __n, min(${lts}) AS __first
+                    FROM ${weights.reader} WHERE ${lts} <= ${hi} GROUP BY ALL),
+            seen AS (${seen}),
+            rate AS (SELECT ${k.map((c) => `seen.${c}`).join(', ')},
+                       lab.__n / greatest(epoch_ms(${hi}) - epoch_ms(least(seen.__first, coalesce(lab.__first, seen.__first))),
+                                          epoch_ms(${hi}) - epoch_ms(${lo}), 1) AS __w
+                     FROM seen LEFT JOIN lab ON ${k.map((c) => `seen.${c} = lab.${c}`).join(' AND ')})
+       SELECT ${k.join(', ')}, coalesce(__w, (SELECT avg(__w) FROM rate WHERE __w IS NOT NULL), 1) AS __w FROM rate`,
     );
     await conn.run(
       `CREATE TEMP TABLE ${spine} AS SELECT s.*, coalesce(w.__w, 0) AS __w FROM (${distinct}) s

@@ -148,7 +148,8 @@ test('labels join the latest prediction of the version for the same entity at or
     });
     expect(few).toEqual({ note: '250 labels in the last 14d < minLabels 1000: not assessed' });
 
-    // Through observeModels with the policy's own performance trigger (minLabels 200, 14d).
+    // Through observeModels with the policy's performance trigger, its window and minimum set as
+    // above (the shipped policy asks for 500 labels over 28d, more than this log holds).
     const lock = {
       ...ws.lock,
       models: {
@@ -166,7 +167,9 @@ test('labels join the latest prediction of the version for the same entity at or
         ...ws.desired,
         retrainPolicies: ws.desired.retrainPolicies.map((rp) => ({
           ...rp,
-          triggers: rp.triggers.filter((t) => t.type === 'performance'),
+          triggers: rp.triggers
+            .filter((t) => t.type === 'performance')
+            .map((t) => ({ ...t, windowMs: 14 * DAY, minLabels: 200 })),
         })),
       },
       store,
