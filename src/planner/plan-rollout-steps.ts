@@ -27,113 +27,170 @@ export function planRolloutSteps(ctx: PlanContext, planned: readonly PlanAction[
       out.push(abortRollout(ctx, policy, rl));
       continue;
     }
-    const obs = ctx.obs.rollouts?.[policy.model];
-    if (!obs) {
-      ctx.notes.push(
-        `RolloutPolicy ${policy.name}: the rollout of ${policy.model} is progressing but was not analysed (no prediction log read); nothing decided.`,
-      );
-      continue;
-    }
-    if ('error' in obs) {
-      ctx.notes.push(`RolloutPolicy ${policy.name}: ${obs.error}; nothing decided for ${policy.model}.`);
-      continue;
-    }
-    const manual = retrainOf.get(policy.model)?.approval === 'manual';
-    const champion = ctx.lock.models[policy.model]?.versions.find((v) => v.status === 'champion')?.version;
-    const path = lockPath(ctx.stateDir, 'RolloutLock', policy.model);
-    const modelPath = lockPath(ctx.stateDir, 'ModelLock', policy.model);
-    const rollback = (
-      code: 'analysis-failed' | 'ab-loser' | 'max-duration',
-      message: string,
-      hold: boolean,
-    ): void => {
-      if (!policy.rollback.automatic && code === 'analysis-failed') {
-        ctx.notes.push(
-          `RolloutPolicy ${policy.name}: v${obs.version} failed its analysis (${message}) but rollback.automatic is false: abort it with rudder reconcile --abort ${policy.model}.`,
-        );
-        return;
-      }
-      const keep = hold && policy.rollback.hold;
-      out.push({
-        id: `rollout.rollback:${policy.model}@v${obs.version}`,
-        type: 'rollout.rollback',
-        op: 'update',
-        resource: { kind: 'RolloutPolicy', name: policy.name },
-        reasons: [{ code, message }],
-        dependsOn: [],
-        risk: 'medium',
-        // Taking traffic away from a failing version never waits for a person.
-        requiresApproval: false,
-        destructive: false,
-        changes: [
-          {
-            path,
-            field: 'versions',
-            to: `${champion != null ? `v${champion} 100%, ` : ''}v${obs.version} 0%`,
-          },
-          { path, field: 'status', from: 'progressing', to: 'rolled-back' },
-          {
-            path: modelPath,
-            field: `versions[${obs.version}].status`,
-            from: 'challenger',
-            to: keep ? 'held' : 'rejected',
-          },
-        ],
-        params: {
-          model: policy.model,
-          version: obs.version,
-          hold: keep,
-          status: 'rolled-back',
-          results: obs.results,
-        },
-      });
+    const obs = analysedRollout(ctx, policy);
+    if (!obs) continue;
+    const step = stepContext(ctx, policy, obs, retrainOf.get(policy.model)?.approval === 'manual');
+    const rollback = (code: RollbackCode, message: string, hold: boolean): void => {
+      const a = rollbackAction(ctx, step, code, message, hold);
+      if (a) out.push(a);
     };
     const promote = (code: 'last-step' | 'ab-winner', message: string): void => {
-      out.push({
-        id: `rollout.promote:${policy.model}@v${obs.version}`,
-        type: 'rollout.promote',
-        op: 'update',
-        resource: { kind: 'RolloutPolicy', name: policy.name },
-        reasons: [{ code, message }],
-        dependsOn: [],
-        risk: 'high',
-        requiresApproval: manual,
-        destructive: false,
-        changes: [
-          { path, field: 'versions', to: `v${obs.version} 100%` },
-          { path, field: 'status', from: 'progressing', to: 'promoted' },
-          { path: modelPath, field: `versions[${obs.version}].status`, from: 'challenger', to: 'champion' },
-          ...(champion != null
-            ? [{ path: modelPath, field: `versions[${champion}].status`, from: 'champion', to: 'retired' }]
-            : []),
-        ],
-        params: { model: policy.model, version: obs.version, results: obs.results },
-      });
+      out.push(promoteAction(step, code, message));
     };
     const st = policy.strategy;
-    if (obs.verdict === 'failed') {
-      rollback('analysis-failed', obs.reasons.join('; '), true);
-      continue;
-    }
-    if (st.type === 'canary') planCanary(ctx, policy, st, rl, obs, out, manual, path, promote);
-    else if (st.type === 'abTest') {
-      const ab = obs.ab;
-      const running = ctx.now - Date.parse(rl.startedAt ?? rl.updatedAt);
-      if (ab?.decision === 'challenger-better') promote('ab-winner', ab.message);
-      else if (ab?.decision === 'champion-better') rollback('ab-loser', ab.message, true);
-      else if (running >= st.maxDurationMs)
-        rollback(
-          'max-duration',
-          `undecided after ${formatAge(running)} (maxDuration ${formatAge(st.maxDurationMs)}): the champion stays${ab ? `; ${ab.message}` : ''}`,
-          false,
-        );
-      else
-        ctx.notes.push(
-          `RolloutPolicy ${policy.name}: A/B test of ${policy.model} v${obs.version} continues: ${ab?.message ?? 'no champion to compare with'}.`,
-        );
-    }
+    if (obs.verdict === 'failed') rollback('analysis-failed', obs.reasons.join('; '), true);
+    else if (st.type === 'canary') planCanary(ctx, policy, st, rl, obs, out, step.manual, step.path, promote);
+    else if (st.type === 'abTest') planAbTest(ctx, policy, st, rl, obs, rollback, promote);
   }
   return out;
+}
+
+type RollbackCode = 'analysis-failed' | 'ab-loser' | 'max-duration';
+
+/** The observation of a progressing rollout, or undefined with a note saying why nothing is decided. */
+function analysedRollout(ctx: PlanContext, policy: RolloutPolicy): RolloutObservation | undefined {
+  const obs = ctx.obs.rollouts?.[policy.model];
+  if (!obs) {
+    ctx.notes.push(
+      `RolloutPolicy ${policy.name}: the rollout of ${policy.model} is progressing but was not analysed (no prediction log read); nothing decided.`,
+    );
+    return undefined;
+  }
+  if ('error' in obs) {
+    ctx.notes.push(`RolloutPolicy ${policy.name}: ${obs.error}; nothing decided for ${policy.model}.`);
+    return undefined;
+  }
+  return obs;
+}
+
+/** What a step decision of one rollout needs: its policy, what was observed, the locks it changes. */
+interface StepContext {
+  policy: RolloutPolicy;
+  obs: RolloutObservation;
+  manual: boolean;
+  champion: number | undefined;
+  path: string;
+  modelPath: string;
+}
+
+function stepContext(
+  ctx: PlanContext,
+  policy: RolloutPolicy,
+  obs: RolloutObservation,
+  manual: boolean,
+): StepContext {
+  return {
+    policy,
+    obs,
+    manual,
+    champion: ctx.lock.models[policy.model]?.versions.find((v) => v.status === 'champion')?.version,
+    path: lockPath(ctx.stateDir, 'RolloutLock', policy.model),
+    modelPath: lockPath(ctx.stateDir, 'ModelLock', policy.model),
+  };
+}
+
+/** Weight 0 and the version held (or rejected); a failed analysis without automatic rollback is a note. */
+function rollbackAction(
+  ctx: PlanContext,
+  { policy, obs, champion, path, modelPath }: StepContext,
+  code: RollbackCode,
+  message: string,
+  hold: boolean,
+): ActionOf<'rollout.rollback'> | undefined {
+  if (!policy.rollback.automatic && code === 'analysis-failed') {
+    ctx.notes.push(
+      `RolloutPolicy ${policy.name}: v${obs.version} failed its analysis (${message}) but rollback.automatic is false: abort it with rudder reconcile --abort ${policy.model}.`,
+    );
+    return undefined;
+  }
+  const keep = hold && policy.rollback.hold;
+  return {
+    id: `rollout.rollback:${policy.model}@v${obs.version}`,
+    type: 'rollout.rollback',
+    op: 'update',
+    resource: { kind: 'RolloutPolicy', name: policy.name },
+    reasons: [{ code, message }],
+    dependsOn: [],
+    risk: 'medium',
+    // Taking traffic away from a failing version never waits for a person.
+    requiresApproval: false,
+    destructive: false,
+    changes: [
+      {
+        path,
+        field: 'versions',
+        to: `${champion != null ? `v${champion} 100%, ` : ''}v${obs.version} 0%`,
+      },
+      { path, field: 'status', from: 'progressing', to: 'rolled-back' },
+      {
+        path: modelPath,
+        field: `versions[${obs.version}].status`,
+        from: 'challenger',
+        to: keep ? 'held' : 'rejected',
+      },
+    ],
+    params: {
+      model: policy.model,
+      version: obs.version,
+      hold: keep,
+      status: 'rolled-back',
+      results: obs.results,
+    },
+  };
+}
+
+/** All traffic to the challenger, which becomes the champion; the old champion retires. */
+function promoteAction(
+  { policy, obs, manual, champion, path, modelPath }: StepContext,
+  code: 'last-step' | 'ab-winner',
+  message: string,
+): ActionOf<'rollout.promote'> {
+  return {
+    id: `rollout.promote:${policy.model}@v${obs.version}`,
+    type: 'rollout.promote',
+    op: 'update',
+    resource: { kind: 'RolloutPolicy', name: policy.name },
+    reasons: [{ code, message }],
+    dependsOn: [],
+    risk: 'high',
+    requiresApproval: manual,
+    destructive: false,
+    changes: [
+      { path, field: 'versions', to: `v${obs.version} 100%` },
+      { path, field: 'status', from: 'progressing', to: 'promoted' },
+      { path: modelPath, field: `versions[${obs.version}].status`, from: 'challenger', to: 'champion' },
+      ...(champion != null
+        ? [{ path: modelPath, field: `versions[${champion}].status`, from: 'champion', to: 'retired' }]
+        : []),
+    ],
+    params: { model: policy.model, version: obs.version, results: obs.results },
+  };
+}
+
+/** An A/B test ends when its sequential test decides, or at maxDuration with the champion kept. */
+function planAbTest(
+  ctx: PlanContext,
+  policy: RolloutPolicy,
+  st: Extract<RolloutPolicy['strategy'], { type: 'abTest' }>,
+  rl: RolloutLock,
+  obs: RolloutObservation,
+  rollback: (code: RollbackCode, message: string, hold: boolean) => void,
+  promote: (code: 'ab-winner', message: string) => void,
+): void {
+  const ab = obs.ab;
+  const running = ctx.now - Date.parse(rl.startedAt ?? rl.updatedAt);
+  if (ab?.decision === 'challenger-better') promote('ab-winner', ab.message);
+  else if (ab?.decision === 'champion-better') rollback('ab-loser', ab.message, true);
+  else if (running >= st.maxDurationMs)
+    rollback(
+      'max-duration',
+      `undecided after ${formatAge(running)} (maxDuration ${formatAge(st.maxDurationMs)}): the champion stays${ab ? `; ${ab.message}` : ''}`,
+      false,
+    );
+  else
+    ctx.notes.push(
+      `RolloutPolicy ${policy.name}: A/B test of ${policy.model} v${obs.version} continues: ${ab?.message ?? 'no champion to compare with'}.`,
+    );
 }
 
 function planCanary(
