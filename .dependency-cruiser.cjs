@@ -29,7 +29,7 @@ module.exports = {
       from: { path: PURE },
       to: {
         path: '^src/',
-        pathNot: `${PURE}|^src/util/|^src/source/(parse-documents|source-doc)\\.ts$|^src/state/(lockfile|lock-schema|migrations|errors)\\.ts$|^src/store/port\\.ts$|^src/prediction-log/port\\.ts$|^src/trainer/(gates|metrics|model-spec)\\.ts$`,
+        pathNot: `${PURE}|^src/util/|^src/source/(parse-documents|source-doc)\\.ts$|^src/state/(lockfile|lock-schema|migrations|errors)\\.ts$|^src/store/port\\.ts$|^src/prediction-log/port\\.ts$|^src/trainer/(evaluation/(gates|metrics)|model-spec)\\.ts$`,
       },
     },
     {
@@ -38,7 +38,7 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/(planner|compiler)/' },
       to: {
-        path: '^src/(executor|cli|mcp|github|serving|git|store/duckdb|trainer/(tfjs|command)|artifacts/(local|s3)|api|compose)',
+        path: '^src/(executor|cli|mcp|github|serving|git|store/duckdb|trainer/(tfjs|command|onnx)/|artifacts/(local|s3)|api|compose)',
       },
     },
     {
@@ -55,7 +55,7 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/executor/' },
       to: {
-        path: '^src/(git/git|trainer/(tfjs-trainer|command-trainer|default-trainer)|artifacts/(local|s3)|store/(open-store|duckdb/)|cli|mcp|api|compose)',
+        path: '^src/(git/git|trainer/(tfjs/|command/|onnx/|default-trainer)|artifacts/(local|s3)|store/(open-store|duckdb/)|cli|mcp|api|compose)',
       },
     },
     {

@@ -17,7 +17,7 @@
 // runs only it.
 import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
 import { decideCanary, DEFAULT_TARGET_N, type PairedMetric } from '../src/rollout/paired.ts';
-import { computeMetrics } from '../src/trainer/metrics.ts';
+import { computeMetrics } from '../src/trainer/evaluation/metrics.ts';
 import { Rng } from '../src/util/rng.ts';
 import { driftBench } from './drift-window.ts';
 

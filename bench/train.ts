@@ -16,11 +16,11 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../src/trainer/backend.ts';
-import { fit, Network, type TrainData } from '../src/trainer/engine.ts';
-import { computeMetrics } from '../src/trainer/metrics.ts';
+import { selectBackend } from '../src/trainer/tfjs/backend.ts';
+import { fit, Network, type TrainData } from '../src/trainer/tfjs/engine.ts';
+import { computeMetrics } from '../src/trainer/evaluation/metrics.ts';
 import type { NetworkPlan } from '../src/trainer/model-spec.ts';
-import { buildLayersModel, setLayersWeights } from '../src/trainer/tfjs-artifact.ts';
+import { buildLayersModel, setLayersWeights } from '../src/trainer/tfjs/artifact.ts';
 import { Rng } from '../src/util/rng.ts';
 
 const args = new Set(process.argv.slice(2));
@@ -83,7 +83,7 @@ function holdoutMetrics(p: Float32Array, y: Float32Array): { auc: number; loglos
   return { auc: m.auc!, logloss: m.logloss! };
 }
 
-/** The trainer's loop (src/trainer/engine.ts), exactly as TfjsTrainer runs it. */
+/** The trainer's loop (src/trainer/tfjs/engine.ts), exactly as TfjsTrainer runs it. */
 async function runEngine(
   train: TrainData,
   hold: TrainData,
@@ -269,7 +269,7 @@ function ensureTorch(): boolean {
 async function runEndToEnd(x: Float32Array, y: Float32Array, dataDir: string): Promise<Run> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const { LocalArtifactStore } = await import('../src/artifacts/local.ts');
-  const { TfjsTrainer } = await import('../src/trainer/tfjs-trainer.ts');
+  const { TfjsTrainer } = await import('../src/trainer/tfjs/trainer.ts');
   const n = ROWS + HOLDOUT;
   const csv = join(dataDir, 'rows.csv');
   const lines = [`id,__label_ts,__label,${Array.from({ length: D }, (_, j) => `bench__f${j}`).join(',')}`];

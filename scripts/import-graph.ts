@@ -33,7 +33,7 @@ const LAYERS: readonly (readonly string[])[] = [
 const FILE_LAYERS: Record<string, string> = {
   'src/observe/observations.ts': 'planner',
   'src/prediction-log/port.ts': 'planner',
-  'src/trainer/metrics.ts': 'planner',
+  'src/trainer/evaluation/metrics.ts': 'planner',
 };
 
 function layerOf(file: string): number {

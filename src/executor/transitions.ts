@@ -14,7 +14,7 @@ import {
   type VersionStatus,
 } from '../state/types.ts';
 import type { MaterializeResult, PiiScanResult, QuarantineRecord, TrainingSet } from '../store/port.ts';
-import type { GateDecision } from '../trainer/gates.ts';
+import type { GateDecision } from '../trainer/evaluation/gates.ts';
 import type { TrainResult } from '../trainer/trainer.ts';
 
 export function featureLockAfter(

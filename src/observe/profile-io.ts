@@ -9,7 +9,7 @@ import { withDuckDB } from '../store/duckdb/read-query.ts';
 import { featureColumnName } from '../store/port.ts';
 import type { FeatureRow, LoadedModel } from '../trainer/runtime.ts';
 import { defaultRuntimes } from '../trainer/runtimes.ts';
-import { splitRows } from '../trainer/split.ts';
+import { splitRows } from '../trainer/evaluation/split.ts';
 import { canonicalJson } from '../util/canonical.ts';
 import {
   isNumericType,

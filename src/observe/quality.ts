@@ -8,7 +8,7 @@ import type { ModelVersion } from '../state/types.ts';
 import type { FeatureStore } from '../store/port.ts';
 import type { FeatureRow } from '../trainer/runtime.ts';
 import { runtimeValue } from './profile-io.ts';
-import { computeMetrics } from '../trainer/metrics.ts';
+import { computeMetrics } from '../trainer/evaluation/metrics.ts';
 import { formatDuration } from '../schema/vocabulary.ts';
 import { readLabelWindow } from './drift-window.ts';
 import type { ModelObservation } from './observations.ts';

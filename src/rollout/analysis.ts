@@ -3,7 +3,7 @@
 // `minSamples` samples is Inconclusive; a metric Fails when its failed measurements exceed
 // `failureLimit`. Quality metrics compare the challenger with the champion on the same traffic
 // window (`maxDegradation`). Pure: rows, the clock and the policy in; measurements out.
-import { computeMetrics } from '../trainer/metrics.ts';
+import { computeMetrics } from '../trainer/evaluation/metrics.ts';
 import { lowerIsBetter, type Task } from '../schema/vocabulary.ts';
 import { entityKeyString, type LabelRecord, type PredictionRecord } from '../prediction-log/port.ts';
 import type { PairedEvidence } from './evidence-types.generated.ts';

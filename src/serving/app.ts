@@ -8,7 +8,7 @@
 // and bench/serve.ts measures what it costs next to a bare node:http server in the same run.
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { ErrorObject } from 'ajv/dist/2020.js';
-import { FeatureValueError } from '../trainer/tfjs-runtime.ts';
+import { FeatureValueError } from '../trainer/tfjs/runtime.ts';
 import { HttpError, VERSION_HEADER } from './http-error.ts';
 import type { ErrorKind } from './metrics.ts';
 import { logRecorder, type PredictDeps } from './predict.ts';

@@ -3,7 +3,7 @@
 // version's batch, and record every row in the prediction log. Failures are HttpErrors.
 import { randomUUID } from 'node:crypto';
 import type { FeatureRow, Prediction } from '../trainer/runtime.ts';
-import { FeatureValueError } from '../trainer/tfjs-runtime.ts';
+import { FeatureValueError } from '../trainer/tfjs/runtime.ts';
 import type { EntityKey, PredictionLog, PredictionRecord } from '../prediction-log/port.ts';
 import type { Deployment, ServedModel, ServedVersion } from './deployment.ts';
 import { HttpError, VERSION_HEADER } from './http-error.ts';

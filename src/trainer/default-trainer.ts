@@ -3,11 +3,11 @@
 import type { Model } from '../compiler/desired-state.ts';
 import type { ArtifactRef, ArtifactStore } from '../artifacts/port.ts';
 import type { TrainingSet } from '../store/port.ts';
-import { CommandTrainer, type CommandTrainerOptions } from './command-trainer.ts';
+import { CommandTrainer, type CommandTrainerOptions } from './command/trainer.ts';
 import type { ProgressMode } from './progress.ts';
 import type { TrainerRegistry } from './registry.ts';
 import { defaultRuntimes } from './runtimes.ts';
-import { TfjsTrainer } from './tfjs-trainer.ts';
+import { TfjsTrainer } from './tfjs/trainer.ts';
 import type { EvaluateOptions, Trainer, TrainInput, TrainResult } from './trainer.ts';
 
 export interface DefaultTrainerOptions {

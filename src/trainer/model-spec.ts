@@ -1,7 +1,7 @@
 // Model → layer plan and the training schedule (batch size, learning rate per epoch, class
 // weights). Pure: no tfjs here, so the plan can be tested and shown without a backend.
 import type { Model, TfjsTrainerSpec } from '../compiler/desired-state.ts';
-import { classKey, type ClassValue, type Preprocessing } from './preprocess.ts';
+import { classKey, type ClassValue, type Preprocessing } from './tfjs/preprocess.ts';
 
 export type Activation = 'relu' | 'elu' | 'selu' | 'tanh' | 'sigmoid' | 'gelu' | 'swish' | 'linear';
 export type Loss = 'binary-crossentropy' | 'categorical-crossentropy' | 'mse';

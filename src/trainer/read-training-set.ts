@@ -1,7 +1,7 @@
 // Read a training-set Parquet file (layout in src/store/port.ts) into columns, with DuckDB.
 import { withDuckDB, type DuckDBConnection } from '../store/duckdb/read-query.ts';
 import { LABEL_COLUMN, LABEL_TS_COLUMN, type TrainingSet } from '../store/port.ts';
-import { isNumericType, type ColumnTable, type FeatureRef } from './preprocess.ts';
+import { isNumericType, type ColumnTable, type FeatureRef } from './tfjs/preprocess.ts';
 import { TrainerError } from './trainer.ts';
 
 export interface LoadedTrainingSet {

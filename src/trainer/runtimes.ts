@@ -10,8 +10,8 @@ export type RuntimeRegistry = { readonly [T in TrainerType]: ModelRuntime };
 
 export function defaultRuntimes(store: ArtifactStore): RuntimeRegistry {
   return {
-    tfjs: lazy(async () => new (await import('./tfjs-runtime.ts')).TfjsRuntime(store)),
-    command: lazy(async () => new (await import('./onnx-runtime.ts')).OnnxRuntime(store)),
+    tfjs: lazy(async () => new (await import('./tfjs/runtime.ts')).TfjsRuntime(store)),
+    command: lazy(async () => new (await import('./onnx/runtime.ts')).OnnxRuntime(store)),
   };
 }
 

@@ -11,7 +11,7 @@ import { observeQuality } from '../../src/observe/quality.ts';
 import { openArtifactStore } from '../../src/artifacts/local.ts';
 import { openPredictionLog } from '../../src/prediction-log/parquet-log.ts';
 import type { ModelVersion } from '../../src/state/types.ts';
-import { computeMetrics } from '../../src/trainer/metrics.ts';
+import { computeMetrics } from '../../src/trainer/evaluation/metrics.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { loadWorkspace, openStore } from '../../src/compose/workspace.ts';
 import type { Workspace } from '../../src/state/workspace.ts';

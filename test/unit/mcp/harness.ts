@@ -13,9 +13,9 @@ import {
 import { openArtifactStore } from '../../../src/artifacts/local.ts';
 import type { Model } from '../../../src/compiler/desired-state.ts';
 import { createRudderMcpServer, type RudderMcpOptions } from '../../../src/mcp/server.ts';
-import { describeHoldout } from '../../../src/trainer/holdout.ts';
+import { describeHoldout } from '../../../src/trainer/evaluation/holdout.ts';
 import { readTrainingSet } from '../../../src/trainer/read-training-set.ts';
-import { splitRows } from '../../../src/trainer/split.ts';
+import { splitRows } from '../../../src/trainer/evaluation/split.ts';
 import type { TrainInput } from '../../../src/trainer/trainer.ts';
 
 export interface Harness {

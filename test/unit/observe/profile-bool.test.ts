@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { LocalArtifactStore } from '../../../src/artifacts/local.ts';
 import { loadProfile, storeTrainingProfile } from '../../../src/observe/profile-io.ts';
-import { TfjsTrainer } from '../../../src/trainer/tfjs-trainer.ts';
+import { TfjsTrainer } from '../../../src/trainer/tfjs/trainer.ts';
 import { Rng } from '../../../src/util/rng.ts';
 import { makeModel, tfjsSpec, writeTrainingSet, type FeatureDef } from '../trainer/fixtures.ts';
 

@@ -1,7 +1,7 @@
 // Invariants of the paired canary statistics over random labelled rows (fast-check).
 import { fc, test } from '@fast-check/vitest';
 import { expect } from 'vitest';
-import { computeMetrics } from '../../../src/trainer/metrics.ts';
+import { computeMetrics } from '../../../src/trainer/evaluation/metrics.ts';
 import { csRadius, decideCanary, delong, pairedMeanDifference } from '../../../src/rollout/paired.ts';
 
 /** Rows with both classes at least twice; scores often tied (a coarse grid) or continuous. */

@@ -8,7 +8,7 @@ import { ServingMetrics } from '../../../src/serving/metrics.ts';
 import type { FeatureLookup } from '../../../src/serving/online-features.ts';
 import { predict } from '../../../src/serving/predict.ts';
 import { ShadowScorer } from '../../../src/serving/shadow.ts';
-import { FeatureValueError } from '../../../src/trainer/tfjs-runtime.ts';
+import { FeatureValueError } from '../../../src/trainer/tfjs/runtime.ts';
 import type { FeatureRow, LoadedModel, Prediction } from '../../../src/trainer/runtime.ts';
 
 // The app without a socket: a fake deployment (one model, two features of one view), a lookup

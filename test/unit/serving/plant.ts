@@ -9,7 +9,7 @@ import { renderLockfile } from '../../../src/state/lockfile.ts';
 import { lockPath } from '../../../src/state/lock-paths.ts';
 import { readLockState, writeLockChanges } from '../../../src/state/state-io.ts';
 import type { ModelLock, ModelVersion, RolloutLock } from '../../../src/state/types.ts';
-import type { OnnxManifest } from '../../../src/trainer/onnx-runtime.ts';
+import type { OnnxManifest } from '../../../src/trainer/onnx/runtime.ts';
 import { linearOnnx } from './onnx-fixture.ts';
 
 export async function readLocks(repo: string): Promise<{ model: ModelLock; rollout: RolloutLock }> {

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { LocalArtifactStore } from '../../../src/artifacts/local.ts';
-import { OnnxRuntime, type OnnxManifest } from '../../../src/trainer/onnx-runtime.ts';
+import { OnnxRuntime, type OnnxManifest } from '../../../src/trainer/onnx/runtime.ts';
 import {
   FeatureValueError,
   numericValue,
   TfjsRuntime,
   toColumnTable,
-} from '../../../src/trainer/tfjs-runtime.ts';
+} from '../../../src/trainer/tfjs/runtime.ts';
 import { defaultTrainerRegistry } from '../../../src/trainer/default-trainer.ts';
 import { defaultRuntimes } from '../../../src/trainer/runtimes.ts';
 import { makeModel } from '../trainer/fixtures.ts';

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LocalArtifactStore } from '../../../src/artifacts/local.ts';
 import type { TrainingSet } from '../../../src/store/port.ts';
-import { CommandTrainer } from '../../../src/trainer/command-trainer.ts';
+import { CommandTrainer } from '../../../src/trainer/command/trainer.ts';
 import { DefaultTrainer } from '../../../src/trainer/default-trainer.ts';
 import { TrainerError } from '../../../src/trainer/trainer.ts';
 import { churnFeatures, churnRows, commandSpec, makeModel, writeTrainingSet } from './fixtures.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { TrainingSet } from '../../../src/store/port.ts';
-import { checkTrainingSet, renderDataChecks } from '../../../src/trainer/data-checks.ts';
+import { checkTrainingSet, renderDataChecks } from '../../../src/trainer/evaluation/data-checks.ts';
 import { churnFeatures, makeModel } from './fixtures.ts';
 
 const model = makeModel({ features: churnFeatures });

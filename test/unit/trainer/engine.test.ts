@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { selectBackend } from '../../../src/trainer/backend.ts';
-import { fit, Network, type OptimizerName, type TrainData } from '../../../src/trainer/engine.ts';
+import { selectBackend } from '../../../src/trainer/tfjs/backend.ts';
+import { fit, Network, type OptimizerName, type TrainData } from '../../../src/trainer/tfjs/engine.ts';
 import type { NetworkPlan } from '../../../src/trainer/model-spec.ts';
-import { buildLayersModel, setLayersWeights } from '../../../src/trainer/tfjs-artifact.ts';
+import { buildLayersModel, setLayersWeights } from '../../../src/trainer/tfjs/artifact.ts';
 import { Rng } from '../../../src/util/rng.ts';
 
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { evaluateGates } from '../../../src/trainer/gates.ts';
+import { evaluateGates } from '../../../src/trainer/evaluation/gates.ts';
 
 describe('promotion gates', () => {
   test('passes when every floor holds and the candidate beats the champion by the margin', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { comparisonRows, describeHoldout, unseenRows } from '../../../src/trainer/holdout.ts';
-import { splitRows } from '../../../src/trainer/split.ts';
+import { comparisonRows, describeHoldout, unseenRows } from '../../../src/trainer/evaluation/holdout.ts';
+import { splitRows } from '../../../src/trainer/evaluation/split.ts';
 
 // 100 label rows, one a day, ordered by label time (the training-set layout).
 const DAY = 86_400_000;

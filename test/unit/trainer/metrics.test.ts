@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { computeMetrics, type Scores } from '../../../src/trainer/metrics.ts';
+import { computeMetrics, type Scores } from '../../../src/trainer/evaluation/metrics.ts';
 
 interface Case {
   name: string;

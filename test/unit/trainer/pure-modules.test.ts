@@ -13,11 +13,17 @@ import {
   encodeRows,
   fitPreprocessing,
   type ColumnTable,
-} from '../../../src/trainer/preprocess.ts';
-import { permutation, splitRows } from '../../../src/trainer/split.ts';
+} from '../../../src/trainer/tfjs/preprocess.ts';
+import { permutation, splitRows } from '../../../src/trainer/evaluation/split.ts';
 import { makeModel, tfjsSpec } from './fixtures.ts';
 
-const PURE = ['split.ts', 'metrics.ts', 'model-spec.ts', 'preprocess.ts', 'gates.ts'];
+const PURE = [
+  'evaluation/split.ts',
+  'evaluation/metrics.ts',
+  'model-spec.ts',
+  'tfjs/preprocess.ts',
+  'evaluation/gates.ts',
+];
 test.each(PURE)('src/trainer/%s imports no I/O', (f) => {
   expect(readFileSync(join(import.meta.dirname, '../../../src/trainer', f), 'utf8')).not.toMatch(
     /from ['"](node:|@tensorflow|@duckdb|simple-git)/,

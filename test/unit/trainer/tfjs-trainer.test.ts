@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LocalArtifactStore } from '../../../src/artifacts/local.ts';
 import type { TrainingSet } from '../../../src/store/port.ts';
-import { TfjsTrainer } from '../../../src/trainer/tfjs-trainer.ts';
+import { TfjsTrainer } from '../../../src/trainer/tfjs/trainer.ts';
 import { TrainerError, type TrainProgress } from '../../../src/trainer/trainer.ts';
 import { Rng } from '../../../src/util/rng.ts';
 import {

@@ -1,9 +1,9 @@
 // Identity of a holdout (which rows, so "evaluated on the same holdout" can be checked), and
 // the rows a champion comparison may use: only rows neither version trained on.
 import { createHash } from 'node:crypto';
-import type { Model } from '../compiler/desired-state.ts';
+import type { Model } from '../../compiler/desired-state.ts';
 import { splitRows } from './split.ts';
-import type { TrainResult } from './trainer.ts';
+import type { TrainResult } from '../trainer.ts';
 
 export function describeHoldout(
   rows: readonly number[],

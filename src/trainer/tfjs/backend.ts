@@ -3,7 +3,7 @@
 // libtensorflow, so they are often absent: what actually loads is detected at run time, and the
 // backend used is recorded with every model version.
 import * as tf from '@tensorflow/tfjs';
-import type { Backend } from '../compiler/desired-state.ts';
+import type { Backend } from '../../compiler/desired-state.ts';
 
 export type BackendName = Exclude<Backend, 'auto'>;
 export const BACKEND_PREFERENCE: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];

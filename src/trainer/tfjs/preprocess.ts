@@ -2,7 +2,7 @@
 // of numeric features, missing values imputed with the training mean plus an indicator column,
 // categories as one-hot columns or embedding indices with an "other" slot for rare and unseen
 // values, and the label's encoding. Pure: it works on columns already read into memory.
-import type { FeatureType, Model } from '../compiler/desired-state.ts';
+import type { FeatureType, Model } from '../../compiler/desired-state.ts';
 
 /** A training set's columns in memory. Numeric columns use NaN for null. */
 export interface ColumnTable {

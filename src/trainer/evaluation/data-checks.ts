@@ -1,8 +1,8 @@
 // Checks on a point-in-time training set before anything trains on it. Labels 45 days after the
 // newest features with a 30-day ttl give all-null features: a model trained on that is noise
 // with an AUC of 0.5, and only `rudder dataset` would have shown it. Pure.
-import type { Model } from '../compiler/desired-state.ts';
-import type { TrainingSet } from '../store/port.ts';
+import type { Model } from '../../compiler/desired-state.ts';
+import type { TrainingSet } from '../../store/port.ts';
 
 export interface DataCheckFigures {
   rows: number;

@@ -5,11 +5,11 @@
 // over a single flat parameter vector. test/unit/trainer/engine.test.ts checks it against
 // tfjs `model.fit` step for step; the trained weights are exported to a tfjs LayersModel.
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../util/rng.ts';
-import type { Activation, NetworkPlan } from './model-spec.ts';
-import { inputWidth } from './model-spec.ts';
+import { Rng } from '../../util/rng.ts';
+import type { Activation, NetworkPlan } from '../model-spec.ts';
+import { inputWidth } from '../model-spec.ts';
 import { transposeOnes } from './kernels.ts';
-import { shuffleInPlace } from './split.ts';
+import { shuffleInPlace } from '../evaluation/split.ts';
 
 export type OptimizerName = 'adam' | 'sgd' | 'rmsprop' | 'adagrad';
 

@@ -1,13 +1,13 @@
 // Score a candidate and its champion on the same rows, and only on rows neither trained on
 // (holdout.ts says which). When that cannot be done, say why and what to do: the comparative
 // gates then fail closed (gates.ts).
-import type { Model } from '../compiler/desired-state.ts';
-import { ArtifactError } from '../artifacts/port.ts';
-import type { ModelVersion } from '../state/types.ts';
-import type { TrainingSet } from '../store/port.ts';
+import type { Model } from '../../compiler/desired-state.ts';
+import { ArtifactError } from '../../artifacts/port.ts';
+import type { ModelVersion } from '../../state/types.ts';
+import type { TrainingSet } from '../../store/port.ts';
 import { comparisonRows, MIN_COMPARISON_ROWS } from './holdout.ts';
-import { readTrainingSet } from './read-training-set.ts';
-import type { Trainer } from './trainer.ts';
+import { readTrainingSet } from '../read-training-set.ts';
+import type { Trainer } from '../trainer.ts';
 
 export type ChampionComparison =
   | {

@@ -1,14 +1,14 @@
 // The built-in trainer: TensorFlow.js on the best backend that loads (see backend.ts).
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Model, TfjsTrainerSpec } from '../compiler/desired-state.ts';
-import { lowerIsBetter } from '../schema/vocabulary.ts';
-import { ArtifactError, type ArtifactRef, type ArtifactStore } from '../artifacts/port.ts';
-import { featureColumnName, type TrainingSet } from '../store/port.ts';
+import type { Model, TfjsTrainerSpec } from '../../compiler/desired-state.ts';
+import { lowerIsBetter } from '../../schema/vocabulary.ts';
+import { ArtifactError, type ArtifactRef, type ArtifactStore } from '../../artifacts/port.ts';
+import { featureColumnName, type TrainingSet } from '../../store/port.ts';
 import { requestedBackend, withBackend, type BackendChoice } from './backend.ts';
 import { AbortedError, fit, Network, type FitOptions, type TrainData } from './engine.ts';
-import { describeHoldout } from './holdout.ts';
-import { builtinMetrics, computeMetrics, type Scores } from './metrics.ts';
+import { describeHoldout } from '../evaluation/holdout.ts';
+import { builtinMetrics, computeMetrics, type Scores } from '../evaluation/metrics.ts';
 import {
   classWeights,
   learningRateAt,
@@ -16,7 +16,7 @@ import {
   planBatchSize,
   planNetwork,
   type NetworkPlan,
-} from './model-spec.ts';
+} from '../model-spec.ts';
 import {
   checkFeatureSchema,
   encodeLabels,
@@ -27,9 +27,9 @@ import {
   type FeatureRef,
   type Preprocessing,
 } from './preprocess.ts';
-import { createProgressReporter, type ProgressMode } from './progress.ts';
-import { readTrainingSet, type LoadedTrainingSet } from './read-training-set.ts';
-import { splitRows, type SplitIndices } from './split.ts';
+import { createProgressReporter, type ProgressMode } from '../progress.ts';
+import { readTrainingSet, type LoadedTrainingSet } from '../read-training-set.ts';
+import { splitRows, type SplitIndices } from '../evaluation/split.ts';
 import {
   buildLayersModel,
   loadTfjsModel,
@@ -40,14 +40,14 @@ import {
   storeModelFiles,
   type ModelFiles,
   type TfjsModel,
-} from './tfjs-artifact.ts';
+} from './artifact.ts';
 import {
   TrainerError,
   type EvaluateOptions,
   type Trainer,
   type TrainInput,
   type TrainResult,
-} from './trainer.ts';
+} from '../trainer.ts';
 
 export interface TfjsTrainerOptions {
   store: ArtifactStore;

@@ -1,8 +1,8 @@
 // Train / validation / holdout split of a training set's rows. Pure: the same row count, split
 // spec and seed always give the same indices, so a champion is re-scored on exactly the rows
 // its challenger was measured on.
-import type { Model } from '../compiler/desired-state.ts';
-import { Rng } from '../util/rng.ts';
+import type { Model } from '../../compiler/desired-state.ts';
+import { Rng } from '../../util/rng.ts';
 
 export interface SplitIndices {
   /** Ascending row indices (file order). */

@@ -4,7 +4,7 @@
 // (probabilities clipped to [ε, 1 − ε], ε = float64 machine epsilon, sklearn's eps='auto'), brier_score_loss (multiclass: mean over rows
 // of the squared distance to the one-hot label), mean_squared_error (root), mean_absolute_error,
 // r2_score, mean_absolute_percentage_error (a fraction, not a percentage). Pure.
-import { modelMetrics } from '../schema/vocabulary.ts';
+import { modelMetrics } from '../../schema/vocabulary.ts';
 
 export type Scores =
   | { task: 'binary-classification'; y: ArrayLike<number>; p: ArrayLike<number> }

@@ -2,14 +2,14 @@
 // feature schema checked against the Model), apply the preprocessing stored with it, predict.
 // Also the shared conversion of request feature values into the columns a model reads, with an
 // error that names the field when a value has the wrong type.
-import type { ArtifactRef, ArtifactStore } from '../artifacts/port.ts';
-import type { FeatureType, Model } from '../compiler/desired-state.ts';
-import { featureColumnName } from '../store/port.ts';
+import type { ArtifactRef, ArtifactStore } from '../../artifacts/port.ts';
+import type { FeatureType, Model } from '../../compiler/desired-state.ts';
+import { featureColumnName } from '../../store/port.ts';
 import * as tf from '@tensorflow/tfjs';
-import type { NetworkPlan } from './model-spec.ts';
+import type { NetworkPlan } from '../model-spec.ts';
 import { encodeRows, isNumericType, type ColumnTable, type FeatureRef } from './preprocess.ts';
-import type { FeatureRow, LoadedModel, ModelRuntime, Prediction } from './runtime.ts';
-import { loadTfjsModel, type TfjsModel } from './tfjs-artifact.ts';
+import type { FeatureRow, LoadedModel, ModelRuntime, Prediction } from '../runtime.ts';
+import { loadTfjsModel, type TfjsModel } from './artifact.ts';
 
 /** A request's feature value of the wrong type (or unknown): serving answers 400 naming `field`. */
 export class FeatureValueError extends Error {

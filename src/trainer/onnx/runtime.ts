@@ -14,12 +14,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { ArtifactRef, ArtifactStore } from '../artifacts/port.ts';
-import type { FeatureType, Model } from '../compiler/desired-state.ts';
-import { isNumericType } from './preprocess.ts';
-import type { FeatureRow, LoadedModel, ModelRuntime, Prediction } from './runtime.ts';
-import { FeatureValueError, numericValue, textValue } from './tfjs-runtime.ts';
-import { TrainerError } from './trainer.ts';
+import type { ArtifactRef, ArtifactStore } from '../../artifacts/port.ts';
+import type { FeatureType, Model } from '../../compiler/desired-state.ts';
+import { isNumericType } from '../tfjs/preprocess.ts';
+import type { FeatureRow, LoadedModel, ModelRuntime, Prediction } from '../runtime.ts';
+import { FeatureValueError, numericValue, textValue } from '../tfjs/runtime.ts';
+import { TrainerError } from '../trainer.ts';
 
 export const ONNX_MODEL = 'model.onnx';
 export const ONNX_MANIFEST = 'rudder-onnx.json';

@@ -11,8 +11,8 @@
 // comparative checks FAIL with the reason and the next step, so the candidate stays a candidate.
 // They are skipped only when there is no champion yet (the first version), or when the gate
 // says so explicitly (`whenChampionUnavailable: skip`).
-import type { Gate } from '../compiler/desired-state.ts';
-import { lowerIsBetter } from '../schema/vocabulary.ts';
+import type { Gate } from '../../compiler/desired-state.ts';
+import { lowerIsBetter } from '../../schema/vocabulary.ts';
 
 export type GateCheckKind = 'min' | 'max' | 'beatChampionBy' | 'maxRegression';
 

@@ -8,11 +8,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { Task } from '../schema/vocabulary.ts';
-import type { ArtifactRef, ArtifactStore } from '../artifacts/port.ts';
-import { canonicalJson } from '../util/canonical.ts';
+import type { Task } from '../../schema/vocabulary.ts';
+import type { ArtifactRef, ArtifactStore } from '../../artifacts/port.ts';
+import { canonicalJson } from '../../util/canonical.ts';
 import type { Network } from './engine.ts';
-import type { NetworkPlan } from './model-spec.ts';
+import type { NetworkPlan } from '../model-spec.ts';
 import {
   checkFeatureSchema,
   encodeRows,
@@ -20,7 +20,7 @@ import {
   type FeatureRef,
   type Preprocessing,
 } from './preprocess.ts';
-import { TrainerError } from './trainer.ts';
+import { TrainerError } from '../trainer.ts';
 
 export const MODEL_MANIFEST = 'rudder-model.json';
 

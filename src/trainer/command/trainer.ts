@@ -8,20 +8,20 @@ import { createWriteStream } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
-import type { CommandTrainerSpec, Model } from '../compiler/desired-state.ts';
-import { type ArtifactRef, ArtifactError, type ArtifactStore } from '../artifacts/port.ts';
-import { withDuckDB } from '../store/duckdb/read-query.ts';
-import { LABEL_COLUMN, LABEL_TS_COLUMN, type TrainingSet } from '../store/port.ts';
-import { canonicalJson } from '../util/canonical.ts';
-import { describeHoldout } from './holdout.ts';
-import { splitRows, type SplitIndices } from './split.ts';
+import type { CommandTrainerSpec, Model } from '../../compiler/desired-state.ts';
+import { type ArtifactRef, ArtifactError, type ArtifactStore } from '../../artifacts/port.ts';
+import { withDuckDB } from '../../store/duckdb/read-query.ts';
+import { LABEL_COLUMN, LABEL_TS_COLUMN, type TrainingSet } from '../../store/port.ts';
+import { canonicalJson } from '../../util/canonical.ts';
+import { describeHoldout } from '../evaluation/holdout.ts';
+import { splitRows, type SplitIndices } from '../evaluation/split.ts';
 import {
   TrainerError,
   type EvaluateOptions,
   type Trainer,
   type TrainInput,
   type TrainResult,
-} from './trainer.ts';
+} from '../trainer.ts';
 
 export interface CommandTrainerOptions {
   store: ArtifactStore;
