@@ -31,6 +31,22 @@ const common = (c: Command): Command =>
     .option('--api-url <url>', 'REST API base URL (default: GITHUB_API_URL, else https://api.github.com)')
     .option('--policies <dir>', 'policy folder (default: spec.policies in rudder.yaml, or policies)');
 
+/** The options every `rudder github` command shares, mapped once. */
+function commonOptions(c: ReturnType<ContextOf>, o: Common, planFile: string) {
+  return {
+    cwd: c.cwd,
+    policiesDir: o.policies,
+    planFile: resolve(c.cwd, planFile),
+    repo: o.repo,
+    pr: pr(o.pr),
+    tokenEnv: o.tokenEnv,
+    apiUrl: o.apiUrl,
+    status: o.status,
+    json: c.json,
+    verbose: c.verbose,
+  };
+}
+
 function pr(v: string | undefined): number | undefined {
   if (v == null) return undefined;
   const n = Number(v.replace(/^#/, ''));
@@ -71,19 +87,10 @@ function registerComment(gh: Command, ctx: ContextOf): void {
       const { githubCommentCommand } = await import('./github.ts');
       process.exitCode = await githubCommentCommand(
         {
-          cwd: c.cwd,
-          policiesDir: o.policies,
-          planFile: resolve(c.cwd, planFile),
-          repo: o.repo,
-          pr: pr(o.pr),
-          tokenEnv: o.tokenEnv,
-          apiUrl: o.apiUrl,
-          status: o.status,
+          ...commonOptions(c, o, planFile),
           base: o.base,
           artifactUrl: o.artifactUrl,
           artifactName: o.artifactName,
-          json: c.json,
-          verbose: c.verbose,
         },
         c.io,
       );
@@ -114,19 +121,10 @@ function registerApply(gh: Command, ctx: ContextOf): void {
       const { githubApplyCommand } = await import('./github.ts');
       process.exitCode = await githubApplyCommand(
         {
-          cwd: c.cwd,
-          policiesDir: o.policies,
-          planFile: resolve(c.cwd, planFile),
-          repo: o.repo,
-          pr: pr(o.pr),
-          tokenEnv: o.tokenEnv,
-          apiUrl: o.apiUrl,
-          status: o.status,
+          ...commonOptions(c, o, planFile),
           approve: o.approve?.includes('all') ? 'all' : (o.approve ?? []),
           allowDestroy: o.allowDestroy ?? false,
           lockTimeoutMs: timeout,
-          json: c.json,
-          verbose: c.verbose,
         },
         c.io,
       );

@@ -39,6 +39,21 @@ function guarded(io: CommandIO, o: GitHubCommonOptions): CommandIO & { secrets: 
   };
 }
 
+/** The pull request a command acts on and how to reach it, as the api takes them. */
+function target(o: GitHubCommonOptions & { planFile: string }) {
+  return {
+    cwd: o.cwd,
+    policiesDir: o.policiesDir,
+    planFile: o.planFile,
+    env: o.env,
+    repository: o.repo,
+    pullRequest: o.pr,
+    tokenEnv: o.tokenEnv,
+    apiUrl: o.apiUrl,
+    status: o.status,
+  };
+}
+
 async function explained<T>(secrets: string[], fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
@@ -66,15 +81,7 @@ export async function githubCommentCommand(o: GitHubCommentOptions, rawIO: Comma
   const io = guarded(rawIO, o);
   const r = await explained(io.secrets, () =>
     githubCommentPlan({
-      cwd: o.cwd,
-      policiesDir: o.policiesDir,
-      planFile: o.planFile,
-      env: o.env,
-      repository: o.repo,
-      pullRequest: o.pr,
-      tokenEnv: o.tokenEnv,
-      apiUrl: o.apiUrl,
-      status: o.status,
+      ...target(o),
       base: o.base,
       artifactUrl: o.artifactUrl,
       artifactName: o.artifactName,
@@ -120,15 +127,7 @@ export async function githubApplyCommand(o: GitHubApplyOptions, rawIO: CommandIO
   const io = guarded(rawIO, o);
   const r = await explained(io.secrets, () =>
     githubApplyOnMerge({
-      cwd: o.cwd,
-      policiesDir: o.policiesDir,
-      planFile: o.planFile,
-      env: o.env,
-      repository: o.repo,
-      pullRequest: o.pr,
-      tokenEnv: o.tokenEnv,
-      apiUrl: o.apiUrl,
-      status: o.status,
+      ...target(o),
       approve: o.approve,
       allowDestroy: o.allowDestroy,
       lockTimeoutMs: o.lockTimeoutMs,
