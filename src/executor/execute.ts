@@ -27,6 +27,8 @@ export interface ExecutePorts {
   trainerFor(type: Model['trainer']['type']): Trainer;
   artifacts: ArtifactStore;
   clock: () => Date;
+  /** Label cut-off for training sets (ApplyOptions.labelsUntil). */
+  labelsUntil?: Date;
   actor: Actor;
   /** Models whose manual-approval actions may run, or 'all'. */
   approve: ReadonlySet<string> | 'all';
@@ -105,6 +107,7 @@ export async function executePlan(
       return wd;
     },
     trainingSets,
+    ...(ports.labelsUntil ? { labelsUntil: ports.labelsUntil } : {}),
     signal: ports.signal,
   });
 

@@ -48,6 +48,7 @@ export const trainHandler: ActionHandler<'model.train', TrainOutcome> = {
         model,
         views,
         outPath: join(wd, 'training-set.parquet'),
+        ...(ctx.labelsUntil ? { until: ctx.labelsUntil } : {}),
         policies: ctx.desired.dataPolicies,
       }),
     );
