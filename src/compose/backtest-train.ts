@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import type { Model, Trigger } from '../compiler/desired-state.ts';
+import { monitoredVersion } from '../observe/drift-observations.ts';
 import { observeQuality } from '../observe/quality.ts';
 import type { BacktestTrain } from '../planner/backtest.ts';
 import type { ModelVersion } from '../state/types.ts';
@@ -80,7 +81,8 @@ async function trainOne(
     const before = ws.lock.models[model.name]?.versions.at(-1)?.version ?? 0;
     const versions = copy.value.lock.models[model.name]?.versions ?? [];
     const candidate = versions.find((v) => v.version > before);
-    const champion = ws.lock.models[model.name]?.versions.find((v) => v.status === 'champion');
+    // The version monitoring compares with: the champion, else the newest not rejected.
+    const champion = monitoredVersion(ws.lock.models[model.name]?.versions ?? []);
     if (!candidate) return { ...base, error: 'no candidate was trained' };
     const scores = await scoreOn(copy.value, model, [candidate, champion], metric, at, until);
     return { ...base, candidate: scores[0], ...(scores[1] ? { champion: scores[1] } : {}) };

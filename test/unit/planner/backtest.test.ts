@@ -12,6 +12,7 @@ import {
   type ReplayState,
   type StepObservation,
 } from '../../../src/planner/backtest.ts';
+import type { RetrainPolicy } from '../../../src/compiler/desired-state.ts';
 import type { LockState, ModelVersion } from '../../../src/state/types.ts';
 
 const DAY = 86_400_000;
@@ -107,7 +108,7 @@ describe('the planner inputs at a step', () => {
     retrainPolicies: [
       { model: 'churn', cooldownMs: DAY },
       { model: 'other', cooldownMs: DAY },
-    ],
+    ] as unknown as RetrainPolicy[],
   };
 
   test('a version trained after --from counts as trained at --from', () => {
