@@ -75,15 +75,16 @@ async function trainOne(
       now: () => at,
       labelsUntil: at,
     });
-    if (!r.ok) return { ...base, error: r.summary };
     const copy = await loadWorkspace({ cwd: scratch });
-    if (!copy.ok) return { ...base, error: 'the scratch copy does not load after training' };
+    if (!copy.ok) return { ...base, error: `the scratch copy does not load after training: ${r.summary}` };
     const before = ws.lock.models[model.name]?.versions.at(-1)?.version ?? 0;
     const versions = copy.value.lock.models[model.name]?.versions ?? [];
     const candidate = versions.find((v) => v.version > before);
     // The version monitoring compares with: the champion, else the newest not rejected.
     const champion = monitoredVersion(ws.lock.models[model.name]?.versions ?? []);
-    if (!candidate) return { ...base, error: 'no candidate was trained' };
+    // Only the train matters here: a later action of the same apply (gates, rollout) may fail
+    // in the copy without making the candidate any less trained.
+    if (!candidate) return { ...base, error: `no candidate was trained: ${r.summary}` };
     const scores = await scoreOn(copy.value, model, [candidate, champion], metric, at, until);
     return { ...base, candidate: scores[0], ...(scores[1] ? { champion: scores[1] } : {}) };
   } catch (e) {
