@@ -85,6 +85,13 @@ export {
   type DriftRunResult,
 } from './monitoring.ts';
 export {
+  backtest,
+  renderBacktestHtml,
+  renderBacktestText,
+  type BacktestReport,
+  type BacktestOptions,
+} from './backtest.ts';
+export {
   ArtifactError,
   artifactsPull,
   artifactsPush,

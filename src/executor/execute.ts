@@ -27,6 +27,8 @@ export interface ExecutePorts {
   trainerFor(type: Model['trainer']['type']): Trainer;
   artifacts: ArtifactStore;
   clock: () => Date;
+  /** Label cut-off for training sets (ApplyOptions.labelsUntil). */
+  labelsUntil?: Date;
   actor: Actor;
   /** Models whose manual-approval actions may run, or 'all'. */
   approve: ReadonlySet<string> | 'all';
@@ -237,6 +239,7 @@ function handlerContext(run: Run, a: { id: string }): HandlerContext {
       return wd;
     },
     trainingSets: run.trainingSets,
+    ...(ports.labelsUntil ? { labelsUntil: ports.labelsUntil } : {}),
     signal: ports.signal,
   };
 }

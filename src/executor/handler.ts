@@ -26,6 +26,8 @@ export interface HandlerContext {
   workDir(): Promise<string>;
   /** Training sets built in this run, by model: promotion reuses what training built. */
   trainingSets: Map<string, TrainingSet>;
+  /** Train on labels at or before this instant only (a replay of history); default: all labels. */
+  labelsUntil?: Date;
   signal?: AbortSignal;
 }
 

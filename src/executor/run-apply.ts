@@ -42,6 +42,11 @@ export interface ApplyOptions {
   /** How an MCP write was approved; recorded as the Rudder-Approved-By trailer. */
   approvedBy?: ApprovedBy;
   now?: () => Date;
+  /**
+   * Train only on labels at or before this instant (`--as-of`, a backtest replaying history):
+   * without it a train as of a past time would learn from labels it could not have had.
+   */
+  labelsUntil?: Date;
   onEvent?: (e: ApplyEvent) => void;
   signal?: AbortSignal;
   /** Trainer overrides (tests use these for speed); default: the trainer registry's. */
@@ -203,6 +208,7 @@ async function execute(
       trainerFor: (t) => trainers[t].trainer,
       artifacts,
       clock,
+      ...(opts.labelsUntil ? { labelsUntil: opts.labelsUntil } : {}),
       actor: opts.actor,
       approve: opts.approve === 'all' ? 'all' : new Set(opts.approve ?? []),
       concurrency: ws.desired.project.trainer.concurrency,

@@ -52,6 +52,8 @@ export async function applyCommand(opts: ApplyCommandOptions, io: CommandIO): Pr
     actor: opts.actor ?? (process.env.CI ? 'ci' : 'cli'),
     signal: opts.signal,
     now: opts.now ? () => opts.now! : undefined,
+    // Acting as of a past time: train on what was known then (labels after it would leak).
+    labelsUntil: opts.now,
     onEvent: (e) => io.stderr(renderEvent(e)),
     confirm:
       reviewed || opts.autoApprove

@@ -1,9 +1,9 @@
-// `rudder explain`, `rudder demo`, `rudder drift`: why an action is planned, the main job end to
-// end, and how a model's inputs drift. Registered by main.ts.
+// `rudder explain`, `rudder demo`, `rudder drift`, `rudder backtest`: why an action is planned,
+// the main job end to end, how a model's inputs drift, and when its retrain triggers would have fired. Registered by main.ts.
 import { type Command } from 'commander';
 import type { ContextOf } from '../context.ts';
 
-/** explain, demo, drift. */
+/** explain, demo, drift, backtest. */
 export function registerInsightCommands(program: Command, ctx: ContextOf): void {
   program
     .command('explain <action>')
@@ -50,4 +50,27 @@ export function registerInsightCommands(program: Command, ctx: ContextOf): void 
         c.io,
       );
     });
+
+  program
+    .command('backtest <model>')
+    .description(
+      "replay a model's retrain triggers over history: when each would have fired, what the cooldown held",
+    )
+    .option('--from <time>', 'the first step (ISO 8601)')
+    .option('--to <time>', 'the last step (ISO 8601)')
+    .option('--every <duration>', 'the step', '1d')
+    .option('--train', 'train a candidate at each simulated retrain (in a scratch copy) and score it')
+    .option('--out <file>', 'also write the JSON report there')
+    .option('--html <file>', 'also write the self-contained HTML timeline there')
+    .action(
+      async (
+        model: string,
+        o: { from?: string; to?: string; every: string; train?: boolean; out?: string; html?: string },
+        cmd: Command,
+      ) => {
+        const c = ctx(cmd);
+        const { backtestCommand } = await import('./backtest.ts');
+        process.exitCode = await backtestCommand({ cwd: c.cwd, model, json: c.json, ...o }, c.io);
+      },
+    );
 }

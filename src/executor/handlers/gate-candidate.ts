@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import type { ActionOf } from '../../planner/plan-types.ts';
 import { withLock } from '../../state/lock-state.ts';
 import type { LockState } from '../../state/types.ts';
-import { compareWithChampion, type ChampionComparison } from '../../trainer/evaluation/champion-comparison.ts';
+import {
+  compareWithChampion,
+  type ChampionComparison,
+} from '../../trainer/evaluation/champion-comparison.ts';
 import { evaluateGates, type GateDecision } from '../../trainer/evaluation/gates.ts';
 import { skip, type HandlerContext, type RecordMeta, type Skip } from '../handler.ts';
 import { promote } from '../transitions.ts';

@@ -6,7 +6,11 @@ import { withLock } from '../../state/lock-state.ts';
 import type { TrainingSet } from '../../store/port.ts';
 import type { ArtifactRef } from '../../artifacts/port.ts';
 import { storeTrainingProfile } from '../../observe/profile-io.ts';
-import { checkTrainingSet, renderDataChecks, type DataCheckFigures } from '../../trainer/evaluation/data-checks.ts';
+import {
+  checkTrainingSet,
+  renderDataChecks,
+  type DataCheckFigures,
+} from '../../trainer/evaluation/data-checks.ts';
 import type { TrainResult } from '../../trainer/trainer.ts';
 import type { ActionHandler } from '../handler.ts';
 import { modelLockWithCandidate } from '../transitions.ts';
@@ -48,6 +52,7 @@ export const trainHandler: ActionHandler<'model.train', TrainOutcome> = {
         model,
         views,
         outPath: join(wd, 'training-set.parquet'),
+        ...(ctx.labelsUntil ? { until: ctx.labelsUntil } : {}),
         policies: ctx.desired.dataPolicies,
       }),
     );
