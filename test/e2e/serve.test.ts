@@ -7,7 +7,7 @@ import { startServer, type RunningServer } from '../../src/compose/serve.ts';
 import { validate } from '../../src/source/validate.ts';
 import { churnRepo } from '../helpers/churn-repo.ts';
 import { cleanupTemp, isolateGitConfig } from '../helpers/temp-repo.ts';
-import { plantVersion, readLocks, sampleLabels, storeOnnx } from '../unit/serving/plant.ts';
+import { activeFirst, plantVersion, readLocks, sampleLabels, storeOnnx } from '../unit/serving/plant.ts';
 
 const NOW = new Date('2026-07-06T00:00:00Z');
 const clock = () => NOW;
@@ -28,7 +28,7 @@ beforeAll(async () => {
   repo = await churnRepo({ epochs: 3 });
   const r = await apply({ cwd: repo, actor: 'cli', now: clock });
   if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
-  ids = [...new Map(sampleLabels(repo).map((l) => [l.id, l])).values()];
+  ids = activeFirst(sampleLabels(repo), NOW);
   server = await startServer({ cwd: repo, port: 0, clock, pollMs: 100 });
 }, 120_000);
 

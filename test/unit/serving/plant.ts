@@ -108,15 +108,34 @@ export async function plantVersion(
 }
 
 /** Customer ids and labels from the repository's sample label file. */
-export function sampleLabels(repo: string): { id: string; label: number }[] {
+export function sampleLabels(repo: string): { id: string; label: number; at: string }[] {
   const lines = readFileSync(join(repo, 'data', 'churn_labels.csv'), 'utf8')
     .trim()
     .split('\n');
   const header = lines[0]!.split(',');
   const id = header.indexOf('customer_id');
   const y = header.indexOf('churned');
+  const ts = header.indexOf('label_ts');
   return lines.slice(1).map((l) => {
     const c = l.split(',');
-    return { id: c[id]!, label: Number(c[y]) };
+    return { id: c[id]!, label: Number(c[y]), at: c[ts]! };
   });
+}
+
+/**
+ * Customers of the sample world still there at `now` first: labelled "did not leave" within the
+ * four weeks before it (the label says they stayed at least four weeks past its time). Customers
+ * come and go in the sample world, so an arbitrary labelled one may have left long before `now`.
+ */
+export function activeFirst(
+  labels: readonly { id: string; label: number; at: string }[],
+  now: Date,
+): { id: string; label: number; at: string }[] {
+  const active = (l: { label: number; at: string }): boolean => {
+    const t = Date.parse(l.at);
+    return l.label === 0 && t <= now.getTime() && t > now.getTime() - 28 * 86_400_000;
+  };
+  const unique = [...new Map(labels.map((l) => [l.id, l])).values()];
+  const stay = new Set(labels.filter(active).map((l) => l.id));
+  return [...unique.filter((l) => stay.has(l.id)), ...unique.filter((l) => !stay.has(l.id))];
 }
