@@ -79,8 +79,10 @@ export async function demoCommand(opts: DemoCommandOptions, io: CommandIO): Prom
   io.stdout(driftLine(again.plan));
   if (again.plan.actions.length > 0) return ExitCode.error;
 
-  // ── The loop closes: a week on, the data has a new week, and spend_30d has shifted in it ──
-  const shiftFrom = mondayOf(now);
+  // ── The loop closes: a week on, the data has a new week, and spend_30d has shifted ──
+  // Drift is measured on the model's unit, its label rows of the trigger's window (28d): a shift
+  // of the last few days would touch a sliver of them, so it is planted three weeks back.
+  const shiftFrom = mondayOf(new Date(now.getTime() - 21 * 86_400_000));
   step(`now: the sample data has moved on a week, with spend_30d × 1.8 from ${shiftFrom}`);
   const shift = { feature: 'spend_30d', after: shiftFrom, factor: 1.8 } as const;
   wrote(
