@@ -33,7 +33,7 @@ export interface FeatureLookup {
    * views. The server calls it when a feature lock changed; lookups that query the store on each
    * request have nothing to retake.
    */
-  refresh?(views: readonly FeatureView[]): Promise<{ rows: number }>;
+  refresh?(views: readonly FeatureView[]): Promise<{ rows: number; perView: Record<string, number> }>;
   close(): Promise<void>;
 }
 
@@ -75,7 +75,7 @@ export class SnapshotLookup implements FeatureLookup {
   ) {}
 
   /** Read every online table of `views` (read-only open, closed right after). */
-  async refresh(views: readonly FeatureView[]): Promise<{ rows: number }> {
+  async refresh(views: readonly FeatureView[]): Promise<{ rows: number; perView: Record<string, number> }> {
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(this.dbPath, { access_mode: 'READ_ONLY' });
@@ -87,6 +87,7 @@ export class SnapshotLookup implements FeatureLookup {
     const conn = await instance.connect();
     const next = new Map<string, ViewSnapshot>();
     let total = 0;
+    const perView: Record<string, number> = {};
     try {
       await conn.run(`SET TimeZone = 'UTC'`);
       for (const view of views) {
@@ -124,13 +125,14 @@ export class SnapshotLookup implements FeatureLookup {
         }
         next.set(view.name, { rows });
         total += rows.size;
+        perView[view.name] = rows.size;
       }
     } finally {
       conn.closeSync();
       instance.closeSync();
     }
     this.views = next;
-    return { rows: total };
+    return { rows: total, perView };
   }
 
   lookup(

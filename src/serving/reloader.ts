@@ -138,7 +138,9 @@ export class Reloader {
     try {
       const r = await lookup.refresh(d.views);
       this.snapshotKey = d.featureKey;
-      say(`online features: ${r.rows} entities from ${d.views.map((v) => v.name).join(', ') || 'no view'}`);
+      // Per view: two views of the same 4,000 customers are 4,000 entities each, not 8,000.
+      const counts = d.views.map((v) => `${v.name} ${r.perView[v.name] ?? 0} entities`);
+      say(`online features: ${counts.join(', ') || 'no view'}`);
     } catch (e) {
       // Kept: the previous snapshot (a writer may hold the store for a moment); retried next poll.
       say(`online features not refreshed: ${(e as Error).message}`);

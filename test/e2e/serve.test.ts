@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { apply } from '../../src/api/index.ts';
@@ -15,6 +15,7 @@ const clock = () => NOW;
 let repo: string;
 let server: RunningServer;
 let ids: { id: string; label: number }[];
+const messages: string[] = [];
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(`${server.url}${path}`, {
@@ -29,7 +30,13 @@ beforeAll(async () => {
   const r = await apply({ cwd: repo, actor: 'cli', now: clock });
   if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
   ids = activeFirst(sampleLabels(repo), NOW);
-  server = await startServer({ cwd: repo, port: 0, clock, pollMs: 100 });
+  server = await startServer({
+    cwd: repo,
+    port: 0,
+    clock,
+    pollMs: 100,
+    onMessage: (line) => messages.push(line),
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -38,6 +45,22 @@ afterAll(async () => {
 });
 
 describe('rudder serve (real HTTP on 127.0.0.1, real tfjs model, real online table)', () => {
+  test('says how many entities each view serves (two views of the same customers are not twice as many)', async () => {
+    const online = messages.find((m) => m.startsWith('online features:'));
+    const customers = new Set(
+      readFileSync(join(repo, 'data', 'customer_profile.csv'), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',')[0]),
+    ).size;
+    expect(online).toMatch(/customer_activity \d+ entities/);
+    expect(online).toMatch(/customer_profile \d+ entities/);
+    const profile = Number(/customer_profile (\d+)/.exec(online!)![1]);
+    expect(profile).toBeGreaterThan(0);
+    expect(profile).toBeLessThanOrEqual(customers);
+  });
+
   test('binds 127.0.0.1 and is live and ready', async () => {
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await fetch(`${server.url}/v2/health/live`)).status).toBe(200);
