@@ -19,8 +19,12 @@ export function oipType(t: string): string {
         : 'BYTES';
 }
 
-/** Input names a model accepts: `view:feature`, `view__feature`, the bare name when unique, entity keys. */
-function inputTargets(m: ServedModel): Map<string, InputTarget> {
+/**
+ * Input names a model accepts: `view:feature`, `view__feature`, entity keys, and a feature's bare
+ * name when it is unique and no entity key has it. Entity keys win a clash: without the key the
+ * request cannot be served at all, while the feature stays reachable as `view:feature`.
+ */
+export function inputTargets(m: ServedModel): Map<string, InputTarget> {
   const byName = new Map<string, InputTarget>();
   const bare = new Map<string, string[]>();
   for (const f of m.spec.features) {
@@ -28,10 +32,10 @@ function inputTargets(m: ServedModel): Map<string, InputTarget> {
     byName.set(f.ref.replace(':', '__'), { kind: 'feature', ref: f.ref });
     bare.set(f.name, [...(bare.get(f.name) ?? []), f.ref]);
   }
-  for (const [n, refs] of bare)
-    if (refs.length === 1 && !byName.has(n)) byName.set(n, { kind: 'feature', ref: refs[0]! });
   for (const v of m.views.values())
     for (const k of v.entities) if (!byName.has(k)) byName.set(k, { kind: 'entity', key: k });
+  for (const [n, refs] of bare)
+    if (refs.length === 1 && !byName.has(n)) byName.set(n, { kind: 'feature', ref: refs[0]! });
   return byName;
 }
 
