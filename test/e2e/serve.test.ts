@@ -1,6 +1,7 @@
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { apply } from '../../src/api/index.ts';
 import { ParquetPredictionLog } from '../../src/prediction-log/parquet-log.ts';
 import { startServer, type RunningServer } from '../../src/compose/serve.ts';
@@ -15,7 +16,9 @@ const clock = () => NOW;
 let repo: string;
 let server: RunningServer;
 let ids: { id: string; label: number }[];
+const BIN = join(import.meta.dirname, '../../bin/rudder.js');
 const messages: string[] = [];
+const warnings: string[] = [];
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(`${server.url}${path}`, {
@@ -26,6 +29,7 @@ const post = (path: string, body: unknown, headers: Record<string, string> = {})
 
 beforeAll(async () => {
   isolateGitConfig();
+  vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => void warnings.push(args.join(' ')));
   repo = await churnRepo({ epochs: 3 });
   const r = await apply({ cwd: repo, actor: 'cli', now: clock });
   if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
@@ -60,6 +64,38 @@ describe('rudder serve (real HTTP on 127.0.0.1, real tfjs model, real online tab
     expect(profile).toBeGreaterThan(0);
     expect(profile).toBeLessThanOrEqual(customers);
   });
+
+  test('no TensorFlow.js banner: training and serving never print tfjs-node advice', async () => {
+    expect(warnings.filter((w) => w.includes('TensorFlow.js in Node.js'))).toEqual([]);
+    // The banner comes from tfjs's CPU backend on first use, which a fresh `rudder serve`
+    // process reaches when it scores (this process trained on wasm first): ask one.
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--no-log'], { cwd: repo });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    try {
+      const url = await new Promise<string>((ok, fail) => {
+        const t = setTimeout(() => fail(new Error(`rudder serve did not start: ${stderr}`)), 60_000);
+        child.stderr.on('data', () => {
+          const m = /listening on (http:\/\/[^ ]+)/.exec(stderr);
+          if (m) {
+            clearTimeout(t);
+            ok(m[1]!);
+          }
+        });
+      });
+      const res = await fetch(`${url}/v1/models/churn:predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ entity: { customer_id: ids[0]!.id } }),
+      });
+      expect(res.status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((ok) => child.once('exit', ok));
+    }
+    expect(stderr).toMatch(/listening on/);
+    expect(stderr).not.toMatch(/TensorFlow\.js in Node\.js/);
+  }, 90_000);
 
   test('binds 127.0.0.1 and is live and ready', async () => {
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tf.ts';
 import type { Task } from '../../schema/vocabulary.ts';
 import type { ArtifactRef, ArtifactStore } from '../../artifacts/port.ts';
 import { canonicalJson } from '../../util/canonical.ts';

@@ -2,7 +2,7 @@
 // JS `cpu`. The two native packages are optional dependencies whose install downloads
 // libtensorflow, so they are often absent: what actually loads is detected at run time, and the
 // backend used is recorded with every model version.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tf.ts';
 import type { Backend } from '../../compiler/desired-state.ts';
 
 export type BackendName = Exclude<Backend, 'auto'>;

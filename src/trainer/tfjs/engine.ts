@@ -4,7 +4,7 @@
 // fused matMul+bias+ReLU, column sums as matMuls with a row of ones, and one optimizer update
 // over a single flat parameter vector. test/unit/trainer/engine.test.ts checks it against
 // tfjs `model.fit` step for step; the trained weights are exported to a tfjs LayersModel.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tf.ts';
 import { Rng } from '../../util/rng.ts';
 import type { Activation, NetworkPlan } from '../model-spec.ts';
 import { inputWidth } from '../model-spec.ts';

@@ -6,7 +6,7 @@
 // itself is no faster than tfjs's Transpose (measured), and far faster than a matMul with a
 // transposed operand, which tfjs-wasm runs as a scalar loop. Registered for the wasm and cpu
 // backends; any other backend (tfjs-node) gets the same values from standard ops.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tf.ts';
 
 const KERNEL = 'RudderTransposeOnes';
 const registered = new Set<string>();

@@ -5,7 +5,7 @@
 import type { ArtifactRef, ArtifactStore } from '../../artifacts/port.ts';
 import type { FeatureType, Model } from '../../compiler/desired-state.ts';
 import { featureColumnName } from '../../store/port.ts';
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tf.ts';
 import type { NetworkPlan } from '../model-spec.ts';
 import { encodeRows, isNumericType, type ColumnTable, type FeatureRef } from './preprocess.ts';
 import type { FeatureRow, LoadedModel, ModelRuntime, Prediction } from '../runtime.ts';
