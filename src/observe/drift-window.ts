@@ -179,7 +179,7 @@ export async function readSourceWindow(
       : undefined;
     let rows = Number.POSITIVE_INFINITY;
     for (const [gi, g] of [...groups.values()].entries()) {
-      const n = await readGroup(conn, model, g, `spine${gi}`, { lo, hi }, columns, weights);
+      const n = await readGroup(conn, model, g, `spine${gi}`, { lo, hi }, columns, perView, weights);
       rows = Math.min(rows, n);
     }
     return {
@@ -212,19 +212,17 @@ async function readGroup(
   spine: string,
   { lo, hi }: { lo: string; hi: string },
   columns: WindowRows['columns'],
+  inWindow: Readonly<Record<string, number>>,
   weights?: { reader: string; label: Model['label'] },
 ): Promise<number> {
   const k = keys.map((key) => ident(`k:${key}`));
   // The spine is the busiest view's rows in the window (the others are joined to it point in
   // time): a union would add a row at every time any view changed, so entities whose slow view
   // (a profile) changed in the window would count twice.
-  let busiest = used[0]!;
-  let most = -1;
-  for (const u of used) {
-    const c = await conn.runAndReadAll(`SELECT count(*)::DOUBLE FROM ${u.table} WHERE __t > ${lo}`);
-    const n = Number(c.getColumnsJS()[0]![0]);
-    if (n > most) [busiest, most] = [u, n];
-  }
+  // Rows per view in the window were counted when the views were read (`inWindow`).
+  const busiest = used.reduce((a, b) =>
+    (inWindow[b.view.name] ?? 0) > (inWindow[a.view.name] ?? 0) ? b : a,
+  );
   const distinct = `SELECT DISTINCT ${k.join(', ')}, __t FROM ${busiest.table} WHERE __t > ${lo}`;
   if (weights) {
     // The label source's use of each entity as a rate (labels per unit of the time the entity has

@@ -2,29 +2,18 @@
 // drift report (drift-html.ts): vega-lite compiled at build time, inlined as SVG. Charts: the
 // drifted share and each feature's drift over time, the live metric with the trigger thresholds,
 // markers where retrains fired or were held, and with --train the candidate vs champion scores.
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import type * as vl from 'vega-lite';
+import { esc, toSvg } from './html.ts';
 import type { BacktestReport, BacktestStep } from '../planner/backtest.ts';
 import { isPValueMethod, type DriftMethod } from '../observe/stats/column-drift.ts';
 import { formatDuration, lowerIsBetter } from '../schema/vocabulary.ts';
 
-const esc = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const fmt = (x: number | undefined): string => (x == null ? '—' : String(Number(x.toFixed(4))));
 const day = (iso: string): string => (iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso);
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 const CONFIG = { view: { stroke: null }, font: 'sans-serif' };
 const MARKS = { domain: ['fired', 'held'], range: ['#b3261e', '#e0a100'] };
 type Layer = Record<string, unknown>;
-
-async function toSvg(spec: vl.TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
 
 /** Rules at the steps that fired (red) or were held by the cooldown (amber). */
 function markerLayers(steps: readonly BacktestStep[]): Layer[] {

@@ -3,14 +3,11 @@
 // `toSVG()`), and inlined as SVG. vega-lite because it is the maintained grammar the Python side
 // (Altair) also speaks, and a static SVG keeps the file readable anywhere, including in the MCP
 // server's response.
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import type * as vl from 'vega-lite';
+import { esc, toSvg } from './html.ts';
 import type { DriftReport, FeatureChart } from '../observe/drift.ts';
 import { describeColumn, describeDataset } from '../observe/drift.ts';
 import type { ColumnDrift } from '../observe/stats/column-drift.ts';
-
-const esc = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const fmt = (x: number | undefined, d = 4): string => {
   if (x == null) return '';
@@ -18,15 +15,6 @@ const fmt = (x: number | undefined, d = 4): string => {
   if (x !== 0 && Math.abs(x) < 1e-4) return x.toExponential(2);
   return String(Number(x.toFixed(d)));
 };
-
-async function toSvg(spec: vl.TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
 
 const COLORS = { domain: ['reference', 'current'], range: ['#7f8c9b', '#d9622b'] };
 
